@@ -1,0 +1,41 @@
+# Two commands: `make run` (set up, then start the app) and `make test` (set up, then run every test).
+# Both are idempotent: the venv is built once and re-installed only when a requirements file changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# A stamp per requirements file: pip runs only when that file is newer than its last install.
+$(VENV)/.stamp-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.stamp-run
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.stamp-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(VENV)/.stamp-dev lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python bench/bench_conv2d.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
