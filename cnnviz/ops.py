@@ -1,0 +1,559 @@
+"""Convolution and pooling, computed exactly as Keras computes them.
+
+Letters used in shapes below: ``H, W`` image height and width, ``C`` channels, ``F`` filters,
+``kh, kw`` kernel height and width, ``H_out, W_out`` output height and width.
+
+A note on the word "convolution": like Keras' ``Conv2D`` (and every deep-learning library),
+:func:`conv2d` computes a *cross-correlation* — the kernel slides over the image as it is, it is
+not flipped. A textbook convolution is "flip the kernel, then correlate"; see :func:`flip`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from cnnviz._validate import Pair, as_choice, as_float_array, as_padding, as_pair
+
+__all__ = [
+    "ConvExplanation",
+    "PoolExplanation",
+    "conv2d",
+    "explain_conv_at",
+    "explain_output_size",
+    "explain_pool_at",
+    "flip",
+    "output_size",
+    "padding_amounts",
+    "pool2d",
+]
+
+POOL_MODES = ("max", "average")
+
+# OpenCV runs filter2D on several threads by default; one per call keeps a busy server fair to
+# every visitor and is within a few percent on the image sizes the app uses.
+cv2.setNumThreads(1)
+
+
+def output_size(
+    n: int, kernel: int, stride: int = 1, padding: str | int = "valid", dilation: int = 1
+) -> int:
+    """Number of output positions along one axis of a convolution or pooling.
+
+    Parameters
+    ----------
+    n : int
+        Input length along the axis (height or width).
+    kernel : int
+        Kernel (or pooling window) length along the axis.
+    stride : int
+        Step between neighbouring windows.
+    padding : {"valid", "same"} or int
+        ``"valid"`` adds nothing, ``"same"`` pads so that the output is ``ceil(n / stride)`` long
+        (TensorFlow's rule), an int ``p`` adds ``p`` zeros on both sides.
+    dilation : int
+        Spacing between kernel taps; the kernel then spans ``dilation * (kernel - 1) + 1``.
+
+    Returns
+    -------
+    int
+        The output length; 0 when the kernel does not fit.
+
+    Notes
+    -----
+    With padding ``p`` on each side the textbook formula is
+    ``floor((n + 2p - dilation * (kernel - 1) - 1) / stride) + 1``; for ``"same"`` it is
+    ``ceil(n / stride)``.
+
+    Examples
+    --------
+    A 3-wide kernel fits 26 times across 28 pixels; padding 1 restores 28; stride 2 halves it.
+
+    >>> output_size(28, 3)
+    26
+    >>> output_size(28, 3, padding=1)
+    28
+    >>> output_size(28, 3, stride=2, padding="same")
+    14
+    """
+    n, kernel, stride, dilation, padding = _axis_args(n, kernel, stride, padding, dilation)
+    if padding == "same":
+        return math.ceil(n / stride)
+    span = dilation * (kernel - 1) + 1
+    pad = 0 if padding == "valid" else padding
+    return max((n + 2 * pad - span) // stride + 1, 0)
+
+
+def explain_output_size(
+    n: int, kernel: int, stride: int = 1, padding: str | int = "valid", dilation: int = 1
+) -> str:
+    """The output-size formula with the numbers filled in, as the pages print it.
+
+    Examples
+    --------
+    >>> explain_output_size(28, 3)
+    '⌊(28 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 26'
+    >>> explain_output_size(28, 3, stride=2, padding="same")
+    '⌈28 / 2⌉ = 14'
+    """
+    result = output_size(n, kernel, stride, padding, dilation)
+    padding = as_padding(padding)
+    if padding == "same":
+        return f"⌈{n} / {stride}⌉ = {result}"
+    pad = 0 if padding == "valid" else padding
+    formula = f"⌊({n} + 2·{pad} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1"
+    return f"{formula} = {result}"
+
+
+def padding_amounts(
+    n: int, kernel: int, stride: int = 1, padding: str | int = "valid", dilation: int = 1
+) -> tuple[int, int]:
+    """Zeros added ``(before, after)`` along one axis.
+
+    For ``"same"`` TensorFlow puts the odd extra zero *after* (at the bottom or right), which is
+    what makes even kernels and strides line up exactly as Keras does.
+
+    Examples
+    --------
+    >>> padding_amounts(5, 3, padding="same")
+    (1, 1)
+    >>> padding_amounts(6, 3, stride=2, padding="same")
+    (0, 1)
+    """
+    n, kernel, stride, dilation, padding = _axis_args(n, kernel, stride, padding, dilation)
+    if padding == "valid":
+        return 0, 0
+    if padding != "same":
+        return padding, padding
+    span = dilation * (kernel - 1) + 1
+    total = max((math.ceil(n / stride) - 1) * stride + span - n, 0)
+    return total // 2, total - total // 2
+
+
+def flip(kernel: np.ndarray) -> np.ndarray:
+    """Rotate a kernel by 180° in its first two axes: ``conv2d(x, flip(k))`` is a true convolution.
+
+    >>> flip(np.array([[1, 2], [3, 4]]))
+    array([[4, 3],
+           [2, 1]])
+    """
+    return np.asarray(kernel)[::-1, ::-1]
+
+
+def conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: str | int = "valid",
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """Slide ``kernel`` over ``x`` and, at each position, multiply cell by cell and sum.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W) or (H, W, C)
+        The input image or feature maps.
+    kernel : ndarray, shape (kh, kw), (kh, kw, C) or (kh, kw, C, F)
+        ``(kh, kw)`` is applied to every channel separately; ``(kh, kw, C)`` sums over the
+        channels to one map; ``(kh, kw, C, F)`` is a bank of ``F`` such filters (a Keras
+        ``Conv2D`` layer's weights without the bias).
+    stride : int or (int, int)
+        Step between windows, as ``(row, col)``.
+    padding : {"valid", "same"} or int
+        See :func:`output_size`. Padded cells are zeros.
+    dilation : int or (int, int)
+        Spacing between kernel taps (Keras' ``dilation_rate``).
+
+    Returns
+    -------
+    ndarray of float32, shape (H_out, W_out), (H_out, W_out, C) or (H_out, W_out, F)
+        ``(H_out, W_out, C)`` for a 2-D kernel on a 3-D input, ``(H_out, W_out)`` for a 3-D
+        kernel, ``(H_out, W_out, F)`` for a bank.
+
+    Raises
+    ------
+    ValueError
+        When an argument is malformed, channels do not match, or the output would be empty.
+
+    Notes
+    -----
+    ``out[i, j] = sum over u, v of kernel[u, v] * xp[i*s_r + u*d_r, j*s_c + v*d_c]`` where ``xp``
+    is ``x`` with its padding. This is cross-correlation, as in Keras: the kernel is not flipped.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> k = np.array([[1.0, 0, -1], [1, 0, -1], [1, 0, -1]])
+    >>> conv2d(x, k)
+    array([[-6., -6.],
+           [-6., -6.]], dtype=float32)
+
+    The top-left cell by hand: ``(0 + 4 + 8)·1 + (2 + 6 + 10)·(−1) = −6``. With zero padding the
+    output keeps the 4×4 size, and the left column sees zeros where its kernel's +1 column falls:
+
+    >>> conv2d(x, k, padding="same")[:, 0]
+    array([ -6., -15., -27., -22.], dtype=float32)
+    """
+    x, kernel, stride, dilation, pads = _conv_args(x, kernel, stride, padding, dilation)
+    bank = _as_bank(x, kernel)  # (kh, kw, C, F)
+    xp = _pad(x if x.ndim == 3 else x[:, :, None], pads)  # (H + pads, W + pads, C)
+    dr, dc = dilation
+    kh, kw = bank.shape[:2]
+    span = ((kh - 1) * dr + 1, (kw - 1) * dc + 1)
+    rows = slice(0, xp.shape[0] - span[0] + 1, stride[0])
+    cols = slice(0, xp.shape[1] - span[1] + 1, stride[1])
+    channels = xp.shape[2]
+    if kernel.ndim == 2:
+        # One kernel per channel: F maps where F == C, each from its own channel only.
+        out = [_correlate_valid(xp[:, :, c], bank[:, :, 0, 0], dilation) for c in range(channels)]
+        result = np.stack(out, axis=-1)[rows, cols]  # (H_out, W_out, C)
+        return result if x.ndim == 3 else result[:, :, 0]
+    maps = []
+    for f in range(bank.shape[3]):
+        total = _correlate_valid(xp[:, :, 0], bank[:, :, 0, f], dilation)
+        for c in range(1, channels):
+            total += _correlate_valid(xp[:, :, c], bank[:, :, c, f], dilation)
+        maps.append(total[rows, cols])
+    result = np.stack(maps, axis=-1)  # (H_out, W_out, F)
+    return result if kernel.ndim == 4 else result[:, :, 0]
+
+
+def pool2d(
+    x: np.ndarray,
+    *,
+    size: int | Pair = 2,
+    stride: int | Pair | None = None,
+    mode: str = "max",
+    padding: str = "valid",
+) -> np.ndarray:
+    """Summarise each window of ``x`` by its maximum or its mean, channel by channel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W) or (H, W, C)
+        Feature map(s) to pool.
+    size : int or (int, int)
+        Window size (Keras' ``pool_size``).
+    stride : int or (int, int), optional
+        Step between windows; defaults to ``size`` (windows side by side), as in Keras.
+    mode : {"max", "average"}
+        ``"max"`` keeps the strongest response, ``"average"`` the mean.
+    padding : {"valid", "same"}
+        ``"same"`` pads so the output is ``ceil(H / stride)`` long; padded cells never win a max
+        and are left out of an average (TensorFlow's rule).
+
+    Returns
+    -------
+    ndarray of float32, shape (H_out, W_out) or (H_out, W_out, C)
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 0, 0], [3, 4, 0, 1], [0, 0, 5, 6], [0, 2, 7, 8]])
+    >>> pool2d(x)
+    array([[4., 1.],
+           [2., 8.]], dtype=float32)
+
+    The top-left window ``[[1, 2], [3, 4]]`` gives 4. Averaging the same windows instead:
+
+    >>> pool2d(x, mode="average")
+    array([[2.5 , 0.25],
+           [0.5 , 6.5 ]], dtype=float32)
+    """
+    x = as_float_array(x, "x", (2, 3))
+    size = as_pair(size, "size")
+    stride = size if stride is None else as_pair(stride, "stride")
+    mode = as_choice(mode, "mode", POOL_MODES)
+    padding = as_choice(padding, "padding", ("valid", "same"))
+    pads = [padding_amounts(n, k, s, padding) for n, k, s in zip(x.shape[:2], size, stride)]
+    _check_fits(x.shape[:2], size, pads, (1, 1), kind="pooling window")
+    x3 = x if x.ndim == 3 else x[:, :, None]
+    windows = _windows(x3, size, stride, pads, fill=-np.inf if mode == "max" else 0.0)
+    if mode == "max":
+        result = windows.max(axis=(-2, -1))
+    else:
+        counts = _windows(np.ones(x3.shape[:2] + (1,), np.float32), size, stride, pads, fill=0.0)
+        result = windows.sum(axis=(-2, -1)) / counts.sum(axis=(-2, -1))
+    result = result.astype(np.float32)  # (H_out, W_out, C)
+    return result if x.ndim == 3 else result[:, :, 0]
+
+
+@dataclass(frozen=True)
+class ConvExplanation:
+    """One output cell of :func:`conv2d`, worked out.
+
+    Attributes
+    ----------
+    row, col : int
+        The output position explained.
+    top, left : int
+        Input coordinates of the window's top-left tap (negative inside the padding).
+    window : ndarray, shape (kh, kw) or (kh, kw, C)
+        Input values under the kernel taps (zeros where the tap falls in the padding).
+    kernel : ndarray, shape like ``window``
+    products : ndarray, shape like ``window``
+        ``window * kernel``, cell by cell.
+    total : float
+        ``products.sum()``: the value :func:`conv2d` puts at ``(row, col)``.
+    """
+
+    row: int
+    col: int
+    top: int
+    left: int
+    window: np.ndarray
+    kernel: np.ndarray
+    products: np.ndarray
+    total: float
+
+    def __repr__(self) -> str:
+        return (
+            f"ConvExplanation(row={self.row}, col={self.col}, window at ({self.top}, "
+            f"{self.left}), shape {self.window.shape}, total={self.total:.6g})"
+        )
+
+
+def explain_conv_at(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    row: int,
+    col: int,
+    *,
+    stride: int | Pair = 1,
+    padding: str | int = "valid",
+    dilation: int | Pair = 1,
+) -> ConvExplanation:
+    """Show the multiply-and-sum that gives output cell ``(row, col)`` of :func:`conv2d`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W) or (H, W, C)
+    kernel : ndarray, shape (kh, kw) or (kh, kw, C)
+        A 2-D kernel on a 3-D input is explained on every channel (the window and products
+        gain a channel axis, and ``total`` is then their sum over all channels — for
+        per-channel values take ``products[..., c].sum()``).
+    row, col : int
+        Output position, ``0 <= row < H_out``, ``0 <= col < W_out``.
+    stride, padding, dilation
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    ConvExplanation
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> k = np.array([[1.0, 0, -1], [1, 0, -1], [1, 0, -1]])
+    >>> e = explain_conv_at(x, k, 0, 0)
+    >>> e.window
+    array([[ 0.,  1.,  2.],
+           [ 4.,  5.,  6.],
+           [ 8.,  9., 10.]], dtype=float32)
+    >>> float(e.total)
+    -6.0
+
+    With ``padding="same"`` the window of cell (0, 0) starts one pixel outside the image, so its
+    +1 column reads zeros and only ``(0 + 1 + 5)·(−1) = −6`` remains:
+
+    >>> e = explain_conv_at(x, k, 0, 0, padding="same")
+    >>> (e.top, e.left, float(e.total))
+    (-1, -1, -6.0)
+    """
+    x, kernel, stride, dilation, pads = _conv_args(x, kernel, stride, padding, dilation)
+    if kernel.ndim == 4:
+        raise ValueError("`kernel` must be (kh, kw) or (kh, kw, C) to explain one output cell.")
+    out_h = output_size(x.shape[0], kernel.shape[0], stride[0], padding, dilation[0])
+    out_w = output_size(x.shape[1], kernel.shape[1], stride[1], padding, dilation[1])
+    if not (0 <= row < out_h and 0 <= col < out_w):
+        raise ValueError(
+            f"Output position must be inside the {out_h}×{out_w} output. "
+            f"Received: row={row}, col={col}."
+        )
+    top = row * stride[0] - pads[0][0]
+    left = col * stride[1] - pads[1][0]
+    rr = top + dilation[0] * np.arange(kernel.shape[0])  # (kh,) input rows of the taps
+    cc = left + dilation[1] * np.arange(kernel.shape[1])  # (kw,) input cols of the taps
+    window = _gather(x, rr, cc)  # (kh, kw) or (kh, kw, C)
+    weights = kernel[:, :, None] if (kernel.ndim == 2 and x.ndim == 3) else kernel
+    weights = np.broadcast_to(weights, window.shape)
+    products = window * weights
+    return ConvExplanation(
+        row, col, top, left, window, weights.copy(), products, float(products.sum())
+    )
+
+
+@dataclass(frozen=True)
+class PoolExplanation:
+    """One output cell of :func:`pool2d`, worked out.
+
+    Attributes
+    ----------
+    window : ndarray, shape (ph, pw)
+        The input values in the window; padded cells are NaN (they take no part).
+    value : float
+        The max or mean of the real cells: the value :func:`pool2d` puts at ``(row, col)``.
+    argmax : (int, int) or None
+        Window position of the winning cell for max pooling.
+    """
+
+    row: int
+    col: int
+    top: int
+    left: int
+    window: np.ndarray
+    value: float
+    argmax: tuple[int, int] | None
+
+    def __repr__(self) -> str:
+        return (
+            f"PoolExplanation(row={self.row}, col={self.col}, window at ({self.top}, "
+            f"{self.left}), value={self.value:.6g})"
+        )
+
+
+def explain_pool_at(
+    x: np.ndarray,
+    row: int,
+    col: int,
+    *,
+    size: int | Pair = 2,
+    stride: int | Pair | None = None,
+    mode: str = "max",
+    padding: str = "valid",
+) -> PoolExplanation:
+    """Show the window behind output cell ``(row, col)`` of :func:`pool2d` on a 2-D map.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 0, 0], [3, 4, 0, 1], [0, 0, 5, 6], [0, 2, 7, 8]])
+    >>> e = explain_pool_at(x, 0, 1)
+    >>> e.window, e.value, e.argmax
+    (array([[0., 0.],
+           [0., 1.]], dtype=float32), 1.0, (1, 1))
+    """
+    x = as_float_array(x, "x", (2,))
+    size = as_pair(size, "size")
+    stride = size if stride is None else as_pair(stride, "stride")
+    mode = as_choice(mode, "mode", POOL_MODES)
+    padding = as_choice(padding, "padding", ("valid", "same"))
+    out_h, out_w = (output_size(n, k, s, padding) for n, k, s in zip(x.shape, size, stride))
+    if not (0 <= row < out_h and 0 <= col < out_w):
+        raise ValueError(
+            f"Output position must be inside the {out_h}×{out_w} output. "
+            f"Received: row={row}, col={col}."
+        )
+    top = row * stride[0] - padding_amounts(x.shape[0], size[0], stride[0], padding)[0]
+    left = col * stride[1] - padding_amounts(x.shape[1], size[1], stride[1], padding)[0]
+    window = _gather(x, top + np.arange(size[0]), left + np.arange(size[1]), fill=np.nan)
+    if mode == "max":
+        flat = int(np.nanargmax(window))
+        argmax = (flat // size[1], flat % size[1])
+        value = float(np.nanmax(window))
+    else:
+        argmax, value = None, float(np.nanmean(window))
+    return PoolExplanation(row, col, top, left, window, value, argmax)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _axis_args(n, kernel, stride, padding, dilation):
+    for name, value, low in (
+        ("n", n, 1),
+        ("kernel", kernel, 1),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+    return int(n), int(kernel), int(stride), int(dilation), as_padding(padding)
+
+
+def _conv_args(x, kernel, stride, padding, dilation):
+    x = as_float_array(x, "x", (2, 3))
+    kernel = as_float_array(kernel, "kernel", (2, 3, 4))
+    stride = as_pair(stride, "stride")
+    dilation = as_pair(dilation, "dilation")
+    padding = as_padding(padding)
+    channels = x.shape[2] if x.ndim == 3 else 1
+    if kernel.ndim >= 3 and kernel.shape[2] != channels:
+        raise ValueError(
+            f"`kernel` has {kernel.shape[2]} input channels but `x` has {channels}. "
+            f"Received: x.shape={x.shape}, kernel.shape={kernel.shape}."
+        )
+    pads = [
+        padding_amounts(n, k, s, padding, d)
+        for n, k, s, d in zip(x.shape[:2], kernel.shape[:2], stride, dilation)
+    ]
+    _check_fits(x.shape[:2], kernel.shape[:2], pads, dilation, kind="kernel")
+    return x, kernel, stride, dilation, pads
+
+
+def _check_fits(shape, window, pads, dilation, *, kind):
+    spans = [d * (k - 1) + 1 for k, d in zip(window, dilation)]
+    if any(n + sum(p) < s for n, p, s in zip(shape, pads, spans)):
+        size = "×".join(str(k) for k in window)
+        span = "×".join(str(s) for s in spans)
+        spread = f" (spread to {span} by the dilation)" if span != size else ""
+        raise ValueError(
+            f"Output would be empty: a {size} {kind}{spread} does not fit a "
+            f"{shape[0]}×{shape[1]} image with this padding. Use padding='same', a smaller "
+            f"{kind}{' or a smaller dilation' if spread else ''}."
+        )
+
+
+def _as_bank(x, kernel):
+    if kernel.ndim == 2:
+        return kernel[:, :, None, None]
+    if kernel.ndim == 3:
+        return kernel[:, :, :, None]
+    return kernel
+
+
+def _pad(x3, pads, fill=0.0):
+    (top, bottom), (left, right) = pads
+    if not (top or bottom or left or right):
+        return x3
+    return np.pad(x3, ((top, bottom), (left, right), (0, 0)), constant_values=fill)
+
+
+def _correlate_valid(plane, kernel, dilation):
+    """Valid cross-correlation of one 2-D plane with one 2-D kernel, stride 1."""
+    dr, dc = dilation
+    if dr > 1 or dc > 1:
+        spread = np.zeros(
+            ((kernel.shape[0] - 1) * dr + 1, (kernel.shape[1] - 1) * dc + 1), np.float32
+        )
+        spread[::dr, ::dc] = kernel
+        kernel = spread
+    kh, kw = kernel.shape
+    # filter2D with the anchor at the kernel's top-left computes sum k[u, v] * plane[i+u, j+v];
+    # the rows and columns past H - kh read the border and are cut off.
+    full = cv2.filter2D(
+        np.ascontiguousarray(plane),
+        cv2.CV_32F,
+        np.ascontiguousarray(kernel),
+        anchor=(0, 0),
+        borderType=cv2.BORDER_CONSTANT,
+    )
+    return full[: plane.shape[0] - kh + 1, : plane.shape[1] - kw + 1]
+
+
+def _windows(x3, size, stride, pads, fill):
+    padded = _pad(x3, pads, fill)
+    view = sliding_window_view(padded, size, axis=(0, 1))  # (H', W', C, ph, pw) at stride 1
+    return view[:: stride[0], :: stride[1]]  # (H_out, W_out, C, ph, pw)
+
+
+def _gather(x, rows, cols, fill=0.0):
+    """Values of ``x`` at the grid ``rows × cols``; outside the image gives ``fill``."""
+    inside_r = (rows >= 0) & (rows < x.shape[0])
+    inside_c = (cols >= 0) & (cols < x.shape[1])
+    out = np.full((len(rows), len(cols)) + x.shape[2:], fill, np.float32)
+    out[np.ix_(inside_r, inside_c)] = x[np.ix_(rows[inside_r], cols[inside_c])]
+    return out
