@@ -1,0 +1,314 @@
+"""Named kernels and the reading of kernels that people type.
+
+Every preset is data: a :class:`Kernel` with its values and one plain sentence on what it does.
+The classic ones are built from their parts where that teaches something — a Sobel filter is a
+smoothing column times a difference row; its y version is the x version transposed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "KERNELS",
+    "MAX_KERNEL_SIZE",
+    "Kernel",
+    "KernelError",
+    "eye_detector",
+    "format_kernel",
+    "normalise_kernel",
+    "parse_kernel",
+    "random_kernel",
+]
+
+MAX_KERNEL_SIZE = 15
+
+
+class KernelError(ValueError):
+    """A kernel the user typed cannot be used; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A named kernel with a one-sentence description a newcomer can read."""
+
+    name: str
+    values: np.ndarray
+    description: str
+
+    def __repr__(self) -> str:
+        h, w = self.values.shape
+        return f"Kernel({self.name!r}, {h}×{w}: {self.description})"
+
+
+_SMOOTH = np.array([1.0, 2.0, 1.0])  # a 1-2-1 blur along one axis
+_DIFF = np.array([-1.0, 0.0, 1.0])  # right minus left
+_FLAT = np.ones(3)
+_BINOMIAL5 = np.array([1.0, 4.0, 6.0, 4.0, 1.0])
+
+_SOBEL_X = np.outer(_SMOOTH, _DIFF)
+_PREWITT_X = np.outer(_FLAT, _DIFF)
+_GAUSS3 = np.outer(_SMOOTH, _SMOOTH) / 16
+_GAUSS5 = np.outer(_BINOMIAL5, _BINOMIAL5) / 256
+_IDENTITY3 = np.zeros((3, 3))
+_IDENTITY3[1, 1] = 1
+_IDENTITY5 = np.zeros((5, 5))
+_IDENTITY5[2, 2] = 1
+_LAPLACIAN = np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]])
+
+
+def eye_detector(pupil_radius: float = 1.5, eye_radius: float = 3.5) -> np.ndarray:
+    """A kernel that responds to a dark round pupil inside a bright round eye.
+
+    Taps on the bright ring weigh +1, taps on the pupil weigh enough below zero that the kernel
+    sums to 0: a flat patch of any brightness scores 0, an eye scores high.
+
+    Parameters
+    ----------
+    pupil_radius, eye_radius : float
+        Radii in pixels of the dark centre and of the whole eye.
+
+    Returns
+    -------
+    ndarray, shape (2n + 1, 2n + 1) with ``n = floor(eye_radius)``
+
+    Examples
+    --------
+    >>> k = eye_detector()
+    >>> k.shape, round(float(k.sum()), 9), round(float(k[3, 3]), 2), float(k[0, 3])
+    ((7, 7), 0.0, -3.11, 1.0)
+
+    The 28 ring taps at +1 balance the 9 pupil taps at −28/9 each.
+    """
+    n = math.floor(eye_radius)
+    rr, cc = np.mgrid[-n : n + 1, -n : n + 1]
+    distance = np.hypot(rr, cc)
+    pupil = distance <= pupil_radius
+    ring = (distance <= eye_radius) & ~pupil
+    kernel = ring.astype(float)
+    kernel[pupil] = -ring.sum() / pupil.sum()
+    return kernel
+
+
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in [
+        Kernel("Identity", _IDENTITY3, "Copies the image unchanged: only the centre tap counts."),
+        Kernel(
+            "Box blur", np.full((3, 3), 1 / 9), "Replaces each pixel by the mean of its 3×3 block."
+        ),
+        Kernel(
+            "Gaussian blur 3×3",
+            _GAUSS3,
+            "A gentle blur that weighs near neighbours more than far ones (1-2-1 each way).",
+        ),
+        Kernel(
+            "Gaussian blur 5×5",
+            _GAUSS5,
+            "A stronger, smoother blur over a 5×5 neighbourhood (1-4-6-4-1 in each direction).",
+        ),
+        Kernel(
+            "Sharpen",
+            np.array([[0.0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+            "Adds the difference from the neighbours back to each pixel, so edges look crisper.",
+        ),
+        Kernel(
+            "Unsharp masking 5×5",
+            2 * _IDENTITY5 - _GAUSS5,
+            "Subtracts a blurred copy from twice the image: a sharpen that is kinder to noise.",
+        ),
+        Kernel(
+            "Edge detection 1",
+            np.array([[1.0, 0, -1], [0, 0, 0], [-1, 0, 1]]),
+            "Compares opposite corners: lights up on diagonal edges and corners.",
+        ),
+        Kernel(
+            "Edge detection 2",
+            -_LAPLACIAN,
+            "Centre minus its four direct neighbours: zero on flat areas, strong on any edge.",
+        ),
+        Kernel(
+            "Edge detection 3",
+            9 * _IDENTITY3 - np.ones((3, 3)),
+            "Centre minus all eight neighbours: outlines every edge in every direction.",
+        ),
+        Kernel(
+            "Sobel x",
+            _SOBEL_X,
+            "Right minus left, smoothed down the column: finds vertical edges (brightness "
+            "changing along x).",
+        ),
+        Kernel(
+            "Sobel y",
+            _SOBEL_X.T,
+            "Below minus above (Sobel x turned on its side): finds horizontal edges.",
+        ),
+        Kernel(
+            "Prewitt x",
+            _PREWITT_X,
+            "Like Sobel x but with a flat average down the column: finds vertical edges.",
+        ),
+        Kernel(
+            "Prewitt y",
+            _PREWITT_X.T,
+            "Prewitt x turned on its side: finds horizontal edges.",
+        ),
+        Kernel(
+            "Laplacian",
+            _LAPLACIAN,
+            "Sum of second differences: zero on flat areas and smooth ramps, ±on edges and spots.",
+        ),
+        Kernel(
+            "Emboss",
+            np.array([[-2.0, -1, 0], [-1, 1, 1], [0, 1, 2]]),
+            "Lights edges from the top-left so the picture looks pressed into metal.",
+        ),
+        Kernel(
+            "Eye detector",
+            eye_detector(),
+            "A bright ring around a dark centre: scores high where an eye is, 0 on flat areas "
+            "(try it on the cartoon face).",
+        ),
+    ]
+}
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_kernel(text: str) -> np.ndarray:
+    """Read a kernel typed or pasted by a person.
+
+    Accepted: rows separated by ``;`` or new lines, numbers in a row separated by spaces and/or
+    commas, simple fractions (``1/16``), or a JSON list of lists.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    ndarray of float64, shape (kh, kw), ``1 <= kh, kw <= 15``
+
+    Raises
+    ------
+    KernelError
+        Empty text, something that is not a number, rows of different lengths, NaN or infinity,
+        or more than 15×15.
+
+    Examples
+    --------
+    >>> parse_kernel("1 0 -1; 2 0 -2; 1 0 -1")
+    array([[ 1.,  0., -1.],
+           [ 2.,  0., -2.],
+           [ 1.,  0., -1.]])
+    >>> parse_kernel("[[0.5, 0.5]]")
+    array([[0.5, 0.5]])
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise KernelError(
+            "The kernel is empty. Type rows of numbers, for example `1 0 -1; 2 0 -2; 1 0 -1`."
+        )
+    text = text.strip()
+    rows = _parse_json(text) if text.startswith("[") else _parse_rows(text)
+    widths = [len(row) for row in rows]
+    if len(set(widths)) > 1:
+        detail = ", ".join(f"row {i} has {w}" for i, w in enumerate(widths, 1))
+        raise KernelError(f"Every row needs the same number of entries, but {detail}.")
+    kernel = np.array(rows, dtype=np.float64)
+    if not np.isfinite(kernel).all():
+        raise KernelError("The kernel holds NaN or infinity; use ordinary numbers only.")
+    h, w = kernel.shape
+    if h > MAX_KERNEL_SIZE or w > MAX_KERNEL_SIZE:
+        raise KernelError(
+            f"A kernel can be at most {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Received: {h}×{w}."
+        )
+    return kernel
+
+
+def format_kernel(kernel: np.ndarray, digits: int = 4) -> str:
+    """Write a kernel as text that :func:`parse_kernel` reads back, one row per line.
+
+    >>> print(format_kernel(np.array([[1, 0.5], [-2, 0]])))
+    1 0.5
+    -2 0
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    return "\n".join(" ".join(f"{v:.{digits}g}" for v in row) for row in kernel)
+
+
+def normalise_kernel(kernel: np.ndarray) -> np.ndarray:
+    """Scale a kernel so its entries sum to 1 (the image keeps its overall brightness).
+
+    Raises
+    ------
+    KernelError
+        When the entries sum to (almost) zero, as edge detectors do: there is nothing to scale.
+
+    Examples
+    --------
+    >>> normalise_kernel(np.ones((2, 2)))
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    total = kernel.sum()
+    if abs(total) < 1e-9 * max(1.0, np.abs(kernel).sum()):
+        raise KernelError(
+            "This kernel sums to 0 (like an edge detector), so it cannot be scaled to sum 1."
+        )
+    return kernel / total
+
+
+def random_kernel(size: int | tuple[int, int] = 3, seed: int | None = None) -> np.ndarray:
+    """A kernel of normally distributed weights rounded to 1 decimal: what a layer starts from.
+
+    >>> random_kernel(3, seed=0).shape
+    (3, 3)
+    """
+    shape = (size, size) if isinstance(size, int) else tuple(size)
+    if not all(1 <= n <= MAX_KERNEL_SIZE for n in shape):
+        raise KernelError(
+            f"A kernel can be at most {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Received: {shape}."
+        )
+    return np.round(np.random.default_rng(seed).normal(size=shape), 1)
+
+
+def _parse_json(text: str) -> list[list[float]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise KernelError(f"This looks like JSON but is not valid: {error.msg}.") from None
+    if not (isinstance(data, list) and data and all(isinstance(r, list) and r for r in data)):
+        raise KernelError("A JSON kernel must be a list of rows, e.g. [[1, 0, -1], [2, 0, -2]].")
+    for i, row in enumerate(data, 1):
+        for j, value in enumerate(row, 1):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise KernelError(f"Row {i}, entry {j} is not a number: {value!r}.")
+    return data
+
+
+def _parse_rows(text: str) -> list[list[float]]:
+    lines = [line for line in re.split(r"[;\n]", text) if line.strip()]
+    return [
+        [_parse_number(token, i, j) for j, token in enumerate(re.split(r"[\s,]+", line.strip()), 1)]
+        for i, line in enumerate(lines, 1)
+    ]
+
+
+def _parse_number(token: str, row: int, col: int) -> float:
+    if token.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise KernelError("The kernel holds NaN or infinity; use ordinary numbers only.")
+    parts = token.split("/")
+    if len(parts) <= 2 and all(_NUMBER.match(p) for p in parts):
+        value = float(parts[0])
+        if len(parts) == 2:
+            if float(parts[1]) == 0:
+                raise KernelError(f"Row {row}, entry {col} divides by zero: {token!r}.")
+            value /= float(parts[1])
+        return value
+    raise KernelError(f"Row {row}, entry {col} is not a number: {token!r}.")

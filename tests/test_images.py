@@ -1,0 +1,216 @@
+"""load_image on files the tests make in every Pillow mode, and on broken or hostile files."""
+
+import io
+import struct
+import time
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnviz.images import (
+    SAMPLES,
+    ImageError,
+    load_image,
+    sample_image,
+    shift,
+    to_grayscale,
+)
+
+rng = np.random.default_rng(11)
+
+
+def _encode(image: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def _gradient(w=40, h=30):
+    return np.tile(np.linspace(0, 255, w, dtype=np.float64), (h, 1))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF"])
+def test_every_upload_format_loads_as_float_in_unit_range(fmt):
+    """Each format the uploader accepts decodes to float32 in [0, 1] of the right size."""
+    rgb = Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8), "RGB")
+    loaded = load_image(_encode(rgb, fmt))
+    assert loaded.array.dtype == np.float32
+    assert loaded.array.shape[:2] == (30, 40)
+    assert 0.0 <= loaded.array.min() and loaded.array.max() <= 1.0
+
+
+def test_rgb_png_is_exact():
+    """A lossless RGB file comes back as its exact values divided by 255."""
+    pixels = rng.integers(0, 256, (12, 9, 3), dtype=np.uint8)
+    loaded = load_image(_encode(Image.fromarray(pixels, "RGB")))
+    np.testing.assert_allclose(loaded.array, pixels / 255.0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("mode", "ndim"),
+    [
+        ("1", 2),
+        ("L", 2),
+        ("LA", 2),
+        ("P", 3),
+        ("RGB", 3),
+        ("RGBA", 3),
+        ("CMYK", 3),
+        ("I;16", 2),
+        ("I", 2),
+        ("F", 2),
+    ],
+)
+def test_every_pillow_mode_converts_sensibly(mode, ndim):
+    """Every mode gives gray (H, W) or colour (H, W, 3) floats in [0, 1], keeping the ramp."""
+    base = Image.fromarray(_gradient().astype(np.uint8), "L")
+    if mode == "I;16":
+        image = Image.fromarray((_gradient() * 257).astype(np.uint16))
+    elif mode == "I":
+        image = Image.fromarray((_gradient() * 1000 - 5000).astype(np.int32), "I")
+    elif mode == "F":
+        image = Image.fromarray((_gradient() * 3.0 - 100).astype(np.float32), "F")
+    else:
+        image = base.convert(mode)
+    fmt = "TIFF" if mode in ("I", "F", "CMYK") else ("JPEG" if mode == "CMYK" else "PNG")
+    loaded = load_image(_encode(image, fmt))
+    assert loaded.array.ndim == ndim
+    assert loaded.mode == mode
+    gray = to_grayscale(loaded.array)
+    assert 0.0 <= gray.min() and gray.max() <= 1.0
+    if mode != "1":  # a 1-bit image keeps only two levels
+        row = gray[5]
+        assert row[-1] - row[0] > 0.9  # the dark-to-bright ramp survives
+        assert np.all(np.diff(row) >= -1e-3)
+
+
+def test_sixteen_bit_keeps_full_precision():
+    """I;16 values are divided by 65535, not squashed to 8 bits."""
+    values = np.array([[0, 1, 65535, 32768]], dtype=np.uint16)
+    loaded = load_image(_encode(Image.fromarray(values), "PNG"))
+    np.testing.assert_allclose(loaded.array, values / 65535.0, atol=1e-6)
+
+
+def test_transparency_is_flattened_onto_white_and_said():
+    """A fully transparent RGBA pixel becomes white; the notes say so."""
+    pixels = np.zeros((4, 4, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    pixels[0, 0, 3] = 0
+    loaded = load_image(_encode(Image.fromarray(pixels, "RGBA")))
+    np.testing.assert_allclose(loaded.array[0, 0], 1.0)
+    np.testing.assert_allclose(loaded.array[1, 1], 0.0)
+    assert any("transparent" in n.lower() for n in loaded.notes)
+
+
+def test_exif_orientation_is_honoured():
+    """A landscape JPEG tagged 'rotate 90' loads as portrait."""
+    image = Image.fromarray(np.zeros((20, 40, 3), dtype=np.uint8), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    loaded = load_image(_encode(image, "JPEG", exif=exif))
+    assert loaded.array.shape[:2] == (40, 20)
+    assert any("EXIF" in n for n in loaded.notes)
+
+
+def test_animation_uses_first_frame_and_says_so():
+    """A 3-frame GIF gives its first frame and a note naming the frame count."""
+    frames = [Image.new("L", (10, 10), color=v) for v in (0, 128, 255)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    loaded = load_image(buffer.getvalue())
+    assert float(loaded.array.max()) == pytest.approx(0.0, abs=0.01)
+    assert any("3 frames" in n for n in loaded.notes)
+
+
+def test_large_image_is_shrunk_and_reported():
+    """A 3000x1500 upload is shrunk to a longest side of max_side, keeping the aspect ratio."""
+    big = Image.new("RGB", (3000, 1500), color=(10, 200, 30))
+    loaded = load_image(_encode(big, "JPEG"), max_side=1024)
+    assert loaded.array.shape == (512, 1024, 3)
+    assert loaded.original_size == (3000, 1500)
+    assert any("Shrunk from 3000×1500 to 1024×512" in n for n in loaded.notes)
+
+
+def test_file_like_objects_are_accepted():
+    """An open binary file (as Streamlit's UploadedFile is) works like bytes."""
+    data = _encode(Image.new("L", (5, 6)))
+    assert load_image(io.BytesIO(data)).array.shape == (6, 5)
+
+
+def _png_declaring(width, height):
+    """A tiny, valid-looking PNG header that claims width x height pixels."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + header
+    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    idat_data = zlib.compress(b"\x00" * 100)
+    idat = struct.pack(">I", len(idat_data)) + b"IDAT" + idat_data
+    idat += struct.pack(">I", zlib.crc32(b"IDAT" + idat_data))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + idat
+
+
+BROKEN = {
+    "empty": (b"", r"empty"),
+    "html renamed .png": (b"<!DOCTYPE html><html><body>hi</body></html>", r"HTML, not an image"),
+    "plain text": (b"just some notes\nabout a cat\n", r"text, not an image"),
+    "svg": (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>', r"SVG"),
+    "random bytes": (bytes(range(256)) * 4, r"not an image format"),
+    "bomb 60000x60000": (_png_declaring(60000, 60000), r"too many pixels|60000×60000"),
+    "bomb 9000x9000": (_png_declaring(9000, 9000), r"81 megapixels"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_broken_and_hostile_files_raise_image_error_quickly(name):
+    """Each raises ImageError with a clear message, in well under a second."""
+    data, message = BROKEN[name]
+    start = time.perf_counter()
+    with pytest.raises(ImageError, match=message):
+        load_image(data)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_truncated_file_raises_image_error():
+    """A PNG cut in half is reported as damaged, not as a traceback."""
+    data = _encode(Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)))
+    with pytest.raises(ImageError, match="damaged|cut short"):
+        load_image(data[: len(data) // 2])
+
+
+def test_oversized_file_is_refused_before_decoding():
+    """More bytes than max_bytes is refused with the limit in the message."""
+    with pytest.raises(ImageError, match="larger than 1 MB"):
+        load_image(b"\x89PNG" + b"\x00" * (2 * 2**20), max_bytes=2**20)
+
+
+def test_to_grayscale_matches_pillow_luma():
+    """Our luma equals Pillow's own RGB-to-L conversion within rounding."""
+    pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    ours = to_grayscale(pixels / 255.0) * 255
+    theirs = np.asarray(Image.fromarray(pixels, "RGB").convert("L"), dtype=np.float64)
+    np.testing.assert_allclose(ours, theirs, atol=1.0)
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(0, 0), (1, 0), (-2, 3), (5, -1), (40, 0)])
+def test_shift_matches_scipy_shift_with_zero_fill(dx, dy):
+    """shift equals scipy.ndimage.shift by whole pixels with constant 0 fill."""
+    import scipy.ndimage
+
+    x = rng.random((12, 15, 3))
+    expected = scipy.ndimage.shift(x, (dy, dx, 0), order=0, mode="constant", cval=0.0)
+    np.testing.assert_allclose(shift(x, dx, dy), expected)
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_every_sample_loads_offline_in_unit_range(name):
+    """Samples need no network and are float32 images in [0, 1]."""
+    image = sample_image(name)
+    assert image.dtype == np.float32 and image.ndim in (2, 3)
+    assert 0.0 <= image.min() and image.max() <= 1.0 and image.std() > 0.05
+
+
+def test_samples_cover_a_person_a_cat_a_grayscale_photo_and_the_face():
+    """The issue asks for these four kinds."""
+    assert {"Astronaut", "Cat", "Camera man", "Cartoon face"} <= set(SAMPLES)
+    assert sample_image("Camera man").ndim == 2 and sample_image("Cat").ndim == 3
