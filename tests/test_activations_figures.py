@@ -1,0 +1,77 @@
+"""Activations against Keras' own, and the colour scales and pictures the pages draw."""
+
+import numpy as np
+import pytest
+
+from cnnviz.activations import relu, sigmoid, softmax, tanh
+from cnnviz.figures import (
+    HOVER_LIMIT,
+    colorbar_image,
+    colorize,
+    heatmap_figure,
+    number_grid_figure,
+    scale_for,
+    upscale,
+)
+
+keras = pytest.importorskip("keras")
+rng = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [(relu, "relu"), (sigmoid, "sigmoid"), (tanh, "tanh"), (softmax, "softmax")],
+)
+def test_activations_match_keras(ours, theirs):
+    """Each activation equals keras.activations.<name> on random inputs, large ones included."""
+    x = rng.normal(scale=30, size=(4, 10)).astype(np.float32)
+    expected = np.asarray(getattr(keras.activations, theirs)(x))
+    np.testing.assert_allclose(ours(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_signed_maps_get_a_diverging_scale_centred_on_zero():
+    """Negative values anywhere: symmetric limits, so white is exactly zero."""
+    scale = scale_for(np.array([[-1.0, 3.0]]), np.array([[0.5]]))
+    assert scale.diverging and scale.vmin == -3.0 and scale.vmax == 3.0
+    white = colorize(np.array([[0.0]]), scale)[0, 0]
+    assert white.min() > 240
+
+
+def test_unsigned_maps_get_gray_from_min_to_max():
+    """Non-negative maps: black at the minimum, white at the maximum."""
+    x = rng.random((5, 5))
+    scale = scale_for(x)
+    assert not scale.diverging
+    rgb = colorize(x, scale)
+    assert rgb.shape == (5, 5, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb.reshape(-1, 3)[x.argmin()]) == (0, 0, 0)
+    assert tuple(rgb.reshape(-1, 3)[x.argmax()]) == (255, 255, 255)
+
+
+def test_colorize_is_monotone_in_brightness_for_gray():
+    """Brighter values never map to darker grays."""
+    ramp = np.linspace(0, 1, 300)[None]
+    gray = colorize(ramp, scale_for(ramp))[0, :, 0].astype(int)
+    assert np.all(np.diff(gray) >= 0)
+
+
+def test_upscale_repeats_pixels_by_a_whole_factor():
+    """Each cell becomes a factor x factor block of identical pixels."""
+    x = rng.random((4, 6))
+    big = upscale(x, min_side=16)
+    assert big.shape == (16, 24)
+    np.testing.assert_array_equal(big[::4, ::4], x)
+
+
+def test_colorbar_and_figures_build():
+    """The colour bar is an RGB image; heatmaps carry the exact values for hover."""
+    scale = scale_for(np.array([-1.0, 2.0]))
+    bar = colorbar_image(scale, height=200)
+    assert bar.shape == (200, 110, 3)
+    x = rng.normal(size=(8, 8))
+    fig = heatmap_figure(x, scale, highlight=(1, 2, 3, 3))
+    np.testing.assert_allclose(np.asarray(fig.data[0].z), x.astype(np.float32))
+    assert fig.layout.shapes[0].x0 == 1.5
+    grid = number_grid_figure(np.array([[1.0, -0.5]]))
+    assert list(grid.data[0].text[0]) == ["1", "-0.5"]
+    assert HOVER_LIMIT >= 28 * 28
