@@ -1,0 +1,102 @@
+"""Small helpers for real-browser tests: wait for Streamlit to settle, check for errors."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(script: str = "app.py", env: dict[str, str] | None = None, timeout=60):
+    """Run `streamlit run script` on a free local port; yield its base URL; stop it after.
+
+    The server's output goes to a temporary file (a pipe could fill and block it) and is
+    printed if it fails to answer its health check.
+    """
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"streamlit did not start:\n{log.read()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.seek(0)
+        server_log = log.read()
+        log.close()
+        os.unlink(log.name)
+        if "Traceback" in server_log:
+            print("---- streamlit server log ----\n" + server_log)
+
+
+def wait_idle(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the app's script has finished running (after load or any interaction)."""
+    page.wait_for_timeout(150)  # let a just-triggered rerun start before looking for its end
+    expect(page.locator(IDLE)).to_be_attached(timeout=timeout)
+
+
+def assert_no_errors(page: Page) -> None:
+    """No exception box, error box or traceback anywhere on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body, body[:2000]
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot under artifacts/screenshots/ (kept as a test artifact)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
