@@ -200,25 +200,16 @@ def conv2d(
     array([ -6., -15., -27., -22.], dtype=float32)
     """
     x, kernel, stride, dilation, pads = _conv_args(x, kernel, stride, padding, dilation)
-    bank = _as_bank(x, kernel)  # (kh, kw, C, F)
-    xp = _pad(x if x.ndim == 3 else x[:, :, None], pads)  # (H + pads, W + pads, C)
-    dr, dc = dilation
-    kh, kw = bank.shape[:2]
-    span = ((kh - 1) * dr + 1, (kw - 1) * dc + 1)
-    rows = slice(0, xp.shape[0] - span[0] + 1, stride[0])
-    cols = slice(0, xp.shape[1] - span[1] + 1, stride[1])
-    channels = xp.shape[2]
     if kernel.ndim == 2:
-        # One kernel per channel: F maps where F == C, each from its own channel only.
-        out = [_correlate_valid(xp[:, :, c], bank[:, :, 0, 0], dilation) for c in range(channels)]
-        result = np.stack(out, axis=-1)[rows, cols]  # (H_out, W_out, C)
-        return result if x.ndim == 3 else result[:, :, 0]
+        return _correlate(x, kernel, pads, dilation, stride)  # (H_out, W_out[, C])
+    bank = kernel[:, :, :, None] if kernel.ndim == 3 else kernel  # (kh, kw, C, F)
+    x3 = x if x.ndim == 3 else x[:, :, None]  # (H, W, C)
     maps = []
     for f in range(bank.shape[3]):
-        total = _correlate_valid(xp[:, :, 0], bank[:, :, 0, f], dilation)
-        for c in range(1, channels):
-            total += _correlate_valid(xp[:, :, c], bank[:, :, c, f], dilation)
-        maps.append(total[rows, cols])
+        total = _correlate(x3[:, :, 0], bank[:, :, 0, f], pads, dilation, stride)
+        for c in range(1, x3.shape[2]):
+            total += _correlate(x3[:, :, c], bank[:, :, c, f], pads, dilation, stride)
+        maps.append(total)
     result = np.stack(maps, axis=-1)  # (H_out, W_out, F)
     return result if kernel.ndim == 4 else result[:, :, 0]
 
@@ -507,14 +498,6 @@ def _check_fits(shape, window, pads, dilation, *, kind):
         )
 
 
-def _as_bank(x, kernel):
-    if kernel.ndim == 2:
-        return kernel[:, :, None, None]
-    if kernel.ndim == 3:
-        return kernel[:, :, :, None]
-    return kernel
-
-
 def _pad(x3, pads, fill=0.0):
     (top, bottom), (left, right) = pads
     if not (top or bottom or left or right):
@@ -522,26 +505,41 @@ def _pad(x3, pads, fill=0.0):
     return np.pad(x3, ((top, bottom), (left, right), (0, 0)), constant_values=fill)
 
 
-def _correlate_valid(plane, kernel, dilation):
-    """Valid cross-correlation of one 2-D plane with one 2-D kernel, stride 1."""
+def _correlate(x, kernel, pads, dilation, stride):
+    """Cross-correlate every channel of ``x`` (H, W[, C]) with one 2-D ``kernel``, with OpenCV.
+
+    Zero padding that fits inside the kernel's reach is done by OpenCV's border handling
+    (choosing the anchor), so no padded copy of a big image is made; wider padding is added
+    with ``copyMakeBorder`` first.
+    """
+    if x.ndim == 3 and x.shape[2] > 4:  # OpenCV's multi-channel path is for images
+        planes = [_correlate(x[:, :, c], kernel, pads, dilation, stride) for c in range(x.shape[2])]
+        return np.stack(planes, axis=-1)
     dr, dc = dilation
     if dr > 1 or dc > 1:
         spread = np.zeros(
             ((kernel.shape[0] - 1) * dr + 1, (kernel.shape[1] - 1) * dc + 1), np.float32
         )
-        spread[::dr, ::dc] = kernel
+        spread[::dr, ::dc] = kernel  # taps dilation apart, zeros between
         kernel = spread
     kh, kw = kernel.shape
-    # filter2D with the anchor at the kernel's top-left computes sum k[u, v] * plane[i+u, j+v];
-    # the rows and columns past H - kh read the border and are cut off.
+    (top, bottom), (left, right) = pads
+    out_h = x.shape[0] + top + bottom - kh + 1
+    out_w = x.shape[1] + left + right - kw + 1
+    if top + bottom <= kh - 1 and left + right <= kw - 1:
+        source, anchor = x, (left, top)
+    else:
+        source = cv2.copyMakeBorder(x, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+        source, anchor = source.reshape(source.shape[:2] + x.shape[2:]), (0, 0)
+    # With the anchor at (left, top), filter2D computes
+    # dst[i, j] = sum over u, v of k[u, v] * x[i + u - top, j + v - left], zeros outside:
+    # exactly the padded cross-correlation; rows and columns past the output are cut off.
     full = cv2.filter2D(
-        np.ascontiguousarray(plane),
-        cv2.CV_32F,
-        np.ascontiguousarray(kernel),
-        anchor=(0, 0),
-        borderType=cv2.BORDER_CONSTANT,
-    )
-    return full[: plane.shape[0] - kh + 1, : plane.shape[1] - kw + 1]
+        np.ascontiguousarray(source), cv2.CV_32F, np.ascontiguousarray(kernel),
+        anchor=anchor, borderType=cv2.BORDER_CONSTANT,
+    )  # fmt: skip
+    full = full.reshape(source.shape)
+    return full[: out_h : stride[0], : out_w : stride[1]]  # (H_out, W_out[, C])
 
 
 def _windows(x3, size, stride, pads, fill):
