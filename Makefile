@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: run test lint format bench clean
 
 $(BIN)/python:
@@ -31,7 +34,13 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(VENV)/.stamp-dev lint
+# The real-browser tests drive Debian's Chromium (Playwright's own browser download does not
+# work offline); install it once if it is missing.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
+
+test: $(VENV)/.stamp-dev $(CHROMIUM) lint
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.stamp-dev
