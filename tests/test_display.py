@@ -1,0 +1,70 @@
+"""Browser-ready pictures: fast PNGs that decode back exactly, crops that see the padding."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnviz.display import (
+    crop,
+    outline,
+    png_bytes,
+    reveal,
+    thumbnail,
+    to_uint8,
+    upscale_factor,
+    zoom,
+)
+from cnnviz.ops import explain_conv_at
+
+rng = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (7, 5, 3)])
+def test_png_bytes_decode_back_to_the_same_pixels(shape):
+    """The fast encoder is lossless and keeps RGB order (OpenCV's BGR does not leak out)."""
+    image = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(image))))
+    np.testing.assert_array_equal(decoded, image)
+
+
+def test_png_bytes_refuses_float_images_with_a_clear_message():
+    """Floats must go through to_uint8 first; the message says what was received."""
+    with pytest.raises(ValueError, match="uint8 array. Received: dtype=float64"):
+        png_bytes(np.zeros((2, 2)))
+
+
+def test_to_uint8_clips_and_rounds():
+    """0 → 0, 1 → 255, out-of-range values are clipped."""
+    assert to_uint8(np.array([-1.0, 0.0, 1.0, 3.0])).tolist() == [0, 0, 255, 255]
+
+
+def test_thumbnail_keeps_the_aspect_ratio_and_the_longer_side():
+    """A 300×451 photo becomes 64×96; a 64×64 drawing is enlarged to 96×96."""
+    assert thumbnail(rng.random((300, 451, 3))).shape == (64, 96, 3)
+    assert thumbnail(rng.random((64, 64))).shape == (96, 96)
+
+
+def test_one_upscale_factor_keeps_input_and_output_at_the_same_scale():
+    """The factor comes from the input; the smaller output zoomed by it keeps its proportion."""
+    factor = upscale_factor((64, 64))
+    assert factor == 5
+    assert zoom(np.zeros((62, 31)), factor).shape == (62 * factor, 31 * factor)
+    assert upscale_factor((1024, 1024)) == 1
+
+
+def test_crop_sees_the_same_window_as_explain_conv_at_in_the_padding():
+    """A crop at a negative corner holds zeros where the convolution's zero padding is."""
+    x = rng.random((6, 6)).astype(np.float32)
+    e = explain_conv_at(x, np.ones((3, 3)), 0, 0, padding="same")
+    np.testing.assert_array_equal(crop(x, e.top, e.left, 3, 3), e.window)
+
+
+def test_outline_and_reveal_leave_their_input_untouched():
+    """Both draw on a copy: the picture a page caches is never changed."""
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    framed = outline(rgb, 0, 0, 2, 2, factor=2)
+    shown = reveal(rgb, 1, factor=2)
+    assert rgb.max() == 0 and framed.max() == 255 and shown[4:, 4:].min() == 235
+    assert shown[:2, :2].max() == 0  # the first cell is already computed: not blanked
