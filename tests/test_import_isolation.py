@@ -1,0 +1,76 @@
+"""TensorFlow costs seconds and ~0.5 GB to import: only pages that need a model may import it."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pages._registry import PAGES
+
+WITHOUT_TENSORFLOW = {"home", "convolution", "pooling"}
+
+_PROBE = textwrap.dedent(
+    """
+    import sys
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file({path!r}, default_timeout=60).run()
+    assert not at.exception, at.exception
+    heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+    print("HEAVY:" + ",".join(heavy))
+    """
+)
+
+
+def _heavy_modules_after_running(path: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(path=path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return [line for line in result.stdout.splitlines() if line.startswith("HEAVY:")][-1][6:]
+
+
+@pytest.mark.parametrize(
+    "path", [p.path for p in PAGES if p.url_path in WITHOUT_TENSORFLOW], ids=lambda p: p
+)
+def test_page_runs_without_importing_tensorflow(path):
+    """Running the page in a fresh interpreter leaves tensorflow and keras unimported."""
+    assert _heavy_modules_after_running(path) == ""
+
+
+def test_core_package_import_is_light():
+    """`import cnnviz` and its image-side modules do not pull in TensorFlow or Streamlit."""
+    code = (
+        "import sys, cnnviz, cnnviz.ops, cnnviz.kernels, cnnviz.images, cnnviz.figures, "
+        "cnnviz.activations; print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_probe_detects_tensorflow_when_a_page_imports_it(tmp_path):
+    """The check itself works: a page that imports keras is reported."""
+    page = tmp_path / "heavy_page.py"
+    page.write_text("import keras\nimport streamlit as st\nst.write('hi')\n")
+    assert "keras" in _heavy_modules_after_running(str(page))
+
+
+def test_no_core_module_imports_streamlit():
+    """The core stays plain Python: no module under cnnviz/ imports streamlit, anywhere."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in Path("cnnviz").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: {n}" for n in names if n.split(".")[0] == "streamlit"]
+    assert offenders == []
