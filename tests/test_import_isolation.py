@@ -14,7 +14,9 @@ _PROBE = textwrap.dedent(
     """
     import sys
     from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file({path!r}, default_timeout=60).run()
+    at = AppTest.from_file({entry!r}, default_timeout=60).run()
+    if {page!r}:
+        at.switch_page({page!r}).run()
     assert not at.exception, at.exception
     heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
     print("HEAVY:" + ",".join(heavy))
@@ -22,9 +24,10 @@ _PROBE = textwrap.dedent(
 )
 
 
-def _heavy_modules_after_running(path: str) -> str:
+def _heavy_modules_after_running(entry: str, page: str = "") -> str:
+    """Run the app's entry (then switch to `page`) in a fresh interpreter; list heavy modules."""
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(path=path)],
+        [sys.executable, "-c", _PROBE.format(entry=entry, page=page)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -37,8 +40,8 @@ def _heavy_modules_after_running(path: str) -> str:
     "path", [p.path for p in PAGES if p.url_path in WITHOUT_TENSORFLOW], ids=lambda p: p
 )
 def test_page_runs_without_importing_tensorflow(path):
-    """Running the page in a fresh interpreter leaves tensorflow and keras unimported."""
-    assert _heavy_modules_after_running(path) == ""
+    """Opening the app on this page, in a fresh interpreter, leaves tensorflow unimported."""
+    assert _heavy_modules_after_running("app.py", path) == ""
 
 
 def test_core_package_import_is_light():
