@@ -1,0 +1,211 @@
+"""cnnviz.invariance against conv2d/pool2d/shift composed here, the article's example in numbers,
+and the depth curve's trend on the sample photos."""
+
+import numpy as np
+import pytest
+
+from cnnviz.activations import relu
+from cnnviz.images import SAMPLES, sample_image, shift, to_grayscale
+from cnnviz.invariance import (
+    ARTICLE_CROSSES,
+    ARTICLE_EYES,
+    ARTICLE_KEEPS,
+    ARTICLE_KERNEL,
+    DEPTH_STACKS,
+    RTOL,
+    article_example,
+    article_image,
+    compare_shift,
+    cosine_change,
+    depth_curve,
+    run_stage,
+    stack_outputs,
+)
+from cnnviz.kernels import KERNELS
+from cnnviz.ops import conv2d, pool2d
+
+ATOL = 1e-6
+rng = np.random.default_rng(4)
+PHOTOS = [name for name in SAMPLES if name != "Cartoon face"]
+
+
+def _stage(x, kernel, relu_on=True, **pool):
+    feature = conv2d(x, kernel, padding="same")
+    if relu_on:
+        feature = relu(feature)
+    return feature, pool2d(feature, **pool)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kernel", "relu_on", "pool"),
+    [
+        ((12, 10), "Sobel x", True, {"size": 2}),
+        ((12, 10), "Laplacian", False, {"size": 3, "stride": 2, "padding": "same"}),
+        ((9, 9, 3), "Gaussian blur 3×3", True, {"size": 2, "mode": "average"}),
+        ((16, 16), "Eye detector", True, {"size": 4, "stride": 1}),
+    ],
+)
+def test_run_stage_is_conv_relu_pool(shape, kernel, relu_on, pool):
+    """run_stage equals conv2d('same') → ReLU → pool2d on the grayscale image."""
+    x = rng.random(shape).astype(np.float32)
+    k = KERNELS[kernel].values
+    stage = run_stage(x, k, relu=relu_on, **pool)
+    feature, pooled = _stage(to_grayscale(x), k, relu_on, **pool)
+    np.testing.assert_allclose(stage.feature, feature, atol=ATOL)
+    np.testing.assert_allclose(stage.pooled, pooled, atol=ATOL)
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(0, 0), (1, 0), (-3, 2), (5, -4), (0, -1)])
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_compare_shift_matches_a_hand_composed_pipeline(dx, dy, mode):
+    """Maps, difference, share unchanged and largest change agree with shift → conv → pool."""
+    x = rng.random((20, 24)).astype(np.float32)
+    k = KERNELS["Sobel x"].values
+    c = compare_shift(x, k, dx, dy, mode=mode)
+    _, before = _stage(x, k, mode=mode)
+    moved_feature, after = _stage(shift(x, dx, dy), k, mode=mode)
+    np.testing.assert_allclose(c.shifted.image, shift(x, dx, dy))
+    np.testing.assert_allclose(c.shifted.feature, moved_feature, atol=ATOL)
+    np.testing.assert_allclose(c.difference, after - before, atol=ATOL)
+    peak = max(np.abs(before).max(), np.abs(after).max())
+    unchanged = np.abs(after - before) <= RTOL * peak
+    assert c.share_unchanged == pytest.approx(unchanged.mean())
+    assert c.largest_change == pytest.approx(np.abs(after - before).max(), abs=ATOL)
+    assert c.tolerance == pytest.approx(RTOL * peak)
+
+
+def test_no_shift_changes_nothing():
+    """dx = dy = 0: every cell unchanged, largest change 0."""
+    c = compare_shift(sample_image("Cartoon face"), KERNELS["Sobel x"].values, 0, 0)
+    assert c.identical and c.share_unchanged == 1.0 and c.largest_change == 0.0
+
+
+def test_compare_shift_reuses_a_given_original_stage():
+    """Passing the original stage gives the same result as computing it."""
+    x, k = rng.random((16, 16)), KERNELS["Sobel y"].values
+    given = compare_shift(x, k, 2, 1, original=run_stage(x, k))
+    fresh = compare_shift(x, k, 2, 1)
+    np.testing.assert_array_equal(given.difference, fresh.difference)
+
+
+def test_one_pixel_shift_leaves_pooled_map_unchanged():
+    """The article: a 1-pixel x-shift gives the identical 2×2, stride-2 max-pooled map."""
+    c = article_example(*ARTICLE_KEEPS)
+    assert ARTICLE_KEEPS == (1, 0)
+    expected = np.zeros((4, 4), np.float32)
+    expected[1, 1] = expected[1, 2] = 8.0  # eyes at (3, 2) and (3, 4): windows (1, 1), (1, 2)
+    np.testing.assert_array_equal(c.original.pooled, expected)
+    np.testing.assert_array_equal(c.shifted.pooled, expected)
+    assert c.identical and c.share_unchanged == 1.0 and c.largest_change == 0.0
+    # ...while the feature map itself did change: each eye left one cell and lit another.
+    assert c.feature_share_unchanged == pytest.approx(60 / 64)
+
+
+def test_shift_across_a_window_boundary_changes_pooled_map():
+    """Two pixels right, each eye crosses into the next window: the pooled map changes."""
+    c = article_example(*ARTICLE_CROSSES)
+    expected = np.zeros((4, 4), np.float32)
+    expected[1, 2] = expected[1, 3] = 8.0
+    np.testing.assert_array_equal(c.shifted.pooled, expected)
+    assert not c.identical
+    assert c.share_unchanged == pytest.approx(14 / 16)
+    assert c.largest_change == 8.0
+
+
+def test_one_pixel_left_also_crosses_a_boundary():
+    """The same distance the other way crosses a boundary: it depends on the window grid."""
+    assert not article_example(-1, 0).identical
+
+
+def test_article_image_and_kernel():
+    """Two lit pixels; the spot detector lights exactly those in the feature map."""
+    image = article_image()
+    assert image.shape == (8, 8) and image.sum() == 2
+    feature = relu(conv2d(image, ARTICLE_KERNEL, padding="same"))
+    assert sorted(zip(*np.nonzero(feature))) == sorted(ARTICLE_EYES)
+
+
+def test_stack_outputs_compose_conv_relu_max_pool():
+    """Each stage of stack_outputs is conv('same') → ReLU → 2×2 max pool of the previous one."""
+    x = rng.random((32, 40)).astype(np.float32)
+    kernels = DEPTH_STACKS["Edges, then blur"].kernels
+    outputs = stack_outputs(x, kernels)
+    current = x
+    for kernel, output in zip(kernels, outputs):
+        current = pool2d(relu(conv2d(current, kernel, padding="same")), size=2, mode="max")
+        np.testing.assert_allclose(output, current, atol=ATOL)
+    assert [o.shape for o in outputs] == [(16, 20), (8, 10), (4, 5)]
+
+
+def test_depth_curve_values_match_a_hand_computation():
+    """Each point is 1 − cosine similarity of the cropped stage outputs, computed here."""
+    x = to_grayscale(sample_image("Coins"))
+    kernels = DEPTH_STACKS["Edges, then blur"].kernels
+    curve = depth_curve(x, kernels=kernels, shifts=[0, 3, 8], margin=16)
+    base = stack_outputs(x, kernels)
+    for i, d in enumerate([0, 3, 8]):
+        moved = stack_outputs(shift(x, d, 0), kernels)
+        for s in range(3):
+            m = int(np.ceil(16 / 2 ** (s + 1)))
+            a = base[s][m:-m, m:-m].ravel().astype(np.float64)
+            b = moved[s][m:-m, m:-m].ravel().astype(np.float64)
+            expected = 1 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+            assert curve.change[s, i] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_more_stages_tolerate_larger_shifts(name):
+    """On every sample photo, at every shift 1…8 px, each extra stage changes less."""
+    curve = depth_curve(sample_image(name))
+    assert curve.holds, curve
+    assert (curve.change[:, 0] == 0).all()
+    # and the change grows with the shift for the single stage up to 4 px
+    assert (np.diff(curve.change[0, :5]) > 0).all()
+
+
+def test_pooling_alone_adds_tolerance():
+    """With identity kernels after stage 1, extra stages add only a max pool: still monotone."""
+    curve = depth_curve(
+        sample_image("Camera man"), kernels=DEPTH_STACKS["Edges, then pooling only"].kernels
+    )
+    assert curve.holds, curve
+
+
+def test_edges_at_every_stage_is_the_counter_example():
+    """Differencing at every stage gives back the gain at large shifts (documented, pinned)."""
+    curve = depth_curve(
+        sample_image("Camera man"), kernels=DEPTH_STACKS["Edges at every stage"].kernels
+    )
+    assert not curve.holds and 8 in curve.exceptions()
+
+
+def test_cosine_change_edge_cases():
+    """Identical → 0, disjoint non-negative → 1, zero maps handled."""
+    a = np.array([[0.0, 2.0], [1.0, 0.0]])
+    assert cosine_change(a, 3 * a) == pytest.approx(0.0, abs=1e-12)
+    assert cosine_change(a, np.array([[1.0, 0], [0, 1]])) == pytest.approx(1.0)
+    assert cosine_change(np.zeros(3), np.zeros(3)) == 0.0
+    assert cosine_change(np.zeros(3), np.ones(3)) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: compare_shift(np.ones((8, 8)), np.ones((3, 3)), 1.5, 0), "`dx` must be a whole"),
+        (lambda: compare_shift(np.ones((8, 8)), np.ones((3, 3)), 0, True), "`dy` must be a whole"),
+        (lambda: compare_shift(np.ones((8, 8)), np.ones((3, 3)), 0, 0, rtol=2), "`rtol`"),
+        (lambda: run_stage(np.ones((8, 8, 2)), np.ones((3, 3))), r"\(H, W\) or \(H, W, 3\)"),
+        (lambda: run_stage(np.ones((8, 8)), np.ones((3, 3, 1))), "`kernel` must be 2-D"),
+        (lambda: run_stage(np.ones((8, 8)), np.ones((3, 3)), mode="min"), "`mode` must be one"),
+        (lambda: run_stage(np.ones((3, 3)), np.ones((3, 3)), size=4), "Output would be empty"),
+        (lambda: depth_curve(np.ones((30, 30))), "too small for 3 stages"),
+        (lambda: depth_curve(np.ones((64, 64)), shifts=[-1]), "`shifts` must be"),
+        (lambda: depth_curve(np.ones((64, 64)), margin=-2), "`margin` must be"),
+        (lambda: depth_curve(np.ones((64, 64)), kernels=[]), "`kernels` must hold"),
+        (lambda: cosine_change(np.ones(2), np.ones(3)), "same shape"),
+    ],
+)
+def test_bad_arguments_get_actionable_messages(call, message):
+    """Every refusal names the argument and the rule."""
+    with pytest.raises(ValueError, match=message):
+        call()
