@@ -24,6 +24,7 @@ __all__ = [
     "normalise_kernel",
     "parse_kernel",
     "random_kernel",
+    "resize_kernel",
 ]
 
 MAX_KERNEL_SIZE = 15
@@ -276,6 +277,50 @@ def random_kernel(size: int | tuple[int, int] = 3, seed: int | None = None) -> n
             f"A kernel can be at most {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Received: {shape}."
         )
     return np.round(np.random.default_rng(seed).normal(size=shape), 1)
+
+
+def resize_kernel(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Grow or shrink a kernel to ``shape`` around its centre: new taps are 0, cut taps are lost.
+
+    Growing a 3×3 kernel to 5×5 puts a ring of zeros around it, which leaves what it computes
+    unchanged at every position it reaches (only the output size changes).
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (kh, kw)
+    shape : (int, int)
+        The new ``(kh, kw)``, each between 1 and 15. When a size changes by an odd amount, the
+        extra row or column goes at the bottom or right.
+
+    Returns
+    -------
+    ndarray of float64, shape ``shape``
+
+    Examples
+    --------
+    >>> resize_kernel(np.array([[1.0, 2], [3, 4]]), (3, 3))
+    array([[1., 2., 0.],
+           [3., 4., 0.],
+           [0., 0., 0.]])
+    >>> resize_kernel(np.arange(9.0).reshape(3, 3), (1, 1))
+    array([[4.]])
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if not all(isinstance(n, int) and 1 <= n <= MAX_KERNEL_SIZE for n in shape):
+        raise KernelError(
+            f"A kernel can be 1×1 to {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Received: {shape}."
+        )
+    out = np.zeros(shape)
+    # Centre-aligned copy: for each axis, where the old taps start in the new grid (or vice versa).
+    spans = []
+    for old, new in zip(kernel.shape, shape):
+        offset = (new - old) // 2 if new >= old else -((old - new) // 2)
+        src = slice(max(0, -offset), max(0, -offset) + min(old, new))
+        dst = slice(max(0, offset), max(0, offset) + min(old, new))
+        spans.append((src, dst))
+    (src_r, dst_r), (src_c, dst_c) = spans
+    out[dst_r, dst_c] = kernel[src_r, src_c]
+    return out
 
 
 def _parse_json(text: str) -> list[list[float]]:

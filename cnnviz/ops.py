@@ -23,10 +23,13 @@ __all__ = [
     "ConvExplanation",
     "PoolExplanation",
     "conv2d",
+    "conv2d_per_channel",
     "explain_conv_at",
     "explain_output_size",
     "explain_pool_at",
     "flip",
+    "format_products",
+    "input_region",
     "output_size",
     "padding_amounts",
     "pool2d",
@@ -214,6 +217,109 @@ def conv2d(
     return result if kernel.ndim == 4 else result[:, :, 0]
 
 
+def conv2d_per_channel(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: str | int = "valid",
+    dilation: int | Pair = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One 2-D kernel on every channel of a colour image: each channel's map, and their sum.
+
+    The sum is what one filter of a ``Conv2D`` layer computes on a colour image when its
+    ``(kh, kw, C)`` kernel holds the same 2-D kernel for every channel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W, C)
+    kernel : ndarray, shape (kh, kw)
+    stride, padding, dilation
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    maps : ndarray of float32, shape (H_out, W_out, C)
+        ``maps[..., c]`` is the kernel applied to channel ``c`` alone.
+    total : ndarray of float32, shape (H_out, W_out)
+        ``maps.sum(axis=-1)``: the single feature map the filter outputs.
+
+    Examples
+    --------
+    >>> x = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3)), np.zeros((3, 3))], axis=-1)
+    >>> maps, total = conv2d_per_channel(x, np.ones((3, 3)))
+    >>> maps[0, 0], total
+    (array([ 9., 18.,  0.], dtype=float32), array([[27.]], dtype=float32))
+    """
+    x = as_float_array(x, "x", (3,))
+    kernel = as_float_array(kernel, "kernel", (2,))
+    maps = conv2d(x, kernel, stride=stride, padding=padding, dilation=dilation)
+    return maps, maps.sum(axis=-1)  # (H_out, W_out, C), (H_out, W_out)
+
+
+def input_region(
+    shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    row: int,
+    col: int,
+    rows: int = 1,
+    cols: int = 1,
+    *,
+    stride: int | Pair = 1,
+    padding: str | int = "valid",
+    dilation: int | Pair = 1,
+) -> tuple[int, int, int, int]:
+    """The input rectangle that output cells ``row…row+rows−1 × col…col+cols−1`` read.
+
+    Parameters
+    ----------
+    shape : tuple
+        The input's shape, ``(H, W)`` or ``(H, W, C)``.
+    kernel_shape : tuple
+        ``(kh, kw)`` or longer; only the first two entries count.
+    row, col : int
+        The top-left output cell.
+    rows, cols : int
+        How many output cells down and across.
+
+    Returns
+    -------
+    (top, left, height, width) : tuple of int
+        In input pixels; ``top`` and ``left`` are negative when the rectangle reaches into the
+        padding, and it may run past the bottom or right edge for the same reason.
+
+    Notes
+    -----
+    One window spans ``dilation·(k − 1) + 1`` pixels; neighbouring windows start ``stride``
+    apart, so ``n`` windows cover ``(n − 1)·stride + dilation·(k − 1) + 1`` pixels.
+
+    Examples
+    --------
+    Output cell (0, 0) of a 3×3 kernel reads the input's top-left 3×3 block; with
+    ``padding="same"`` it starts one pixel up and left, in the zeros:
+
+    >>> input_region((4, 4), (3, 3), 0, 0)
+    (0, 0, 3, 3)
+    >>> input_region((4, 4), (3, 3), 0, 0, padding="same")
+    (-1, -1, 3, 3)
+    >>> input_region((8, 8), (3, 3), 1, 0, rows=2, cols=2, stride=2)
+    (2, 0, 5, 5)
+    """
+    stride = as_pair(stride, "stride")
+    dilation = as_pair(dilation, "dilation")
+    padding = as_padding(padding)
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel_shape[:2], dilation)]
+    pads = [
+        padding_amounts(n, k, s, padding, d)[0]
+        for n, k, s, d in zip(shape[:2], kernel_shape[:2], stride, dilation)
+    ]
+    top = row * stride[0] - pads[0]
+    left = col * stride[1] - pads[1]
+    height = (rows - 1) * stride[0] + spans[0]
+    width = (cols - 1) * stride[1] + spans[1]
+    return top, left, height, width
+
+
 def pool2d(
     x: np.ndarray,
     *,
@@ -301,6 +407,13 @@ class ConvExplanation:
     products: np.ndarray
     total: float
 
+    @property
+    def channel_totals(self) -> tuple[float, ...]:
+        """The sum of the products on each channel (one entry for a 2-D window)."""
+        if self.products.ndim == 2:
+            return (float(self.total),)
+        return tuple(float(v) for v in self.products.sum(axis=(0, 1)))  # (C,)
+
     def __repr__(self) -> str:
         return (
             f"ConvExplanation(row={self.row}, col={self.col}, window at ({self.top}, "
@@ -376,6 +489,48 @@ def explain_conv_at(
     return ConvExplanation(
         row, col, top, left, window, weights.copy(), products, float(products.sum())
     )
+
+
+def format_products(explanation: ConvExplanation, *, max_terms: int = 9, digits: int = 3) -> str:
+    """The sum behind one output cell written out: ``window·kernel + … = total``.
+
+    Parameters
+    ----------
+    explanation : ConvExplanation
+        From :func:`explain_conv_at`; on a colour window the terms run over every channel.
+    max_terms : int
+        Longer sums show their first ``max_terms`` terms, then how many were left out.
+    digits : int
+        Significant digits per number.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> k = np.array([[1.0, 0], [0, -1]])
+    >>> format_products(explain_conv_at(x, k, 0, 0))
+    '0·1 + 1·0 + 4·0 + 5·(−1) = −5'
+    >>> format_products(explain_conv_at(x, k, 0, 0), max_terms=2)
+    '0·1 + 1·0 + … (2 more products) = −5'
+    """
+    window = explanation.window.ravel()
+    kernel = explanation.kernel.ravel()
+    terms = [
+        f"{_number(w, digits)}·{_number(k, digits, brackets=True)}"
+        for w, k in zip(window[:max_terms], kernel[:max_terms])
+    ]
+    if window.size > max_terms:
+        terms.append(f"… ({window.size - max_terms} more products)")
+    return f"{' + '.join(terms)} = {_number(explanation.total, digits)}"
+
+
+def _number(value: float, digits: int, *, brackets: bool = False) -> str:
+    text = f"{float(value):.{digits}g}"
+    if text in ("-0", "0"):
+        return "0"
+    if text.startswith("-"):
+        text = "−" + text[1:]  # a real minus sign reads better than a hyphen
+        return f"({text})" if brackets else text
+    return text
 
 
 @dataclass(frozen=True)
