@@ -1,0 +1,455 @@
+"""The article's CNN as a spec you can change, built with Keras, tabled and printed as code.
+
+The default :class:`ModelSpec` is exactly the model the article builds::
+
+    Conv2D(32, (3, 3), relu, input 28×28×1) → MaxPool2D() → Flatten()
+    → Dense(256, relu) → Dense(10, softmax), compiled with Adam, categorical cross-entropy
+    and accuracy.
+
+Three views of one spec, kept in step by the tests:
+
+* :func:`architecture` — the table (layer, output shape, parameters) worked out by hand with
+  :func:`cnnviz.ops.output_size`, without TensorFlow;
+* :func:`build_model` — the Keras model itself;
+* :func:`keras_code` — the Python that builds that same model, for the learner to copy.
+
+A Keras ``Conv2D`` layer cross-correlates: it slides its kernels over the image unflipped.
+
+TensorFlow is imported on the first call that needs it (:func:`keras_module`), with its thread
+pools bounded so that training on a shared server leaves room for other visitors.
+
+Letters used in shapes: ``H, W`` feature-map height and width, ``F`` filters, ``k`` kernel size.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import threading
+from dataclasses import dataclass, fields
+
+from cnnviz._validate import as_choice
+from cnnviz.ops import output_size
+
+__all__ = [
+    "LayerRow",
+    "ModelSpec",
+    "architecture",
+    "build_model",
+    "keras_code",
+    "keras_module",
+    "parse_filters",
+    "total_parameters",
+    "training_code",
+]
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+POOLINGS = ("max", "average", "none")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LOSSES = ("categorical_crossentropy", "mean_squared_error")
+# Keras class names for the spec's plain-word choices.
+_POOL_LAYER = {"max": "MaxPool2D", "average": "AveragePooling2D"}
+# MaxPool2D() defaults to 2×2 windows with stride 2, as the article says; in Keras 3
+# AveragePooling2D has no default size, so it is spelled out.
+_POOL_ARGS = {"max": "", "average": "(2, 2), "}
+_OPTIMIZER_CLASS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+
+_BUILD_LOCK = threading.Lock()  # keras.utils.set_random_seed is process-wide
+_THREADS_LOCK = threading.Lock()
+_threads_configured: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, repr=False)
+class ModelSpec:
+    """Everything that defines a model and how it trains; the defaults are the article's.
+
+    Parameters
+    ----------
+    filters : tuple of int
+        Kernels per conv block, one entry per block (1 to 3 blocks, 1 to 256 kernels each).
+        Each block is ``Conv2D`` (ReLU, no padding) followed by the pooling layer, if any.
+    kernel_size : int
+        Side of every square kernel, 1 to 9.
+    pooling : {"max", "average", "none"}
+        The 2×2, stride-2 pooling after each conv layer, or none.
+    dense_units : int
+        Neurons in the hidden fully connected layer, 1 to 4096.
+    optimizer : {"adam", "sgd", "rmsprop"}
+    learning_rate : float
+        Step size of the optimizer, in (0, 1]. Adam's default is 0.001.
+    loss : {"categorical_crossentropy", "mean_squared_error"}
+        What the training minimises (the article names both).
+    batch_size : int
+        Digits per gradient step, 1 to 4096.
+    epochs : int
+        Passes over the training set, 1 to 50.
+    seed : int
+        Fixes the starting weights and the order of the digits: same seed, same curves.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the rule and what was received, e.g. when the kernels no longer
+        fit the shrinking feature maps.
+
+    Examples
+    --------
+    >>> ModelSpec()
+    ModelSpec(filters=(32,), kernel_size=3, pooling='max', dense_units=256, optimizer='adam', \
+learning_rate=0.001, loss='categorical_crossentropy', batch_size=32, epochs=5, seed=0)
+    >>> ModelSpec(filters=(16, 32), pooling="Average").pooling
+    'average'
+    """
+
+    filters: tuple[int, ...] = (32,)
+    kernel_size: int = 3
+    pooling: str = "max"
+    dense_units: int = 256
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    loss: str = "categorical_crossentropy"
+    batch_size: int = 32
+    epochs: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        filters = self.filters
+        if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
+            filters = (filters,)
+        if not isinstance(filters, (tuple, list)) or not 1 <= len(filters) <= 3:
+            raise ValueError(
+                "`filters` must hold 1 to 3 kernel counts, one per conv block. "
+                f"Received: filters={self.filters!r}."
+            )
+        clean = {
+            "filters": tuple(_as_int(f, "filters", 1, 256) for f in filters),
+            "kernel_size": _as_int(self.kernel_size, "kernel_size", 1, 9),
+            "pooling": as_choice(self.pooling, "pooling", POOLINGS),
+            "dense_units": _as_int(self.dense_units, "dense_units", 1, 4096),
+            "optimizer": as_choice(self.optimizer, "optimizer", OPTIMIZERS),
+            "learning_rate": _as_rate(self.learning_rate),
+            "loss": as_choice(self.loss, "loss", LOSSES),
+            "batch_size": _as_int(self.batch_size, "batch_size", 1, 4096),
+            "epochs": _as_int(self.epochs, "epochs", 1, 50),
+            "seed": _as_int(self.seed, "seed", 0, 2**31 - 1),
+        }
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)
+        _check_fits(self)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"ModelSpec({parts})"
+
+    def replace(self, **changes) -> ModelSpec:
+        """A copy with some fields changed (validated again)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return ModelSpec(**values)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One row of the architecture table: a layer, the shape it outputs, its parameter count.
+
+    ``output_shape`` leaves out the batch axis: ``(H, W, F)`` for maps, ``(units,)`` for vectors.
+    """
+
+    name: str
+    kind: str
+    output_shape: tuple[int, ...]
+    params: int
+
+    def __repr__(self) -> str:
+        shape = " × ".join(str(n) for n in self.output_shape)
+        return f"{self.name:<8} {self.kind:<18} {shape:>14} {self.params:>11,}"
+
+
+def architecture(spec: ModelSpec | None = None) -> list[LayerRow]:
+    """The model's layers worked out by hand: output shapes and parameter counts.
+
+    Parameters
+    ----------
+    spec : ModelSpec, optional
+        Defaults to the article's model.
+
+    Returns
+    -------
+    list of LayerRow
+        In order, input excluded. Their ``params`` sum to :func:`total_parameters`.
+
+    Notes
+    -----
+    A ``Conv2D`` with ``F`` kernels of size ``k × k`` over ``C`` input channels has
+    ``(k·k·C + 1)·F`` parameters (a weight per kernel cell per channel, plus one bias per
+    kernel); with no padding its maps are ``output_size(H, k)`` = ``H − k + 1`` wide. Pooling
+    has no parameters and halves each side (rounding down). ``Dense(units)`` on ``n`` inputs has
+    ``(n + 1)·units``: one weight per input, plus a bias, for every neuron.
+
+    Examples
+    --------
+    >>> for row in architecture():
+    ...     print(row)
+    conv_1   Conv2D                  26 × 26 × 32         320
+    pool_1   MaxPool2D               13 × 13 × 32           0
+    flatten  Flatten                         5408           0
+    dense    Dense                            256   1,384,704
+    output   Dense                             10       2,570
+    >>> total_parameters()
+    1387594
+    """
+    spec = spec or ModelSpec()
+    rows: list[LayerRow] = []
+    size, channels = INPUT_SHAPE[0], INPUT_SHAPE[2]
+    for block, count in enumerate(spec.filters, start=1):
+        size = output_size(size, spec.kernel_size)
+        params = (spec.kernel_size * spec.kernel_size * channels + 1) * count
+        rows.append(LayerRow(f"conv_{block}", "Conv2D", (size, size, count), params))
+        channels = count
+        if spec.pooling != "none":
+            size = output_size(size, 2, stride=2)
+            kind = _POOL_LAYER[spec.pooling]
+            rows.append(LayerRow(f"pool_{block}", kind, (size, size, channels), 0))
+    flat = size * size * channels
+    rows.append(LayerRow("flatten", "Flatten", (flat,), 0))
+    rows.append(LayerRow("dense", "Dense", (spec.dense_units,), (flat + 1) * spec.dense_units))
+    rows.append(LayerRow("output", "Dense", (NUM_CLASSES,), (spec.dense_units + 1) * NUM_CLASSES))
+    return rows
+
+
+def total_parameters(spec: ModelSpec | None = None) -> int:
+    """Trainable parameters of the model: 1,387,594 for the article's."""
+    return sum(row.params for row in architecture(spec))
+
+
+def build_model(spec: ModelSpec | None = None):
+    """Build and compile the Keras model for ``spec``, with starting weights fixed by its seed.
+
+    Parameters
+    ----------
+    spec : ModelSpec, optional
+        Defaults to the article's model.
+
+    Returns
+    -------
+    keras.Sequential
+        Input ``(N, 28, 28, 1)`` floats in [0, 1]; output ``(N, 10)`` class probabilities.
+        Layers are named as in :func:`architecture`.
+
+    Notes
+    -----
+    Runs ``keras.utils.set_random_seed(spec.seed)`` first, exactly as :func:`keras_code` does,
+    so the printed code starts from the same weights. That seed is process-wide, so builds take
+    a lock.
+    """
+    spec = spec or ModelSpec()
+    keras = keras_module()
+    layers = keras.layers
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(spec.seed)
+        model = keras.Sequential(name="cnn")
+        model.add(keras.Input(shape=INPUT_SHAPE))
+        for block, count in enumerate(spec.filters, start=1):
+            kernel = (spec.kernel_size, spec.kernel_size)
+            model.add(layers.Conv2D(count, kernel, activation="relu", name=f"conv_{block}"))
+            if spec.pooling != "none":
+                pool = getattr(layers, _POOL_LAYER[spec.pooling])
+                size = () if spec.pooling == "max" else ((2, 2),)
+                model.add(pool(*size, name=f"pool_{block}"))
+        model.add(layers.Flatten(name="flatten"))
+        model.add(layers.Dense(spec.dense_units, activation="relu", name="dense"))
+        model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
+        optimizer = getattr(keras.optimizers, _OPTIMIZER_CLASS[spec.optimizer])
+        model.compile(
+            optimizer=optimizer(learning_rate=spec.learning_rate),
+            loss=spec.loss,
+            metrics=["accuracy"],
+        )
+    return model
+
+
+def parse_filters(text: str) -> tuple[int, ...]:
+    """Read kernel counts as people type them: ``"32"`` or ``"16, 32"``, one per conv block.
+
+    Raises
+    ------
+    ValueError
+        If the text is not 1 to 3 whole numbers separated by commas or spaces.
+
+    Examples
+    --------
+    >>> parse_filters("16, 32")
+    (16, 32)
+    >>> parse_filters("32 x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `filters` must be 1 to 3 whole numbers separated by commas, ... Received: ...
+    """
+    words = str(text).replace(",", " ").split()
+    if not 1 <= len(words) <= 3 or not all(word.isdigit() for word in words):
+        raise ValueError(
+            "`filters` must be 1 to 3 whole numbers separated by commas, one per conv block, "
+            f"e.g. '32' or '16, 32'. Received: filters={text!r}."
+        )
+    return tuple(int(word) for word in words)
+
+
+def keras_code(spec: ModelSpec | None = None) -> str:
+    """The Python that builds and compiles the same model as :func:`build_model`.
+
+    Run on its own (with Keras installed) it gives the same layers, the same parameter count
+    and, thanks to the seed, the same starting weights.
+
+    Examples
+    --------
+    >>> print(keras_code())  # doctest: +ELLIPSIS
+    import keras
+    from keras import layers
+    <BLANKLINE>
+    keras.utils.set_random_seed(0)  # same seed, same starting weights
+    <BLANKLINE>
+    model = keras.Sequential(name="cnn")
+    model.add(keras.Input(shape=(28, 28, 1)))  # 28×28 pixels, 1 colour channel
+    model.add(layers.Conv2D(32, (3, 3), activation="relu", name="conv_1"))
+    model.add(layers.MaxPool2D(name="pool_1"))  # 2×2 windows, stride 2
+    ...
+    """
+    spec = spec or ModelSpec()
+    k = spec.kernel_size
+    lines = [
+        "import keras",
+        "from keras import layers",
+        "",
+        f"keras.utils.set_random_seed({spec.seed})  # same seed, same starting weights",
+        "",
+        'model = keras.Sequential(name="cnn")',
+        "model.add(keras.Input(shape=(28, 28, 1)))  # 28×28 pixels, 1 colour channel",
+    ]
+    for block, count in enumerate(spec.filters, start=1):
+        lines.append(
+            f'model.add(layers.Conv2D({count}, ({k}, {k}), activation="relu", name="conv_{block}"))'
+        )
+        if spec.pooling != "none":
+            pool, args = _POOL_LAYER[spec.pooling], _POOL_ARGS[spec.pooling]
+            lines.append(
+                f'model.add(layers.{pool}({args}name="pool_{block}"))  # 2×2 windows, stride 2'
+            )
+    optimizer = _OPTIMIZER_CLASS[spec.optimizer]
+    lines += [
+        'model.add(layers.Flatten(name="flatten"))',
+        f'model.add(layers.Dense({spec.dense_units}, activation="relu", name="dense"))',
+        f'model.add(layers.Dense({NUM_CLASSES}, activation="softmax", name="output"))',
+        "model.compile(",
+        f"    optimizer=keras.optimizers.{optimizer}(learning_rate={spec.learning_rate!r}),",
+        f'    loss="{spec.loss}",',
+        '    metrics=["accuracy"],',
+        ")",
+        "model.summary()",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def training_code(spec: ModelSpec | None = None) -> str:
+    """The lines that load MNIST and train the model from :func:`keras_code`, as the article does.
+
+    >>> print(training_code().splitlines()[-1])
+    model.fit(x_train, y_train, batch_size=32, epochs=5, validation_data=(x_test, y_test))
+    """
+    spec = spec or ModelSpec()
+    return "\n".join(
+        [
+            "# Full MNIST: 60,000 training and 10,000 test digits (downloads 11 MB once).",
+            "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()",
+            "x_train = x_train[..., None] / 255.0  # (60000, 28, 28, 1), values in [0, 1]",
+            "x_test = x_test[..., None] / 255.0",
+            "y_train = keras.utils.to_categorical(y_train, 10)  # 3 -> [0,0,0,1,0,0,0,0,0,0]",
+            "y_test = keras.utils.to_categorical(y_test, 10)",
+            f"model.fit(x_train, y_train, batch_size={spec.batch_size}, epochs={spec.epochs}, "
+            "validation_data=(x_test, y_test))",
+        ]
+    )
+
+
+def keras_module():
+    """Import and return ``keras``, bounding TensorFlow's thread pools on the first import.
+
+    The pools are process-wide, shared by every training: ``CNNVIZ_TF_INTRA_THREADS`` threads
+    work inside one operation (default: the number of CPUs) and ``CNNVIZ_TF_INTER_THREADS`` run
+    independent operations side by side (default 2). TensorFlow fixes them when it first runs an
+    operation; if something ran one earlier, its settings stay.
+    """
+    global _threads_configured
+    with _THREADS_LOCK:
+        if _threads_configured is None:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            import tensorflow as tf
+
+            intra = _env_threads("CNNVIZ_TF_INTRA_THREADS", os.cpu_count() or 1)
+            inter = _env_threads("CNNVIZ_TF_INTER_THREADS", 2)
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(intra)
+                tf.config.threading.set_inter_op_parallelism_threads(inter)
+            except RuntimeError:  # TensorFlow already initialised by someone else.
+                pass
+            _threads_configured = (
+                tf.config.threading.get_intra_op_parallelism_threads(),
+                tf.config.threading.get_inter_op_parallelism_threads(),
+            )
+    import keras
+
+    return keras
+
+
+def _env_threads(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={raw!r}.")
+    return value
+
+
+def _as_int(value: object, name: str, low: int, high: int) -> int:
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or not low <= value <= high:
+        raise ValueError(
+            f"`{name}` must be a whole number from {low} to {high}. Received: {name}={value!r}."
+        )
+    return int(value)
+
+
+def _as_rate(value: object) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not 0 < float(value) <= 1:
+        raise ValueError(
+            "`learning_rate` must be a number above 0 and at most 1 (Adam's default is 0.001). "
+            f"Received: learning_rate={value!r}."
+        )
+    return float(value)
+
+
+def _check_fits(spec: ModelSpec) -> None:
+    """Raise ValueError if a kernel or pooling window no longer fits the shrinking maps."""
+    size = INPUT_SHAPE[0]
+    k = spec.kernel_size
+    for block in range(1, len(spec.filters) + 1):
+        if output_size(size, k) < 1:
+            raise ValueError(
+                f"Output would be empty: conv block {block}'s {k}×{k} kernel does not fit the "
+                f"{size}×{size} feature map it receives. Use fewer conv blocks, a smaller "
+                "kernel_size, or pooling='none'."
+            )
+        size = output_size(size, k)
+        if spec.pooling != "none":
+            if output_size(size, 2, stride=2) < 1:
+                raise ValueError(
+                    f"Output would be empty: pooling after conv block {block} gets a 1×1 map and "
+                    "a 2×2 window does not fit. Use fewer conv blocks, a smaller kernel_size, "
+                    "or pooling='none'."
+                )
+            size = output_size(size, 2, stride=2)
