@@ -1,0 +1,586 @@
+"""Training the model with live progress, stopping it, and reading what it learned.
+
+* :func:`train` runs ``model.fit`` on a :class:`~cnnviz.data.Dataset` and keeps a
+  :class:`TrainingRun` up to date after every batch (loss and accuracy per batch, test accuracy
+  per epoch, speed). A caller can watch it through ``on_update``, which is called at most
+  every ``update_every`` seconds so that drawing never slows the training down, and can end it
+  early with ``should_stop`` (or by raising from ``on_update``): the model keeps the weights it
+  has reached.
+* :class:`TrainingSlots` lets at most N trainings run at once in a process; the others wait.
+* :func:`evaluate`, :func:`confusion_matrix`, :func:`first_layer_kernels` and
+  :func:`model_bytes` read the results.
+* :func:`default_model` is the article's model trained on the sample with a fixed seed, cached on
+  disk so that later starts only load its weights.
+
+The order of the digits comes from the spec's seed alone (a stateless shuffle per epoch), so the
+same seed gives the same curves even while other trainings run in the same process.
+
+Letters used in shapes: ``N`` digits, ``K = 10`` classes, ``F`` kernels, ``k`` kernel size.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
+from cnnviz.model import ModelSpec, build_model, keras_module
+
+__all__ = [
+    "Evaluation",
+    "TrainedModel",
+    "TrainingRun",
+    "TrainingSlots",
+    "confusion_matrix",
+    "default_model",
+    "evaluate",
+    "first_layer_kernels",
+    "max_trainings",
+    "model_bytes",
+    "train",
+]
+
+DEFAULT_UPDATE_EVERY = 0.25  # seconds between live updates: at most 4 per second
+SMOOTHING_WINDOW = 20  # batches averaged for the smoothed curves
+
+
+@dataclass
+class TrainingRun:
+    """The state of one training, updated in place after every batch.
+
+    Attributes
+    ----------
+    epochs, steps_per_epoch, batch_size, n_train : int
+        The plan: ``epochs`` passes of ``steps_per_epoch`` batches over ``n_train`` digits.
+    step : int
+        Batches done so far, over all epochs.
+    batch_loss, batch_accuracy : list of float
+        The loss and accuracy of each batch on its own (Keras reports running means over the
+        epoch; these are the single-batch values recovered from them).
+    test_loss, test_accuracy : list of float
+        On the test set, after each epoch (and where ``should_stop`` ended one early).
+    test_at : list of float
+        When each test score was taken, in epochs (2.0 = after the second epoch).
+    elapsed : float
+        Seconds spent training so far.
+    samples_seen : int
+        Training digits processed so far.
+    status : {"running", "finished", "stopped"}
+    """
+
+    epochs: int
+    steps_per_epoch: int
+    batch_size: int
+    n_train: int
+    step: int = 0
+    batch_loss: list[float] = field(default_factory=list)
+    batch_accuracy: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    test_at: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    samples_seen: int = 0
+    status: str = "running"
+
+    def __repr__(self) -> str:
+        return f"TrainingRun({self.summary()})"
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return self.step // self.steps_per_epoch if self.steps_per_epoch else 0
+
+    @property
+    def progress(self) -> float:
+        """Fraction of all batches done, 0 to 1."""
+        return min(self.step / self.total_steps, 1.0) if self.total_steps else 0.0
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples_seen / self.elapsed if self.elapsed > 0 else 0.0
+
+    def epoch_positions(self) -> np.ndarray:
+        """Where each batch ends, in epochs (1.0 = end of the first epoch), for a curve's x-axis."""
+        return np.arange(1, len(self.batch_loss) + 1) / self.steps_per_epoch
+
+    def smoothed(self, values: list[float], window: int = SMOOTHING_WINDOW) -> np.ndarray:
+        """The mean of the last ``window`` values at each batch (fewer at the start).
+
+        >>> run = TrainingRun(epochs=1, steps_per_epoch=4, batch_size=1, n_train=4)
+        >>> run.smoothed([4.0, 2.0, 0.0, 2.0], window=2).tolist()
+        [4.0, 3.0, 1.0, 1.0]
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if values.size == 0:
+            return values
+        sums = np.cumsum(np.concatenate([[0.0], values]))
+        ends = np.arange(1, values.size + 1)
+        starts = np.maximum(ends - window, 0)
+        return (sums[ends] - sums[starts]) / (ends - starts)
+
+    def summary(self) -> str:
+        """One line on where the training is, e.g. ``"epoch 2 of 5, batch 250 of 625, ..."``.
+
+        >>> TrainingRun(epochs=5, steps_per_epoch=125, batch_size=32, n_train=4000).summary()
+        'epoch 1 of 5, batch 0 of 625, 0.0 s, 0 digits/s, running'
+        """
+        current = min(self.epoch + 1, self.epochs)
+        return (
+            f"epoch {current} of {self.epochs}, batch {self.step} of {self.total_steps}, "
+            f"{self.elapsed:.1f} s, {self.samples_per_second:,.0f} digits/s, {self.status}"
+        )
+
+
+@dataclass
+class Evaluation:
+    """A model's answers on a test set.
+
+    Attributes
+    ----------
+    probabilities : ndarray, shape (N, K)
+        The softmax output for each test digit.
+    predicted, true : ndarray, shape (N,)
+        The most probable class and the real one.
+    accuracy : float
+        Fraction of test digits predicted right.
+    confusion : ndarray, shape (K, K), int
+        ``confusion[t, p]`` counts digits of class ``t`` predicted as ``p``.
+    wrong : ndarray, shape (M,)
+        Indices of the misclassified digits, the most confidently wrong first.
+    wrong_images : ndarray, shape (M, 28, 28), uint8
+        Those digits, in the same order.
+    """
+
+    probabilities: np.ndarray
+    predicted: np.ndarray
+    true: np.ndarray
+    accuracy: float
+    confusion: np.ndarray
+    wrong: np.ndarray
+    wrong_images: np.ndarray
+
+    def __repr__(self) -> str:
+        return (
+            f"Evaluation(accuracy={self.accuracy:.4f}, test={len(self.true)}, "
+            f"wrong={len(self.wrong)})"
+        )
+
+
+@dataclass
+class TrainedModel:
+    """A model together with what it is and how it was trained.
+
+    Attributes
+    ----------
+    model : keras.Model
+    spec : ModelSpec
+    data_name : str
+        The data set it was trained on, as :attr:`Dataset.name`.
+    run : TrainingRun or None
+        The training's record (``None`` if the weights were loaded from the cache).
+    evaluation : Evaluation or None
+        Its answers on the test set, once computed.
+    """
+
+    model: object
+    spec: ModelSpec
+    data_name: str
+    run: TrainingRun | None = None
+    evaluation: Evaluation | None = None
+
+    def __repr__(self) -> str:
+        accuracy = f"{self.evaluation.accuracy:.4f}" if self.evaluation else "?"
+        return f"TrainedModel({self.spec!r}, data={self.data_name!r}, accuracy={accuracy})"
+
+
+class TrainingSlots:
+    """At most ``limit`` trainings at once; the rest wait for a free slot.
+
+    Parameters
+    ----------
+    limit : int
+        How many trainings may run at the same time.
+
+    Examples
+    --------
+    >>> slots = TrainingSlots(1)
+    >>> with slots.slot():
+    ...     slots.busy, slots.try_acquire(timeout=0.01)
+    (1, False)
+    >>> slots.busy
+    0
+    """
+
+    def __init__(self, limit: int) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"`limit` must be a positive integer. Received: limit={limit!r}.")
+        self.limit = limit
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def __repr__(self) -> str:
+        return f"TrainingSlots(busy={self.busy}, limit={self.limit})"
+
+    @property
+    def busy(self) -> int:
+        """Trainings running now."""
+        return self._busy
+
+    def try_acquire(self, timeout: float = 0.0) -> bool:
+        """Take a slot, waiting up to ``timeout`` seconds for one; True if taken."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._busy < self.limit, timeout):
+                return False
+            self._busy += 1
+            return True
+
+    def release(self) -> None:
+        with self._changed:
+            if self._busy == 0:
+                raise RuntimeError("release() called more often than try_acquire().")
+            self._busy -= 1
+            self._changed.notify()
+
+    @contextmanager
+    def slot(
+        self, on_wait: Callable[[int, int], None] | None = None, poll: float = 0.5
+    ) -> Iterator[None]:
+        """Hold a slot for the ``with`` block, calling ``on_wait(busy, limit)`` while waiting.
+
+        ``on_wait`` runs every ``poll`` seconds; if it raises, the wait ends without a slot.
+        The slot is released however the block ends.
+        """
+        while not self.try_acquire(timeout=poll):
+            if on_wait is not None:
+                on_wait(self.busy, self.limit)
+        try:
+            yield
+        finally:
+            self.release()
+
+
+def max_trainings() -> int:
+    """How many trainings may run at once: ``$CNNVIZ_MAX_TRAININGS``, else the number of CPUs."""
+    raw = os.environ.get("CNNVIZ_MAX_TRAININGS", "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"`CNNVIZ_MAX_TRAININGS` must be a positive integer. Received: {raw!r}.")
+    return value
+
+
+def train(
+    model,
+    data: Dataset,
+    spec: ModelSpec,
+    *,
+    on_update: Callable[[TrainingRun], None] | None = None,
+    update_every: float = DEFAULT_UPDATE_EVERY,
+    should_stop: Callable[[], bool] | None = None,
+    run: TrainingRun | None = None,
+) -> TrainingRun:
+    """Train ``model`` on ``data`` for ``spec.epochs`` epochs in batches of ``spec.batch_size``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built and compiled, e.g. by :func:`cnnviz.model.build_model`.
+    data : Dataset
+        Training digits to learn from; test digits scored after each epoch.
+    spec : ModelSpec
+        Gives ``epochs``, ``batch_size`` and ``seed`` (the order of the digits).
+    on_update : callable, optional
+        ``on_update(run)`` at the start, then at most once every ``update_every`` seconds,
+        and once at the end. If it raises, training ends there and the exception propagates.
+    should_stop : callable, optional
+        Polled after every batch; when it returns True, training ends after that batch.
+    run : TrainingRun, optional
+        A record to fill in (so a caller holds it even if training is interrupted).
+
+    Returns
+    -------
+    TrainingRun
+        ``status`` is ``"finished"`` after every epoch, else ``"stopped"``.
+
+    Notes
+    -----
+    This is ``model.fit(...)`` with one callback added. Each epoch visits the digits in the
+    order of a stateless shuffle seeded by ``(spec.seed, epoch)``.
+    """
+    keras_module()
+    import tensorflow as tf
+
+    n = len(data.x_train)
+    steps = math.ceil(n / spec.batch_size)
+    if run is None:
+        run = TrainingRun(spec.epochs, steps, spec.batch_size, n)
+    batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
+    live = _live_callback_class()(run, on_update, update_every, should_stop)
+    try:
+        model.fit(
+            batches,
+            epochs=spec.epochs,
+            steps_per_epoch=steps,
+            validation_data=(as_model_input(data.x_test), one_hot(data.y_test)),
+            shuffle=False,  # the pipeline above has shuffled already
+            callbacks=[live],
+            verbose=0,
+        )
+    finally:
+        live.clock_stop()
+        run.status = "finished" if run.step >= run.total_steps else "stopped"
+    if on_update is not None:
+        on_update(run)
+    return run
+
+
+def evaluate(model, data: Dataset) -> Evaluation:
+    """Score ``model`` on the test digits of ``data``.
+
+    Returns
+    -------
+    Evaluation
+        Probabilities, predictions, accuracy, confusion matrix and the misclassified digits.
+    """
+    probabilities = np.asarray(
+        model.predict(as_model_input(data.x_test), batch_size=500, verbose=0)
+    )  # (N, K)
+    predicted = probabilities.argmax(axis=1)
+    true = data.y_test.astype(np.intp)
+    wrong = np.flatnonzero(predicted != true)
+    wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")]
+    return Evaluation(
+        probabilities=probabilities,
+        predicted=predicted,
+        true=true,
+        accuracy=float(np.mean(predicted == true)),
+        confusion=confusion_matrix(true, predicted),
+        wrong=wrong,
+        wrong_images=data.x_test[wrong],
+    )
+
+
+def confusion_matrix(true, predicted, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Count how often each true class was predicted as each class.
+
+    Parameters
+    ----------
+    true, predicted : array_like, shape (N,)
+        Class labels in ``0 .. num_classes - 1``.
+
+    Returns
+    -------
+    ndarray, shape (K, K), int
+        Row ``t``, column ``p``: digits of class ``t`` predicted as ``p``. The diagonal holds
+        the right answers; each row sums to the number of test digits of that class.
+
+    Examples
+    --------
+    Two 0s, one read as a 1, and one 1 read right:
+
+    >>> confusion_matrix([0, 0, 1], [0, 1, 1], num_classes=2)
+    array([[1, 1],
+           [0, 1]])
+    """
+    true = np.asarray(true, dtype=np.intp)
+    predicted = np.asarray(predicted, dtype=np.intp)
+    if true.shape != predicted.shape or true.ndim != 1:
+        raise ValueError(
+            "`true` and `predicted` must be 1-D and the same length. "
+            f"Received: shapes {true.shape} and {predicted.shape}."
+        )
+    pairs = true * num_classes + predicted
+    return np.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, -1)
+
+
+def first_layer_kernels(model) -> np.ndarray:
+    """The learned kernels of the first conv layer, one ``k × k`` image per kernel.
+
+    Returns
+    -------
+    ndarray, shape (F, k, k)
+        Kernel ``f`` is what ``conv_1`` cross-correlates with the input to make feature map ``f``
+        (its bias left out).
+    """
+    kernel, _bias = model.get_layer("conv_1").get_weights()  # (k, k, 1, F), (F,)
+    return np.transpose(kernel[:, :, 0, :], (2, 0, 1))  # (F, k, k)
+
+
+def model_bytes(model) -> bytes:
+    """The model as a ``.keras`` file (architecture, weights and optimizer state)."""
+    with tempfile.TemporaryDirectory(prefix="cnnviz-") as folder:
+        path = os.path.join(folder, "cnnviz-model.keras")
+        model.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def default_model(data: Dataset | None = None, *, cache_dir: str | None = None) -> TrainedModel:
+    """The article's model trained on the sample for its 5 epochs with seed 0, ready to use.
+
+    Parameters
+    ----------
+    data : Dataset, optional
+        Defaults to :func:`cnnviz.data.load_sample`.
+    cache_dir : str, optional
+        Where the trained weights are kept between runs: ``$CNNVIZ_CACHE_DIR``, else
+        ``~/.cache/cnnviz``. The file name holds a hash of the spec, the data and the Keras
+        version, so any change trains afresh.
+
+    Returns
+    -------
+    TrainedModel
+        With its :class:`Evaluation` on the test digits. ``run`` is ``None`` when the weights
+        came from the cache.
+    """
+    data = data or load_sample()
+    spec = ModelSpec()
+    keras = keras_module()
+    recipe = f"{spec!r}|{data.fingerprint()}|{keras.__version__}"
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    folder = cache_dir or os.environ.get("CNNVIZ_CACHE_DIR") or _default_cache_dir()
+    path = os.path.join(folder, f"default-model-{key}.weights.h5")
+    model = build_model(spec)
+    model.optimizer.build(model.trainable_variables)  # the file holds Adam's state too
+    run = None
+    try:
+        model.load_weights(path)
+    except (OSError, ValueError):  # Not cached yet, or unreadable: train and cache.
+        model = build_model(spec)
+        run = train(model, data, spec)
+        _save_weights(model, path)
+    return TrainedModel(model, spec, data.name, run, evaluate(model, data))
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "cnnviz")
+
+
+def _save_weights(model, path: str) -> None:
+    """Write the weights next to ``path`` first, then move them in place (no half-written files)."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, partial = tempfile.mkstemp(
+            dir=os.path.dirname(path), prefix=".partial-", suffix=".weights.h5"
+        )
+        os.close(handle)
+        model.save_weights(partial, overwrite=True)
+        os.replace(partial, path)
+    except OSError:
+        pass  # A read-only disk only costs a retraining next time.
+
+
+def _shuffled_batches(tf, x: np.ndarray, y: np.ndarray, spec: ModelSpec):
+    """A tf.data pipeline of ``spec.epochs`` epochs of ``(images, one-hot labels)`` batches.
+
+    Epoch ``e`` visits the digits in the order of a stateless shuffle seeded by
+    ``(spec.seed, e)``: it depends on nothing but the seed.
+    """
+    images = tf.constant(x)  # (N, 28, 28) uint8
+    labels = tf.constant(one_hot(y))  # (N, K)
+    count = len(x)
+
+    def one_epoch(epoch):
+        seed = tf.stack([tf.constant(spec.seed, tf.int64), epoch])
+        order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=seed)
+        return tf.data.Dataset.from_tensor_slices(order).batch(spec.batch_size)
+
+    def gather(indices):
+        batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0  # (B, 28, 28)
+        return batch[..., None], tf.gather(labels, indices)  # (B, 28, 28, 1), (B, K)
+
+    epochs = tf.data.Dataset.range(spec.epochs).flat_map(one_epoch)
+    return epochs.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+@functools.cache
+def _live_callback_class():
+    """The Keras callback class, made on first use so that importing this module stays light."""
+    keras = keras_module()
+
+    class LiveCallback(keras.callbacks.Callback):
+        """Fills a TrainingRun after every batch and epoch; calls on_update, throttled."""
+
+        def __init__(self, run, on_update, update_every, should_stop):
+            super().__init__()
+            self.run = run
+            self.on_update = on_update
+            self.update_every = update_every
+            self.should_stop = should_stop
+            self._last_update = -math.inf
+            self._clock_from: float | None = None
+            self._epoch_seen = 0  # digits seen in this epoch
+            self._epoch_means = (0.0, 0.0)  # running means Keras reported after the last batch
+
+        def on_train_begin(self, logs=None):
+            self._clock_from = time.perf_counter()
+            self._notify(force=True)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._epoch_seen = 0
+            self._epoch_means = (0.0, 0.0)
+
+        def on_train_batch_end(self, batch, logs=None):
+            run = self.run
+            size = min(run.batch_size, run.n_train - batch * run.batch_size)
+            seen = self._epoch_seen + size
+            # Keras reports means over the epoch so far; undo that to get this batch alone.
+            old_loss, old_acc = self._epoch_means
+            loss, acc = float(logs["loss"]), float(logs["accuracy"])
+            run.batch_loss.append((loss * seen - old_loss * self._epoch_seen) / size)
+            run.batch_accuracy.append((acc * seen - old_acc * self._epoch_seen) / size)
+            self._epoch_seen, self._epoch_means = seen, (loss, acc)
+            run.step += 1
+            run.samples_seen += size
+            self._tick()
+            if self.should_stop is not None and self.should_stop():
+                self.model.stop_training = True
+            self._notify()
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            if "val_accuracy" in logs:
+                self.run.test_accuracy.append(float(logs["val_accuracy"]))
+                self.run.test_loss.append(float(logs["val_loss"]))
+                self.run.test_at.append(self.run.step / self.run.steps_per_epoch)
+            self._tick()
+            self._notify()
+
+        def clock_stop(self):
+            self._tick()
+            self._clock_from = None
+
+        def _tick(self):
+            if self._clock_from is not None:
+                now = time.perf_counter()
+                self.run.elapsed += now - self._clock_from
+                self._clock_from = now
+
+        def _notify(self, force=False):
+            if self.on_update is None:
+                return
+            now = time.monotonic()
+            if force or now - self._last_update >= self.update_every:
+                self._last_update = now
+                self.on_update(self.run)
+
+    return LiveCallback

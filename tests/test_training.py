@@ -1,0 +1,255 @@
+"""cnnviz.training: live records, seeded reproducibility, stopping, slots, results, default."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz.data import as_model_input, load_sample
+from cnnviz.model import ModelSpec, build_model
+from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, mosaic, training_curves
+from cnnviz.training import (
+    TrainingRun,
+    TrainingSlots,
+    confusion_matrix,
+    default_model,
+    evaluate,
+    first_layer_kernels,
+    max_trainings,
+    model_bytes,
+    train,
+)
+
+keras = pytest.importorskip("keras")
+
+SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    """300 training digits (10 batches of 32, the last one of 12) and 200 test digits."""
+    return load_sample().subset(300, 200)
+
+
+class _Interrupt(BaseException):
+    """Stands in for Streamlit's StopException, which is a BaseException too."""
+
+
+def test_run_records_every_batch_and_each_epoch(small_data):
+    """10 batches per epoch, test accuracy after each epoch, speed and status filled in."""
+    run = train(build_model(SMALL), small_data, SMALL)
+    assert (run.steps_per_epoch, run.total_steps, run.step) == (10, 20, 20)
+    assert len(run.batch_loss) == len(run.batch_accuracy) == 20
+    assert run.test_at == [1.0, 2.0] and len(run.test_accuracy) == 2
+    assert run.samples_seen == 600 and run.elapsed > 0 and run.samples_per_second > 0
+    assert run.status == "finished" and run.progress == 1.0
+    assert run.summary().startswith("epoch 2 of 2, batch 20 of 20")
+
+
+def test_single_batch_values_average_back_to_keras_epoch_loss(small_data):
+    """Weighted by batch size, the recovered per-batch losses average to Keras' epoch loss."""
+    model = build_model(SMALL)
+    run = train(model, small_data, SMALL)
+    sizes = [32] * 9 + [12]
+    for epoch in range(2):
+        batch = slice(10 * epoch, 10 * (epoch + 1))
+        for ours, theirs in [
+            (run.batch_loss[batch], model.history.history["loss"][epoch]),
+            (run.batch_accuracy[batch], model.history.history["accuracy"][epoch]),
+        ]:
+            assert np.average(ours, weights=sizes) == pytest.approx(theirs, rel=1e-4)
+    assert all(0 <= a <= 1 for a in run.batch_accuracy)
+
+
+def test_test_accuracy_after_the_last_epoch_matches_evaluate(small_data):
+    model = build_model(SMALL)
+    run = train(model, small_data, SMALL)
+    assert run.test_accuracy[-1] == pytest.approx(evaluate(model, small_data).accuracy, abs=1e-6)
+
+
+def test_same_seed_gives_the_same_curves_and_weights(small_data):
+    """Two trainings with one seed agree exactly; another seed differs."""
+    runs, weights = [], []
+    for seed in (7, 7, 8):
+        spec = SMALL.replace(seed=seed)
+        model = build_model(spec)
+        runs.append(train(model, small_data, spec))
+        weights.append(model.get_weights())
+    assert runs[0].batch_loss == runs[1].batch_loss
+    assert runs[0].test_accuracy == runs[1].test_accuracy
+    for a, b in zip(weights[0], weights[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0].batch_loss != runs[2].batch_loss
+
+
+def test_same_seed_gives_the_same_curves_while_another_training_runs(small_data):
+    """A training in another thread (other seed, other data) does not change this one's curve."""
+    alone = train(build_model(SMALL), small_data, SMALL).batch_loss
+    other_spec = SMALL.replace(seed=99, epochs=3)
+    other = threading.Thread(
+        target=train, args=(build_model(other_spec), small_data.subset(200), other_spec)
+    )
+    other.start()
+    together = train(build_model(SMALL), small_data, SMALL).batch_loss
+    other.join()
+    assert together == alone
+
+
+def test_should_stop_ends_training_after_that_batch_and_keeps_the_weights(small_data):
+    model = build_model(SMALL)
+    before = model.get_weights()[0].copy()
+    polls = []
+    run = train(model, small_data, SMALL, should_stop=lambda: polls.append(1) or len(polls) >= 3)
+    assert run.step == 3 and run.status == "stopped"
+    assert not np.array_equal(before, model.get_weights()[0])
+
+
+def test_exception_from_on_update_ends_training_at_once(small_data):
+    """As Streamlit does on Stop or when the visitor leaves: fit ends, the record says stopped."""
+    spec = SMALL.replace(epochs=5)
+    model = build_model(spec)
+    run = TrainingRun(spec.epochs, 10, spec.batch_size, 300)
+    calls = []
+
+    def on_update(current):
+        calls.append(current.step)
+        if current.step >= 4:
+            raise _Interrupt
+
+    with pytest.raises(_Interrupt):
+        train(model, small_data, spec, on_update=on_update, update_every=0, run=run)
+    assert run.status == "stopped" and run.step == 4 and calls[-1] == 4
+    weights = model.get_weights()
+    assert np.isfinite(model.predict(as_model_input(small_data.x_test[:5]), verbose=0)).all()
+    time.sleep(0.3)  # nothing goes on training in the background
+    for a, b in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_updates_are_throttled(small_data):
+    """With update_every=10 s, a short training gets the first and last update only."""
+    calls = []
+
+    def on_update(run):
+        calls.append((run.step, run.status))
+
+    train(build_model(SMALL), small_data, SMALL, on_update=on_update, update_every=10)
+    assert calls == [(0, "running"), (20, "finished")]
+
+
+def test_slots_let_a_second_training_wait_until_the_first_releases():
+    slots = TrainingSlots(1)
+    order, waits = [], []
+
+    def second():
+        with slots.slot(on_wait=lambda busy, limit: waits.append((busy, limit)), poll=0.05):
+            order.append("second")
+
+    with slots.slot():
+        worker = threading.Thread(target=second)
+        worker.start()
+        time.sleep(0.3)
+        order.append("first done")
+    worker.join(5)
+    assert order == ["first done", "second"]
+    assert waits and waits[0] == (1, 1)
+    assert slots.busy == 0
+
+
+def test_slot_is_released_when_the_block_raises_or_waiting_is_interrupted():
+    slots = TrainingSlots(1)
+    with pytest.raises(_Interrupt), slots.slot():
+        raise _Interrupt
+    assert slots.busy == 0
+    assert slots.try_acquire()
+
+    def interrupt(busy, limit):
+        raise _Interrupt
+
+    with pytest.raises(_Interrupt), slots.slot(on_wait=interrupt, poll=0.01):
+        pass
+    assert slots.busy == 1  # only the slot taken above
+    slots.release()
+    with pytest.raises(RuntimeError, match="release"):
+        slots.release()
+
+
+def test_max_trainings_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "3")
+    assert max_trainings() == 3
+    monkeypatch.delenv("CNNVIZ_MAX_TRAININGS")
+    assert max_trainings() >= 1
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "zero")
+    with pytest.raises(ValueError, match="`CNNVIZ_MAX_TRAININGS` must be a positive integer"):
+        max_trainings()
+    with pytest.raises(ValueError, match="`limit` must be a positive integer"):
+        TrainingSlots(0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_confusion_matrix_counts_like_a_loop(seed):
+    rng = np.random.default_rng(seed)
+    true, predicted = rng.integers(0, 10, 200), rng.integers(0, 10, 200)
+    expected = np.zeros((10, 10), int)
+    for t, p in zip(true, predicted, strict=True):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(confusion_matrix(true, predicted), expected)
+
+
+def test_evaluate_and_kernels_agree_with_keras(small_data):
+    model = build_model(SMALL)
+    train(model, small_data, SMALL)
+    scores = evaluate(model, small_data)
+    probabilities = model.predict(as_model_input(small_data.x_test), verbose=0)
+    np.testing.assert_allclose(scores.probabilities, probabilities, rtol=1e-5, atol=1e-6)
+    assert scores.accuracy == np.mean(probabilities.argmax(1) == small_data.y_test)
+    assert scores.confusion.sum() == 200 and np.trace(scores.confusion) == round(
+        scores.accuracy * 200
+    )
+    confidence = scores.probabilities[scores.wrong, scores.predicted[scores.wrong]]
+    assert np.all(np.diff(confidence) <= 0)  # most confidently wrong first
+    np.testing.assert_array_equal(scores.wrong_images, small_data.x_test[scores.wrong])
+    kernels = first_layer_kernels(model)
+    assert kernels.shape == (8, 3, 3)
+    np.testing.assert_array_equal(
+        kernels[5], model.get_layer("conv_1").get_weights()[0][:, :, 0, 5]
+    )
+
+
+def test_model_bytes_load_back_into_the_same_model(tmp_path, small_data):
+    model = build_model(SMALL)
+    path = tmp_path / "model.keras"
+    path.write_bytes(model_bytes(model))
+    loaded = keras.models.load_model(path)
+    x = as_model_input(small_data.x_test[:8])
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_default_model_reaches_95_percent_and_is_cached(tmp_path):
+    """The article's model on the sample: >= 95% after its 5 epochs; the second call only loads."""
+    first = default_model(cache_dir=str(tmp_path))
+    assert first.run is not None and first.run.epochs == 5
+    assert first.evaluation.accuracy >= 0.95
+    assert len(list(tmp_path.glob("default-model-*.weights.h5"))) == 1
+    started = time.monotonic()
+    second = default_model(cache_dir=str(tmp_path))
+    assert second.run is None and time.monotonic() - started < 5
+    assert second.evaluation.accuracy == first.evaluation.accuracy
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_figures_draw_a_run_and_results(small_data):
+    """The figure builders accept real results and keep long curves short."""
+    run = TrainingRun(epochs=5, steps_per_epoch=1875, batch_size=32, n_train=60000)
+    run.batch_loss = list(np.linspace(2, 0.1, 9375))
+    run.batch_accuracy = list(np.linspace(0.1, 0.99, 9375))
+    run.test_accuracy, run.test_at, run.step = [0.97], [1.0], 9375
+    curves = training_curves(run, max_points=400)
+    assert all(len(trace.x) <= 400 for trace in curves.data)
+    assert curves.data[-1].y == (0.97,)
+    assert confusion_figure(np.eye(10, dtype=int)).data[0].z.shape == (10, 10)
+    assert len(digit_grid(small_data.x_test[:5], ["a"] * 5).layout.annotations) == 5
+    assert kernel_grid(np.ones((32, 3, 3))).data[0].z.shape == (4 * 4 - 1, 8 * 4 - 1)
+    assert mosaic(np.zeros((1, 2, 2)), cols=8).shape == (2, 2)
