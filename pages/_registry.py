@@ -20,4 +20,25 @@ class PageInfo:
 
 PAGES: list[PageInfo] = [
     PageInfo("pages/home.py", "Home", ":material/home:", "home", "What this app teaches."),
+    PageInfo(
+        "pages/convolution.py",
+        "Convolution",
+        ":material/blur_on:",
+        "convolution",
+        "Slide a kernel over a picture, see the feature map and every multiply-and-add behind it.",
+    ),
+    PageInfo(
+        "pages/pooling.py",
+        "Pooling",
+        ":material/grid_view:",
+        "pooling",
+        "Max and average pooling, and why a feature moved by a pixel still gives the same answer.",
+    ),
+    PageInfo(
+        "pages/train.py",
+        "Train",
+        ":material/model_training:",
+        "train",
+        "Build the article's Keras CNN, train it live on handwritten digits, see what it learned.",
+    ),
 ]

@@ -1,0 +1,137 @@
+"""Models on the Streamlit side: the shared default model, this visitor's own model, live view.
+
+* :func:`get_default_model` — the article's model trained on the MNIST sample with seed 0,
+  built once per server and shared read-only by every session (its weights are cached on disk,
+  so a warm start only loads them). Use it for predictions; never ``fit`` it.
+* :func:`get_session_model` / :func:`set_session_model` — the model this visitor trained on
+  the Train page, kept in ``st.session_state`` (so in this browser tab only).
+* :func:`get_current_model` — the visitor's own model if there is one, else the default, with a
+  sentence saying which.
+* :func:`get_dataset` — MNIST, full or the sample, cached per server.
+* :func:`get_training_slots` — the server-wide limit on trainings running at once.
+* :class:`LiveView` — the progress bar, status line and curves that follow a training.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.data import Dataset, load_mnist
+from cnnviz.train_figures import training_curves
+from cnnviz.training import (
+    TrainedModel,
+    TrainingRun,
+    TrainingSlots,
+    default_model,
+    max_trainings,
+)
+
+SESSION_KEY = "train_model"
+
+
+@st.cache_resource(show_spinner="Preparing the default model (the article's CNN, trained once)…")
+def get_default_model() -> TrainedModel:
+    """The article's model trained on the MNIST sample (seed 0), shared by every session.
+
+    Returns
+    -------
+    TrainedModel
+        ``.model`` is a compiled ``keras.Sequential``: input ``(N, 28, 28, 1)`` floats in
+        [0, 1], output ``(N, 10)`` probabilities; layers named ``conv_1``, ``pool_1``,
+        ``flatten``, ``dense``, ``output``. ``.evaluation`` holds its test-set answers.
+    """
+    return default_model(get_dataset("sample"))
+
+
+def get_session_model() -> TrainedModel | None:
+    """The model this visitor trained on the Train page (possibly stopped early), or None."""
+    return st.session_state.get(SESSION_KEY)
+
+
+def set_session_model(trained: TrainedModel | None) -> None:
+    """Keep ``trained`` as this visitor's model (None forgets it)."""
+    st.session_state[SESSION_KEY] = trained
+
+
+def get_current_model() -> tuple[TrainedModel, str]:
+    """The visitor's own model if they trained one, else the shared default; and which it is.
+
+    Returns
+    -------
+    (TrainedModel, str)
+        The model and a sentence for the page, e.g. "Your model from the Train page (...)".
+    """
+    own = get_session_model()
+    if own is not None:
+        return own, f"Your own model from the Train page, trained on {own.data_name}."
+    shared = get_default_model()
+    return shared, (
+        f"The default model: the article's CNN trained for {shared.spec.epochs} epochs on "
+        f"{shared.data_name}. Train your own on the Train page to use it here instead."
+    )
+
+
+@st.cache_resource(ttl=600, show_spinner="Loading MNIST…", max_entries=2)
+def get_dataset(source: str) -> Dataset:
+    """MNIST from ``source`` ("full" or "sample"), falling back to the sample offline.
+
+    Shared read-only by every session (``cache_resource``, not ``cache_data``: full MNIST is
+    55 MB, and a copy per rerun would cost time and memory for nothing). Kept ten minutes, so a
+    server that comes online picks up the full set soon after.
+    """
+    data = load_mnist(source)
+    for array in (data.x_train, data.y_train, data.x_test, data.y_test):
+        array.setflags(write=False)
+    return data
+
+
+@st.cache_resource
+def get_training_slots() -> TrainingSlots:
+    """One limit for the whole server: ``$CNNVIZ_MAX_TRAININGS`` trainings at once."""
+    return TrainingSlots(max_trainings())
+
+
+class LiveView:
+    """The progress bar, status line and curves of a training, redrawn in their placeholders.
+
+    Parameters
+    ----------
+    progress, status, chart : DeltaGenerator
+        ``st.empty()`` placeholders, in the order they appear on the page.
+
+    Notes
+    -----
+    Every redraw is a Streamlit call from the script thread. When the visitor presses Stop,
+    changes page or closes the tab, Streamlit raises its stop or rerun exception in the next
+    such call, which ends ``model.fit`` right there: nothing trains on in the background.
+    """
+
+    def __init__(self, progress, status, chart) -> None:
+        self.progress, self.status, self.chart = progress, status, chart
+        self._draws = 0  # each redrawn chart needs its own key within one script run
+
+    def waiting(self, busy: int, limit: int) -> None:
+        self.status.info(
+            f"Waiting for a free training slot: {busy} of {limit} trainings are running for "
+            "other visitors. Yours starts by itself as soon as one finishes."
+        )
+
+    def update(self, run: TrainingRun) -> None:
+        self.progress.progress(run.progress, text=progress_text(run))
+        self.status.markdown(status_text(run))
+        self._draws += 1
+        self.chart.plotly_chart(training_curves(run), key=f"train_live_curves_{self._draws}")
+
+
+def progress_text(run: TrainingRun) -> str:
+    """E.g. "Epoch 2 of 5 · batch 250 of 625"."""
+    current = min(run.epoch + 1, run.epochs)
+    return f"Epoch {current} of {run.epochs} · batch {run.step:,} of {run.total_steps:,}"
+
+
+def status_text(run: TrainingRun) -> str:
+    """E.g. "12.3 s · 1,850 digits/s · test accuracy after epoch 2: 95.7%"."""
+    parts = [f"{run.elapsed:.1f} s", f"{run.samples_per_second:,.0f} digits/s"]
+    if run.test_accuracy:
+        parts.append(f"test accuracy after epoch {run.epoch}: {run.test_accuracy[-1]:.1%}")
+    return " · ".join(parts)

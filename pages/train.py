@@ -1,0 +1,289 @@
+"""Train: build the article's CNN in Keras, train it live on MNIST, and see what it learned."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.model import (
+    LOSSES,
+    OPTIMIZERS,
+    POOLINGS,
+    ModelSpec,
+    architecture,
+    build_model,
+    keras_code,
+    parse_filters,
+    total_parameters,
+    training_code,
+)
+from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, training_curves
+from cnnviz.training import (
+    TrainedModel,
+    TrainingRun,
+    evaluate,
+    first_layer_kernels,
+    model_bytes,
+    train,
+)
+from pages._models import (
+    LiveView,
+    get_dataset,
+    get_session_model,
+    get_training_slots,
+    progress_text,
+    set_session_model,
+    status_text,
+)
+
+SOURCES = {
+    "sample": "MNIST sample: 5,000 digits, trains in seconds",
+    "full": "Full MNIST: 70,000 digits (downloads 11 MB once)",
+}
+LOSS_NAMES = {
+    "categorical_crossentropy": "cross-entropy",
+    "mean_squared_error": "mean squared error",
+}
+OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD (plain gradient descent)", "rmsprop": "RMSprop"}
+MAX_WRONG_SHOWN = 16
+
+
+def settings_form() -> tuple[dict, bool]:
+    """The data, layer and training controls, applied together; returns them and "train?"."""
+    with st.form("train_form"):
+        data_col, layer_col, fit_col = st.columns(3, gap="large")
+        with data_col:
+            st.markdown("**Data**")
+            source = st.radio(
+                "Digits to learn from", list(SOURCES), format_func=SOURCES.get, key="train_source"
+            )
+            limit = st.number_input(
+                "Use at most this many training digits",
+                min_value=32,
+                max_value=60_000,
+                value=60_000,
+                step=500,
+                key="train_limit",
+                help="Fewer digits train faster and learn less. The test digits are all used.",
+            )
+        with layer_col:
+            st.markdown("**Layers**")
+            filters = st.text_input(
+                "Kernels per conv block",
+                value="32",
+                key="train_filters",
+                help="One number per conv block, 1 to 3 blocks. '32' is the article's model; "
+                "'16, 32' adds a second conv block with 32 kernels.",
+            )
+            kernel_size = st.slider("Kernel size (pixels per side)", 1, 9, 3, key="train_kernel")
+            pooling = st.radio(
+                "Pooling after each conv layer (2×2, stride 2)",
+                POOLINGS,
+                horizontal=True,
+                key="train_pooling",
+            )
+            dense_units = st.number_input(
+                "Neurons in the dense layer", 1, 4096, 256, key="train_dense_units"
+            )
+        with fit_col:
+            st.markdown("**Training**")
+            optimizer = st.selectbox(
+                "Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, key="train_optimizer"
+            )
+            learning_rate = st.number_input(
+                "Learning rate",
+                min_value=0.00001,
+                max_value=1.0,
+                value=0.001,
+                step=0.0005,
+                format="%.5f",
+                key="train_learning_rate",
+            )
+            loss = st.radio(
+                "Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss"
+            )
+            batch_size = st.number_input("Batch size", 1, 4096, 32, key="train_batch_size")
+            epochs = st.slider("Epochs", 1, 20, 5, key="train_epochs")
+            seed = st.number_input(
+                "Random seed", 0, 2**31 - 1, 0, key="train_seed", help="Same seed, same curves."
+            )
+        left, right = st.columns(2)
+        with left:
+            st.form_submit_button("Apply settings", key="train_apply", width="stretch")
+        with right:
+            start = st.form_submit_button(
+                "Train", type="primary", key="train_start", width="stretch"
+            )
+    settings = {
+        "source": source,
+        "limit": int(limit),
+        "filters": filters,
+        "kernel_size": int(kernel_size),
+        "pooling": pooling,
+        "dense_units": int(dense_units),
+        "optimizer": optimizer,
+        "learning_rate": float(learning_rate),
+        "loss": loss,
+        "batch_size": int(batch_size),
+        "epochs": int(epochs),
+        "seed": int(seed),
+    }
+    return settings, start
+
+
+def make_spec(settings: dict) -> ModelSpec:
+    """The model spec for the form's values; raises ValueError with a message to show."""
+    fields = {k: v for k, v in settings.items() if k not in ("source", "limit")}
+    fields["filters"] = parse_filters(settings["filters"])
+    return ModelSpec(**fields)
+
+
+def show_data(data) -> None:
+    """Say which digits are in use, how many, and why."""
+    text = (
+        f"**Data: {data.name}**, using {len(data.x_train):,} training and "
+        f"{len(data.x_test):,} test digits. {data.reason}"
+    )
+    if data.source == "sample" and "not available" in data.reason:
+        st.warning(text, icon=":material/wifi_off:")
+    else:
+        st.info(text, icon=":material/dataset:")
+
+
+def show_architecture(spec: ModelSpec) -> None:
+    """The layer table and the Keras code that builds this model."""
+    st.subheader("The model")
+    st.markdown(
+        "Each conv layer slides its kernels over the image (a cross-correlation, as Keras "
+        "computes it), pooling keeps the strongest response in each 2×2 window, and the dense "
+        "layers turn the flattened maps into ten probabilities, one per digit."
+    )
+    rows = [
+        {
+            "layer": row.name,
+            "type": row.kind,
+            "output shape": " × ".join(str(n) for n in row.output_shape),
+            "parameters": row.params,
+        }
+        for row in architecture(spec)
+    ]
+    st.dataframe(
+        [{"layer": "input", "type": "28×28 grey pixels", "output shape": "28 × 28 × 1"}] + rows,
+        hide_index=True,
+        column_config={"parameters": st.column_config.NumberColumn(format="localized")},
+    )
+    st.markdown(f"Parameters: **{total_parameters(spec):,}** (all trainable)")
+    with st.expander("The Keras code for this model: copy it, run it, get the same model"):
+        st.code(keras_code(spec) + "\n" + training_code(spec), language="python")
+
+
+def run_training(spec: ModelSpec, data) -> None:
+    """Train a fresh model for ``spec``, live; keep it in the session even if stopped early."""
+    stop_area = st.empty()
+    stop_area.button("Stop training", key="train_stop", icon=":material/stop_circle:")
+    view = LiveView(st.empty(), st.empty(), st.empty())
+    n_train = len(data.x_train)
+    run = TrainingRun(spec.epochs, -(-n_train // spec.batch_size), spec.batch_size, n_train)
+    try:
+        with get_training_slots().slot(on_wait=view.waiting):
+            view.status.info("Building the model…")
+            trained = TrainedModel(build_model(spec), spec, data.name, run)
+            set_session_model(trained)  # before training: a Stop keeps the model as it is then
+            train(trained.model, data, spec, on_update=view.update, run=run)
+            trained.evaluation = evaluate(trained.model, data)
+    except Exception as error:  # a core or TensorFlow error: say it, keep the page
+        st.error(f"Training failed: {error}")
+    stop_area.empty()
+    view.progress.empty()
+    view.status.empty()
+    view.chart.empty()
+
+
+def show_results(trained: TrainedModel | None, data) -> None:
+    """Accuracy, curves, confusion matrix, mistakes, kernels and a download of the model."""
+    st.subheader("What your model learned")
+    if trained is None:
+        st.info(
+            "Press **Train** to train your own model. Until you do, the other pages use a "
+            "default model: the article's CNN trained on the sample."
+        )
+        return
+    run = trained.run
+    if trained.evaluation is None:  # Stopped: score it now, on the data it was trained on.
+        if data.name != trained.data_name:
+            st.info(f"Your model was trained on {trained.data_name}; apply that data to score it.")
+            return
+        trained.evaluation = evaluate(trained.model, data)
+    scores = trained.evaluation
+    if run.status == "stopped":
+        st.warning(
+            f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
+            icon=":material/stop_circle:",
+        )
+    st.markdown(f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits)")
+    st.caption(status_text(run))
+    cols = st.columns(4)
+    cols[0].metric("Test accuracy", f"{scores.accuracy:.1%}")
+    cols[1].metric("Epochs", f"{run.step / run.steps_per_epoch:.2g} of {run.epochs}")
+    cols[2].metric("Training time", f"{run.elapsed:.1f} s")
+    cols[3].metric("Speed", f"{run.samples_per_second:,.0f} digits/s")
+    st.plotly_chart(training_curves(run), key="train_curves")
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**Confusion matrix**: how often each digit (row) was read as each (column)")
+        st.plotly_chart(confusion_figure(scores.confusion), key="train_confusion")
+    with right:
+        wrong = scores.wrong[:MAX_WRONG_SHOWN]
+        st.markdown(
+            f"**Mistakes**: {len(scores.wrong):,} test digits read wrong; the "
+            f"{len(wrong)} most confident shown as true → predicted (probability)"
+        )
+        titles = [
+            f"{scores.true[i]} → {scores.predicted[i]} ({scores.probabilities[i].max():.0%})"
+            for i in wrong
+        ]
+        if titles:
+            images = scores.wrong_images[: len(wrong)]
+            st.plotly_chart(digit_grid(images, titles, cols=4), key="train_mistakes")
+
+    kernels = first_layer_kernels(trained.model)
+    size = kernels.shape[1]
+    st.markdown(
+        f"**The first layer's {len(kernels)} learned kernels** ({size}×{size} weights each). "
+        "Red weights add where the digit's ink is, blue ones subtract: many turn into small "
+        "edge and stroke detectors, the local features of the article."
+    )
+    st.plotly_chart(kernel_grid(kernels), key="train_kernels")
+    st.download_button(
+        "Download the trained model (.keras)",
+        data=lambda: model_bytes(trained.model),
+        file_name="cnnviz-model.keras",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="train_download",
+        icon=":material/download:",
+        help="Load it with keras.models.load_model('cnnviz-model.keras').",
+    )
+
+
+st.title("Train a CNN on handwritten digits")
+st.markdown(
+    "Build the article's network in Keras, train it on MNIST and watch it learn: the loss falls, "
+    "the accuracy climbs, and the first layer's kernels become stroke detectors."
+)
+settings, start = settings_form()
+data = get_dataset(settings["source"]).subset(settings["limit"])
+show_data(data)
+try:
+    spec = make_spec(settings)
+except ValueError as error:
+    st.error(str(error))
+    spec = None
+if spec is not None:
+    show_architecture(spec)
+    st.subheader("Training")
+    slots = get_training_slots()
+    st.caption(f"Trainings running on this server now: {slots.busy} of at most {slots.limit}.")
+    if start:
+        run_training(spec, data)
+show_results(get_session_model(), data)
