@@ -1,0 +1,270 @@
+"""Drawn and photographed digits made to look like MNIST, so the model sees what it learned on.
+
+MNIST's own recipe (LeCun, Cortes and Burges) turned each scanned digit into a 28×28 picture in
+three steps: the digit was scaled to fit a 20×20 box keeping its aspect ratio (anti-aliased, so
+edges become grey levels), then placed in a 28×28 field so that its centre of mass sits at the
+field's centre. MNIST's ink is light on a black background. :func:`prepare_digit` applies the
+same recipe to anything a visitor draws or uploads:
+
+1. grayscale (luma), transparency flattened onto white;
+2. light ink on a dark background: the picture is inverted when its border is light (paper);
+3. uneven lighting removed (photos only: when the border is not one flat colour), the
+   contrast stretched from the background's level to the ink's, faint specks set to 0;
+4. cropped to the ink's bounding box;
+5. scaled so the longer side is 20 pixels (area averaging when shrinking);
+6. pasted into 28×28 with its centre of mass at pixel (14, 14), as in MNIST.
+
+No TensorFlow here: the result is a plain array the model pages feed to the model.
+
+Letters used in shapes: ``H, W`` the picture's height and width, ``h, w`` the ink's box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from cnnviz.images import to_grayscale
+
+__all__ = ["BOX_SIDE", "DIGIT_SIDE", "DigitPreparation", "explain_digit", "prepare_digit"]
+
+DIGIT_SIDE = 28  # MNIST's field
+BOX_SIDE = 20  # the box the digit is scaled into
+CENTRE = 14.0  # where MNIST's centres of mass sit, in pixel indices (measured: 14.0 ± 0.3)
+MIN_CONTRAST = 0.15  # ink must differ from the background by this much (of the full range)
+FLOOR = 0.2  # after stretching, anything fainter is background noise and becomes 0
+FLAT_BORDER = 0.05  # a border whose values spread more than this is unevenly lit (a photo)
+LIGHTING_FRACTION = 6  # strokes are assumed thinner than 1/6 of the picture's shorter side
+
+EMPTY_MESSAGE = (
+    "There is no digit to read: the picture is one flat colour. Draw a digit first (or upload a "
+    "photo of a dark digit on light paper, or a light one on a dark background)."
+)
+
+
+@dataclass(frozen=True)
+class DigitPreparation:
+    """Every step of :func:`prepare_digit`, for a page to show.
+
+    Attributes
+    ----------
+    light_on_dark : ndarray of float32, shape (H, W)
+        The picture in grayscale, inverted if needed, contrast stretched: ink near 1,
+        background 0.
+    inverted : bool
+        Whether the picture was inverted (its border was light).
+    box : (top, left, height, width)
+        The ink's bounding box in ``light_on_dark``.
+    scaled : ndarray of float32, shape (h', w')
+        The cropped ink scaled so that ``max(h', w') == 20``.
+    offset : (row, col)
+        Where ``scaled``'s top-left pixel went in the 28×28 field.
+    digit : ndarray of float32, shape (28, 28)
+        What the model sees: values in [0, 1], light ink on black.
+    """
+
+    light_on_dark: np.ndarray
+    inverted: bool
+    box: tuple[int, int, int, int]
+    scaled: np.ndarray
+    offset: tuple[int, int]
+    digit: np.ndarray
+
+    def __repr__(self) -> str:
+        return f"DigitPreparation({'; '.join(self.notes())})"
+
+    def notes(self) -> list[str]:
+        """The steps in plain words, e.g. for a caption."""
+        _, _, h, w = self.box
+        sh, sw = self.scaled.shape
+        rows = [
+            "Inverted: the background was light, MNIST's is black."
+            if self.inverted
+            else "Not inverted: the background was already dark, as in MNIST.",
+            f"Cropped to the ink's box: {w}×{h} pixels (width × height).",
+            f"Scaled by {sw / w:.3g} to {sw}×{sh}: the longer side is {BOX_SIDE} pixels.",
+            f"Placed at row {self.offset[0]}, column {self.offset[1]} of the 28×28 field so its "
+            f"centre of mass is at pixel ({CENTRE:g}, {CENTRE:g}), as in MNIST.",
+        ]
+        return rows
+
+
+def prepare_digit(image: np.ndarray) -> np.ndarray:
+    """Turn a drawn or photographed digit into the 28×28 picture an MNIST model expects.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), (H, W, 3) or (H, W, 4)
+        Grayscale, RGB or RGBA; ``uint8`` in 0..255 or floats in [0, 1]. Dark ink on light
+        paper and light ink on a dark background both work.
+
+    Returns
+    -------
+    ndarray of float32, shape (28, 28)
+        Light ink on black, values in [0, 1], the ink scaled into a 20×20 box and centred by
+        mass; ready for the model after adding the batch and channel axes.
+
+    Raises
+    ------
+    ValueError
+        If the picture is empty (one flat colour, "draw a digit first"), or malformed.
+
+    Notes
+    -----
+    Whether to invert is decided by the border: if the median of the outermost pixels is above
+    0.5, the background is light and the picture becomes ``1 − x``. If the border is not one
+    flat colour (its 5th and 95th percentiles differ by more than 0.05: a photo), shading is
+    removed by a morphological top-hat (``x`` minus its opening with a square wider than a
+    stroke), and the contrast stretched, ``(x − background) / (ink − background)`` clipped to
+    [0, 1], with the background the border's median and the ink the brightest pixel. Values
+    under 0.2 become 0 (paper grain). Strokes wider than a sixth of the picture would be
+    thinned by the top-hat.
+
+    The centre of mass is ``(Σ r·x[r, c] / Σ x, Σ c·x[r, c] / Σ x)``; the digit is moved by
+    whole pixels so it lands on (14, 14), the same place as in MNIST, and never pushed out of
+    the field. See :func:`explain_digit` for every step.
+
+    Examples
+    --------
+    A black vertical bar, 10 wide and 40 tall, on a white 60×60 page:
+
+    >>> page = np.ones((60, 60), np.float32)
+    >>> page[10:50, 25:35] = 0.0
+    >>> digit = prepare_digit(page)
+    >>> digit.shape, digit.dtype, float(digit.max())
+    ((28, 28), dtype('float32'), 1.0)
+
+    It was inverted (white ink on black now), scaled by 0.5 to 5×20, and moved by whole
+    pixels so its centre of mass (row 9.5, column 2 of the bar) lands within half a pixel of
+    (14, 14):
+
+    >>> rows, cols = np.nonzero(digit > 0.5)
+    >>> int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+    (5, 24, 12, 16)
+    """
+    return explain_digit(image).digit
+
+
+def explain_digit(image: np.ndarray) -> DigitPreparation:
+    """:func:`prepare_digit`, keeping every intermediate step (see :class:`DigitPreparation`).
+
+    Examples
+    --------
+    >>> page = np.zeros((60, 60), np.uint8)
+    >>> page[10:50, 25:35] = 255  # already light on dark
+    >>> steps = explain_digit(page)
+    >>> steps.inverted, steps.box, steps.scaled.shape, steps.offset
+    (False, (10, 25, 40, 10), (20, 5), (5, 12))
+    """
+    gray = _as_gray(image)  # (H, W) in [0, 1]
+    background = float(np.median(_border(gray)))
+    inverted = background > 0.5
+    if inverted:
+        gray = 1.0 - gray
+    if np.ptp(np.percentile(_border(gray), [5, 95])) > FLAT_BORDER:  # uneven: a photo
+        gray = _flatten_lighting(gray)
+    background = float(np.median(_border(gray)))
+    ink = float(gray.max())
+    if ink - background < MIN_CONTRAST:
+        raise ValueError(EMPTY_MESSAGE)
+    stretched = np.clip((gray - background) / (ink - background), 0.0, 1.0)
+    stretched[stretched < FLOOR] = 0.0
+    box = _ink_box(stretched > 0)
+    top, left, h, w = box
+    cropped = stretched[top : top + h, left : left + w]  # (h, w)
+    scaled = _scale_into_box(cropped)  # (h', w'), longer side 20
+    offset = _centre_by_mass(scaled)
+    digit = np.zeros((DIGIT_SIDE, DIGIT_SIDE), np.float32)
+    sh, sw = scaled.shape
+    digit[offset[0] : offset[0] + sh, offset[1] : offset[1] + sw] = scaled
+    return DigitPreparation(stretched.astype(np.float32), inverted, box, scaled, offset, digit)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _as_gray(image: object) -> np.ndarray:
+    """Any accepted picture as float32 grayscale in [0, 1], shape (H, W)."""
+    array = np.asarray(image)
+    if array.dtype == np.bool_:
+        array = array.astype(np.float32)
+    elif array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    elif not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"`image` must be an array of numbers. Received: dtype={array.dtype}.")
+    array = array.astype(np.float32)
+    if array.ndim == 3 and array.shape[2] in (1, 3, 4):
+        if array.shape[2] == 1:
+            array = array[:, :, 0]
+        elif array.shape[2] == 4:
+            alpha = array[:, :, 3:]
+            array = array[:, :, :3] * alpha + (1.0 - alpha)  # flattened onto white  # (H, W, 3)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3):
+        raise ValueError(
+            "`image` must be (H, W), (H, W, 3) or (H, W, 4). "
+            f"Received: image.shape={np.shape(image)}."
+        )
+    if min(array.shape[:2]) < 2:
+        raise ValueError(
+            f"`image` must be at least 2×2 pixels. Received: image.shape={np.shape(image)}."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError("`image` must hold finite numbers only (no NaN or infinity).")
+    if array.min() < 0 or array.max() > 1:
+        raise ValueError(
+            "`image` values must be in [0, 1] (floats) or 0..255 (uint8). Received values from "
+            f"{float(array.min()):g} to {float(array.max()):g}."
+        )
+    return to_grayscale(array)
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    """The outermost pixels of a picture, as one flat array."""
+    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+
+
+def _flatten_lighting(gray: np.ndarray) -> np.ndarray:
+    """Subtract the background's slow changes (shading across a photo): a morphological top-hat.
+
+    An opening (erode, then dilate) with a square wider than any stroke removes the strokes
+    and keeps the background's lower envelope; subtracting it leaves the strokes on a flat
+    dark background. A drawing on a flat background is left unchanged.
+    """
+    side = max(3, min(gray.shape) // LIGHTING_FRACTION) | 1  # odd, wider than a stroke
+    square = np.ones((side, side), np.uint8)
+    background = cv2.morphologyEx(gray, cv2.MORPH_OPEN, square)  # (H, W)
+    return np.clip(gray - background, 0.0, 1.0)
+
+
+def _ink_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """The (top, left, height, width) of the smallest box holding every True pixel."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    top, left = int(rows[0]), int(cols[0])
+    return top, left, int(rows[-1]) - top + 1, int(cols[-1]) - left + 1
+
+
+def _scale_into_box(cropped: np.ndarray) -> np.ndarray:
+    """Scale so the longer side is BOX_SIDE, keeping the aspect ratio; the brightest pixel is 1."""
+    h, w = cropped.shape
+    factor = BOX_SIDE / max(h, w)
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))  # OpenCV wants (width, height)
+    method = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(cropped.astype(np.float32), size, interpolation=method)  # (h', w')
+    scaled = np.clip(scaled, 0.0, 1.0)
+    peak = float(scaled.max())
+    return scaled / peak if peak > 0 else scaled
+
+
+def _centre_by_mass(scaled: np.ndarray) -> tuple[int, int]:
+    """The offset that puts the centre of mass of ``scaled`` at (CENTRE, CENTRE), kept in frame."""
+    sh, sw = scaled.shape
+    mass = float(scaled.sum())
+    rows, cols = np.arange(sh, dtype=np.float64), np.arange(sw, dtype=np.float64)
+    com_r = float((scaled.sum(axis=1) * rows).sum() / mass)
+    com_c = float((scaled.sum(axis=0) * cols).sum() / mass)
+    top = int(np.clip(np.floor(CENTRE - com_r + 0.5), 0, DIGIT_SIDE - sh))
+    left = int(np.clip(np.floor(CENTRE - com_c + 0.5), 0, DIGIT_SIDE - sw))
+    return top, left
