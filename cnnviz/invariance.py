@@ -180,6 +180,11 @@ class ShiftComparison:
         """True when every pooled cell is unchanged."""
         return bool(self.unchanged.all())
 
+    @property
+    def feature_difference(self) -> np.ndarray:
+        """``shifted.feature - original.feature``, shape (H, W): the change before pooling."""
+        return self.shifted.feature - self.original.feature
+
     def __repr__(self) -> str:
         return (
             f"ShiftComparison(dx={self.dx}, dy={self.dy}, unchanged pooled cells "
@@ -476,11 +481,15 @@ class DepthCurve:
         image and of the image shifted by ``shifts[i]``.
     margin : int
         Input pixels left out at every edge before comparing.
+    compared : tuple of (int, int), length S
+        ``(rows, cols)`` of the cells compared at each depth, after leaving out the margin:
+        few cells (a small image) make a jagged curve.
     """
 
     shifts: tuple[int, ...]
     change: np.ndarray
     margin: int
+    compared: tuple[tuple[int, int], ...] = ()
 
     @property
     def stages(self) -> int:
@@ -567,6 +576,8 @@ def depth_curve(
     >>> curve = depth_curve(x, shifts=[0, 1, 2])
     >>> curve.change.shape, float(curve.change[0, 0])
     ((3, 3), 0.0)
+    >>> curve.compared
+    ((16, 16), (8, 8), (4, 4))
     >>> bool(curve.change[2, 1] < curve.change[0, 1])
     True
     """
@@ -590,14 +601,17 @@ def depth_curve(
             f"{image.shape[0]}×{image.shape[1]}. Use a larger image or a smaller margin."
         )
     base = stack_outputs(image, kernels)
+    inner = []
+    for s, a in enumerate(base):
+        m = -(-margin // 2 ** (s + 1))  # cells covering the outer `margin` pixels
+        inner.append((slice(m, a.shape[0] - m), slice(m, a.shape[1] - m)))
     change = np.zeros((stages, len(shifts)))  # (S, D)
     for i, d in enumerate(shifts):
         moved = stack_outputs(shift(image, d, 0), kernels)
         for s, (a, b) in enumerate(zip(base, moved)):
-            m = -(-margin // 2 ** (s + 1))  # cells covering the outer `margin` pixels
-            inner = (slice(m, a.shape[0] - m), slice(m, a.shape[1] - m))
-            change[s, i] = cosine_change(a[inner], b[inner])
-    return DepthCurve(shifts, change, int(margin))
+            change[s, i] = cosine_change(a[inner[s]], b[inner[s]])
+    compared = tuple(a[cut].shape for a, cut in zip(base, inner))
+    return DepthCurve(shifts, change, int(margin), compared)
 
 
 # --- helpers --------------------------------------------------------------------------------
