@@ -1,0 +1,250 @@
+"""The Pooling page, run for real with AppTest: every control by key, the numbers it prints."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.images import sample_image
+from cnnviz.invariance import DEPTH_STACKS, compare_shift, depth_curve
+from cnnviz.kernels import KERNELS
+
+PAGE = "pages/pooling.py"
+
+
+def run_page(**query: str) -> AppTest:
+    at = AppTest.from_file(f"../{PAGE}", default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def line(at: AppTest, pattern: str) -> re.Match:
+    """The first markdown text matching ``pattern`` (the page's stable result lines)."""
+    for text in texts(at):
+        match = re.search(pattern, text)
+        if match:
+            return match
+    raise AssertionError(f"nothing matches {pattern!r} in {texts(at)}")
+
+
+def sizes(at: AppTest) -> tuple[int, int, int, int]:
+    m = line(at, r"Feature map: (\d+) × (\d+) → pooled map: (\d+) × (\d+)")
+    return tuple(int(g) for g in m.groups())
+
+
+def png(size=(40, 30), color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def first_run() -> AppTest:
+    return run_page()
+
+
+def test_page_opens_with_keras_defaults_and_writes_them_to_the_link(first_run):
+    """Cartoon face, eye detector, 2×2 max pool, stride = window: 64×64 → 32×32."""
+    at = first_run
+    assert at.title[0].value.startswith("Pooling")
+    assert sizes(at) == (64, 64, 32, 32)
+    assert "Rows: `⌊(64 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 32`" in line(at, "Rows:").string
+    assert at.toggle(key="pool_stride_auto").value is True
+    assert at.slider(key="pool_stride").value == 2
+    assert dict(at.query_params) | {} == {
+        "sample": "Cartoon face",
+        "kernel": "Eye detector",
+        "relu": "1",
+        "mode": "max",
+        "size": "2",
+        "stride": "auto",
+        "padding": "valid",
+        "dx": "1",
+        "dy": "0",
+        "article": "1 pixel right",
+        "stack": "Edges, then blur",
+        "depth_image": "Camera man",
+    }
+    assert not at.error and not at.warning
+
+
+def test_shift_numbers_match_the_core(first_run):
+    """The unchanged share and largest change are compare_shift's, as plain text."""
+    c = compare_shift(sample_image("Cartoon face"), KERNELS["Eye detector"].values, 1, 0)
+    kept = int(c.unchanged.sum())
+    m = line(first_run, r"Unchanged pooled cells: (\d+)% \(([\d,]+) of ([\d,]+)\)")
+    assert int(m[2].replace(",", "")) == kept and int(m[3].replace(",", "")) == c.unchanged.size
+    assert int(m[1]) == round(100 * c.share_unchanged)
+    assert f"Largest change: {c.largest_change:.4g}" in line(first_run, "Largest change").string
+
+
+def test_article_example_is_identical_then_changed():
+    """1 px right: identical; 2 px right and 1 px left: changed, with the count of cells."""
+    at = run_page()
+    assert line(at, r"Pooled maps identical: yes \(0 of 16 pooled cells changed")
+    at.segmented_control(key="pool_article").set_value("2 pixels right")
+    rerun(at)
+    assert line(at, r"Pooled maps identical: no \(2 of 16 pooled cells changed")
+    assert at.query_params["article"] == "2 pixels right"
+    at.segmented_control(key="pool_article").set_value("1 pixel left")
+    rerun(at)
+    assert line(at, r"Pooled maps identical: no \(2 of 16")
+
+
+def test_depth_chart_numbers_come_from_the_core(first_run):
+    """The printed changes are depth_curve's on the chosen sample, and the trend holds."""
+    curve = depth_curve(sample_image("Camera man"))
+    m = line(first_run, r"Change for 1, 2, 3 stages at 1 px: ([\d.]+), ([\d.]+), ([\d.]+)")
+    assert [float(g) for g in m.groups()] == [round(v, 2) for v in curve.change[:, 1]]
+    assert line(first_run, "every extra stage changed less at every shift")
+
+
+def test_depth_controls_switch_stack_and_image():
+    """Another stack and the picked image: the numbers follow the core."""
+    at = run_page()
+    at.selectbox(key="pool_stack").set_value("Edges at every stage")
+    at.selectbox(key="pool_depth_image").set_value("The image picked above")
+    rerun(at)
+    curve = depth_curve(
+        sample_image("Cartoon face"), kernels=DEPTH_STACKS["Edges at every stage"].kernels
+    )
+    m = line(at, r"at 1 px: ([\d.]+), ([\d.]+), ([\d.]+)")
+    assert [float(g) for g in m.groups()] == [round(v, 2) for v in curve.change[:, 1]]
+    assert line(at, r"did \*\*not\*\* always change less")
+    assert at.query_params["stack"] == "Edges at every stage"
+
+
+def test_pooling_controls_change_the_sizes_and_the_formula():
+    """Window 3, stride 2 (stride unlinked), padding 'same', average: ⌈64 / 2⌉ = 32."""
+    at = run_page()
+    at.slider(key="pool_size").set_value(3)
+    rerun(at)
+    assert at.slider(key="pool_stride").value == 3  # follows the window while linked
+    assert sizes(at) == (64, 64, 21, 21)
+    at.toggle(key="pool_stride_auto").set_value(False)
+    rerun(at)
+    at.slider(key="pool_stride").set_value(2)
+    at.radio(key="pool_padding").set_value("same")
+    at.radio(key="pool_mode").set_value("average")
+    rerun(at)
+    assert sizes(at) == (64, 64, 32, 32)
+    assert "⌈64 / 2⌉ = 32" in line(at, "Rows:").string
+    assert line(at, r"\*\*mean = ")
+    assert at.query_params["stride"] == "2" and at.query_params["mode"] == "average"
+
+
+def test_window_step_through_reports_the_max():
+    """Pooled row/col pick a window; the text names its max at feature coordinates."""
+    at = run_page()
+    at.slider(key="pool_row").set_value(12)
+    at.slider(key="pool_col").set_value(10)
+    rerun(at)
+    m = line(at, r"\*\*max = ([\d.]+)\*\*.*row (\d+), column (\d+).*pooled cell \(12, 10\)")
+    assert int(m[2]) in (24, 25) and int(m[3]) in (20, 21)  # window rows 24–25, cols 20–21
+
+
+def test_feature_controls_and_shift_sliders():
+    """Kernel, ReLU and both shift directions change the numbers; the link follows."""
+    at = run_page()
+    at.selectbox(key="pool_kernel").set_value("Sobel x")
+    at.checkbox(key="pool_relu").set_value(False)
+    at.slider(key="pool_dx").set_value(-3)
+    at.slider(key="pool_dy").set_value(2)
+    rerun(at)
+    c = compare_shift(sample_image("Cartoon face"), KERNELS["Sobel x"].values, -3, 2, relu=False)
+    assert f"Largest change: {c.largest_change:.4g}" in line(at, "Largest change").string
+    assert at.query_params["dx"] == "-3" and at.query_params["relu"] == "0"
+
+
+def test_zero_shift_leaves_every_cell_unchanged():
+    at = run_page(dx="0")
+    assert line(at, r"Unchanged pooled cells: 100% ")
+    assert line(at, r"Largest change: 0 ")
+
+
+def test_link_restores_settings_and_bad_values_fall_back_with_a_warning():
+    """Good values are used; a bad one warns, names itself and uses the default."""
+    at = run_page(size="4", kernel="Sobel y", dx="zz", mode="median", sample="Coins")
+    assert at.slider(key="pool_size").value == 4
+    assert at.selectbox(key="pool_kernel").value == "Sobel y"
+    assert at.slider(key="pool_dx").value == 1
+    assert at.radio(key="pool_mode").value == "max"
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`dx=zz`" in warnings and "`mode=median`" in warnings
+    assert at.query_params["dx"] == "1"  # the bad value is replaced in the link
+
+
+def test_sample_choice_changes_the_image():
+    at = run_page()
+    at.radio(key="pool_image").set_value("Coins")
+    rerun(at)
+    h, w = sample_image("Coins").shape[:2]
+    assert sizes(at) == (h, w, h // 2, w // 2)
+
+
+def test_upload_is_used_and_a_bad_upload_keeps_everything():
+    """A good PNG is pooled; a text file shows an error and nothing else changes."""
+    at = run_page()
+    at.slider(key="pool_size").set_value(4)
+    at.file_uploader(key="pool_upload").set_value(("red.png", png((40, 30)), "image/png"))
+    rerun(at)
+    assert sizes(at) == (30, 40, 7, 10)
+    at.file_uploader(key="pool_upload").set_value(("notes.png", b"just text\n" * 10, "image/png"))
+    rerun(at)
+    assert "not an image" in at.error[0].value
+    assert sizes(at) == (30, 40, 7, 10)
+    assert at.slider(key="pool_size").value == 4
+
+
+def test_core_error_is_shown_and_the_rest_of_the_page_stays():
+    """A window bigger than a tiny upload: the core's message, the article still shown."""
+    at = run_page()
+    at.slider(key="pool_size").set_value(8)
+    at.file_uploader(key="pool_upload").set_value(("tiny.png", png((5, 5)), "image/png"))
+    rerun(at)
+    assert "Output would be empty" in at.error[0].value
+    assert line(at, r"Pooled maps identical: yes")
+    assert at.slider(key="pool_size").value == 8
+    at.radio(key="pool_padding").set_value("same")
+    rerun(at)
+    assert sizes(at) == (5, 5, 1, 1)
+    assert not at.error
+
+
+def test_every_widget_key_starts_with_the_page_name(first_run):
+    keys = [w.key for w in first_run.main if getattr(w, "key", None)]
+    widgets = [k for k in keys if not k.startswith("$$")]
+    assert widgets and all(k.startswith("pool_") for k in widgets), widgets
+
+
+def test_big_upload_is_drawn_as_images():
+    """A 300×300 upload is above the hover limit: maps go out as PNGs with colour bars."""
+    at = run_page()
+    noise = (np.random.default_rng(0).random((300, 300)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    at.file_uploader(key="pool_upload").set_value(("noise.png", buffer.getvalue(), "image/png"))
+    rerun(at)
+    assert sizes(at) == (300, 300, 150, 150)
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert (
+        "Feature map: shifted (1, 0)" in captions and "Pooled map: shifted − original" in captions
+    )
