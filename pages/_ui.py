@@ -16,22 +16,38 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from cnnviz.display import png_bytes, thumbnail, to_uint8, zoom
 from cnnviz.images import SAMPLES, ImageError, load_image, sample_image, to_grayscale
+from cnnviz.kernels import (
+    KERNELS,
+    MAX_KERNEL_SIZE,
+    KernelError,
+    format_kernel,
+    normalise_kernel,
+    parse_kernel,
+    random_kernel,
+    resize_kernel,
+)
 
 __all__ = [
+    "CUSTOM",
     "UPLOAD",
+    "KernelChoice",
     "PickedImage",
     "image_picker",
+    "kernel_picker",
     "picture_png",
     "query_value",
+    "set_kernel",
 ]
 
 UPLOAD = "Your upload"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 DEFAULT_SAMPLE = "Cartoon face"
+CUSTOM = "Custom"
 
 T = TypeVar("T")
 
@@ -106,8 +122,8 @@ def _sample(name: str) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False)
-def _thumbnails() -> list[np.ndarray]:
-    return [thumbnail(sample_image(name), size=96) for name in SAMPLES]
+def _thumbnails() -> list[bytes]:
+    return [png_bytes(thumbnail(sample_image(name), size=96)) for name in SAMPLES]
 
 
 def _on_upload(page: str) -> None:
@@ -211,3 +227,187 @@ def picture_png(page: str, picked: PickedImage, *, gray: bool = False, factor: i
         image = to_grayscale(picked.array) if gray else picked.array
         memo[wanted] = png_bytes(zoom(to_uint8(image), factor))
     return memo[wanted]
+
+
+# --- the kernel picker ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    """The kernel in use: a preset's name (or ``"Custom"``), its values and what it does."""
+
+    name: str
+    values: np.ndarray = field(repr=False)
+    description: str
+
+    @property
+    def query_text(self) -> str:
+        """How the kernel travels in a link: the preset's name, or its rows joined by ``;``."""
+        return self.name if self.name in KERNELS else format_kernel(self.values).replace("\n", "; ")
+
+    def __repr__(self) -> str:
+        h, w = self.values.shape
+        return f"KernelChoice({self.name!r}, {h}×{w})"
+
+
+def _parse_kernel_query(text: str) -> tuple[str, np.ndarray]:
+    if text in KERNELS:
+        return text, KERNELS[text].values
+    return CUSTOM, parse_kernel(text)  # KernelError is a ValueError: query_value catches it
+
+
+def set_kernel(page: str, values: np.ndarray, name: str) -> None:
+    """Make ``values`` the kernel in use and show it in every editor.
+
+    Call it from a widget callback or before :func:`kernel_picker` runs (Streamlit lets a
+    widget's value be set only before the widget is drawn).
+    """
+    state = st.session_state
+    state[f"{page}_kernel"] = np.array(values, dtype=np.float64)
+    state[f"{page}_preset"] = name
+    state[f"{page}_kernel_text"] = format_kernel(values)
+    state[f"{page}_kh"], state[f"{page}_kw"] = (int(n) for n in np.shape(values))
+    state[f"{page}_grid_base"] = state[f"{page}_kernel"]
+    state[f"{page}_grid_version"] = state.get(f"{page}_grid_version", 0) + 1
+    state[f"{page}_kernel_msg"] = None
+
+
+def _keep_last(page: str, message: str) -> None:
+    st.session_state[f"{page}_kernel_msg"] = f"{message} Still using the last valid kernel."
+
+
+def _on_preset(page: str) -> None:
+    name = st.session_state[f"{page}_preset"]
+    if name in KERNELS:
+        set_kernel(page, KERNELS[name].values, name)
+
+
+def _on_size(page: str) -> None:
+    state = st.session_state
+    shape = (int(state[f"{page}_kh"]), int(state[f"{page}_kw"]))
+    current = state[f"{page}_kernel"]
+    if shape != current.shape:
+        set_kernel(page, resize_kernel(current, shape), CUSTOM)
+
+
+def _on_text(page: str) -> None:
+    try:
+        values = parse_kernel(st.session_state[f"{page}_kernel_text"])
+    except KernelError as error:
+        _keep_last(page, str(error))
+        return
+    set_kernel(page, values, CUSTOM)
+
+
+def _on_normalise(page: str) -> None:
+    state = st.session_state
+    try:
+        values = normalise_kernel(state[f"{page}_kernel"])
+    except KernelError as error:
+        _keep_last(page, str(error))
+        return
+    unchanged = np.allclose(values, state[f"{page}_kernel"])  # it already summed to 1
+    set_kernel(page, values, state[f"{page}_preset"] if unchanged else CUSTOM)
+
+
+def _on_random(page: str) -> None:
+    set_kernel(page, random_kernel(st.session_state[f"{page}_kernel"].shape), CUSTOM)
+
+
+def _grid(page: str) -> None:
+    """The editable grid. Edits are read here (not in a callback) so that tests see them too."""
+    state = st.session_state
+    base = state[f"{page}_grid_base"]
+    columns = [str(j) for j in range(base.shape[1])]
+    edited = st.data_editor(
+        pd.DataFrame(base, columns=columns),
+        key=f"{page}_grid_{state[f'{page}_grid_version']}",
+        hide_index=True,
+        width="content",
+        column_config={c: st.column_config.NumberColumn(c, width=48) for c in columns},
+    )
+    values = edited.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.array_equal(values, state[f"{page}_kernel"]):
+        return
+    if not np.isfinite(values).all():
+        _keep_last(page, "Every cell of the grid needs a number.")
+        return
+    # The other editors are drawn after the grid, so they can still be updated in this run.
+    state[f"{page}_kernel"] = values
+    state[f"{page}_preset"] = CUSTOM
+    state[f"{page}_kernel_text"] = format_kernel(values)
+    state[f"{page}_kernel_msg"] = None
+
+
+def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> KernelChoice:
+    """Presets with their descriptions, an editable grid, a text box, normalise and random.
+
+    Parameters
+    ----------
+    page : str
+        The page's name; every widget key starts with it (``f"{page}_preset"``,
+        ``f"{page}_kernel_text"``, ``f"{page}_kh"``, ...).
+    default : str
+        The preset used first (a key of :data:`cnnviz.kernels.KERNELS`).
+    url : bool
+        Read the first kernel from the ``kernel`` query parameter (a preset's name or rows of
+        numbers) and keep the one in use there.
+
+    Returns
+    -------
+    KernelChoice
+        Always a valid kernel: an invalid entry shows its message beside the editor and the last
+        valid kernel stays in use.
+    """
+    state = st.session_state
+    if f"{page}_kernel" not in state:
+        start = (default, KERNELS[default].values)
+        name, values = query_value("kernel", _parse_kernel_query, start, "kernel") if url else start
+        set_kernel(page, values, name)
+    preset_box = st.container()
+    grid_box, text_box = st.columns([1, 1])
+    size_box = st.container()
+    with grid_box:  # drawn first, so that a grid edit can still update the other editors
+        _grid(page)
+        st.caption("Click a cell to edit it.")
+    with preset_box:
+        st.selectbox(
+            "Preset kernel",
+            [*KERNELS, CUSTOM],
+            key=f"{page}_preset",
+            on_change=_on_preset,
+            args=(page,),
+        )
+    with text_box:
+        st.text_area(
+            "…or paste a kernel: one row per line (or rows split by `;`), numbers split by "
+            "spaces or commas; 1/16 and JSON lists work too",
+            key=f"{page}_kernel_text",
+            height=120,
+            on_change=_on_text,
+            args=(page,),
+            help="Press Ctrl+Enter (or click outside the box) to use it.",
+        )
+        message = state.get(f"{page}_kernel_msg")
+        if message:
+            st.error(message)
+    with size_box:
+        rows, cols, normalise, randomise = st.columns([1, 1, 1.6, 1.6], vertical_alignment="bottom")
+        size = {"min_value": 1, "max_value": MAX_KERNEL_SIZE, "step": 1, "on_change": _on_size}
+        rows.number_input("Rows", key=f"{page}_kh", args=(page,), **size)
+        cols.number_input("Columns", key=f"{page}_kw", args=(page,), **size)
+        normalise.button(
+            "Normalise to sum 1", key=f"{page}_normalise", on_click=_on_normalise, args=(page,)
+        )
+        randomise.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
+    name = state[f"{page}_preset"]
+    values = state[f"{page}_kernel"]
+    if name in KERNELS:
+        description = KERNELS[name].description
+    else:
+        description = "Your own kernel: change any number and watch the feature map follow."
+    preset_box.caption(description)
+    choice = KernelChoice(name, values.copy(), description)
+    if url and st.query_params.get("kernel") != choice.query_text:
+        st.query_params["kernel"] = choice.query_text
+    return choice

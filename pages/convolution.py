@@ -1,0 +1,523 @@
+"""Convolution: slide a kernel over a picture, multiply and add, and see every number it makes.
+
+The page's story: pick a picture, pick or write a kernel, set stride, padding and dilation, see
+the feature map beside the picture, then step into one output cell and watch the sum that made
+it. It ends with the article's example: an eye-shaped kernel that finds the eyes of a face.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from cnnviz.activations import ACTIVATIONS
+from cnnviz.detect import spot_centres, threshold_map
+from cnnviz.display import (
+    crop,
+    outline,
+    png_bytes,
+    reveal,
+    thumbnail,
+    to_uint8,
+    upscale_factor,
+    zoom,
+)
+from cnnviz.figures import (
+    ColorScale,
+    colorbar_image,
+    colorize,
+    heatmap_figure,
+    number_grid_figure,
+    scale_for,
+)
+from cnnviz.images import FACE_EYES, cartoon_face, to_grayscale
+from cnnviz.kernels import KERNELS
+from cnnviz.ops import (
+    conv2d,
+    conv2d_per_channel,
+    explain_conv_at,
+    explain_output_size,
+    format_products,
+    input_region,
+    padding_amounts,
+)
+from pages._ui import (
+    KernelChoice,
+    PickedImage,
+    image_picker,
+    kernel_picker,
+    picture_png,
+    query_value,
+    set_kernel,
+)
+
+PAGE = "conv"
+MAX_STRIDE = 8
+MAX_DILATION = 6
+MAX_PADDING = 20
+PLAY_CELLS = 6  # the animation covers at most PLAY_CELLS × PLAY_CELLS output cells
+PLAY_DELAY = 0.12  # seconds per animation frame
+NEIGHBOURHOOD = 8  # the step-through's zoom shows this many cells around the chosen one
+CHANNELS = ("red", "green", "blue")
+GRAYSCALE, PER_CHANNEL = "grayscale", "per channel"
+PIXELS = ColorScale("gray", 0.0, 1.0)  # pixel values: black 0, white 1, in every zoom
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the kernel slides: the arguments :func:`cnnviz.ops.conv2d` takes."""
+
+    stride: int
+    padding: str | int
+    dilation: int
+
+    @property
+    def options(self) -> dict:
+        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the convolution produced for the current settings."""
+
+    x: np.ndarray  # (H, W) grayscale or (H, W, 3): the input the kernel slides over
+    maps: np.ndarray | None  # (H_out, W_out, 3) one map per channel, in per-channel mode
+    raw: np.ndarray  # (H_out, W_out) the sums
+    fmap: np.ndarray  # (H_out, W_out) the sums after the activation
+    activation: str
+
+
+# --- controls -------------------------------------------------------------------------------
+
+
+def _int_in(low: int, high: int) -> callable:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise ValueError(f"Use a whole number from {low} to {high}.")
+        return int(text)
+
+    return parse
+
+
+def _parse_padding(text: str) -> str | int:
+    if text in ("valid", "same"):
+        return text
+    return _int_in(0, MAX_PADDING)(text)
+
+
+def _init_from_link() -> None:
+    """On a visitor's first run, take stride, padding and dilation from the link."""
+    state = st.session_state
+    if f"{PAGE}_stride" in state:
+        return
+    state[f"{PAGE}_stride"] = query_value("stride", _int_in(1, MAX_STRIDE), 1, "stride")
+    state[f"{PAGE}_dilation"] = query_value("dilation", _int_in(1, MAX_DILATION), 1, "dilation")
+    padding = query_value("padding", _parse_padding, "valid", "padding")
+    state[f"{PAGE}_padding"] = padding if isinstance(padding, str) else "pixels"
+    state[f"{PAGE}_pad_px"] = padding if isinstance(padding, int) else 1
+
+
+def settings_controls() -> Settings:
+    """Stride, padding and dilation, kept in the link."""
+    _init_from_link()
+    stride = st.number_input(
+        "Stride: how many pixels the window moves each step",
+        min_value=1,
+        max_value=MAX_STRIDE,
+        key=f"{PAGE}_stride",
+    )
+    mode = st.radio(
+        "Padding: zeros added around the picture",
+        ["valid", "same", "pixels"],
+        key=f"{PAGE}_padding",
+        horizontal=True,
+        captions=["none", "keep the size (stride 1)", "choose how many"],
+    )
+    padding: str | int = mode
+    if mode == "pixels":
+        padding = st.number_input(
+            "Zeros on each side (pixels)", min_value=0, max_value=MAX_PADDING, key=f"{PAGE}_pad_px"
+        )
+    dilation = st.number_input(
+        "Dilation: spacing between the kernel's taps (1 = side by side)",
+        min_value=1,
+        max_value=MAX_DILATION,
+        key=f"{PAGE}_dilation",
+    )
+    settings = Settings(
+        int(stride), padding if isinstance(padding, str) else int(padding), int(dilation)
+    )
+    wanted = {k: str(v) for k, v in settings.options.items()}
+    if any(st.query_params.get(k) != v for k, v in wanted.items()):
+        st.query_params.update(wanted)
+    return settings
+
+
+def activation_control() -> str:
+    """What happens to each sum before it is drawn (a CNN layer applies an activation)."""
+    name = st.radio(
+        "Activation after the sum", list(ACTIVATIONS), key=f"{PAGE}_activation", horizontal=True
+    )
+    st.caption(ACTIVATIONS[name][1])
+    return name
+
+
+def color_control(picked: PickedImage) -> str:
+    """Grayscale or per channel, for colour pictures."""
+    if not picked.is_color:
+        st.caption("This picture has one channel (grayscale), so one kernel makes one map.")
+        return GRAYSCALE
+    mode = st.radio(
+        "Colour",
+        [GRAYSCALE, PER_CHANNEL],
+        key=f"{PAGE}_color",
+        horizontal=True,
+        captions=[
+            "the kernel slides over the picture's brightness",
+            "the kernel slides over red, green and blue; the three maps are added",
+        ],
+    )
+    return mode
+
+
+# --- computing (every formula is in the core) -----------------------------------------------
+
+
+def convolve(
+    picked: PickedImage, kernel: KernelChoice, settings: Settings, mode: str, activation: str
+) -> Result:
+    """Run the convolution for the current choices; raises ValueError with a readable message."""
+    if mode == PER_CHANNEL:
+        x = picked.array
+        maps, raw = conv2d_per_channel(x, kernel.values, **settings.options)
+    else:
+        x = to_grayscale(picked.array)
+        maps, raw = None, conv2d(x, kernel.values, **settings.options)
+    fmap = np.asarray(ACTIVATIONS[activation][0](raw), dtype=np.float32)
+    return Result(x, maps, raw, fmap, activation)
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def _map_png(array: np.ndarray, scale: ColorScale, factor: int) -> bytes:
+    return png_bytes(zoom(colorize(array, scale), factor))
+
+
+def _pixelated_if(small: bool) -> None:
+    """Tell the browser not to blur enlarged small pictures (big ones are shrunk smoothly)."""
+    if small:
+        st.html(
+            f"<style>.st-key-{PAGE}_maps img, .st-key-{PAGE}_eye img, .st-key-{PAGE}_anim img "
+            "{image-rendering: pixelated;}</style>"
+        )
+
+
+def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: Settings) -> None:
+    """The output size as the formula with this picture's numbers filled in."""
+    kh, kw = kernel.values.shape
+    opts = settings.options
+    lines = [
+        "Output size = ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1:",
+        f"- height: `{explain_output_size(x_shape[0], kh, **opts)}`",
+        f"- width: `{explain_output_size(x_shape[1], kw, **opts)}`",
+    ]
+    if settings.padding == "same":
+        top, bottom = padding_amounts(x_shape[0], kh, **opts)
+        left, right = padding_amounts(x_shape[1], kw, **opts)
+        lines.append(
+            f"- 'same' adds {top} row(s) of zeros above, {bottom} below, {left} column(s) left "
+            f"and {right} right (an odd extra one goes below or right, as in TensorFlow)."
+        )
+    st.markdown("\n".join(lines))
+
+
+def show_maps(picked: PickedImage, kernel: KernelChoice, result: Result, mode: str) -> None:
+    """The input and the feature map side by side at one scale, with the map's colour bar."""
+    h, w = result.x.shape[:2]
+    oh, ow = result.fmap.shape
+    factor = upscale_factor((h, w))
+    _pixelated_if(factor > 1)
+    scale = scale_for(result.fmap)
+    st.markdown(f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel.name})")
+    with st.container(key=f"{PAGE}_maps"):
+        left, right, bar = st.columns([w, ow, 0.3 * max(w, ow)])
+        gray = mode == "grayscale"
+        left.image(
+            picture_png(PAGE, picked, gray=gray, factor=factor),
+            caption=f"Input{' (brightness)' if gray and picked.is_color else ''}: {h} × {w} px",
+            width="stretch",
+        )
+        shown = "after " + result.activation if result.activation != "none" else "the sums"
+        right.image(
+            _map_png(result.fmap, scale, factor),
+            caption=f"Feature map ({shown}): {oh} × {ow}, at the same scale",
+            width="stretch",
+        )
+        bar.image(png_bytes(colorbar_image(scale, height=320, label="map value")))
+    if scale.diverging:
+        st.caption(
+            "Red cells are positive, blue negative, white zero: this kernel gives signed values "
+            "(edges from one side are positive, from the other negative)."
+        )
+    else:
+        st.caption("Black is the map's smallest value, white its largest.")
+    if result.maps is not None:
+        show_channels(result)
+
+
+def show_channels(result: Result) -> None:
+    """What each colour channel contributes, and how the three maps add up to one."""
+    st.markdown(
+        "**How the colour channels add up.** A colour picture is three grids of numbers. The "
+        "filter here has the same kernel on each channel; each channel gives its own map, and "
+        "the filter's output is their sum (a Conv2D layer learns a different kernel per channel)."
+    )
+    maps = [result.maps[..., c] for c in range(3)]
+    scale = scale_for(*maps, result.raw)
+    columns = st.columns(4)
+    for column, name, array in zip(columns, CHANNELS, maps):
+        column.image(
+            png_bytes(thumbnail(colorize(array, scale), size=240)), caption=f"{name} channel"
+        )
+    columns[3].image(
+        png_bytes(thumbnail(colorize(result.raw, scale), size=240)),
+        caption="= red + green + blue (before the activation)",
+    )
+
+
+def _select_cell() -> None:
+    """A click on the zoomed feature map chooses that output cell."""
+    selection = st.session_state.get(f"{PAGE}_cell_chart")
+    points = (selection or {}).get("selection", {}).get("points", [])
+    if points:
+        st.session_state[f"{PAGE}_row"] = int(points[0]["y"])
+        st.session_state[f"{PAGE}_col"] = int(points[0]["x"])
+
+
+def _zoom_figure(array, scale, top, left, highlight, colorbar_title):
+    """A hover heatmap of a crop whose axes count rows and columns of the whole picture."""
+    fig = heatmap_figure(
+        array, scale, highlight=highlight, colorbar_title=colorbar_title, height=330
+    )
+    fig.update_traces(
+        x=list(range(left, left + array.shape[1])), y=list(range(top, top + array.shape[0]))
+    )
+    return fig
+
+
+def step_through(kernel: KernelChoice, settings: Settings, result: Result) -> None:
+    """One output cell: its window, the kernel, the products and the sum."""
+    oh, ow = result.fmap.shape
+    state = st.session_state
+    for key, n in ((f"{PAGE}_row", oh), (f"{PAGE}_col", ow)):
+        if key not in state or not 0 <= state[key] < n:
+            state[key] = min(max(state.get(key, n // 2), 0), n - 1)
+    a, b, c = st.columns([1, 1, 2])
+    row = a.number_input("Output row", min_value=0, max_value=oh - 1, key=f"{PAGE}_row")
+    col = b.number_input("Output column", min_value=0, max_value=ow - 1, key=f"{PAGE}_col")
+    channel = 0
+    if result.maps is not None:
+        channel = CHANNELS.index(
+            c.radio("Channel in the grids", CHANNELS, key=f"{PAGE}_channel", horizontal=True)
+        )
+    e = explain_conv_at(result.x, kernel.values, int(row), int(col), **settings.options)
+    top, left, height, width = input_region(
+        result.x.shape, kernel.values.shape, int(row), int(col), **settings.options
+    )
+    plane = result.x if result.x.ndim == 2 else result.x[..., channel]
+    plane_name = "brightness" if result.x.ndim == 2 else f"{CHANNELS[channel]} channel"
+
+    left_col, right_col = st.columns(2)
+    margin = max(2, min(NEIGHBOURHOOD, (40 - max(height, width)) // 2))
+    r0, c0 = top - margin, left - margin
+    around = crop(plane, r0, c0, height + 2 * margin, width + 2 * margin)
+    left_col.markdown(f"**Input around the window** (amber box), {plane_name}")
+    left_col.plotly_chart(
+        _zoom_figure(around, PIXELS, r0, c0, (top, left, height, width), "pixel"),
+        key=f"{PAGE}_window_chart",
+    )
+    fr0, fc0 = max(0, int(row) - NEIGHBOURHOOD), max(0, int(col) - NEIGHBOURHOOD)
+    near = result.fmap[fr0 : int(row) + NEIGHBOURHOOD + 1, fc0 : int(col) + NEIGHBOURHOOD + 1]
+    right_col.markdown("**Feature map around the cell** — click a cell to choose it")
+    right_col.plotly_chart(
+        _zoom_figure(
+            near, scale_for(result.fmap), fr0, fc0, (int(row), int(col), 1, 1), "map value"
+        ),
+        key=f"{PAGE}_cell_chart",
+        on_select=_select_cell,
+        selection_mode="points",
+    )
+
+    window, weights, products = e.window, e.kernel, e.products
+    if result.maps is not None:
+        window, weights, products = (
+            window[..., channel],
+            weights[..., channel],
+            products[..., channel],
+        )
+    g1, g2, g3 = st.columns(3)
+    g1.markdown("**Window**: the input under the kernel")
+    g1.plotly_chart(number_grid_figure(window, scale=PIXELS), key=f"{PAGE}_grid_window")
+    g2.markdown("**× Kernel**: the weights")
+    g2.plotly_chart(number_grid_figure(weights), key=f"{PAGE}_grid_kernel")
+    g3.markdown("**= Products**, cell by cell")
+    g3.plotly_chart(number_grid_figure(products), key=f"{PAGE}_grid_products")
+    value = float(result.raw[int(row), int(col)])
+    st.markdown(f"**Sum of the products:** {format_products(e)}")
+    if result.maps is not None:
+        parts = " + ".join(f"{name} {total:.4g}" for name, total in zip(CHANNELS, e.channel_totals))
+        st.markdown(f"Per channel: {parts} = {e.total:.4g}")
+    st.markdown(f"Feature map at ({int(row)}, {int(col)}): {value:.6g}")
+    if result.activation != "none":
+        st.markdown(f"After {result.activation}: {float(result.fmap[int(row), int(col)]):.6g}")
+    where = "starts in the zero padding" if top < 0 or left < 0 else "starts"
+    st.caption(
+        f"The window {where} at input row {top}, column {left}. The kernel is not flipped: "
+        "like Keras' Conv2D, this is cross-correlation (a textbook convolution would flip the "
+        "kernel first)."
+    )
+    play(kernel, settings, result, int(row), int(col))
+
+
+def play(kernel: KernelChoice, settings: Settings, result: Result, row: int, col: int) -> None:
+    """Slide the window over a small block of output cells and fill the map in as it goes."""
+    oh, ow = result.fmap.shape
+    rows, cols = min(PLAY_CELLS, oh), min(PLAY_CELLS, ow)
+    r0, c0 = min(row, oh - rows), min(col, ow - cols)
+    start, stop, note = st.columns([1, 1, 4], vertical_alignment="center")
+    clicked = start.button("Play", icon=":material/play_arrow:", key=f"{PAGE}_play")
+    stop.button("Stop", icon=":material/stop:", key=f"{PAGE}_stop")
+    note.caption(
+        f"Slides the window over the {rows} × {cols} output cells from ({r0}, {c0}) and fills "
+        "the feature map in, one cell per step. Any click stops it."
+    )
+    if not clicked:
+        return
+    opts = settings.options
+    top, left, height, width = input_region(
+        result.x.shape, kernel.values.shape, r0, c0, rows, cols, **opts
+    )
+    region = to_uint8(crop(result.x, top, left, height, width))
+    factor_in = upscale_factor(region.shape, min_side=240, max_side=480)
+    zoomed_in = zoom(
+        region if region.ndim == 3 else np.repeat(region[:, :, None], 3, axis=2), factor_in
+    )
+    block = result.fmap[r0 : r0 + rows, c0 : c0 + cols]
+    factor_out = upscale_factor(block.shape, min_side=240, max_side=480)
+    zoomed_out = zoom(colorize(block, scale_for(result.fmap)), factor_out)
+    with st.container(key=f"{PAGE}_anim"):
+        frame = st.empty()
+    for i in range(rows * cols):
+        r, c = divmod(i, cols)
+        wt, wl, wh, ww = input_region(result.x.shape, kernel.values.shape, r0 + r, c0 + c, **opts)
+        with frame.container():
+            a, b = st.columns(2)
+            a.image(
+                outline(zoomed_in, wt - top, wl - left, wh, ww, factor=factor_in),
+                caption="The window on the input",
+            )
+            b.image(
+                outline(
+                    reveal(zoomed_out, i + 1, factor=factor_out), r, c, 1, 1, factor=factor_out
+                ),
+                caption=f"Cell ({r0 + r}, {c0 + c}) = {float(block[r, c]):.4g}",
+            )
+        time.sleep(PLAY_DELAY)
+
+
+def eye_example() -> None:
+    """The article's example: an eye-shaped kernel on a cartoon face, then a threshold."""
+    face = cartoon_face()
+    kernel = KERNELS["Eye detector"].values
+    fmap = conv2d(face, kernel, padding="same")
+    st.markdown(
+        "The eye detector is a bright ring around a dark centre. Slid over the cartoon face "
+        "(padding 'same', so the map keeps the face's 64 × 64 size), it gives 0 on flat areas, "
+        "a little on the head's outline, and by far the most **at the two eyes**, where the "
+        "picture matches its pattern. Keep only the cells above a threshold and the map "
+        "becomes a black-and-white picture of where the eyes are."
+    )
+    percent = st.slider(
+        "Threshold, as a share of the strongest response (%)",
+        min_value=0,
+        max_value=100,
+        value=40,
+        step=5,
+        key=f"{PAGE}_eye_threshold",
+    )
+    threshold = percent / 100 * float(fmap.max())
+    mask = threshold_map(fmap, threshold)
+    spots = spot_centres(mask)
+    factor = upscale_factor(face.shape, min_side=256)
+    scale = scale_for(fmap)
+    with st.container(key=f"{PAGE}_eye"):
+        a, b, c, d = st.columns([1, 1, 0.45, 1])
+        a.image(png_bytes(zoom(to_uint8(face), factor)), caption="Cartoon face, 64 × 64")
+        b.image(_map_png(fmap, scale, factor), caption="Eye-detector feature map")
+        c.image(png_bytes(colorbar_image(scale, label="map value")), width="content")
+        d.image(
+            png_bytes(zoom(to_uint8(mask), factor)),
+            caption=f"Where the map ≥ {threshold:.3g}: white = eye found",
+        )
+    if spots == sorted(FACE_EYES):
+        where = " and ".join(f"({r}, {c})" for r, c in spots)
+        st.success(f"Two white spots, centred at {where}: exactly the two eyes.")
+    elif not spots:
+        st.warning("Nothing passes this threshold: lower it to see the eyes.")
+    else:
+        st.warning(
+            f"{len(spots)} white spots: at this threshold more than the eyes passes (the head's "
+            "outline responds a little too). Raise it until only the eyes remain."
+        )
+    st.button("Use this example above", key=f"{PAGE}_use_eye", on_click=_use_eye_example)
+
+
+def _use_eye_example() -> None:
+    st.session_state[f"{PAGE}_image"] = "Cartoon face"
+    st.session_state[f"{PAGE}_padding"] = "same"
+    st.session_state[f"{PAGE}_stride"] = 1
+    st.session_state[f"{PAGE}_dilation"] = 1
+    set_kernel(PAGE, KERNELS["Eye detector"].values, "Eye detector")
+
+
+# --- the page -------------------------------------------------------------------------------
+
+st.title("Convolution: slide a kernel, multiply, add up")
+st.markdown(
+    "A **kernel** is a small grid of weights. It slides over the picture; at every position "
+    "each weight is multiplied by the pixel under it and the products are added up. The sums, "
+    "one per position, form the **feature map**: high where the picture looks like the "
+    "kernel's pattern, low where it does not."
+)
+
+st.subheader("1 · Pick a picture")
+picked = image_picker(PAGE)
+mode = color_control(picked)
+
+kernel_col, settings_col = st.columns([3, 2], gap="large")
+with kernel_col:
+    st.subheader("2 · Pick or write a kernel")
+    kernel = kernel_picker(PAGE)
+with settings_col:
+    st.subheader("3 · How the kernel slides")
+    settings = settings_controls()
+    activation = activation_control()
+
+st.subheader("4 · The feature map")
+show_output_size(picked.array.shape, kernel, settings)
+try:
+    result = convolve(picked, kernel, settings, mode, activation)
+except ValueError as error:
+    st.error(str(error))
+    result = None
+if result is not None:
+    show_maps(picked, kernel, result, mode)
+    st.subheader("5 · Step through one output cell")
+    step_through(kernel, settings, result)
+
+st.subheader("6 · The article's example: where are the eyes?")
+eye_example()

@@ -1,0 +1,351 @@
+"""The Convolution page, run for real with AppTest: every picture, kernel path and setting."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.images import SAMPLES, sample_image, to_grayscale
+from cnnviz.kernels import KERNELS, format_kernel
+from cnnviz.ops import conv2d, output_size
+
+PAGE = "pages/convolution.py"
+
+
+def run_page(**query: str) -> AppTest:
+    at = AppTest.from_file(f"../{PAGE}", default_timeout=30)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def output_shape(at: AppTest) -> tuple[int, int]:
+    """The page's stable result line, "**Output: 62 × 62** …", read back as numbers."""
+    for text in texts(at):
+        match = re.match(r"\*\*Output: (\d+) × (\d+)\*\*", text)
+        if match:
+            return int(match[1]), int(match[2])
+    raise AssertionError(f"no output line in {texts(at)}")
+
+
+def shown_value(at: AppTest) -> tuple[int, int, float]:
+    """The step-through's "Feature map at (row, col): value" line."""
+    for text in texts(at):
+        match = re.match(r"Feature map at \((\d+), (\d+)\): (\S+)$", text)
+        if match:
+            return int(match[1]), int(match[2]), float(match[3])
+    raise AssertionError(f"no step-through value in {texts(at)}")
+
+
+def png(size=(40, 30), mode="RGB", color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def first_run() -> AppTest:
+    return run_page()
+
+
+def test_page_opens_on_the_cartoon_face_with_the_default_settings_in_the_link(first_run):
+    """Face 64×64 and Sobel x 3×3 give 62×62; the setting is written into the URL."""
+    at = first_run
+    assert at.title[0].value.startswith("Convolution")
+    assert output_shape(at) == (62, 62)
+    assert dict(at.query_params) == {
+        "sample": "Cartoon face",
+        "kernel": "Sobel x",
+        "stride": "1",
+        "padding": "valid",
+        "dilation": "1",
+    }
+    assert not at.error
+
+
+def test_every_sample_gives_a_feature_map_of_the_right_size():
+    """Choosing each sample in turn shows its map: image size − 2 for a 3×3 kernel."""
+    at = run_page()
+    for name in SAMPLES:
+        at.radio(key="conv_image").set_value(name).run()
+        assert not at.exception, name
+        h, w = sample_image(name).shape[:2]
+        assert output_shape(at) == (h - 2, w - 2)
+        assert at.query_params["sample"] == name
+
+
+def test_a_good_upload_is_used_and_a_large_one_is_shrunk_with_a_note():
+    """A 1500×900 PNG becomes 1024 wide; the page says so and convolves the shrunk copy."""
+    at = run_page()
+    at.file_uploader(key="conv_upload").upload("wide.png", png((1500, 900)), "image/png").run()
+    assert not at.exception and not at.error
+    assert at.radio(key="conv_image").value == "Your upload"
+    assert output_shape(at) == (614 - 2, 1024 - 2)
+    assert any("Shrunk from 1500×900" in c.value for c in at.caption)
+    assert "sample" not in at.query_params  # an upload cannot be put in a link
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"just some text, not pixels", "This file is text, not an image"),
+        (png()[:60], "damaged"),
+        (b"", "The file is empty"),
+        (b"\x00\x01\x02\x03" * 50, "not an image format that can be read"),
+    ],
+    ids=["text", "truncated", "empty", "binary-junk"],
+)
+def test_a_broken_upload_shows_why_and_keeps_the_image_and_settings(content, message):
+    """The error names the file and the reason; the picture and stride in use stay."""
+    at = run_page()
+    at.file_uploader(key="conv_upload").upload("good.png", png((40, 30)), "image/png").run()
+    at.number_input(key="conv_stride").set_value(2).run()
+    before = output_shape(at)
+    at.file_uploader(key="conv_upload").set_value(("broken.png", content, "image/png")).run()
+    assert not at.exception
+    assert message in at.error[0].value and at.error[0].value.startswith("broken.png: ")
+    assert output_shape(at) == before == (14, 19)
+    assert at.number_input(key="conv_stride").value == 2
+
+
+def test_choosing_your_upload_before_any_file_stops_with_a_hint():
+    """No file yet: an info box, no traceback."""
+    at = run_page()
+    at.radio(key="conv_image").set_value("Your upload").run()
+    assert not at.exception
+    assert "Choose a file" in at.info[0].value
+
+
+def test_every_preset_fills_the_editors_and_sets_the_output():
+    """Each preset puts its numbers in the text box and its name in the link and caption."""
+    at = run_page()
+    for name, preset in KERNELS.items():
+        at.selectbox(key="conv_preset").set_value(name).run()
+        assert not at.exception, name
+        assert at.text_area(key="conv_kernel_text").value == format_kernel(preset.values)
+        assert output_shape(at) == (65 - preset.values.shape[0], 65 - preset.values.shape[1])
+        assert at.query_params["kernel"] == name
+        assert any(preset.description == c.value for c in at.caption)
+
+
+def test_editing_a_grid_cell_changes_the_kernel_everywhere():
+    """A grid edit makes the kernel "Custom", rewrites the text box and the link."""
+    at = run_page()
+    version = at.session_state["conv_grid_version"]
+    at.session_state[f"conv_grid_{version}"] = {
+        "edited_rows": {1: {"1": 5.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    expected = KERNELS["Sobel x"].values.copy()
+    expected[1, 1] = 5.0
+    assert at.selectbox(key="conv_preset").value == "Custom"
+    assert at.text_area(key="conv_kernel_text").value == format_kernel(expected)
+    assert at.query_params["kernel"] == format_kernel(expected).replace("\n", "; ")
+
+
+def test_a_pasted_kernel_is_used_and_its_size_follows():
+    """Pasting a 1×5 kernel (with a fraction) gives a 64×60 map and updates the size inputs."""
+    at = run_page()
+    at.text_area(key="conv_kernel_text").set_value("1/5, 1/5, 1/5, 1/5, 1/5").run()
+    assert not at.exception and not at.error
+    assert output_shape(at) == (64, 60)
+    assert (at.number_input(key="conv_kh").value, at.number_input(key="conv_kw").value) == (1, 5)
+    assert at.text_area(key="conv_kernel_text").value == "0.2 0.2 0.2 0.2 0.2"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1 2 3; 4 5", "Every row needs the same number of entries"),
+        ("1 0 x", "Row 1, entry 3 is not a number: 'x'"),
+        ("", "The kernel is empty"),
+    ],
+)
+def test_a_bad_kernel_shows_why_beside_the_editor_and_keeps_the_last_valid_one(text, message):
+    """The message is shown; the map still uses Sobel x; nothing else changes."""
+    at = run_page()
+    at.text_area(key="conv_kernel_text").set_value(text).run()
+    assert not at.exception
+    assert message in at.error[0].value and "Still using the last valid kernel" in at.error[0].value
+    assert output_shape(at) == (62, 62)
+    assert at.query_params["kernel"] == "Sobel x"
+
+
+def test_size_inputs_grow_the_kernel_with_zeros():
+    """5 rows × 4 columns: the map shrinks to 60×61 and the grid keeps the old centre."""
+    at = run_page()
+    at.number_input(key="conv_kh").set_value(5).run()
+    at.number_input(key="conv_kw").set_value(4).run()
+    assert not at.exception
+    assert output_shape(at) == (60, 61)
+
+
+def test_normalise_refuses_an_edge_kernel_and_scales_a_blur():
+    """Sobel x sums to 0: a message; a 3×3 of ones becomes ninths."""
+    at = run_page()
+    at.button(key="conv_normalise").click().run()
+    assert "sums to 0" in at.error[0].value
+    at.text_area(key="conv_kernel_text").set_value("1 1 1; 1 1 1; 1 1 1").run()
+    at.button(key="conv_normalise").click().run()
+    assert not at.exception and not at.error
+    assert at.text_area(key="conv_kernel_text").value.startswith("0.1111 0.1111 0.1111")
+
+
+def test_random_kernel_keeps_the_size():
+    """A random kernel has the current size and becomes "Custom"."""
+    at = run_page()
+    at.button(key="conv_random").click().run()
+    assert not at.exception
+    assert at.selectbox(key="conv_preset").value == "Custom"
+    assert output_shape(at) == (62, 62)
+
+
+@pytest.mark.parametrize(
+    ("stride", "padding", "pixels", "dilation", "expected"),
+    [
+        (2, "valid", None, 1, (31, 31)),
+        (1, "same", None, 1, (64, 64)),
+        (3, "same", None, 1, (22, 22)),
+        (1, "pixels", 2, 1, (66, 66)),
+        (1, "valid", None, 2, (60, 60)),
+        (2, "pixels", 1, 3, (30, 30)),
+    ],
+)
+def test_stride_padding_and_dilation_set_the_output_size(
+    stride, padding, pixels, dilation, expected
+):
+    """Each setting gives the textbook size; the formula is printed; the link follows."""
+    at = run_page()
+    at.number_input(key="conv_stride").set_value(stride)
+    at.radio(key="conv_padding").set_value(padding)
+    at.number_input(key="conv_dilation").set_value(dilation).run()
+    if pixels is not None:
+        at.number_input(key="conv_pad_px").set_value(pixels).run()
+    assert not at.exception
+    assert output_shape(at) == expected
+    pad = pixels if pixels is not None else padding
+    assert output_size(64, 3, stride, pad, dilation) == expected[0]
+    assert any(f"= {expected[0]}`" in text for text in texts(at))
+    assert at.query_params["padding"] == str(pad)
+
+
+def test_a_kernel_that_does_not_fit_shows_the_core_message_and_keeps_the_rest():
+    """15×15 dilated by 6 on 64×64 'valid': the core's message, no traceback, eye example stays."""
+    at = run_page()
+    at.number_input(key="conv_kh").set_value(15).run()
+    at.number_input(key="conv_dilation").set_value(6).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Output would be empty")
+    assert at.number_input(key="conv_kh").value == 15
+    assert at.success[0].value.startswith("Two white spots")
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding", "dilation", "cell"),
+    [
+        ("Sobel x", 1, "valid", 1, (20, 17)),
+        ("Eye detector", 1, "same", 1, (24, 21)),
+        ("Gaussian blur 5×5", 2, "same", 2, (0, 31)),
+    ],
+)
+def test_step_through_sum_equals_the_feature_map_value(kernel, stride, padding, dilation, cell):
+    """The printed sum of products equals the shown map value and an independent conv2d."""
+    at = run_page()
+    at.selectbox(key="conv_preset").set_value(kernel)
+    at.number_input(key="conv_stride").set_value(stride)
+    at.radio(key="conv_padding").set_value(padding)
+    at.number_input(key="conv_dilation").set_value(dilation).run()
+    at.number_input(key="conv_row").set_value(cell[0])
+    at.number_input(key="conv_col").set_value(cell[1]).run()
+    assert not at.exception
+    row, col, value = shown_value(at)
+    expected = conv2d(
+        sample_image("Cartoon face"),
+        KERNELS[kernel].values,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )[row, col]
+    assert (row, col) == cell
+    assert value == pytest.approx(float(expected), rel=1e-5, abs=1e-5)
+    total = next(t for t in texts(at) if t.startswith("**Sum of the products:**"))
+    assert float(total.rsplit("= ", 1)[1].replace("−", "-")) == pytest.approx(value, abs=1e-3)
+
+
+def test_per_channel_sums_of_a_colour_picture_add_up_to_the_map_value():
+    """On the cat, red + green + blue sums are printed and add up to the shown value."""
+    at = run_page(sample="Cat")
+    at.radio(key="conv_color").set_value("per channel").run()
+    assert not at.exception
+    _, _, value = shown_value(at)
+    line = next(t for t in texts(at) if t.startswith("Per channel:"))
+    parts = [float(v) for v in re.findall(r"(?:red|green|blue) (\S+)", line)]
+    assert len(parts) == 3 and sum(parts) == pytest.approx(value, abs=1e-3)
+    assert len(at.image) >= 6  # thumbnails, input, map, colour bar, four channel pictures...
+
+
+def test_grayscale_mode_convolves_the_brightness():
+    """Default mode on a colour photo: the value is the kernel on the luma."""
+    at = run_page(sample="Astronaut")
+    _, _, value = shown_value(at)
+    row, col = at.number_input(key="conv_row").value, at.number_input(key="conv_col").value
+    gray = to_grayscale(sample_image("Astronaut"))
+    expected = conv2d(gray, KERNELS["Sobel x"].values)[row, col]
+    assert value == pytest.approx(float(expected), abs=1e-4)
+
+
+def test_relu_clips_the_map_and_is_reported():
+    """With ReLU the step-through says what the activation turned the sum into."""
+    at = run_page()
+    at.radio(key="conv_activation").set_value("ReLU").run()
+    assert not at.exception
+    assert any(t.startswith("After ReLU:") for t in texts(at))
+
+
+def test_a_link_reproduces_a_setting():
+    """sample, kernel (preset or rows), stride, padding and dilation come from the URL."""
+    at = run_page(sample="Coins", kernel="1 0 -1; 1 0 -1", stride="2", padding="same", dilation="1")
+    assert not at.warning
+    assert output_shape(at) == (152, 192)
+    assert at.selectbox(key="conv_preset").value == "Custom"
+
+
+def test_bad_link_values_fall_back_to_defaults_with_warnings():
+    """Each unusable query value is named in a warning; the page still works."""
+    at = run_page(sample="Dog", kernel="1 2; 3", stride="0", padding="wide", dilation="x")
+    warnings = " ".join(w.value for w in at.warning)
+    for part in ("sample=Dog", "kernel=1 2; 3", "stride=0", "padding=wide", "dilation=x"):
+        assert part in warnings
+    assert output_shape(at) == (62, 62)
+
+
+def test_eye_example_threshold_and_use_button():
+    """A low threshold lets the outline through; the button loads the face and eye detector."""
+    at = run_page()
+    at.slider(key="conv_eye_threshold").set_value(10).run()
+    assert not at.exception and "white spots" in at.warning[0].value
+    at.button(key="conv_use_eye").click().run()
+    assert not at.exception
+    assert at.selectbox(key="conv_preset").value == "Eye detector"
+    assert output_shape(at) == (64, 64)
+
+
+def test_play_animates_and_ends_without_error():
+    """The ▶ Play loop runs its frames to the end and leaves the last frame shown."""
+    at = run_page()
+    at.button(key="conv_play").click().run(timeout=30)
+    assert not at.exception
+    assert any(c.startswith("Cell (") for img in at.image for c in img.captions)
