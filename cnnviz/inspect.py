@@ -1,0 +1,464 @@
+"""Look inside a trained model: every layer's output, what the input pixels matter, shifts.
+
+* :func:`layer_activations` follows one digit through the model, layer by layer, keeping each
+  layer's output and, for layers with weights, the weighted sums before their activation (so a
+  page can show a conv layer's maps before and after ReLU, and the output layer's scores before
+  softmax).
+* :func:`activation_pattern` picks the article's "activation pattern": the last hidden layer.
+* :func:`compare_patterns` says how two such patterns differ.
+* :func:`saliency` asks which pixels the decision depends on (gradient, or gradient × input).
+* :func:`shift_curve` moves the digit a few pixels and tracks the probability of the true class.
+
+The models are Keras models built by :func:`cnnviz.model.build_model`: a chain of layers, input
+``(N, 28, 28, 1)`` floats in [0, 1], output ``(N, 10)`` probabilities. TensorFlow is imported on
+the first call (through :func:`cnnviz.model.keras_module`), never at import time.
+
+Letters used in shapes: ``N`` digits, ``H, W`` a map's height and width (28×28 for the input),
+``F`` filters, ``n`` neurons, ``K = 10`` classes, ``D`` shifts.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz._validate import as_choice, as_float_array
+from cnnviz.images import shift
+from cnnviz.model import keras_module
+
+__all__ = [
+    "SALIENCY_METHODS",
+    "LayerOutput",
+    "PatternComparison",
+    "ShiftCurve",
+    "activation_pattern",
+    "compare_patterns",
+    "layer_activations",
+    "predict",
+    "saliency",
+    "shift_curve",
+]
+
+SALIENCY_METHODS = ("gradient", "gradient_x_input")
+DEFAULT_SHIFTS = tuple(range(-4, 5))
+_CHUNK = 512  # digits per forward pass when many are scored at once
+
+
+@dataclass(frozen=True, repr=False)
+class LayerOutput:
+    """What one layer made of one digit.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the model, e.g. ``"conv_1"``.
+    kind : str
+        Its Keras class, e.g. ``"Conv2D"``, ``"MaxPooling2D"``, ``"Flatten"``, ``"Dense"``.
+    output : ndarray of float32, shape (H, W, F) or (n,)
+        The layer's output for this digit (the batch axis dropped), exactly what the next layer
+        receives.
+    before_activation : ndarray of float32 or None, same shape as ``output``
+        For layers with weights (``Conv2D``, ``Dense``): the weighted sums plus bias, before the
+        activation function; ``None`` for layers without weights.
+    activation : str or None
+        The activation's name (``"relu"``, ``"softmax"``, ``"linear"``), or ``None``.
+    """
+
+    name: str
+    kind: str
+    output: np.ndarray
+    before_activation: np.ndarray | None = None
+    activation: str | None = None
+
+    def __repr__(self) -> str:
+        shape = " × ".join(str(n) for n in self.output.shape)
+        after = f", then {self.activation}" if self.activation else ""
+        return f"LayerOutput({self.name}: {self.kind}{after} → {shape})"
+
+
+@dataclass(frozen=True)
+class PatternComparison:
+    """How two activation patterns (two digits' outputs of the same layer) differ.
+
+    Attributes
+    ----------
+    difference : ndarray, shape (n,)
+        ``b − a``, neuron by neuron.
+    cosine : float
+        Cosine similarity ``a·b / (|a| |b|)``: 1 for patterns that point the same way, 0 for
+        patterns with no active neuron in common; NaN when a pattern is all zeros.
+    both, only_a, only_b : int
+        Neurons active (above 0) for both digits, for the first only, for the second only.
+    """
+
+    difference: np.ndarray
+    cosine: float
+    both: int
+    only_a: int
+    only_b: int
+
+    def __repr__(self) -> str:
+        return (
+            f"PatternComparison(cosine={self.cosine:.3f}, both={self.both}, "
+            f"only_a={self.only_a}, only_b={self.only_b})"
+        )
+
+
+@dataclass(frozen=True)
+class ShiftCurve:
+    """Probability of the true class as the digit moves.
+
+    Attributes
+    ----------
+    shifts : ndarray of int, shape (D,)
+        Pixels moved; negative is left (for ``along_x``) or up (for ``along_y``).
+    along_x, along_y : ndarray of float, shape (D,)
+        The probability the model gives the true class when the digit moves sideways
+        (``along_x``) or up and down (``along_y``), averaged over the digits given.
+    """
+
+    shifts: np.ndarray
+    along_x: np.ndarray
+    along_y: np.ndarray
+
+    def __repr__(self) -> str:
+        def row(values):
+            return " ".join(f"{v:.2f}" for v in values)
+
+        return (
+            f"ShiftCurve(shifts {self.shifts.min()}…{self.shifts.max()}; "
+            f"x: {row(self.along_x)}; y: {row(self.along_y)})"
+        )
+
+    def at(self, dx: int = 0, dy: int = 0) -> float:
+        """The probability at one shift along one axis (the other must be 0)."""
+        if dx and dy:
+            raise ValueError(
+                f"A shift curve moves along one axis at a time. Received: dx={dx}, dy={dy}."
+            )
+        if dy:
+            return float(self.along_y[list(self.shifts).index(dy)])
+        return float(self.along_x[list(self.shifts).index(dx)])
+
+
+def layer_activations(model, x: np.ndarray) -> list[LayerOutput]:
+    """Run one digit through ``model`` and keep what every layer outputs, in order.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A chain of layers (e.g. from :func:`cnnviz.model.build_model`).
+    x : ndarray, shape (H, W), (H, W, 1) or (1, H, W, 1)
+        One digit, values in [0, 1], the size the model takes (28×28).
+
+    Returns
+    -------
+    list of LayerOutput
+        One per layer, input layer excluded; the last one's ``output`` holds the ``K`` class
+        probabilities.
+
+    Notes
+    -----
+    Each layer is called on the previous layer's output, as ``model(x)`` itself does, so every
+    ``output`` equals Keras' own intermediate output ``keras.Model(model.inputs,
+    layer.output)(x)`` (the tests check this). For ``Conv2D`` the weighted sums are
+    ``convolution_op(x, kernel) + bias``: a cross-correlation, the kernel is not flipped. For
+    ``Dense`` they are ``x @ kernel + bias``. The layer's output is its activation applied to
+    them, e.g. ``relu(before_activation)``.
+
+    Examples
+    --------
+    >>> from cnnviz.model import ModelSpec, build_model
+    >>> model = build_model(ModelSpec(filters=(4,), dense_units=8))
+    >>> for layer in layer_activations(model, np.zeros((28, 28))):
+    ...     print(layer)
+    LayerOutput(conv_1: Conv2D, then relu → 26 × 26 × 4)
+    LayerOutput(pool_1: MaxPooling2D → 13 × 13 × 4)
+    LayerOutput(flatten: Flatten → 676)
+    LayerOutput(dense: Dense, then relu → 8)
+    LayerOutput(output: Dense, then softmax → 10)
+    """
+    keras = keras_module()
+    h = _as_batch(model, x)  # (1, H, W, 1)
+    outputs = []
+    for layer in _chain(model, keras):
+        before = _weighted_sums(keras, layer, h)
+        h = layer(h)
+        activation = getattr(layer, "activation", None)
+        outputs.append(
+            LayerOutput(
+                name=layer.name,
+                kind=type(layer).__name__,
+                output=_numpy(keras, h)[0],
+                before_activation=None if before is None else _numpy(keras, before)[0],
+                activation=getattr(activation, "__name__", None) if activation else None,
+            )
+        )
+    return outputs
+
+
+def predict(model, x: np.ndarray) -> np.ndarray:
+    """The class probabilities for one digit or a batch of digits.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W) or (N, H, W)
+        Values in [0, 1].
+
+    Returns
+    -------
+    ndarray of float32, shape (K,) or (N, K)
+    """
+    x = as_float_array(x, "x", (2, 3))
+    probabilities = _predict(model, x if x.ndim == 3 else x[None])  # (N, K)
+    return probabilities if x.ndim == 3 else probabilities[0]
+
+
+def activation_pattern(outputs: Sequence[LayerOutput]) -> LayerOutput:
+    """The article's "activation pattern": the output of the last hidden layer.
+
+    That is the last layer before the output layer whose output is a vector of neurons (the
+    ``Dense(256, relu)`` layer in the article's model), the compact description of which local
+    features were found where, from which the output layer decides.
+
+    Parameters
+    ----------
+    outputs : list of LayerOutput
+        As returned by :func:`layer_activations`.
+    """
+    for layer in reversed(outputs[:-1]):
+        if layer.output.ndim == 1 and layer.before_activation is not None:
+            return layer
+    raise ValueError(
+        "The model has no hidden layer of neurons before its output layer, so there is no "
+        f"activation pattern to show. Layers: {', '.join(o.name for o in outputs)}."
+    )
+
+
+def compare_patterns(a: np.ndarray, b: np.ndarray) -> PatternComparison:
+    """Compare two activation patterns of the same layer, neuron by neuron.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n,)
+
+    Returns
+    -------
+    PatternComparison
+
+    Examples
+    --------
+    >>> compare_patterns(np.array([1.0, 0.0, 2.0]), np.array([1.0, 3.0, 0.0]))
+    PatternComparison(cosine=0.141, both=1, only_a=1, only_b=1)
+    """
+    a = as_float_array(a, "a", (1,)).astype(np.float64)
+    b = as_float_array(b, "b", (1,)).astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"`a` and `b` must have the same length. Received: {a.shape[0]} and {b.shape[0]}."
+        )
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    cosine = float(a @ b / norms) if norms > 0 else float("nan")
+    on_a, on_b = a > 0, b > 0
+    return PatternComparison(
+        difference=b - a,
+        cosine=cosine,
+        both=int(np.sum(on_a & on_b)),
+        only_a=int(np.sum(on_a & ~on_b)),
+        only_b=int(np.sum(~on_a & on_b)),
+    )
+
+
+def saliency(
+    model, x: np.ndarray, class_index: int, *, method: str = "gradient_x_input"
+) -> np.ndarray:
+    """Which pixels the model's score for ``class_index`` depends on, and in which direction.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Its last layer is ``Dense`` with softmax (or without activation).
+    x : ndarray, shape (H, W)
+        One digit, values in [0, 1].
+    class_index : int
+        The class whose score is explained, 0 to ``K − 1``.
+    method : {"gradient", "gradient_x_input"}
+        ``"gradient"``: how much the class score would rise if a pixel got a little brighter
+        (also where there is no ink yet). ``"gradient_x_input"``: that, times the pixel's value:
+        how much each pixel's ink actually contributes (zero where there is no ink).
+
+    Returns
+    -------
+    ndarray of float32, shape (H, W)
+        Positive where more (or this) ink argues for the class, negative where it argues
+        against.
+
+    Notes
+    -----
+    The score is the class's weighted sum *before* softmax, ``z_k``: softmax saturates near
+    100 %, where the gradient of a probability would vanish for every pixel. The gradient
+    ``∂z_k / ∂x[r, c]`` comes from TensorFlow's automatic differentiation. A network of
+    ReLU, max pooling and dense layers is piecewise linear, so near ``x`` the score is
+    ``z_k = Σ g[r, c]·x[r, c] + (what the biases add)``: gradient × input splits the score among
+    the pixels, exactly when the biases are zero.
+
+    Grad-CAM (gradients of the last conv layer's maps) was the alternative; with one conv layer
+    and 26×26 maps it is a blurrier view of the same thing, so pixels are explained directly.
+    """
+    keras = keras_module()
+    method = as_choice(method, "method", SALIENCY_METHODS)
+    batch = _as_batch(model, x)  # (1, H, W, 1)
+    layers = _chain(model, keras)
+    classes = int(layers[-1].output.shape[-1])
+    if (
+        isinstance(class_index, bool)
+        or not isinstance(class_index, numbers.Integral)
+        or not 0 <= class_index < classes
+    ):
+        raise ValueError(
+            f"`class_index` must be a whole number from 0 to {classes - 1}. "
+            f"Received: class_index={class_index!r}."
+        )
+    import tensorflow as tf
+
+    x_t = tf.constant(batch)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        h = x_t
+        for layer in layers[:-1]:
+            h = layer(h)
+        scores = _weighted_sums(keras, layers[-1], h)
+        if scores is None:  # an output layer without weights: explain its output
+            scores = layers[-1](h)
+        score = scores[0, int(class_index)]
+    gradient = tape.gradient(score, x_t).numpy()[0, :, :, 0]  # (H, W)
+    if method == "gradient":
+        return gradient.astype(np.float32)
+    return (gradient * batch[0, :, :, 0]).astype(np.float32)
+
+
+def shift_curve(
+    model,
+    x: np.ndarray,
+    label: int | np.ndarray,
+    shifts: Sequence[int] = DEFAULT_SHIFTS,
+) -> ShiftCurve:
+    """The probability of the true class as the digit moves sideways and up and down.
+
+    Parameters
+    ----------
+    model : keras.Model
+    x : ndarray, shape (H, W) or (N, H, W)
+        One digit or several, values in [0, 1].
+    label : int or ndarray of int, shape (N,)
+        The true class of each digit.
+    shifts : sequence of int
+        Pixels to move by; negative moves left or up. What leaves the frame is lost, the
+        pixels that come in are 0 (see :func:`cnnviz.images.shift`).
+
+    Returns
+    -------
+    ShiftCurve
+        For several digits, the mean probability over them at each shift.
+
+    Notes
+    -----
+    All ``2·D·N`` shifted copies are scored in a few batched forward passes.
+
+    Examples
+    --------
+    >>> from cnnviz.model import ModelSpec, build_model
+    >>> model = build_model(ModelSpec(filters=(2,), dense_units=4))
+    >>> curve = shift_curve(model, np.zeros((28, 28)), 3, shifts=[-1, 0, 1])
+    >>> curve.shifts.tolist(), curve.along_x.shape
+    ([-1, 0, 1], (3,))
+    """
+    x = as_float_array(x, "x", (2, 3))
+    digits = x if x.ndim == 3 else x[None]  # (N, H, W)
+    labels = np.atleast_1d(np.asarray(label))
+    if labels.shape != (len(digits),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"`label` must be one whole number per digit ({len(digits)} here). "
+            f"Received: label={label!r}."
+        )
+    steps = _as_shifts(shifts, digits.shape[1:])
+    moved = [
+        shift(digit, int(s), 0) if axis == 0 else shift(digit, 0, int(s))
+        for axis in (0, 1)
+        for s in steps
+        for digit in digits
+    ]  # 2·D·N digits: axis, then shift, then digit
+    probabilities = _predict(model, np.stack(moved))  # (2·D·N, K)
+    true = probabilities[np.arange(len(moved)), np.tile(labels, 2 * len(steps))]
+    per_shift = true.reshape(2, len(steps), len(digits)).mean(axis=2)  # (2, D)
+    return ShiftCurve(np.array(steps), per_shift[0], per_shift[1])
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _chain(model, keras) -> list:
+    """The model's layers in order, input layer left out."""
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def _as_batch(model, x: np.ndarray) -> np.ndarray:
+    """One digit as a batch of one, ``(1, H, W, 1)`` float32, checked against the model."""
+    x = as_float_array(x, "x", (2, 3, 4))
+    if x.ndim == 4 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[:, :, 0]
+    want = tuple(model.inputs[0].shape[1:3])
+    if x.shape != want:
+        raise ValueError(
+            f"`x` must be one {want[0]}×{want[1]} picture for this model. "
+            f"Received: x.shape={x.shape}."
+        )
+    return x[None, :, :, None]  # (1, H, W, 1)
+
+
+def _weighted_sums(keras, layer, h):
+    """A Conv2D or Dense layer's sums before its activation; None for other layers."""
+    ops = keras.ops
+    if isinstance(layer, keras.layers.Dense):
+        sums = ops.matmul(h, layer.kernel)
+    elif hasattr(layer, "convolution_op") and hasattr(layer, "kernel"):
+        sums = layer.convolution_op(h, layer.kernel)  # cross-correlation, channels last
+    else:
+        return None
+    if getattr(layer, "use_bias", False):
+        sums = ops.add(sums, layer.bias)  # one bias per filter or neuron, broadcast
+    return sums
+
+
+def _numpy(keras, tensor) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float32)
+
+
+def _predict(model, digits: np.ndarray) -> np.ndarray:
+    """Probabilities for ``digits`` (N, H, W), in chunks; ``model(x)`` avoids predict's setup."""
+    keras = keras_module()
+    chunks = [
+        _numpy(keras, model(digits[i : i + _CHUNK, :, :, None], training=False))
+        for i in range(0, len(digits), _CHUNK)
+    ]  # each (n, K)
+    return np.concatenate(chunks)
+
+
+def _as_shifts(shifts: Sequence[int], shape: tuple[int, ...]) -> list[int]:
+    values = list(shifts) if not isinstance(shifts, (str, bytes)) else []
+    limit = min(shape) - 1
+    ok = values and all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and abs(s) <= limit
+        for s in values
+    )
+    if not ok:
+        raise ValueError(
+            f"`shifts` must be a non-empty list of whole numbers of pixels from {-limit} to "
+            f"{limit}. Received: shifts={shifts!r}."
+        )
+    return [int(s) for s in values]
