@@ -153,17 +153,18 @@ def digit_grid(images: np.ndarray, titles: list[str], *, cols: int = 8) -> go.Fi
     images = np.asarray(images)
     if len(images) == 0:
         return go.Figure()
-    gap = 10
+    gap = 12
     grid = mosaic(images, cols=cols, gap=gap)
     h, w = images.shape[1:]
     cols = max(1, min(cols, len(images)))
     annotations = [
         {
             "x": (i % cols) * (w + gap) + w / 2 - 0.5,
-            "y": (i // cols) * (h + gap) - 1.5,
+            "y": (i // cols) * (h + gap) - 1,
+            "yanchor": "bottom",
             "text": title,
             "showarrow": False,
-            "font": {"size": 11},
+            "font": {"size": 14, "color": "#111111"},
             "xref": "x",
             "yref": "y",
         }
@@ -175,8 +176,8 @@ def digit_grid(images: np.ndarray, titles: list[str], *, cols: int = 8) -> go.Fi
     )
     figure.update_layout(
         annotations=annotations,
-        height=rows * 120 + 20,
-        margin={"l": 0, "r": 0, "t": 20, "b": 0},
+        height=rows * 130 + 30,
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
         plot_bgcolor="white",
         xaxis={"visible": False, "scaleanchor": "y", "constrain": "domain"},
         yaxis={"visible": False, "autorange": "reversed", "range": None},

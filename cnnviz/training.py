@@ -95,6 +95,15 @@ class TrainingRun:
     def __repr__(self) -> str:
         return f"TrainingRun({self.summary()})"
 
+    @classmethod
+    def plan(cls, spec: ModelSpec, n_train: int) -> TrainingRun:
+        """An empty record for training ``spec`` on ``n_train`` digits.
+
+        >>> TrainingRun.plan(ModelSpec(batch_size=32, epochs=2), 100).total_steps  # 4 batches
+        8
+        """
+        return cls(spec.epochs, math.ceil(n_train / spec.batch_size), spec.batch_size, n_train)
+
     @property
     def total_steps(self) -> int:
         return self.epochs * self.steps_per_epoch
@@ -103,6 +112,11 @@ class TrainingRun:
     def epoch(self) -> int:
         """Epochs completed."""
         return self.step // self.steps_per_epoch if self.steps_per_epoch else 0
+
+    @property
+    def epochs_done(self) -> float:
+        """Epochs trained, counting a partly done epoch by its share of batches (e.g. 2.5)."""
+        return self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
 
     @property
     def progress(self) -> float:
@@ -328,17 +342,15 @@ def train(
     keras_module()
     import tensorflow as tf
 
-    n = len(data.x_train)
-    steps = math.ceil(n / spec.batch_size)
     if run is None:
-        run = TrainingRun(spec.epochs, steps, spec.batch_size, n)
+        run = TrainingRun.plan(spec, len(data.x_train))
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
     live = _live_callback_class()(run, on_update, update_every, should_stop)
     try:
         model.fit(
             batches,
             epochs=spec.epochs,
-            steps_per_epoch=steps,
+            steps_per_epoch=run.steps_per_epoch,
             validation_data=(as_model_input(data.x_test), one_hot(data.y_test)),
             shuffle=False,  # the pipeline above has shuffled already
             callbacks=[live],

@@ -32,7 +32,6 @@ from pages._models import (
     get_training_slots,
     progress_text,
     set_session_model,
-    status_text,
 )
 
 SOURCES = {
@@ -167,7 +166,15 @@ def show_architecture(spec: ModelSpec) -> None:
         for row in architecture(spec)
     ]
     st.dataframe(
-        [{"layer": "input", "type": "28×28 grey pixels", "output shape": "28 × 28 × 1"}] + rows,
+        [
+            {
+                "layer": "input",
+                "type": "28×28 grey pixels",
+                "output shape": "28 × 28 × 1",
+                "parameters": 0,
+            }
+        ]
+        + rows,
         hide_index=True,
         column_config={"parameters": st.column_config.NumberColumn(format="localized")},
     )
@@ -181,8 +188,7 @@ def run_training(spec: ModelSpec, data) -> None:
     stop_area = st.empty()
     stop_area.button("Stop training", key="train_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
-    n_train = len(data.x_train)
-    run = TrainingRun(spec.epochs, -(-n_train // spec.batch_size), spec.batch_size, n_train)
+    run = TrainingRun.plan(spec, len(data.x_train))
     try:
         with get_training_slots().slot(on_wait=view.waiting):
             view.status.info("Building the model…")
@@ -219,11 +225,13 @@ def show_results(trained: TrainedModel | None, data) -> None:
             f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
             icon=":material/stop_circle:",
         )
-    st.markdown(f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits)")
-    st.caption(status_text(run))
+    st.markdown(
+        f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits the model "
+        f"never trained on), after {run.epochs_done:.2g} epochs on {trained.data_name}."
+    )
     cols = st.columns(4)
     cols[0].metric("Test accuracy", f"{scores.accuracy:.1%}")
-    cols[1].metric("Epochs", f"{run.step / run.steps_per_epoch:.2g} of {run.epochs}")
+    cols[1].metric("Epochs", f"{run.epochs_done:.2g} of {run.epochs}")
     cols[2].metric("Training time", f"{run.elapsed:.1f} s")
     cols[3].metric("Speed", f"{run.samples_per_second:,.0f} digits/s")
     st.plotly_chart(training_curves(run), key="train_curves")
@@ -282,8 +290,12 @@ except ValueError as error:
 if spec is not None:
     show_architecture(spec)
     st.subheader("Training")
-    slots = get_training_slots()
-    st.caption(f"Trainings running on this server now: {slots.busy} of at most {slots.limit}.")
     if start:
         run_training(spec, data)
+    else:
+        slots = get_training_slots()
+        st.caption(
+            f"Trainings running on this server right now: {slots.busy} of at most {slots.limit}. "
+            "Press **Train** to start yours; **Stop** ends it early and keeps what it learned."
+        )
 show_results(get_session_model(), data)

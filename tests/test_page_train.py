@@ -45,7 +45,7 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     at = _train_small(app)
     assert not at.error
     accuracy = [m.value for m in at.markdown if m.value.startswith("Test accuracy: **")]
-    assert accuracy and "(1,000 test digits)" in accuracy[0]
+    assert accuracy and "(1,000 test digits the model never trained on)" in accuracy[0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Epochs"] == "1 of 1"
     assert metrics["Test accuracy"].endswith("%")

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz.data import as_model_input, load_sample
+from cnnviz.data import as_model_input, load_sample, one_hot
 from cnnviz.model import ModelSpec, build_model
 from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, mosaic, training_curves
 from cnnviz.training import (
@@ -219,6 +219,7 @@ def test_evaluate_and_kernels_agree_with_keras(small_data):
 
 def test_model_bytes_load_back_into_the_same_model(tmp_path, small_data):
     model = build_model(SMALL)
+    model.train_on_batch(as_model_input(small_data.x_train[:8]), one_hot(small_data.y_train[:8]))
     path = tmp_path / "model.keras"
     path.write_bytes(model_bytes(model))
     loaded = keras.models.load_model(path)
