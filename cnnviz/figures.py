@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
@@ -24,6 +25,7 @@ __all__ = [
     "heatmap_figure",
     "number_grid_figure",
     "scale_for",
+    "shrink",
     "upscale",
 ]
 
@@ -124,6 +126,40 @@ def upscale(image: np.ndarray, min_side: int = 320) -> np.ndarray:
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def shrink(array: np.ndarray, max_side: int = 640) -> np.ndarray:
+    """Reduce a big map, averaging blocks of cells, until its longer side is ``max_side``.
+
+    For showing only: a column of the page is narrower than a 1024-pixel map, so sending every
+    cell buys nothing, and colour-mapping and encoding a quarter of the cells is ~4× faster.
+    Shrink the values first, then :func:`colorize`. Maps already small enough pass unchanged.
+
+    Parameters
+    ----------
+    array : ndarray, shape (H, W)
+
+    Returns
+    -------
+    ndarray of float32, shape (h, w) with ``max(h, w) <= max_side``
+
+    Examples
+    --------
+    >>> shrink(np.arange(16.0).reshape(4, 4), max_side=2)
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    >>> shrink(np.zeros((3, 5)), max_side=8).shape
+    (3, 5)
+    """
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim != 2:
+        raise ValueError(f"`array` must be 2-D. Received: array.shape={array.shape}.")
+    h, w = array.shape
+    if max(h, w) <= max_side:
+        return array
+    ratio = max_side / max(h, w)
+    size = (max(1, round(w * ratio)), max(1, round(h * ratio)))  # OpenCV wants (width, height)
+    return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
 
 
 def colorbar_image(scale: ColorScale, *, height: int = 256, label: str = "value") -> np.ndarray:
