@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.display import png_bytes, thumbnail, to_uint8, upscale_factor, zoom
+from cnnviz.display import png_bytes, to_uint8, upscale_factor, zoom
 from cnnviz.figures import (
     HOVER_LIMIT,
     ColorScale,
@@ -22,6 +22,7 @@ from cnnviz.figures import (
     heatmap_figure,
     number_grid_figure,
     scale_for,
+    shrink,
 )
 from cnnviz.images import SAMPLES, sample_image
 from cnnviz.invariance import (
@@ -47,8 +48,15 @@ MAX_WINDOW = 8
 MAX_SHIFT = 16
 #: Big maps are sent at most this many pixels wide: a column is narrower than that anyway.
 DISPLAY_SIDE = 640
-SHIFT_DISPLAY_SIDE = 400
+SHIFT_DISPLAY_SIDE = 320
+#: st.image re-encodes any picture as JPEG unless told otherwise: slower, and it smears cells.
+LOSSLESS = {"width": "stretch", "output_format": "PNG"}
+SHRUNK = {"width": "stretch", "output_format": "JPEG"}
 PICKED = "The image picked above"
+MOVED = (
+    "The image moved; black fills the uncovered edge. On the right: blue = lower after the "
+    "shift, red = higher, white = unchanged."
+)
 ARTICLE_SHIFTS = {
     "1 pixel right": ARTICLE_KEEPS,
     "2 pixels right": ARTICLE_CROSSES,
@@ -180,17 +188,17 @@ def _stage(token: str, _image, settings: Settings) -> Stage:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _comparison(token: str, _image, settings: Settings, dx: int, dy: int) -> ShiftComparison:
+def _comparison(original: Stage, settings: Settings, dx: int, dy: int) -> ShiftComparison:
+    """Not cached: every shift is new, and copying a result out of a cache costs more."""
     kernel = KERNELS[settings.kernel].values
     return compare_shift(
-        _image,
+        original.image,
         kernel,
         dx,
         dy,
         relu=settings.relu,
         padding=settings.padding,
-        original=_stage(token, _image, settings),
+        original=original,
         **settings.pool(),
     )
 
@@ -213,14 +221,27 @@ def _article(dx: int, dy: int) -> ShiftComparison:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _map_png(token: str, what: str, _array, scale: ColorScale, side: int) -> bytes:
     """A colour-mapped map as PNG, cached under a name for what it shows (token + settings)."""
-    return _png(colorize(_array, scale), side)
+    return _png(_array, scale, side)
 
 
-def _png(pixels, side: int) -> bytes:
-    """PNG bytes of 8-bit pixels: big pictures shrunk to ``side``, small ones zoomed crisp."""
-    if max(pixels.shape[:2]) > side:
-        return png_bytes(thumbnail(pixels, side))
-    return png_bytes(zoom(pixels, upscale_factor(pixels.shape, min_side=side // 2, max_side=side)))
+@st.cache_data(show_spinner=False, max_entries=16)
+def _gray_png(token: str, _image, side: int) -> bytes:
+    """The (grayscale) input picture as PNG, cached under the picture's token."""
+    return _png(_image, None, side)
+
+
+def _pixels(array, scale: ColorScale | None, side: int):
+    """A map as 8-bit pixels: shrunk to ``side`` when bigger, zoomed to crisp cells when smaller.
+
+    ``scale=None`` draws a picture with values in [0, 1] in gray.
+    """
+    shown = shrink(array, side)
+    pixels = to_uint8(shown) if scale is None else colorize(shown, scale)
+    return zoom(pixels, upscale_factor(pixels.shape, min_side=side // 2, max_side=side))
+
+
+def _png(array, scale: ColorScale | None, side: int) -> bytes:
+    return png_bytes(_pixels(array, scale, side))
 
 
 # --- drawing: takes data, only renders ------------------------------------------------------
@@ -236,11 +257,17 @@ def show_map(where, array, scale: ColorScale, title: str, key: str, png: bytes |
         fig = heatmap_figure(array, scale, title=title, height=330)
         where.plotly_chart(fig, key=key, config={"displayModeBar": False})
     else:
-        where.image(png or _png(colorize(array, scale), DISPLAY_SIDE), caption=title)
+        picture = png or _png(array, scale, DISPLAY_SIDE)
+        where.image(picture, caption=title, **LOSSLESS)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bar_png(scale: ColorScale, label: str) -> bytes:
+    return png_bytes(colorbar_image(scale, height=260, label=label))
 
 
 def show_bar(where, scale: ColorScale, label: str) -> None:
-    where.image(colorbar_image(scale, height=260, label=label))
+    where.image(_bar_png(scale, label), output_format="PNG")
 
 
 def show_numbers(
@@ -256,7 +283,8 @@ def show_numbers(
     height=260,
 ):
     """A grid of numbers; ``origin`` labels its rows and columns from the map's coordinates."""
-    fig = number_grid_figure(array, title=title, scale=scale, digits=digits, height=height)
+    where.markdown(f"**{title}**")  # above the figure: a Plotly title would collide with the ticks
+    fig = number_grid_figure(array, scale=scale, digits=digits, height=height)
     for axis, start, n in (
         (fig.update_yaxes, origin[0], array.shape[0]),
         (fig.update_xaxes, origin[1], array.shape[1]),
@@ -395,11 +423,11 @@ def window_section(stage: Stage, settings: Settings) -> None:
 
 
 @st.fragment
-def shift_section(picked: PickedImage, settings: Settings, scale: ColorScale) -> None:
+def shift_section(picked: PickedImage, settings: Settings, stage: Stage, scale: ColorScale) -> None:
     """Original vs shifted at each stage, the differences and the numbers."""
     dx, dy = shift_controls()
     _to_url({"dx": dx, "dy": dy})
-    c = _comparison(picked.token, picked.array, settings, dx, dy)
+    c = _comparison(stage, settings, dx, dy)  # the fragment keeps `stage`: no cache lookup
     total = c.unchanged.size
     kept = int(c.unchanged.sum())
     st.markdown(
@@ -424,8 +452,9 @@ def shift_section(picked: PickedImage, settings: Settings, scale: ColorScale) ->
         ("Feature map", c.original.feature, c.shifted.feature, c.feature_difference, scale),
         ("Pooled map", c.original.pooled, c.shifted.pooled, c.difference, scale),
     ]
+    maps = st.container(key=f"{PAGE}_shift_maps")  # one box: the bench times its pictures
     for name, before, after, change, row_scale in rows:
-        cols = st.columns(widths)
+        cols = maps.columns(widths)
         if small:
             show_map(cols[0], before, row_scale, f"{name}: original", f"pool_o_{name}")
             show_map(cols[1], after, row_scale, f"{name}: shifted ({dx}, {dy})", f"pool_s_{name}")
@@ -433,31 +462,28 @@ def shift_section(picked: PickedImage, settings: Settings, scale: ColorScale) ->
                 show_map(
                     cols[2], change, diff_scale, f"{name}: shifted − original", f"pool_d_{name}"
                 )
+            else:
+                cols[2].caption(MOVED)
             continue
         side = SHIFT_DISPLAY_SIDE
         gray = name == "Image"
-        before_png = (
-            png_bytes(thumbnail(to_uint8(before), side))
-            if gray
-            else _map_png(token, name, before, row_scale, side)
-        )
-        after_png = (
-            png_bytes(thumbnail(to_uint8(after), side))
-            if gray
-            else _png(colorize(after, row_scale), side)
-        )
-        cols[0].image(before_png, caption=f"{name}: original")
-        cols[1].image(after_png, caption=f"{name}: shifted ({dx}, {dy})")
+        if gray:
+            before_png = _gray_png(picked.token, before, side)
+        else:
+            before_png = _map_png(token, name, before, row_scale, side)
+        cols[0].image(before_png, caption=f"{name}: original", **LOSSLESS)
+        # What changes with every shift is shrunk for display anyway: JPEG at quality 100
+        # encodes in a tenth of the time of PNG and looks the same at this size.
+        after = _pixels(after, None if gray else row_scale, side)
+        cols[1].image(after, caption=f"{name}: shifted ({dx}, {dy})", **SHRUNK)
         if change is not None:
-            cols[2].image(
-                _png(colorize(change, diff_scale), side), caption=f"{name}: shifted − original"
-            )
+            change = _pixels(change, diff_scale, side)
+            cols[2].image(change, caption=f"{name}: shifted − original", **SHRUNK)
             show_bar(cols[3], row_scale, "value")
         else:
             cols[2].caption(
-                "The image moved; black fills the uncovered edge. Shrunk to "
-                f"{side} px for display, so a 1-pixel move is hard to see here: trust the "
-                "difference maps and the numbers."
+                f"{MOVED} Shrunk to {side} px for display, so a 1-pixel move is hard to see "
+                "here: trust the difference maps and the numbers."
             )
     if not small:
         st.caption(
@@ -568,7 +594,8 @@ def depth_section(picked: PickedImage) -> None:
         f"outer {curve.margin} pixels are left out, because the black edge the shift brings in "
         "would change them whatever the stages do. Cells compared: "
         + ", ".join(f"{r}×{c}" for r, c in curve.compared)
-        + " for 1, 2, 3 stages; a small image leaves few cells, and its curve is jagged."
+        + " for 1, 2, 3 stages"
+        + ("; so few cells make a jagged curve." if min(curve.compared[-1]) < 16 else ".")
     )
 
 
@@ -580,7 +607,7 @@ if stage is not None:
     st.markdown(
         "Shift the picture and compare, stage by stage, what the network sees before and after."
     )
-    shift_section(picked, settings, scale)
+    shift_section(picked, settings, stage, scale)
 
 st.header("5. The article's example", divider="gray")
 st.markdown(
