@@ -78,6 +78,18 @@ class LayerOutput:
         after = f", then {self.activation}" if self.activation else ""
         return f"LayerOutput({self.name}: {self.kind}{after} → {shape})"
 
+    @property
+    def zeroed(self) -> float:
+        """Share of the values that ReLU set to 0 (the negative sums); 0.0 without ReLU."""
+        if self.before_activation is None or self.activation != "relu":
+            return 0.0
+        return float(np.mean(self.before_activation < 0))
+
+    @property
+    def active(self) -> int:
+        """How many values are above 0 (for a layer of neurons: how many fire)."""
+        return int(np.sum(self.output > 0))
+
 
 @dataclass(frozen=True)
 class PatternComparison:
@@ -132,6 +144,11 @@ class ShiftCurve:
             f"ShiftCurve(shifts {self.shifts.min()}…{self.shifts.max()}; "
             f"x: {row(self.along_x)}; y: {row(self.along_y)})"
         )
+
+    @property
+    def mean(self) -> float:
+        """The mean probability over every point of both curves: one number per model."""
+        return float(np.mean(np.concatenate([self.along_x, self.along_y])))
 
     def at(self, dx: int = 0, dy: int = 0) -> float:
         """The probability at one shift along one axis (the other must be 0)."""

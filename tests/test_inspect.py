@@ -108,6 +108,9 @@ def test_activation_pattern_is_the_hidden_dense_layer(default, digit):
     """The article's activation pattern: the 256 ReLU neurons before the output layer."""
     pattern = activation_pattern(layer_activations(default, digit))
     assert pattern.name == "dense" and pattern.output.shape == (256,)
+    assert pattern.active == np.sum(pattern.output > 0) > 0
+    assert pattern.zeroed == pytest.approx(np.mean(pattern.before_activation < 0))
+    assert pattern.active + round(pattern.zeroed * 256) <= 256
 
 
 def test_a_stroke_is_read_as_a_one_and_a_ring_as_a_zero(default):
@@ -191,6 +194,7 @@ def test_shift_curve_scores_each_shifted_copy(default, digit):
         assert curve.along_y[i] == pytest.approx(predict(default, moved_y)[label], **CLOSE)
     assert curve.at(0, 0) == pytest.approx(predict(default, digit)[label], **CLOSE)
     assert curve.at(dy=2) == pytest.approx(curve.along_y[2])
+    assert curve.mean == pytest.approx(np.mean([*curve.along_x, *curve.along_y]))
 
 
 def test_shift_curve_of_several_digits_is_the_mean_of_their_curves(default):
