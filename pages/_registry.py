@@ -41,4 +41,11 @@ PAGES: list[PageInfo] = [
         "train",
         "Build the article's Keras CNN, train it live on handwritten digits, see what it learned.",
     ),
+    PageInfo(
+        "pages/inside.py",
+        "Inside the model",
+        ":material/neurology:",
+        "inside",
+        "Follow one digit, drawn or picked, through every layer to the model's decision.",
+    ),
 ]

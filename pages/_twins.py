@@ -1,0 +1,98 @@
+"""The Inside page's comparison model: the same spec with pooling switched, trained alike.
+
+To show what pooling buys, the Inside page compares the model in use with its *twin*: the same
+spec (layers, seed, optimizer, epochs) with pooling switched off (or, for a model without
+pooling, switched to max pooling), trained on the same digits. Training the twin of the default
+model takes tens of seconds on the sample (without pooling its dense layer has four times the
+weights), so it is trained on demand, with a progress bar, and then kept for every session
+(:func:`get_twin_store`, read-only once stored).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from cnnviz.data import Dataset
+from cnnviz.model import ModelSpec, build_model
+from cnnviz.training import TrainedModel, TrainingRun, evaluate, train
+from pages._models import LiveView, get_dataset, get_training_slots
+
+
+class TwinStore:
+    """Trained twins by :func:`twin_key`, shared by every session; a lock guards the dict."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, TrainedModel] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TwinStore({len(self._models)} models)"
+
+    def get(self, key: str) -> TrainedModel | None:
+        with self._lock:
+            return self._models.get(key)
+
+    def put(self, key: str, twin: TrainedModel) -> None:
+        with self._lock:
+            self._models.setdefault(key, twin)
+
+
+@st.cache_resource
+def get_twin_store() -> TwinStore:
+    """One store per server."""
+    return TwinStore()
+
+
+def twin_spec(spec: ModelSpec) -> ModelSpec:
+    """The same spec with pooling switched: off if it was on, max if it was off."""
+    return spec.replace(pooling="none" if spec.pooling != "none" else "max")
+
+
+def pooling_name(spec: ModelSpec) -> str:
+    """E.g. "max pooling", "no pooling"."""
+    return "no pooling" if spec.pooling == "none" else f"{spec.pooling} pooling"
+
+
+def twin_data(trained: TrainedModel) -> Dataset | None:
+    """The digits ``trained`` learned from (same source, same number), or None if unavailable."""
+    for source in ("sample", "full"):
+        data = get_dataset(source)
+        if data.name == trained.data_name:
+            n_train = trained.run.n_train if trained.run is not None else len(data.x_train)
+            return data.subset(min(n_train, len(data.x_train)))
+    return None
+
+
+def twin_key(trained: TrainedModel) -> str:
+    """What identifies a twin: its spec and the digits it learns from."""
+    n_train = trained.run.n_train if trained.run is not None else "all"
+    return f"{twin_spec(trained.spec)!r}|{trained.data_name}|{n_train}"
+
+
+def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
+    """Train the twin of ``trained`` on ``data`` with a live progress bar; store and return it.
+
+    Waits for a free training slot like the Train page. Any click on the page (including the
+    Stop button it shows) ends the training; nothing is stored then.
+    """
+    spec = twin_spec(trained.spec)
+    stop_area = st.empty()
+    stop_area.button("Stop", key="inside_twin_stop", icon=":material/stop_circle:")
+    view = LiveView(st.empty(), st.empty(), st.empty())
+    n_train = len(data.x_train)
+    run = TrainingRun(spec.epochs, -(-n_train // spec.batch_size), spec.batch_size, n_train)
+    try:
+        with get_training_slots().slot(on_wait=view.waiting):
+            view.status.info(f"Building the model with {pooling_name(spec)}…")
+            twin = TrainedModel(build_model(spec), spec, data.name, run)
+            train(twin.model, data, spec, on_update=view.update, run=run)
+            twin.evaluation = evaluate(twin.model, data)
+    finally:
+        stop_area.empty()
+        view.progress.empty()
+        view.status.empty()
+        view.chart.empty()
+    get_twin_store().put(twin_key(trained), twin)
+    return twin

@@ -1,0 +1,251 @@
+"""The Inside-the-model page under AppTest: every input path, the session model, the twin."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import types
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.data import as_model_input, load_sample
+from cnnviz.model import ModelSpec, build_model
+from cnnviz.training import TrainedModel
+
+PAGE = "../pages/inside.py"
+
+
+@pytest.fixture(autouse=True)
+def no_twins():
+    """Each test starts without a trained comparison model (the store is server-wide)."""
+    from pages._twins import get_twin_store
+
+    get_twin_store.clear()
+    yield
+    get_twin_store.clear()
+
+
+def run_page(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def prediction(at: AppTest) -> tuple[int, float]:
+    """The page's stable result line, "### Prediction: 7 (98.2%)", read back."""
+    for text in texts(at):
+        match = re.fullmatch(r"### Prediction: (\d) \((\d+\.\d)%\)", text)
+        if match:
+            return int(match[1]), float(match[2])
+    raise AssertionError(f"no prediction line in {texts(at)}")
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def ring_photo() -> np.ndarray:
+    """A dark ring on light paper: what a phone photo of a handwritten 0 looks like."""
+    paper = np.full((300, 240), 225, np.uint8)
+    cv2.ellipse(paper, (120, 150), (55, 95), 0, 0, 360, 30, 16)
+    return paper
+
+
+def test_a_test_digit_goes_through_every_layer_to_a_prediction():
+    """Default input: test digit 0 with its label, each layer's section, the plain result line."""
+    at = run_page()
+    data = load_sample()
+    assert "The default model" in at.info[0].value
+    digit, percent = prediction(at)
+    assert f"True digit: {data.y_test[0]}" in " ".join(texts(at))
+    headers = [h.value for h in at.subheader]
+    assert headers[:5] == [
+        "conv_1 · Conv2D: 32 kernels, 32 feature maps",
+        "pool_1 · MaxPooling2D: 26×26 → 13×13",
+        "flatten · Flatten: 13×13×32 → 5,408 numbers",
+        "dense · Dense + ReLU: 256 neurons",
+        "output · Dense + softmax: 10 scores, 10 probabilities",
+    ]
+    assert f"Prediction: {digit} ({percent:.1f}%)" in texts(at)  # also under the bar chart
+    assert any(
+        re.fullmatch(r"After ReLU: \d+% of the values were negative.*", t) for t in texts(at)
+    )
+    assert any(re.fullmatch(r"\d+ of 256 neurons fire \(output above 0\)\.", t) for t in texts(at))
+    assert [h.value for h in at.header][-1] == "What the model looks at"
+
+
+def test_choosing_a_test_digit_by_number_and_at_random():
+    """The number picks the digit and its true label; the button draws a valid random number."""
+    at = run_page()
+    data = load_sample()
+    at.number_input(key="inside_index").set_value(7).run()
+    assert not at.exception
+    assert f"True digit: {data.y_test[7]}" in " ".join(texts(at))
+    assert any("Input: test digit #7." in c.value for c in at.caption)
+    at.button(key="inside_random").click().run()
+    assert not at.exception
+    index = at.number_input(key="inside_index").value
+    assert 0 <= index < len(data.x_test)
+    assert any(f"Input: test digit #{index}." in c.value for c in at.caption)
+
+
+def test_the_canvas_before_drawing_asks_for_a_digit():
+    """In AppTest the canvas has no picture yet: a gentle hint, no prediction, no error."""
+    at = run_page()
+    at.radio(key="inside_source").set_value("draw").run()
+    assert not at.exception and not at.error
+    assert at.info[-1].value == "Draw a digit on the black square to see the model read it."
+    assert not any(t.startswith("### Prediction") for t in texts(at))
+
+
+def _fake_canvas(monkeypatch, image):
+    """Replace the drawing component by one that returns ``image`` (RGBA), as the browser does."""
+    import streamlit_drawable_canvas
+
+    def st_canvas(**kwargs):
+        assert kwargs["key"] == "inside_canvas"
+        return types.SimpleNamespace(image_data=image)
+
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", st_canvas)
+
+
+def _rgba(gray: np.ndarray) -> np.ndarray:
+    rgb = np.repeat(gray[:, :, None], 3, axis=2)
+    return np.concatenate([rgb, np.full(gray.shape + (1,), 255, np.uint8)], axis=2)
+
+
+def test_a_drawn_stroke_is_prepared_like_mnist_and_read_as_a_one(monkeypatch):
+    """A white vertical stroke on the black canvas: the preparation steps, then "1"."""
+    canvas = np.zeros((280, 280), np.uint8)
+    cv2.line(canvas, (140, 30), (146, 250), 255, 20)
+    _fake_canvas(monkeypatch, _rgba(canvas))
+    at = run_page()
+    at.radio(key="inside_source").set_value("draw").run()
+    assert not at.exception
+    assert prediction(at)[0] == 1
+    steps = next(t for t in texts(at) if t.startswith("Prepared the way MNIST's digits were"))
+    assert "Not inverted" in steps and "the longer side is 20 pixels" in steps
+    at.selectbox(key="inside_meant_drawn").set_value(1).run()
+    assert "The curves show the probability it gives its true digit, 1." in " ".join(texts(at))
+
+
+def test_a_cleared_canvas_says_draw_a_digit_first(monkeypatch):
+    """An all-black canvas (after the bin button) is not an error, just a hint."""
+    _fake_canvas(monkeypatch, _rgba(np.zeros((280, 280), np.uint8)))
+    at = run_page()
+    at.radio(key="inside_source").set_value("draw").run()
+    assert not at.exception and not at.error
+    assert "Draw a digit first" in at.info[-1].value
+
+
+def test_an_uploaded_photo_of_a_zero_is_inverted_and_read(monkeypatch):
+    """Dark ink on light paper is inverted to MNIST's polarity and read as 0."""
+    at = run_page()
+    at.radio(key="inside_source").set_value("upload").run()
+    assert at.info[-1].value == "Choose a picture of a digit with the uploader above."
+    at.file_uploader(key="inside_upload").upload("zero.png", png(ring_photo()), "image/png").run()
+    assert not at.exception and not at.error
+    assert prediction(at)[0] == 0
+    assert "Inverted" in next(t for t in texts(at) if t.startswith("Prepared the way"))
+    assert any("Input: your photo zero.png." in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.png", b"just some text, not pixels", "This file is text, not an image"),
+        ("blank.png", png(np.full((50, 50), 200, np.uint8)), "Draw a digit first"),
+    ],
+    ids=["text", "blank-page"],
+)
+def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, message):
+    """The error names the file and the reason; the previous photo and its prediction stay."""
+    at = run_page()
+    at.radio(key="inside_source").set_value("upload").run()
+    at.file_uploader(key="inside_upload").upload("zero.png", png(ring_photo()), "image/png").run()
+    before = prediction(at)
+    at.file_uploader(key="inside_upload").set_value((name, content, "image/png")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(f"{name}: ") and message in at.error[0].value
+    assert prediction(at) == before
+    assert at.radio(key="inside_source").value == "upload"
+
+
+def test_the_visitors_own_model_is_used_and_named():
+    """A model trained on the Train page (here: a small untrained one) replaces the default."""
+    spec = ModelSpec(filters=(4,), dense_units=8)
+    own = TrainedModel(build_model(spec), spec, load_sample().name)
+    at = run_page(train_model=own)
+    assert at.info[0].value.startswith("Model in use: Your own model from the Train page")
+    assert at.subheader[0].value == "conv_1 · Conv2D: 4 kernels, 4 feature maps"
+    assert "8 neurons" in at.subheader[3].value
+
+
+def test_comparing_with_the_same_digit_shifted():
+    """Shifting the digit by (2, 0) names both inputs and prints their pattern similarity."""
+    at = run_page()
+    at.radio(key="inside_compare_kind").set_value("this digit, shifted").run()
+    assert not at.exception
+    line = next(t for t in texts(at) if t.startswith("Cosine similarity of the two patterns"))
+    assert 0.0 < float(line.rsplit(" ", 1)[1]) <= 1.0
+    assert any(t.startswith("Neurons firing for both: ") for t in texts(at))
+
+
+def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
+    """The button trains the twin (training faked: it is the slow part), then both curves show."""
+    import pages._twins
+
+    def fake_train(model, data, spec, *, on_update=None, run=None, **kwargs):
+        run.step, run.status = run.total_steps, "finished"
+        if on_update is not None:
+            on_update(run)
+        return run
+
+    monkeypatch.setattr(pages._twins, "train", fake_train)
+    at = run_page()
+    assert not any("same model, no pooling" in t for t in texts(at))
+    at.button(key="inside_twin_train").click().run()
+    assert not at.exception
+    assert any(
+        c.value.startswith("Compared with the same spec with no pooling") for c in at.caption
+    )
+    mean = next(t for t in texts(at) if t.startswith("Mean probability over all shifts of this"))
+    assert "this model (max pooling): " in mean and "same model, no pooling: " in mean
+    assert any(t.startswith("What pooling buys here: ") for t in texts(at))
+    # Kept for everybody: a new session finds it without training.
+    again = run_page()
+    assert any(c.value.startswith("Compared with the same spec") for c in again.caption)
+
+
+def test_saliency_can_explain_another_digit_than_the_prediction():
+    """Choosing digit 3 explains the score for 3."""
+    at = run_page()
+    at.selectbox(key="inside_saliency_class").set_value(3).run()
+    assert not at.exception
+    assert any(t.startswith("The gradient of the score for 3 ") for t in texts(at))
+
+
+def test_the_page_shows_the_28_by_28_the_model_sees():
+    """The first chart is the input digit itself: test digit 0 divided by 255, 28×28."""
+    at = run_page()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "What the model sees: 28×28"
+    z = spec["data"][0]["z"]
+    shown = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(28, 28)
+    expected = as_model_input(load_sample().x_test[0])[0, :, :, 0]
+    np.testing.assert_allclose(shown, expected, atol=1e-6)
