@@ -1,0 +1,44 @@
+"""The Inside-the-model page in real Chromium: draw a stroke on the canvas, the model reads it."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+
+
+def _open(app_url, page):
+    # The app's entry runs first: a fresh server whose very first request is a page URL runs that
+    # page on its own (Streamlit's old pages/ folder mode) until app.py has called st.navigation.
+    page.goto(app_url)
+    wait_idle(page)
+    page.goto(f"{app_url}/inside")
+    wait_idle(page, timeout=120_000)  # the first visit loads TensorFlow and the default model
+    expect(page.get_by_role("heading", name=re.compile("^Inside the model"))).to_be_visible()
+
+
+def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
+    """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error."""
+    _open(app_url, page)
+    expect(page.get_by_text(re.compile(r"^Prediction: \d \(\d+\.\d%\)$")).first).to_be_visible()
+    page.get_by_text("Draw one").click()
+    wait_idle(page)
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+
+    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
+    page.mouse.up()
+    wait_idle(page)
+
+    heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
+    expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
+    expect(page.get_by_text("Input: your drawing.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Not inverted: the background was already dark")).to_be_visible()
+    assert_no_errors(page)
+    screenshot(page, "inside")
