@@ -5,14 +5,22 @@
   so a warm start only loads them). Use it for predictions; never ``fit`` it.
 * :func:`get_session_model` / :func:`set_session_model` — the model this visitor trained on
   the Train page, kept in ``st.session_state`` (so in this browser tab only).
+* :func:`training_started` / :func:`wait_for_training_to_end` — see below.
 * :func:`get_current_model` — the visitor's own model if there is one, else the default, with a
   sentence saying which.
 * :func:`get_dataset` — MNIST, full or the sample, cached per server.
 * :func:`get_training_slots` — the server-wide limit on trainings running at once.
 * :class:`LiveView` — the progress bar, status line and curves that follow a training.
+
+Why wait for a training to end: with Streamlit's fast reruns (the default), a click during a
+run starts the new run at once in a new thread, while the interrupted run is still stopping
+(its training ends at its next redraw, within a quarter of a second). Anything that reads the
+session's model first waits for that, so it never sees a model still being trained.
 """
 
 from __future__ import annotations
+
+import threading
 
 import streamlit as st
 
@@ -27,6 +35,7 @@ from cnnviz.training import (
 )
 
 SESSION_KEY = "train_model"
+FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
 
 
 @st.cache_resource(show_spinner="Preparing the default model (the article's CNN, trained once)…")
@@ -44,13 +53,31 @@ def get_default_model() -> TrainedModel:
 
 
 def get_session_model() -> TrainedModel | None:
-    """The model this visitor trained on the Train page (possibly stopped early), or None."""
+    """The model this visitor trained on the Train page (possibly stopped early), or None.
+
+    If a training of this session is still stopping, waits for it first (see the module notes).
+    """
+    wait_for_training_to_end()
     return st.session_state.get(SESSION_KEY)
 
 
 def set_session_model(trained: TrainedModel | None) -> None:
     """Keep ``trained`` as this visitor's model (None forgets it)."""
     st.session_state[SESSION_KEY] = trained
+
+
+def training_started() -> threading.Event:
+    """Mark that this session starts a training; set the returned event when it has ended."""
+    wait_for_training_to_end()
+    finished = threading.Event()
+    st.session_state[FINISHED_KEY] = finished
+    return finished
+
+
+def wait_for_training_to_end(timeout: float = 10.0) -> bool:
+    """Wait until this session's last training has ended; False if it still runs after timeout."""
+    finished = st.session_state.get(FINISHED_KEY)
+    return finished is None or finished.wait(timeout)
 
 
 def get_current_model() -> tuple[TrainedModel, str]:

@@ -32,11 +32,12 @@ from pages._models import (
     get_training_slots,
     progress_text,
     set_session_model,
+    training_started,
 )
 
 SOURCES = {
-    "sample": "MNIST sample: 5,000 digits, trains in seconds",
-    "full": "Full MNIST: 70,000 digits (downloads 11 MB once)",
+    "sample": "MNIST sample (5,000 digits, trains in seconds)",
+    "full": "Full MNIST (70,000 digits, 11 MB download once)",
 }
 LOSS_NAMES = {
     "categorical_crossentropy": "cross-entropy",
@@ -49,14 +50,14 @@ MAX_WRONG_SHOWN = 16
 def settings_form() -> tuple[dict, bool]:
     """The data, layer and training controls, applied together; returns them and "train?"."""
     with st.form("train_form"):
-        data_col, layer_col, fit_col = st.columns(3, gap="large")
+        data_col, layer_col, learn_col, plan_col = st.columns(4, gap="medium")
         with data_col:
             st.markdown("**Data**")
             source = st.radio(
                 "Digits to learn from", list(SOURCES), format_func=SOURCES.get, key="train_source"
             )
             limit = st.number_input(
-                "Use at most this many training digits",
+                "Training digits to use (at most)",
                 min_value=32,
                 max_value=60_000,
                 value=60_000,
@@ -73,18 +74,19 @@ def settings_form() -> tuple[dict, bool]:
                 help="One number per conv block, 1 to 3 blocks. '32' is the article's model; "
                 "'16, 32' adds a second conv block with 32 kernels.",
             )
-            kernel_size = st.slider("Kernel size (pixels per side)", 1, 9, 3, key="train_kernel")
+            kernel_size = st.slider("Kernel size (pixels a side)", 1, 9, 3, key="train_kernel")
             pooling = st.radio(
-                "Pooling after each conv layer (2×2, stride 2)",
+                "Pooling after each conv layer",
                 POOLINGS,
                 horizontal=True,
                 key="train_pooling",
+                help="A 2×2 window moved in steps of 2: each side of the maps halves.",
             )
             dense_units = st.number_input(
                 "Neurons in the dense layer", 1, 4096, 256, key="train_dense_units"
             )
-        with fit_col:
-            st.markdown("**Training**")
+        with learn_col:
+            st.markdown("**Learning**")
             optimizer = st.selectbox(
                 "Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, key="train_optimizer"
             )
@@ -100,6 +102,8 @@ def settings_form() -> tuple[dict, bool]:
             loss = st.radio(
                 "Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss"
             )
+        with plan_col:
+            st.markdown("**Schedule**")
             batch_size = st.number_input("Batch size", 1, 4096, 32, key="train_batch_size")
             epochs = st.slider("Epochs", 1, 20, 5, key="train_epochs")
             seed = st.number_input(
@@ -150,7 +154,7 @@ def show_data(data) -> None:
 
 def show_architecture(spec: ModelSpec) -> None:
     """The layer table and the Keras code that builds this model."""
-    st.subheader("The model")
+    st.subheader("The model these settings build")
     st.markdown(
         "Each conv layer slides its kernels over the image (a cross-correlation, as Keras "
         "computes it), pooling keeps the strongest response in each 2×2 window, and the dense "
@@ -189,19 +193,30 @@ def run_training(spec: ModelSpec, data) -> None:
     stop_area.button("Stop training", key="train_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
     run = TrainingRun.plan(spec, len(data.x_train))
+    finished = training_started()
     try:
         with get_training_slots().slot(on_wait=view.waiting):
-            view.status.info("Building the model…")
+            view.status.info(
+                "Building the model (the first time, loading TensorFlow takes a few seconds)…"
+            )
             trained = TrainedModel(build_model(spec), spec, data.name, run)
             set_session_model(trained)  # before training: a Stop keeps the model as it is then
             train(trained.model, data, spec, on_update=view.update, run=run)
             trained.evaluation = evaluate(trained.model, data)
     except Exception as error:  # a core or TensorFlow error: say it, keep the page
         st.error(f"Training failed: {error}")
+    finally:  # also when Stop, a rerun or a closed tab interrupts: the next run waits for this
+        finished.set()
     stop_area.empty()
     view.progress.empty()
-    view.status.empty()
     view.chart.empty()
+    if run.status == "finished":
+        view.status.success(
+            f"Training finished: {run.epochs} of {run.epochs} epochs in {run.elapsed:.1f} s. "
+            "The results are below."
+        )
+    else:
+        view.status.empty()
 
 
 def show_results(trained: TrainedModel | None, data) -> None:
@@ -214,17 +229,17 @@ def show_results(trained: TrainedModel | None, data) -> None:
         )
         return
     run = trained.run
+    if run.status == "stopped":
+        st.warning(
+            f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
+            icon=":material/stop_circle:",
+        )
     if trained.evaluation is None:  # Stopped: score it now, on the data it was trained on.
         if data.name != trained.data_name:
             st.info(f"Your model was trained on {trained.data_name}; apply that data to score it.")
             return
         trained.evaluation = evaluate(trained.model, data)
     scores = trained.evaluation
-    if run.status == "stopped":
-        st.warning(
-            f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
-            icon=":material/stop_circle:",
-        )
     st.markdown(
         f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits the model "
         f"never trained on), after {run.epochs_done:.2g} epochs on {trained.data_name}."
@@ -277,7 +292,8 @@ def show_results(trained: TrainedModel | None, data) -> None:
 st.title("Train a CNN on handwritten digits")
 st.markdown(
     "Build the article's network in Keras, train it on MNIST and watch it learn: the loss falls, "
-    "the accuracy climbs, and the first layer's kernels become stroke detectors."
+    "the accuracy climbs, and the first layer's kernels become stroke detectors. The layers and "
+    "the exact Keras code of your model are at the bottom of the page."
 )
 settings, start = settings_form()
 data = get_dataset(settings["source"]).subset(settings["limit"])
@@ -288,7 +304,6 @@ except ValueError as error:
     st.error(str(error))
     spec = None
 if spec is not None:
-    show_architecture(spec)
     st.subheader("Training")
     if start:
         run_training(spec, data)
@@ -299,3 +314,5 @@ if spec is not None:
             "Press **Train** to start yours; **Stop** ends it early and keeps what it learned."
         )
 show_results(get_session_model(), data)
+if spec is not None:
+    show_architecture(spec)

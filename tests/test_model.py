@@ -164,6 +164,27 @@ def test_spec_is_canonical_and_printable():
     assert repr(ModelSpec()).startswith("ModelSpec(filters=(32,), kernel_size=3, pooling='max'")
 
 
+def test_importing_the_model_modules_loads_neither_tensorflow_nor_streamlit():
+    """cnnviz.data/model/training/train_figures import TensorFlow only when a function needs it."""
+    probe = (
+        "import sys\n"
+        "import cnnviz, cnnviz.ops, cnnviz.data, cnnviz.model, cnnviz.training\n"
+        "import cnnviz.train_figures\n"
+        "from cnnviz.model import ModelSpec, architecture, keras_code\n"
+        "architecture(ModelSpec(filters=(8, 16))); keras_code()\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+
+
 def test_tensorflow_thread_pools_are_bounded_from_the_environment():
     """In a fresh process, the first keras_module() call fixes TensorFlow's pools from the env."""
     probe = (

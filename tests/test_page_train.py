@@ -44,6 +44,7 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     """Training 64 digits for one epoch: accuracy, metrics, four figures and the .keras download."""
     at = _train_small(app)
     assert not at.error
+    assert at.success[0].value.startswith("Training finished: 1 of 1 epochs in ")
     accuracy = [m.value for m in at.markdown if m.value.startswith("Test accuracy: **")]
     assert accuracy and "(1,000 test digits the model never trained on)" in accuracy[0]
     metrics = {m.label: m.value for m in at.metric}
