@@ -87,6 +87,24 @@ def test_kernels_that_do_not_fit_get_a_clear_message(app):
     assert not app.exception
 
 
+def test_full_mnist_offline_falls_back_and_says_why(app, monkeypatch, tmp_path):
+    """Choosing full MNIST with no network and nothing cached: a warning naming the sample."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    app.radio(key="train_source").set_value("full")
+    app.button(key="train_apply").click().run()
+    warning = app.warning[0].value
+    assert warning.startswith("**Data: MNIST sample (5,000 digits)**")
+    assert "Full MNIST is not available here" in warning and "Using the sample." in warning
+    assert not app.exception
+
+
 def test_changed_spec_updates_table_and_code(app):
     app.text_input(key="train_filters").set_value("16, 32")
     app.radio(key="train_pooling").set_value("average")
