@@ -380,9 +380,9 @@ def pooling_section(picked: PickedImage, stage: Stage, settings: Settings) -> Co
 def window_section(stage: Stage, settings: Settings) -> None:
     """One window, its values and the max or mean chosen."""
     ph, pw = stage.pooled.shape
-    for key, n in ((f"{PAGE}_row", ph), (f"{PAGE}_col", pw)):
-        if key not in st.session_state or st.session_state[key] >= n:
-            st.session_state[key] = n // 2
+    if st.session_state.get(f"{PAGE}_window_grid") != (ph, pw):  # new map: start in the middle
+        st.session_state[f"{PAGE}_window_grid"] = (ph, pw)
+        st.session_state[f"{PAGE}_row"], st.session_state[f"{PAGE}_col"] = ph // 2, pw // 2
     left, right = st.columns(2)
     row = left.slider("Pooled row", 0, ph - 1, key=f"{PAGE}_row") if ph > 1 else 0
     col = right.slider("Pooled column", 0, pw - 1, key=f"{PAGE}_col") if pw > 1 else 0
