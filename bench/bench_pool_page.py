@@ -1,0 +1,154 @@
+"""Benchmark: from a shift change to the new maps painted, on the Pooling page with a 1024² upload.
+
+In real Chromium (Debian's), against ``streamlit run``: the Pooling page and the baseline page
+(``bench/baseline_image_page.py``, shared with the Convolution page's bench: an uploader, a
+selectbox and one ``st.image``) both get the same 1024×1024 colour photo. Then, alternating
+between the pages so a noisy neighbour hurts both alike:
+
+- Pooling page: the "dx" slider moves one step right with the keyboard (a new shift every time,
+  so nothing computed before is reused). Timed from the key's event to the first animation
+  frame after all five pictures that a shift changes (shifted image, shifted feature map,
+  its difference, shifted pooled map, its difference) have loaded, i.e. decoded and painted.
+- Baseline: a new preset is chosen; timed from the Enter key's event to the first animation
+  frame after its one new picture has loaded. It runs twice: letting ``st.image`` encode the
+  array (Streamlit's default), and sending ``png_bytes`` as the pages do.
+
+Prints the medians, every run and the ratios (target: at most 1.5).
+Run: .venv/bin/python bench/bench_pool_page.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from cnnviz.images import sample_image  # noqa: E402
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+
+PRESETS = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]
+FIRST_DX = -16
+
+# Arms the timer: remembers the pictures under `selector`, takes t0 from the next Enter or
+# ArrowRight key event and t1 from the first animation frame after `expected` new pictures are
+# on the page and every picture there has loaded.
+ARM = """([selector, expected]) => {
+    const pictures = () => [...document.querySelectorAll(selector)];
+    const before = new Set(pictures().map((img) => img.src));
+    window.__t0 = null;
+    window.__t1 = null;
+    if (!window.__armed) {
+        document.addEventListener('keydown', (event) => {
+            const timed = event.key === 'Enter' || event.key === 'ArrowRight';
+            if (timed && window.__t0 === null) window.__t0 = event.timeStamp;
+        }, true);
+        window.__armed = true;
+    }
+    const tick = () => {
+        const now = pictures();
+        const fresh = now.filter((img) => !before.has(img.src)).length;
+        if (fresh >= expected && now.every((img) => img.complete && img.naturalWidth > 0)) {
+            requestAnimationFrame(() => { window.__t1 = performance.now(); });
+            return;
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+def _make_upload(folder: Path) -> Path:
+    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept."""
+    astronaut = (sample_image("Astronaut") * 255).round().astype("uint8")
+    path = folder / "astronaut_1024.png"
+    Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS).save(path)
+    return path
+
+
+def _open(page: Page, url: str, upload: Path, ready: str) -> None:
+    """Open ``url``, upload the photo, wait until the picture ``ready`` (a selector) shows."""
+    page.goto(url)
+    wait_idle(page, timeout=60_000)
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.locator(ready).first.wait_for(timeout=120_000)
+    wait_idle(page, timeout=60_000)
+
+
+def _timed(page: Page, selector: str, expected: int, act) -> float:
+    page.evaluate(ARM, [selector, expected])
+    act()
+    page.wait_for_function("window.__t1 !== null", timeout=60_000, polling=10)
+    elapsed = page.evaluate("window.__t1 - window.__t0")
+    wait_idle(page, timeout=60_000)  # the run has finished before the next change
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=12, help="changes per page (max 30)")
+    args = parser.parse_args()
+    repeat = min(args.repeat, 30)
+    with tempfile.TemporaryDirectory() as tmp:
+        upload = _make_upload(Path(tmp))
+        env = {"PYTHONPATH": str(ROOT)}
+        with (
+            streamlit_server("bench/baseline_image_page.py", env=env) as base_url,
+            streamlit_server() as app_url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            viewport = {"width": 1400, "height": 1000}
+            pages = [browser.new_page(viewport=viewport) for _ in range(3)]
+            for page, url in ((pages[0], base_url), (pages[1], f"{base_url}/?encode=png")):
+                _open(page, url, upload, "[data-testid=stImage] img")
+            pages[2].goto(app_url)  # the entry first, so /pooling runs under st.navigation
+            wait_idle(pages[2])
+            shift_maps = ".st-key-pool_shift_maps img"
+            _open(pages[2], f"{app_url}/pooling?dx={FIRST_DX}", upload, shift_maps)
+            slider = pages[2].locator(".st-key-pool_dx").get_by_role("slider")
+
+            def pick(page: Page, name: str):
+                def act():
+                    page.locator(".st-key-base_preset").click()
+                    page.keyboard.type(name)
+                    page.keyboard.press("Enter")
+
+                return act
+
+            def step() -> None:
+                slider.focus()
+                slider.press("ArrowRight")
+
+            names = ["baseline: st.image(array)", "baseline: st.image(png_bytes)", "Pooling page"]
+            times: dict[str, list[float]] = {name: [] for name in names}
+            for i in range(repeat + 1):  # the first change of each page warms up
+                preset = PRESETS[(i + 1) % len(PRESETS)]
+                runs = [
+                    _timed(pages[0], "[data-testid=stImage] img", 1, pick(pages[0], preset)),
+                    _timed(pages[1], "[data-testid=stImage] img", 1, pick(pages[1], preset)),
+                    _timed(pages[2], shift_maps, 5, step),
+                ]
+                if i:
+                    for name, elapsed in zip(names, runs):
+                        times[name].append(elapsed)
+            shown = pages[2].get_by_text("Pooled map: shifted (").first.inner_text()
+            browser.close()
+    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    print(f"{'1024×1024 upload, change → painted':<36} {'median ms':>9}   runs (ms)")
+    for name, runs in times.items():
+        print(f"{name:<36} {medians[name]:9.0f}   {', '.join(f'{t:.0f}' for t in runs)}")
+    print(f"(last map shown: {shown!r}; every step was a new shift)")
+    for name in names[:2]:
+        ratio = medians["Pooling page"] / medians[name]
+        print(f"ratio Pooling page / {name}: {ratio:.2f} (target <= 1.50)")
+
+
+if __name__ == "__main__":
+    main()

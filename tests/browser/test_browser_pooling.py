@@ -1,0 +1,53 @@
+"""The Pooling page in real Chromium: moving the shift slider updates the maps and the numbers."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+
+
+def _open(app_url, page):
+    # The app's entry runs first: a fresh server whose very first request is a page URL runs that
+    # page on its own (Streamlit's old pages/ folder mode) until app.py has called st.navigation.
+    page.goto(app_url)
+    wait_idle(page)
+    page.goto(f"{app_url}/pooling")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=re.compile("^Pooling"))).to_be_visible()
+
+
+def _unchanged_line(page) -> str:
+    return page.get_by_text(re.compile(r"^Unchanged pooled cells: ")).first.inner_text()
+
+
+def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
+    """dx 1 → 3 with the keyboard: new map titles, new counts, the link follows, no error."""
+    _open(app_url, page)
+    expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
+    expect(page.locator(".js-plotly-plot").filter(has_text="shifted (1, 0)").first).to_be_attached()
+    before = _unchanged_line(page)
+
+    slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
+    slider.focus()
+    for _ in range(2):
+        slider.press("ArrowRight")
+        wait_idle(page)
+
+    expect(page.locator(".js-plotly-plot").filter(has_text="shifted (3, 0)").first).to_be_attached()
+    expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(before)
+    assert "dx=3" in page.url
+    assert_no_errors(page)
+    page.set_viewport_size({"width": 1400, "height": 6400})
+    wait_idle(page)
+    screenshot(page, "pooling")
+
+
+def test_article_example_switches_to_a_boundary_crossing_shift(app_url, page):
+    """The article's 1-pixel shift keeps the pooled map; 2 pixels changes 2 of 16 cells."""
+    _open(app_url, page)
+    expect(page.get_by_text(re.compile(r"^Pooled maps identical: yes"))).to_be_visible()
+    page.get_by_text("2 pixels right", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Pooled maps identical: no \(2 of 16"))).to_be_visible()
+    assert_no_errors(page)
