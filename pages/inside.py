@@ -557,15 +557,15 @@ def show_saliency(model, digit: Digit, predicted: int) -> None:
     contribution = saliency(model, digit.x, target, method="gradient_x_input")
     st.markdown(
         f"The gradient of the score for {target} (before softmax) with respect to every "
-        "pixel: red where a brighter pixel would raise the score, blue where it would lower "
-        "it. Multiplied by the input it keeps only the ink: how much each stroke actually "
-        "counts for or against the digit."
+        "pixel is its slope: red where a brighter pixel would raise the score, blue where it "
+        "would lower it, also where there is no ink yet. Multiplied by the input it keeps only "
+        "the ink: each pixel's share of the score, for (red) or against (blue) the digit."
     )
     columns = st.columns(3)
     figures = [
         (digit.x, GRAY, "input", "value"),
-        (gradient, scale_for(gradient, signed=True), "gradient", "∂score/∂pixel"),
-        (contribution, scale_for(contribution, signed=True), "gradient × input", "contribution"),
+        (gradient, scale_for(gradient, signed=True), "gradient", "slope"),
+        (contribution, scale_for(contribution, signed=True), "gradient × input", "share"),
     ]
     for column, (array, scale, title, bar) in zip(columns, figures):
         column.plotly_chart(

@@ -158,3 +158,19 @@ def test_an_mnist_digit_comes_back_nearly_unchanged():
         again = prepare_digit(image)
         original = image / 255.0
         assert np.abs(again - original).mean() < 0.08
+
+
+def test_importing_the_digit_and_inspection_modules_stays_light():
+    """cnnviz.digits, cnnviz.inspect and cnnviz.inside_figures import no TensorFlow or Streamlit.
+
+    The drawing preprocessing must run without TensorFlow; inspect loads it on first call.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cnnviz.digits, cnnviz.inspect, cnnviz.inside_figures; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
