@@ -65,10 +65,9 @@ def twin_data(trained: TrainedModel) -> Dataset | None:
     return None
 
 
-def twin_key(trained: TrainedModel) -> str:
+def twin_key(trained: TrainedModel, data: Dataset) -> str:
     """What identifies a twin: its spec and the digits it learns from."""
-    n_train = trained.run.n_train if trained.run is not None else "all"
-    return f"{twin_spec(trained.spec)!r}|{trained.data_name}|{n_train}"
+    return f"{twin_spec(trained.spec)!r}|{data.name}|{len(data.x_train)}"
 
 
 def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
@@ -94,5 +93,5 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
         view.progress.empty()
         view.status.empty()
         view.chart.empty()
-    get_twin_store().put(twin_key(trained), twin)
+    get_twin_store().put(twin_key(trained, data), twin)
     return twin

@@ -507,7 +507,14 @@ def show_shift(trained: TrainedModel, digit: Digit, predicted: int) -> None:
 def twin_ui(trained: TrainedModel) -> TrainedModel | None:
     """The comparison model if it exists; else a button that trains it, once for everybody."""
     spec = twin_spec(trained.spec)
-    twin = get_twin_store().get(twin_key(trained))
+    data = twin_data(trained)
+    if data is None:
+        st.info(
+            f"This model was trained on {trained.data_name}, which is not available right now, "
+            "so its twin without pooling cannot be trained on the same digits."
+        )
+        return None
+    twin = get_twin_store().get(twin_key(trained, data))
     if twin is not None:
         accuracy = (
             f"test accuracy {twin.evaluation.accuracy:.1%}, this model's "
@@ -520,13 +527,6 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
             f"{twin.data_name} ({accuracy})."
         )
         return twin
-    data = twin_data(trained)
-    if data is None:
-        st.info(
-            f"This model was trained on {trained.data_name}, which is not available right now, "
-            "so its twin without pooling cannot be trained on the same digits."
-        )
-        return None
     st.markdown(
         f"To compare, train the same model with {pooling_name(spec)}: same layers, seed and "
         f"{spec.epochs} epochs on the same {len(data.x_train):,} digits. It is trained once and "
