@@ -17,7 +17,7 @@ import streamlit as st
 from cnnviz.data import Dataset
 from cnnviz.model import ModelSpec, build_model
 from cnnviz.training import TrainedModel, TrainingRun, evaluate, train
-from pages._models import LiveView, get_dataset, get_training_slots
+from pages._models import LiveView, get_dataset, get_training_slots, training_started
 
 
 class TwinStore:
@@ -74,24 +74,32 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     """Train the twin of ``trained`` on ``data`` with a live progress bar; store and return it.
 
     Waits for a free training slot like the Train page. Any click on the page (including the
-    Stop button it shows) ends the training; nothing is stored then.
+    Stop button it shows) ends the training, and the next run waits for it to end (see
+    :func:`pages._models.training_started`); nothing is stored then. A failure is shown with
+    ``st.error`` and returns None.
     """
     spec = twin_spec(trained.spec)
     stop_area = st.empty()
     stop_area.button("Stop", key="inside_twin_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
-    n_train = len(data.x_train)
-    run = TrainingRun(spec.epochs, -(-n_train // spec.batch_size), spec.batch_size, n_train)
+    run = TrainingRun.plan(spec, len(data.x_train))
+    finished = training_started()
+    twin = None
     try:
         with get_training_slots().slot(on_wait=view.waiting):
             view.status.info(f"Building the model with {pooling_name(spec)}…")
             twin = TrainedModel(build_model(spec), spec, data.name, run)
             train(twin.model, data, spec, on_update=view.update, run=run)
             twin.evaluation = evaluate(twin.model, data)
-    finally:
+    except Exception as error:  # a core or TensorFlow error: say it, keep the page
+        st.error(f"Training the comparison model failed: {error}")
+        twin = None
+    finally:  # also when a click interrupts: the next run waits for this
+        finished.set()
         stop_area.empty()
         view.progress.empty()
         view.status.empty()
         view.chart.empty()
-    get_twin_store().put(twin_key(trained, data), twin)
+    if twin is not None:
+        get_twin_store().put(twin_key(trained, data), twin)
     return twin

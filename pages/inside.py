@@ -540,8 +540,9 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
         "half a minute to a minute on the sample.",
     ):
         return None
-    train_twin(trained, data)
-    st.rerun()  # draw the page again, now with the twin
+    if train_twin(trained, data) is not None:
+        st.rerun()  # draw the page again, now with the twin
+    return None
 
 
 def show_saliency(model, digit: Digit, predicted: int) -> None:

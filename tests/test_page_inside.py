@@ -232,6 +232,22 @@ def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
     assert any(c.value.startswith("Compared with the same spec") for c in again.caption)
 
 
+def test_a_failed_twin_training_is_reported_and_nothing_is_kept(monkeypatch):
+    """An error while training the comparison model is shown; the page and its button stay."""
+    import pages._twins
+
+    def failing_train(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(pages._twins, "train", failing_train)
+    at = run_page()
+    at.button(key="inside_twin_train").click().run()
+    assert not at.exception
+    assert at.error[0].value == "Training the comparison model failed: out of memory"
+    assert at.button(key="inside_twin_train")  # still offered
+    assert not any("same model, no pooling" in t for t in texts(at))
+
+
 def test_saliency_can_explain_another_digit_than_the_prediction():
     """Choosing digit 3 explains the score for 3."""
     at = run_page()
