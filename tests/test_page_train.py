@@ -41,7 +41,7 @@ def test_page_opens_with_the_articles_model_and_its_code(app):
 
 
 def test_one_short_epoch_shows_curves_results_and_the_download(app):
-    """Training 64 digits for one epoch: accuracy, metrics, four figures and the .keras download."""
+    """64 digits, one epoch: accuracy, metrics, four figures, the download; a rerun keeps it."""
     at = _train_small(app)
     assert not at.error
     assert at.success[0].value.startswith("Training finished: 1 of 1 epochs in ")
@@ -55,16 +55,12 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     assert any("first layer's 32 learned kernels" in m.value for m in at.markdown)
     download = at.get("download_button")[0]
     assert download.label == "Download the trained model (.keras)"
-    assert at.session_state["train_model"].run.status == "finished"
-    assert not at.exception
-
-
-def test_rerun_keeps_the_trained_model_without_training_again(app):
-    at = _train_small(app)
     trained = at.session_state["train_model"]
-    at.run()
+    assert trained.run.status == "finished"
+    at.run()  # a plain rerun keeps the model and does not train again
     assert at.session_state["train_model"] is trained
-    assert at.get("download_button")
+    assert at.get("download_button") and not at.success
+    assert not at.exception
 
 
 def test_bad_filters_text_gets_a_clear_message_and_keeps_the_page(app):
