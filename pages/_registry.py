@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import streamlit as st
+
 
 @dataclass(frozen=True)
 class PageInfo:
@@ -49,3 +51,21 @@ PAGES: list[PageInfo] = [
         "Follow one digit, drawn or picked, through every layer to the model's decision.",
     ),
 ]
+
+
+def ensure_app_navigation() -> None:
+    """Hand a page that was opened before ``app.py`` ever ran back to the app's navigation.
+
+    Streamlit treats an app that has a folder called ``pages/`` as an old-style multipage app
+    until ``st.navigation`` has run once in the server process. So on a fresh server, a first
+    visitor who opens a bookmark such as ``/pooling`` would get that file run on its own, with a
+    sidebar listing every module in ``pages/`` (``ui``, ``models``...), and so would everyone
+    after them who also lands on a page other than home. Switching that mode off and rerunning
+    lets ``app.py`` build the real navigation and open the same page (pages are keyed by their
+    URL path in both modes). Every page calls this first; after the first run it does nothing.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from pages._registry import PAGES
+from pages._registry import PAGES, ensure_app_navigation
 
+ensure_app_navigation()
 st.title("See how a convolutional neural network works")
 st.markdown(
     "A convolutional neural network (CNN) recognises pictures in three steps: small **kernels** "

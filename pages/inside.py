@@ -33,6 +33,7 @@ from cnnviz.inspect import (
 )
 from cnnviz.training import TrainedModel, first_layer_kernels
 from pages._models import get_current_model, get_dataset
+from pages._registry import ensure_app_navigation
 from pages._twins import (
     get_twin_store,
     pooling_name,
@@ -580,6 +581,7 @@ def show_saliency(model, digit: Digit, predicted: int) -> None:
 
 # --- the page ---------------------------------------------------------------------------------
 
+ensure_app_navigation()
 st.title("Inside the model: follow one digit through the network")
 st.markdown(
     "Pick or draw a digit and watch the article's CNN read it: the kernels find local "

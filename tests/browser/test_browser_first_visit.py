@@ -1,0 +1,29 @@
+"""A bookmark opened on a freshly started server gets the real app, not a bare page.
+
+Regression: with a folder called pages/, Streamlit ran the bookmarked file on its own until
+app.py had run once, with a sidebar listing internal modules (ui, models, registry...).
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from pages._registry import PAGES
+from tests.browser.helpers import assert_no_errors, streamlit_server, wait_idle
+
+
+@pytest.mark.parametrize("url_path", [p.url_path for p in PAGES if p.url_path != "home"])
+def test_bookmark_as_first_request_shows_the_app_navigation(browser, url_path):
+    """First request of a new server goes to a page: the sidebar lists exactly our pages."""
+    with streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{url}/{url_path}")
+        nav = page.get_by_test_id("stSidebarNav")
+        # The bare page may show for a moment before app.py takes over: wait for the real menu.
+        expect(nav.get_by_role("link")).to_have_count(len(PAGES), timeout=60_000)
+        wait_idle(page, timeout=120_000)
+        # Each link reads "<icon ligature>\n\n<title>"; the title is the last line.
+        links = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
+        assert links == [p.title for p in PAGES]
+        assert page.url.rstrip("/").endswith(url_path)
+        assert_no_errors(page)
+        page.close()
