@@ -24,6 +24,7 @@ Letters used in shapes: ``N`` digits, ``H = W = 28`` pixels, ``K = 10`` classes.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import importlib.util
@@ -83,6 +84,8 @@ class Dataset:
         Grayscale digits, 0 = black background, 255 = white ink.
     y_train, y_test : ndarray, shape (N,), uint8
         The digit each image shows, 0 to 9.
+    fallback : bool
+        True when the full set was asked for but could not be had, so this is the sample.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Dataset:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    fallback: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -117,6 +121,7 @@ class Dataset:
             self.y_train[:n_train],
             self.x_test[:n_test],
             self.y_test[:n_test],
+            self.fallback,
         )
 
     def fingerprint(self) -> str:
@@ -170,7 +175,8 @@ def load_mnist(
     try:
         return load_full_mnist(cache_dir=cache_dir, timeout=timeout)
     except DataError as error:
-        return load_sample(reason=f"Full MNIST is not available here: {error} Using the sample.")
+        reason = f"Full MNIST is not available here: {error} Using the sample."
+        return dataclasses.replace(load_sample(reason=reason), fallback=True)
 
 
 def load_sample(*, reason: str = "The 5,000-digit sample that ships with the app.") -> Dataset:

@@ -146,7 +146,7 @@ def show_data(data) -> None:
         f"**Data: {data.name}**, using {len(data.x_train):,} training and "
         f"{len(data.x_test):,} test digits. {data.reason}"
     )
-    if data.source == "sample" and "not available" in data.reason:
+    if data.fallback:
         st.warning(text, icon=":material/wifi_off:")
     else:
         st.info(text, icon=":material/dataset:")

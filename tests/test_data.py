@@ -64,7 +64,7 @@ def test_sample_order_is_mixed_so_a_prefix_holds_every_digit():
 def test_choosing_the_sample_says_so():
     """The reason names the choice, and no full-set attempt is made."""
     data = load_mnist("sample")
-    assert data.source == "sample"
+    assert data.source == "sample" and not data.fallback
     assert data.reason.startswith("You chose the sample")
 
 
@@ -73,7 +73,7 @@ def test_full_request_falls_back_to_the_sample_quickly_when_offline(offline, tmp
     started = time.monotonic()
     data = load_mnist("full", cache_dir=str(tmp_path))
     assert time.monotonic() - started < 10
-    assert data.source == "sample" and len(data.x_train) == 4000
+    assert data.source == "sample" and len(data.x_train) == 4000 and data.fallback
     assert "Full MNIST is not available here" in data.reason
     assert "cannot be reached" in data.reason and "Network is unreachable" in data.reason
 
