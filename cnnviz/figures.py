@@ -109,7 +109,7 @@ def colorize(array: np.ndarray, scale: ColorScale) -> np.ndarray:
         raise ValueError(f"`array` must be 2-D. Received: array.shape={array.shape}.")
     span = scale.vmax - scale.vmin or 1.0
     index = np.clip((array - scale.vmin) * (255.0 / span), 0, 255).astype(np.uint8)
-    return _lut(scale.name)[index]  # (H, W, 3)
+    return np.take(_lut(scale.name), index, axis=0)  # (H, W, 3); take is faster than lut[index]
 
 
 def upscale(image: np.ndarray, min_side: int = 320) -> np.ndarray:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz.display import png_bytes, thumbnail, to_uint8, zoom
+from cnnviz.display import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
 from cnnviz.images import SAMPLES, ImageError, load_image, sample_image, to_grayscale
 from cnnviz.kernels import (
     KERNELS,
@@ -39,9 +40,10 @@ __all__ = [
     "PickedImage",
     "image_picker",
     "kernel_picker",
-    "picture_png",
+    "display_picture",
     "query_value",
     "set_kernel",
+    "show_image",
 ]
 
 UPLOAD = "Your upload"
@@ -81,9 +83,34 @@ class PickedImage:
     def is_color(self) -> bool:
         return self.array.ndim == 3
 
+    @cached_property
+    def gray(self) -> np.ndarray:
+        """The picture's brightness, shape (H, W); worked out once per picture."""
+        return to_grayscale(self.array)
+
     def __repr__(self) -> str:
         kind = "upload" if self.uploaded else "sample"
         return f"PickedImage({kind} {self.name!r}, shape {self.array.shape})"
+
+
+# --- pictures -------------------------------------------------------------------------------
+
+
+def show_image(where, data: bytes | list[bytes], **kwargs) -> None:
+    """``where.image(data)`` for encoded pictures, telling Streamlit the format they are in.
+
+    Without ``output_format``, ``st.image`` re-encodes every PNG it is given as a JPEG
+    (quality 90): slower on every run, and blurred edges on enlarged pixels.
+
+    Parameters
+    ----------
+    where : streamlit module or a container/column
+    data : bytes or list of bytes
+        PNG or JPEG files (for a list, all in the same format).
+    """
+    first = data[0] if isinstance(data, list) else data
+    fmt = "PNG" if first[:4] == b"\x89PNG" else "JPEG"
+    where.image(data, output_format=fmt, **kwargs)
 
 
 # --- query parameters -----------------------------------------------------------------------
@@ -172,7 +199,7 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     if key not in st.session_state:
         start = query_value("sample", _parse_sample, default, "sample name") if url else default
         st.session_state[key] = start
-    st.image(_thumbnails(), caption=list(SAMPLES), width=96)
+    show_image(st, _thumbnails(), caption=list(SAMPLES), width=96)
     choice = st.radio("Image", [*SAMPLES, UPLOAD], key=key, horizontal=True)
     st.file_uploader(
         "…or upload your own picture (PNG, JPEG, WebP, BMP, GIF or TIFF)",
@@ -202,13 +229,15 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sample_png(name: str, gray: bool, factor: int) -> bytes:
+def _sample_picture(name: str, gray: bool, factor: int) -> bytes:
     image = sample_image(name)
-    return png_bytes(zoom(to_uint8(to_grayscale(image) if gray else image), factor))
+    return picture_bytes(zoom(to_uint8(to_grayscale(image) if gray else image), factor))
 
 
-def picture_png(page: str, picked: PickedImage, *, gray: bool = False, factor: int = 1) -> bytes:
-    """The picked image as PNG bytes for ``st.image``, encoded once and then reused.
+def display_picture(
+    page: str, picked: PickedImage, *, gray: bool = False, factor: int = 1
+) -> bytes:
+    """The picked image encoded for ``st.image`` (PNG or JPEG), once, then reused.
 
     Parameters
     ----------
@@ -218,14 +247,14 @@ def picture_png(page: str, picked: PickedImage, *, gray: bool = False, factor: i
         Enlarge each pixel to a ``factor × factor`` block (see :func:`upscale_factor`).
     """
     if not picked.uploaded:
-        return _sample_png(picked.name, gray, factor)
-    memo = st.session_state.setdefault(f"{page}_upload_png", {})
+        return _sample_picture(picked.name, gray, factor)
+    memo = st.session_state.setdefault(f"{page}_upload_pictures", {})
     wanted = (picked.token, gray, factor)
     if wanted not in memo:
         if len(memo) >= 4:
             memo.clear()
-        image = to_grayscale(picked.array) if gray else picked.array
-        memo[wanted] = png_bytes(zoom(to_uint8(image), factor))
+        image = picked.gray if gray else picked.array
+        memo[wanted] = picture_bytes(zoom(to_uint8(image), factor))
     return memo[wanted]
 
 

@@ -17,9 +17,12 @@ from cnnviz.activations import ACTIVATIONS
 from cnnviz.detect import spot_centres, threshold_map
 from cnnviz.display import (
     crop,
+    grid_html,
     outline,
+    picture_bytes,
     png_bytes,
     reveal,
+    robust_scale,
     thumbnail,
     to_uint8,
     upscale_factor,
@@ -29,11 +32,9 @@ from cnnviz.figures import (
     ColorScale,
     colorbar_image,
     colorize,
-    heatmap_figure,
-    number_grid_figure,
     scale_for,
 )
-from cnnviz.images import FACE_EYES, cartoon_face, to_grayscale
+from cnnviz.images import FACE_EYES, cartoon_face
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import (
     conv2d,
@@ -47,11 +48,12 @@ from cnnviz.ops import (
 from pages._ui import (
     KernelChoice,
     PickedImage,
+    display_picture,
     image_picker,
     kernel_picker,
-    picture_png,
     query_value,
     set_kernel,
+    show_image,
 )
 
 PAGE = "conv"
@@ -194,7 +196,7 @@ def convolve(
         x = picked.array
         maps, raw = conv2d_per_channel(x, kernel.values, **settings.options)
     else:
-        x = to_grayscale(picked.array)
+        x = picked.gray
         maps, raw = None, conv2d(x, kernel.values, **settings.options)
     fmap = np.asarray(ACTIVATIONS[activation][0](raw), dtype=np.float32)
     return Result(x, maps, raw, fmap, activation)
@@ -203,8 +205,13 @@ def convolve(
 # --- drawing --------------------------------------------------------------------------------
 
 
-def _map_png(array: np.ndarray, scale: ColorScale, factor: int) -> bytes:
-    return png_bytes(zoom(colorize(array, scale), factor))
+def _map_picture(array: np.ndarray, scale: ColorScale, factor: int) -> bytes:
+    return picture_bytes(zoom(colorize(array, scale), factor))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _colorbar(name: str, vmin: float, vmax: float) -> bytes:
+    return png_bytes(colorbar_image(ColorScale(name, vmin, vmax), height=320, label="map value"))
 
 
 def _pixelated_if(small: bool) -> None:
@@ -235,36 +242,56 @@ def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: S
     st.markdown("\n".join(lines))
 
 
-def show_maps(picked: PickedImage, kernel: KernelChoice, result: Result, mode: str) -> None:
+def scale_control(result: Result) -> ColorScale:
+    """One colour scale for every picture of the feature map; photos may clip a few extremes."""
+    clip = st.checkbox(
+        "Clip the strongest 0.5 % of the values so weaker responses show (best for photos)",
+        value=True,
+        key=f"{PAGE}_clip",
+    )
+    return robust_scale(result.fmap) if clip else scale_for(result.fmap)
+
+
+def show_maps(
+    picked: PickedImage, kernel: KernelChoice, result: Result, mode: str, scale: ColorScale
+) -> None:
     """The input and the feature map side by side at one scale, with the map's colour bar."""
     h, w = result.x.shape[:2]
     oh, ow = result.fmap.shape
     factor = upscale_factor((h, w))
     _pixelated_if(factor > 1)
-    scale = scale_for(result.fmap)
     st.markdown(f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel.name})")
     with st.container(key=f"{PAGE}_maps"):
         left, right, bar = st.columns([w, ow, 0.3 * max(w, ow)])
-        gray = mode == "grayscale"
-        left.image(
-            picture_png(PAGE, picked, gray=gray, factor=factor),
+        gray = mode == GRAYSCALE
+        show_image(
+            left,
+            display_picture(PAGE, picked, gray=gray, factor=factor),
             caption=f"Input{' (brightness)' if gray and picked.is_color else ''}: {h} × {w} px",
             width="stretch",
         )
         shown = "after " + result.activation if result.activation != "none" else "the sums"
-        right.image(
-            _map_png(result.fmap, scale, factor),
+        show_image(
+            right,
+            _map_picture(result.fmap, scale, factor),
             caption=f"Feature map ({shown}): {oh} × {ow}, at the same scale",
             width="stretch",
         )
-        bar.image(png_bytes(colorbar_image(scale, height=320, label="map value")))
+        show_image(bar, _colorbar(scale.name, scale.vmin, scale.vmax))
     if scale.diverging:
-        st.caption(
+        legend = (
             "Red cells are positive, blue negative, white zero: this kernel gives signed values "
-            "(edges from one side are positive, from the other negative)."
+            "(an edge gives + on one side and − on the other)."
         )
     else:
-        st.caption("Black is the map's smallest value, white its largest.")
+        legend = "Darker cells are smaller values, brighter ones larger."
+    full = scale_for(result.fmap)
+    if (scale.vmin, scale.vmax) != (full.vmin, full.vmax):
+        legend += (
+            f" The values run from {full.vmin:.3g} to {full.vmax:.3g}; cells beyond the colour "
+            "bar's ends are drawn in its end colours."
+        )
+    st.caption(legend)
     if result.maps is not None:
         show_channels(result)
 
@@ -277,39 +304,30 @@ def show_channels(result: Result) -> None:
         "the filter's output is their sum (a Conv2D layer learns a different kernel per channel)."
     )
     maps = [result.maps[..., c] for c in range(3)]
-    scale = scale_for(*maps, result.raw)
+    scale = robust_scale(result.raw)  # one scale for all four, so their sizes compare
     columns = st.columns(4)
     for column, name, array in zip(columns, CHANNELS, maps):
-        column.image(
-            png_bytes(thumbnail(colorize(array, scale), size=240)), caption=f"{name} channel"
+        show_image(
+            column,
+            png_bytes(thumbnail(colorize(array, scale), size=240)),
+            caption=f"{name} channel",
         )
-    columns[3].image(
+    show_image(
+        columns[3],
         png_bytes(thumbnail(colorize(result.raw, scale), size=240)),
         caption="= red + green + blue (before the activation)",
     )
 
 
-def _select_cell() -> None:
-    """A click on the zoomed feature map chooses that output cell."""
-    selection = st.session_state.get(f"{PAGE}_cell_chart")
-    points = (selection or {}).get("selection", {}).get("points", [])
-    if points:
-        st.session_state[f"{PAGE}_row"] = int(points[0]["y"])
-        st.session_state[f"{PAGE}_col"] = int(points[0]["x"])
+def _zoom_picture(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bytes:
+    """A small crop enlarged so each cell is a visible square, with ``box`` outlined in amber."""
+    factor = upscale_factor(rgb.shape, min_side=300, max_side=400)
+    return png_bytes(outline(zoom(rgb, factor), *box, factor=factor))
 
 
-def _zoom_figure(array, scale, top, left, highlight, colorbar_title):
-    """A hover heatmap of a crop whose axes count rows and columns of the whole picture."""
-    fig = heatmap_figure(
-        array, scale, highlight=highlight, colorbar_title=colorbar_title, height=330
-    )
-    fig.update_traces(
-        x=list(range(left, left + array.shape[1])), y=list(range(top, top + array.shape[0]))
-    )
-    return fig
-
-
-def step_through(kernel: KernelChoice, settings: Settings, result: Result) -> None:
+def step_through(
+    kernel: KernelChoice, settings: Settings, result: Result, scale: ColorScale
+) -> None:
     """One output cell: its window, the kernel, the products and the sum."""
     oh, ow = result.fmap.shape
     state = st.session_state
@@ -336,20 +354,21 @@ def step_through(kernel: KernelChoice, settings: Settings, result: Result) -> No
     r0, c0 = top - margin, left - margin
     around = crop(plane, r0, c0, height + 2 * margin, width + 2 * margin)
     left_col.markdown(f"**Input around the window** (amber box), {plane_name}")
-    left_col.plotly_chart(
-        _zoom_figure(around, PIXELS, r0, c0, (top, left, height, width), "pixel"),
-        key=f"{PAGE}_window_chart",
+    show_image(
+        left_col,
+        _zoom_picture(to_uint8(around), (top - r0, left - c0, height, width)),
+        caption=f"Input rows {r0}…{r0 + around.shape[0] - 1}, columns {c0}…"
+        f"{c0 + around.shape[1] - 1}; one square per pixel"
+        + ("; black outside the picture is the zero padding" if min(r0, c0) < 0 else ""),
     )
     fr0, fc0 = max(0, int(row) - NEIGHBOURHOOD), max(0, int(col) - NEIGHBOURHOOD)
     near = result.fmap[fr0 : int(row) + NEIGHBOURHOOD + 1, fc0 : int(col) + NEIGHBOURHOOD + 1]
-    right_col.markdown("**Feature map around the cell** — click a cell to choose it")
-    right_col.plotly_chart(
-        _zoom_figure(
-            near, scale_for(result.fmap), fr0, fc0, (int(row), int(col), 1, 1), "map value"
-        ),
-        key=f"{PAGE}_cell_chart",
-        on_select=_select_cell,
-        selection_mode="points",
+    right_col.markdown("**Feature map around the cell** (amber square)")
+    show_image(
+        right_col,
+        _zoom_picture(colorize(near, scale), (int(row) - fr0, int(col) - fc0, 1, 1)),
+        caption=f"Map rows {fr0}…{fr0 + near.shape[0] - 1}, columns {fc0}…"
+        f"{fc0 + near.shape[1] - 1}, coloured as the map above",
     )
 
     window, weights, products = e.window, e.kernel, e.products
@@ -361,11 +380,11 @@ def step_through(kernel: KernelChoice, settings: Settings, result: Result) -> No
         )
     g1, g2, g3 = st.columns(3)
     g1.markdown("**Window**: the input under the kernel")
-    g1.plotly_chart(number_grid_figure(window, scale=PIXELS), key=f"{PAGE}_grid_window")
+    g1.html(grid_html(window, PIXELS))
     g2.markdown("**× Kernel**: the weights")
-    g2.plotly_chart(number_grid_figure(weights), key=f"{PAGE}_grid_kernel")
+    g2.html(grid_html(weights))
     g3.markdown("**= Products**, cell by cell")
-    g3.plotly_chart(number_grid_figure(products), key=f"{PAGE}_grid_products")
+    g3.html(grid_html(products))
     value = float(result.raw[int(row), int(col)])
     st.markdown(f"**Sum of the products:** {format_products(e)}")
     if result.maps is not None:
@@ -380,10 +399,12 @@ def step_through(kernel: KernelChoice, settings: Settings, result: Result) -> No
         "like Keras' Conv2D, this is cross-correlation (a textbook convolution would flip the "
         "kernel first)."
     )
-    play(kernel, settings, result, int(row), int(col))
+    play(kernel, settings, result, scale, int(row), int(col))
 
 
-def play(kernel: KernelChoice, settings: Settings, result: Result, row: int, col: int) -> None:
+def play(
+    kernel: KernelChoice, settings: Settings, result: Result, scale: ColorScale, row: int, col: int
+) -> None:
     """Slide the window over a small block of output cells and fill the map in as it goes."""
     oh, ow = result.fmap.shape
     rows, cols = min(PLAY_CELLS, oh), min(PLAY_CELLS, ow)
@@ -408,7 +429,7 @@ def play(kernel: KernelChoice, settings: Settings, result: Result, row: int, col
     )
     block = result.fmap[r0 : r0 + rows, c0 : c0 + cols]
     factor_out = upscale_factor(block.shape, min_side=240, max_side=480)
-    zoomed_out = zoom(colorize(block, scale_for(result.fmap)), factor_out)
+    zoomed_out = zoom(colorize(block, scale), factor_out)
     with st.container(key=f"{PAGE}_anim"):
         frame = st.empty()
     for i in range(rows * cols):
@@ -416,24 +437,56 @@ def play(kernel: KernelChoice, settings: Settings, result: Result, row: int, col
         wt, wl, wh, ww = input_region(result.x.shape, kernel.values.shape, r0 + r, c0 + c, **opts)
         with frame.container():
             a, b = st.columns(2)
-            a.image(
-                outline(zoomed_in, wt - top, wl - left, wh, ww, factor=factor_in),
+            show_image(
+                a,
+                png_bytes(outline(zoomed_in, wt - top, wl - left, wh, ww, factor=factor_in)),
                 caption="The window on the input",
             )
-            b.image(
-                outline(
-                    reveal(zoomed_out, i + 1, factor=factor_out), r, c, 1, 1, factor=factor_out
+            show_image(
+                b,
+                png_bytes(
+                    outline(
+                        reveal(zoomed_out, i + 1, factor=factor_out), r, c, 1, 1, factor=factor_out
+                    )
                 ),
                 caption=f"Cell ({r0 + r}, {c0 + c}) = {float(block[r, c]):.4g}",
             )
         time.sleep(PLAY_DELAY)
 
 
+@dataclass(frozen=True)
+class EyeExample:
+    """The eye example's pictures (encoded) and findings at one threshold."""
+
+    face: bytes
+    feature_map: bytes
+    colorbar: bytes
+    mask: bytes
+    threshold: float
+    spots: list[tuple[int, int]]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _eye_pictures(percent: int) -> tuple:
+    """The eye example at one threshold, as plain values (the cache pickles them)."""
+    face = cartoon_face()
+    fmap = conv2d(face, KERNELS["Eye detector"].values, padding="same")
+    threshold = percent / 100 * float(fmap.max())
+    mask = threshold_map(fmap, threshold)
+    factor = upscale_factor(face.shape, min_side=256)
+    scale = scale_for(fmap)
+    return (
+        png_bytes(zoom(to_uint8(face), factor)),
+        _map_picture(fmap, scale, factor),
+        png_bytes(colorbar_image(scale, label="map value")),
+        png_bytes(zoom(to_uint8(mask), factor)),
+        threshold,
+        spot_centres(mask),
+    )
+
+
 def eye_example() -> None:
     """The article's example: an eye-shaped kernel on a cartoon face, then a threshold."""
-    face = cartoon_face()
-    kernel = KERNELS["Eye detector"].values
-    fmap = conv2d(face, kernel, padding="same")
     st.markdown(
         "The eye detector is a bright ring around a dark centre. Slid over the cartoon face "
         "(padding 'same', so the map keeps the face's 64 × 64 size), it gives 0 on flat areas, "
@@ -449,29 +502,22 @@ def eye_example() -> None:
         step=5,
         key=f"{PAGE}_eye_threshold",
     )
-    threshold = percent / 100 * float(fmap.max())
-    mask = threshold_map(fmap, threshold)
-    spots = spot_centres(mask)
-    factor = upscale_factor(face.shape, min_side=256)
-    scale = scale_for(fmap)
+    eye = EyeExample(*_eye_pictures(int(percent)))
     with st.container(key=f"{PAGE}_eye"):
         a, b, c, d = st.columns([1, 1, 0.45, 1])
-        a.image(png_bytes(zoom(to_uint8(face), factor)), caption="Cartoon face, 64 × 64")
-        b.image(_map_png(fmap, scale, factor), caption="Eye-detector feature map")
-        c.image(png_bytes(colorbar_image(scale, label="map value")), width="content")
-        d.image(
-            png_bytes(zoom(to_uint8(mask), factor)),
-            caption=f"Where the map ≥ {threshold:.3g}: white = eye found",
-        )
-    if spots == sorted(FACE_EYES):
-        where = " and ".join(f"({r}, {c})" for r, c in spots)
-        st.success(f"Two white spots, centred at {where}: exactly the two eyes.")
-    elif not spots:
+        show_image(a, eye.face, caption="Cartoon face, 64 × 64")
+        show_image(b, eye.feature_map, caption="Eye-detector feature map")
+        show_image(c, eye.colorbar, width="content")
+        show_image(d, eye.mask, caption=f"Where the map ≥ {eye.threshold:.3g}: white = eye found")
+    if eye.spots == sorted(FACE_EYES):
+        where = " and ".join(f"({r}, {c})" for r, c in eye.spots)
+        st.success(f"Two white spots, centred at {where}: the map lights up exactly at the eyes.")
+    elif not eye.spots:
         st.warning("Nothing passes this threshold: lower it to see the eyes.")
     else:
         st.warning(
-            f"{len(spots)} white spots: at this threshold more than the eyes passes (the head's "
-            "outline responds a little too). Raise it until only the eyes remain."
+            f"{len(eye.spots)} white spots: at this threshold more than the eyes passes (the "
+            "head's outline responds a little too). Raise it until only the eyes remain."
         )
     st.button("Use this example above", key=f"{PAGE}_use_eye", on_click=_use_eye_example)
 
@@ -498,26 +544,33 @@ st.subheader("1 · Pick a picture")
 picked = image_picker(PAGE)
 mode = color_control(picked)
 
-kernel_col, settings_col = st.columns([3, 2], gap="large")
-with kernel_col:
-    st.subheader("2 · Pick or write a kernel")
-    kernel = kernel_picker(PAGE)
-with settings_col:
-    st.subheader("3 · How the kernel slides")
-    settings = settings_controls()
-    activation = activation_control()
 
-st.subheader("4 · The feature map")
-show_output_size(picked.array.shape, kernel, settings)
-try:
-    result = convolve(picked, kernel, settings, mode, activation)
-except ValueError as error:
-    st.error(str(error))
-    result = None
-if result is not None:
-    show_maps(picked, kernel, result, mode)
+@st.fragment
+def kernel_and_map(picked: PickedImage, mode: str) -> None:
+    """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
+    kernel_col, settings_col = st.columns([3, 2], gap="large")
+    with kernel_col:
+        st.subheader("2 · Pick or write a kernel")
+        kernel = kernel_picker(PAGE)
+    with settings_col:
+        st.subheader("3 · How the kernel slides")
+        settings = settings_controls()
+        activation = activation_control()
+
+    st.subheader("4 · The feature map")
+    show_output_size(picked.array.shape, kernel, settings)
+    try:
+        result = convolve(picked, kernel, settings, mode, activation)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    scale = scale_control(result)
+    show_maps(picked, kernel, result, mode, scale)
     st.subheader("5 · Step through one output cell")
-    step_through(kernel, settings, result)
+    step_through(kernel, settings, result, scale)
+
+
+kernel_and_map(picked, mode)
 
 st.subheader("6 · The article's example: where are the eyes?")
 eye_example()

@@ -8,9 +8,13 @@ from PIL import Image
 
 from cnnviz.display import (
     crop,
+    grid_html,
+    jpeg_bytes,
     outline,
+    picture_bytes,
     png_bytes,
     reveal,
+    robust_scale,
     thumbnail,
     to_uint8,
     upscale_factor,
@@ -68,3 +72,43 @@ def test_outline_and_reveal_leave_their_input_untouched():
     shown = reveal(rgb, 1, factor=2)
     assert rgb.max() == 0 and framed.max() == 255 and shown[4:, 4:].min() == 235
     assert shown[:2, :2].max() == 0  # the first cell is already computed: not blanked
+
+
+def test_robust_scale_keeps_a_few_hot_pixels_from_washing_out_a_photo_map():
+    """One cell 100× stronger than the rest: the robust scale still spans the ordinary values."""
+    x = rng.normal(size=(300, 300)).astype(np.float32)
+    x[0, 0] = 400.0
+    scale = robust_scale(x)
+    assert scale.diverging and scale.vmin == -scale.vmax and 2.0 < scale.vmax < 4.0
+    unsigned = robust_scale(np.abs(x))
+    assert not unsigned.diverging and unsigned.vmin == pytest.approx(float(np.abs(x).min()))
+    assert robust_scale(x, percentile=100).vmax == 400.0
+
+
+def test_jpeg_keeps_a_colour_map_close_and_sharp():
+    """Quality 95 without chroma subsampling: every pixel of a red/blue map within a few levels."""
+    from cnnviz.figures import colorize, scale_for
+
+    x = rng.normal(size=(64, 64)).astype(np.float32)
+    rgb = colorize(np.kron(x, np.ones((4, 4))), scale_for(x))  # 4×4 blocks, sharp red/blue edges
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(rgb)))).astype(int)
+    assert np.abs(decoded - rgb).mean() < 2.0
+    assert np.percentile(np.abs(decoded - rgb), 99) < 16
+
+
+def test_picture_bytes_sends_small_pictures_as_png_and_big_ones_as_jpeg():
+    """Enlarged cells stay exact; a 1024×1024 map is sent as JPEG."""
+    small, big = np.zeros((300, 300, 3), np.uint8), np.zeros((1024, 1024, 3), np.uint8)
+    assert picture_bytes(small).startswith(b"\x89PNG")
+    assert picture_bytes(big).startswith(b"\xff\xd8")
+
+
+def test_grid_html_shows_every_number_on_its_map_colour():
+    """Each cell's text and background colour match the number and colorize()."""
+    from cnnviz.figures import colorize, scale_for
+
+    kernel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]])
+    table = grid_html(kernel)
+    assert table.count("<td") == 6 and ">−2<" in table and ">2<" in table
+    r, g, b = colorize(kernel, scale_for(kernel))[1, 2]
+    assert f"background:rgb({r},{g},{b})" in table

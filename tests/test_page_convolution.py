@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -349,3 +350,19 @@ def test_play_animates_and_ends_without_error():
     at.button(key="conv_play").click().run(timeout=30)
     assert not at.exception
     assert any(c.startswith("Cell (") for img in at.image for c in img.captions)
+
+
+def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():
+    """PNG bytes go with output_format="PNG" (st.image would re-encode them as JPEG otherwise)."""
+    from cnnviz.display import jpeg_bytes, png_bytes
+    from pages._ui import show_image
+
+    class Recorder:
+        def image(self, data, **kwargs):
+            self.kwargs = kwargs
+
+    where = Recorder()
+    show_image(where, png_bytes(np.zeros((4, 4), np.uint8)), caption="x")
+    assert where.kwargs == {"output_format": "PNG", "caption": "x"}
+    show_image(where, [jpeg_bytes(np.zeros((4, 4, 3), np.uint8))])
+    assert where.kwargs["output_format"] == "JPEG"

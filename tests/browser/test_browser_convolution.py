@@ -1,0 +1,69 @@
+"""The Convolution page in real Chromium: a new kernel repaints the feature map, with no error."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+
+FEATURE_MAP = ".st-key-conv_maps [data-testid=stImage] img"
+
+
+def _open(app_url: str, page: Page, query: str = "") -> None:
+    # The app's entry runs first: on a fresh server whose very first request is a page URL,
+    # Streamlit runs that page on its own (the old pages/ folder mode) until app.py has called
+    # st.navigation once.
+    page.goto(app_url)
+    wait_idle(page)
+    page.goto(f"{app_url}/convolution{query}")
+    wait_idle(page)
+    expect(
+        page.get_by_role("heading", name="Convolution: slide a kernel, multiply, add up")
+    ).to_be_visible()
+
+
+def _painted_src(page: Page) -> str:
+    """The feature map's image address, once the browser has decoded and laid it out."""
+    image = page.locator(FEATURE_MAP).nth(1)
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    return image.get_attribute("src")
+
+
+def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
+    """Preset Sobel x → Box blur, then a pasted Laplacian: a new map image each time."""
+    _open(app_url, page, "?sample=Camera+man")
+    expect(page.get_by_text("Output: 510 × 510")).to_be_visible()
+    first = _painted_src(page)
+
+    page.locator(".st-key-conv_preset").click()
+    page.get_by_role("option", name="Box blur", exact=True).click()
+    wait_idle(page)
+    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", first)
+    blurred = _painted_src(page)
+    assert "kernel=Box+blur" in page.url
+
+    box = page.locator(".st-key-conv_kernel_text textarea")
+    box.fill("0 1 0; 1 -4 1; 0 1 0")
+    box.press("Control+Enter")
+    wait_idle(page)
+    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", blurred)
+    _painted_src(page)
+    expect(page.get_by_role("combobox", name="Preset kernel")).to_have_value("Custom")
+    assert_no_errors(page)
+    page.set_viewport_size({"width": 1400, "height": 4600})
+    wait_idle(page)
+    screenshot(page, "convolution")
+
+
+def test_a_bad_kernel_shows_a_message_and_keeps_the_map(app_url, page):
+    """Text that is not a kernel: the reason beside the editor, the old map stays."""
+    _open(app_url, page)
+    before = _painted_src(page)
+    box = page.locator(".st-key-conv_kernel_text textarea")
+    box.fill("1 2; 3")
+    box.press("Control+Enter")
+    wait_idle(page)
+    expect(page.get_by_text("Still using the last valid kernel")).to_be_visible()
+    assert page.locator(FEATURE_MAP).nth(1).get_attribute("src") == before
+    expect(page.get_by_test_id("stException")).to_have_count(0)
