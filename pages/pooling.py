@@ -40,6 +40,7 @@ from cnnviz.invariance import (
 )
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import POOL_MODES, explain_output_size, explain_pool_at
+from pages._registry import ensure_app_navigation
 from pages._ui import PickedImage, image_picker, query_value
 
 PAGE = "pool"
@@ -160,7 +161,7 @@ def pooling_controls() -> tuple[str, int, int, str]:
         st.session_state[f"{PAGE}_stride"] = size
     stride = c3.slider("Stride", 1, MAX_WINDOW, key=f"{PAGE}_stride", disabled=auto)
     padding = c4.radio("Padding", ("valid", "same"), key=f"{PAGE}_padding", horizontal=True)
-    c4.caption("'same' keeps ⌈size / stride⌉ cells; padded cells never win a max.")
+    c4.caption("'same' pads so each side keeps ⌈length / stride⌉ cells; padding never wins.")
     return mode, size, stride, padding
 
 
@@ -254,7 +255,8 @@ def _small(*arrays) -> bool:
 def show_map(where, array, scale: ColorScale, title: str, key: str, png: bytes | None = None):
     """One map: a hover heatmap when small, else a PNG (``png`` if given) with its title."""
     if array.size <= HOVER_LIMIT and png is None:
-        fig = heatmap_figure(array, scale, title=title, height=330)
+        where.markdown(f"**{title}**")  # above: a Plotly title would collide with the ticks
+        fig = heatmap_figure(array, scale, height=330)
         where.plotly_chart(fig, key=key, config={"displayModeBar": False})
     else:
         picture = png or _png(array, scale, DISPLAY_SIDE)
@@ -309,6 +311,7 @@ def _percent(share: float) -> str:
 
 # --- the page -------------------------------------------------------------------------------
 
+ensure_app_navigation()
 st.title("Pooling: keep the strongest answer, forget exactly where it was")
 st.markdown(
     "A convolution tells you *where* a feature appears; pooling then summarises each small "

@@ -34,6 +34,7 @@ from pages._models import (
     set_session_model,
     training_started,
 )
+from pages._registry import ensure_app_navigation
 
 SOURCES = {
     "sample": "MNIST sample (5,000 digits, trains in seconds)",
@@ -289,6 +290,7 @@ def show_results(trained: TrainedModel | None, data) -> None:
     )
 
 
+ensure_app_navigation()
 st.title("Train a CNN on handwritten digits")
 st.markdown(
     "Build the article's network in Keras, train it on MNIST and watch it learn: the loss falls, "

@@ -4,6 +4,8 @@ Regression: with a folder called pages/, Streamlit ran the bookmarked file on it
 app.py had run once, with a sidebar listing internal modules (ui, models, registry...).
 """
 
+from urllib.parse import urlparse
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,6 +26,19 @@ def test_bookmark_as_first_request_shows_the_app_navigation(browser, url_path):
         # Each link reads "<icon ligature>\n\n<title>"; the title is the last line.
         links = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
         assert links == [p.title for p in PAGES]
-        assert page.url.rstrip("/").endswith(url_path)
+        assert urlparse(page.url).path.rstrip("/").endswith(url_path)
         assert_no_errors(page)
+        page.close()
+
+
+def test_bookmarked_settings_survive_the_first_request(browser):
+    """A bookmark with settings in its query string keeps them when app.py takes over."""
+    with streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{url}/pooling?dx=3&dy=-2")
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link")).to_have_count(len(PAGES), timeout=60_000)
+        wait_idle(page, timeout=120_000)
+        expect(page.get_by_text("shifted (3, -2)").first).to_be_attached()
+        assert "dx=3" in page.url and "dy=-2" in page.url
         page.close()
