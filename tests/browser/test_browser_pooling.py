@@ -17,6 +17,12 @@ def _open(app_url, page):
     expect(page.get_by_role("heading", name=re.compile("^Pooling"))).to_be_visible()
 
 
+def _heatmap_pixels(page, index: int) -> str:
+    """The picture Plotly drew for the ``index``-th map of the shift section (a data URL)."""
+    chart = page.locator(".st-key-pool_shift_maps .js-plotly-plot").nth(index)
+    return chart.locator("g.hm image").first.get_attribute("href")
+
+
 def _unchanged_line(page) -> str:
     return page.get_by_text(re.compile(r"^Unchanged pooled cells: ")).first.inner_text()
 
@@ -25,8 +31,10 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     """dx 1 → 3 with the keyboard: new map titles, new counts, the link follows, no error."""
     _open(app_url, page)
     expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
-    expect(page.locator(".js-plotly-plot").filter(has_text="shifted (1, 0)").first).to_be_attached()
+    expect(page.get_by_text("Pooled map: shifted (1, 0)")).to_be_visible()
     before = _unchanged_line(page)
+    original_pooled = _heatmap_pixels(page, 5)  # original/shifted/difference, row by row
+    shifted_pooled = _heatmap_pixels(page, 6)
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
     slider.focus()
@@ -34,8 +42,10 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
         slider.press("ArrowRight")
         wait_idle(page)
 
-    expect(page.locator(".js-plotly-plot").filter(has_text="shifted (3, 0)").first).to_be_attached()
+    expect(page.get_by_text("Pooled map: shifted (3, 0)")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(before)
+    assert _heatmap_pixels(page, 6) != shifted_pooled  # the map itself was redrawn
+    assert _heatmap_pixels(page, 5) == original_pooled  # the original stays as it was
     assert "dx=3" in page.url
     assert_no_errors(page)
     page.set_viewport_size({"width": 1400, "height": 6400})
