@@ -42,6 +42,7 @@ __all__ = [
     "kernel_picker",
     "display_picture",
     "query_value",
+    "remember_widgets",
     "set_kernel",
     "show_image",
 ]
@@ -111,6 +112,26 @@ def show_image(where, data: bytes | list[bytes], **kwargs) -> None:
     first = data[0] if isinstance(data, list) else data
     fmt = "PNG" if first[:4] == b"\x89PNG" else "JPEG"
     where.image(data, output_format=fmt, **kwargs)
+
+
+# --- state that outlives a visit to another page -------------------------------------------
+
+
+def remember_widgets(page: str, keys: list[str]) -> None:
+    """Keep these widgets' values while the visitor is on another page, and bring them back.
+
+    Streamlit drops the value of every widget that a run does not draw, so leaving a page
+    resets its controls. Call this at the start of the page (and of each fragment that owns
+    some of ``keys``): values missing from ``st.session_state`` are restored from a plain copy,
+    then the copy is refreshed.
+    """
+    state = st.session_state
+    saved = state.setdefault(f"{page}__remembered", {})
+    for key in keys:
+        if key not in state and key in saved:
+            state[key] = saved[key]
+        if key in state:
+            saved[key] = state[key]
 
 
 # --- query parameters -----------------------------------------------------------------------
@@ -197,10 +218,17 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     """
     key = f"{page}_image"
     if key not in st.session_state:
-        start = query_value("sample", _parse_sample, default, "sample name") if url else default
+        last = st.session_state.get(f"{page}_image_last")  # set when this page was shown before
+        if last is not None:
+            start = last
+        elif url:
+            start = query_value("sample", _parse_sample, default, "sample name")
+        else:
+            start = default
         st.session_state[key] = start
     show_image(st, _thumbnails(), caption=list(SAMPLES), width=96)
     choice = st.radio("Image", [*SAMPLES, UPLOAD], key=key, horizontal=True)
+    st.session_state[f"{page}_image_last"] = choice
     st.file_uploader(
         "…or upload your own picture (PNG, JPEG, WebP, BMP, GIF or TIFF)",
         type=UPLOAD_TYPES,
@@ -293,6 +321,7 @@ def set_kernel(page: str, values: np.ndarray, name: str) -> None:
     """
     state = st.session_state
     state[f"{page}_kernel"] = np.array(values, dtype=np.float64)
+    state[f"{page}_kernel_name"] = name
     state[f"{page}_preset"] = name
     state[f"{page}_kernel_text"] = format_kernel(values)
     state[f"{page}_kh"], state[f"{page}_kw"] = (int(n) for n in np.shape(values))
@@ -363,6 +392,7 @@ def _grid(page: str) -> None:
         return
     # The other editors are drawn after the grid, so they can still be updated in this run.
     state[f"{page}_kernel"] = values
+    state[f"{page}_kernel_name"] = CUSTOM
     state[f"{page}_preset"] = CUSTOM
     state[f"{page}_kernel_text"] = format_kernel(values)
     state[f"{page}_kernel_msg"] = None
@@ -393,6 +423,10 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         start = (default, KERNELS[default].values)
         name, values = query_value("kernel", _parse_kernel_query, start, "kernel") if url else start
         set_kernel(page, values, name)
+    elif any(f"{page}_{k}" not in state for k in ("preset", "kernel_text", "kh", "kw")):
+        # Streamlit forgets a widget's value while another page is shown: refill the editors
+        # from the kernel in use, which is plain session state and survives.
+        set_kernel(page, state[f"{page}_kernel"], state[f"{page}_kernel_name"])
     preset_box = st.container()
     grid_box, text_box = st.columns([1, 1])
     size_box = st.container()

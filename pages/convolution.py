@@ -52,6 +52,7 @@ from pages._ui import (
     image_picker,
     kernel_picker,
     query_value,
+    remember_widgets,
     set_kernel,
     show_image,
 )
@@ -65,6 +66,14 @@ PLAY_DELAY = 0.12  # seconds per animation frame
 NEIGHBOURHOOD = 8  # the step-through's zoom shows this many cells around the chosen one
 CHANNELS = ("red", "green", "blue")
 GRAYSCALE, PER_CHANNEL = "grayscale", "per channel"
+#: Widgets whose values survive a visit to another page (the kernel editors look after themselves).
+REMEMBERED = [
+    f"{PAGE}_{name}"
+    for name in (
+        "color", "stride", "padding", "pad_px", "dilation", "activation", "clip", "row", "col",
+        "channel", "eye_threshold",
+    )
+]  # fmt: skip
 PIXELS = ColorScale("gray", 0.0, 1.0)  # pixel values: black 0, white 1, in every zoom
 
 
@@ -244,9 +253,9 @@ def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: S
 
 def scale_control(result: Result) -> ColorScale:
     """One colour scale for every picture of the feature map; photos may clip a few extremes."""
+    st.session_state.setdefault(f"{PAGE}_clip", True)
     clip = st.checkbox(
         "Clip the strongest 0.5 % of the values so weaker responses show (best for photos)",
-        value=True,
         key=f"{PAGE}_clip",
     )
     return robust_scale(result.fmap) if clip else scale_for(result.fmap)
@@ -494,11 +503,11 @@ def eye_example() -> None:
         "picture matches its pattern. Keep only the cells above a threshold and the map "
         "becomes a black-and-white picture of where the eyes are."
     )
+    st.session_state.setdefault(f"{PAGE}_eye_threshold", 40)
     percent = st.slider(
         "Threshold, as a share of the strongest response (%)",
         min_value=0,
         max_value=100,
-        value=40,
         step=5,
         key=f"{PAGE}_eye_threshold",
     )
@@ -540,6 +549,7 @@ st.markdown(
     "kernel's pattern, low where it does not."
 )
 
+remember_widgets(PAGE, REMEMBERED)
 st.subheader("1 · Pick a picture")
 picked = image_picker(PAGE)
 mode = color_control(picked)
@@ -548,6 +558,7 @@ mode = color_control(picked)
 @st.fragment
 def kernel_and_map(picked: PickedImage, mode: str) -> None:
     """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
+    remember_widgets(PAGE, REMEMBERED)
     kernel_col, settings_col = st.columns([3, 2], gap="large")
     with kernel_col:
         st.subheader("2 · Pick or write a kernel")

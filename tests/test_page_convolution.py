@@ -345,11 +345,16 @@ def test_eye_example_threshold_and_use_button():
 
 
 def test_play_animates_and_ends_without_error():
-    """The ▶ Play loop runs its frames to the end and leaves the last frame shown."""
+    """The Play loop runs every frame to the end and leaves the last one, fully filled in."""
     at = run_page()
+    at.number_input(key="conv_kh").set_value(13).run()
+    at.number_input(key="conv_kw").set_value(13).run()
+    at.number_input(key="conv_dilation").set_value(5).run()
+    assert output_shape(at) == (4, 4)  # 16 frames: a short test
     at.button(key="conv_play").click().run(timeout=30)
     assert not at.exception
-    assert any(c.startswith("Cell (") for img in at.image for c in img.captions)
+    captions = [c for img in at.image for c in img.captions if c.startswith("Cell (")]
+    assert captions and captions[-1].startswith("Cell (3, 3) = ")
 
 
 def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():
@@ -366,3 +371,24 @@ def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():
     assert where.kwargs == {"output_format": "PNG", "caption": "x"}
     show_image(where, [jpeg_bytes(np.zeros((4, 4, 3), np.uint8))])
     assert where.kwargs["output_format"] == "JPEG"
+
+
+def test_settings_and_kernel_survive_a_visit_to_another_page():
+    """Regression: Streamlit forgets widget values on other pages; coming back keeps them all."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.switch_page("pages/convolution.py").run()
+    at.radio(key="conv_image").set_value("Coins")
+    at.number_input(key="conv_stride").set_value(2)
+    at.text_area(key="conv_kernel_text").set_value("1 1; 1 1").run()
+    assert output_shape(at) == (151, 192)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/convolution.py").run()
+    assert not at.exception
+    assert output_shape(at) == (151, 192)
+    assert at.number_input(key="conv_stride").value == 2
+    assert at.radio(key="conv_image").value == "Coins"
+    assert at.text_area(key="conv_kernel_text").value == "1 1\n1 1"
+    assert (at.number_input(key="conv_kh").value, at.selectbox(key="conv_preset").value) == (
+        2,
+        "Custom",
+    )

@@ -36,8 +36,9 @@ def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
     expect(page.get_by_text("Output: 510 × 510")).to_be_visible()
     first = _painted_src(page)
 
-    page.locator(".st-key-conv_preset").click()
-    page.get_by_role("option", name="Box blur", exact=True).click()
+    page.get_by_role("combobox", name="Preset kernel").click()
+    page.keyboard.type("Box blur")
+    page.keyboard.press("Enter")
     wait_idle(page)
     expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", first)
     blurred = _painted_src(page)
