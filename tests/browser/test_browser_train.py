@@ -25,10 +25,6 @@ def train_url(tmp_path_factory):
 
 
 def _open(page: Page, url: str) -> None:
-    # The first visit to a fresh server goes through the app's entry point, so that
-    # st.navigation (not the old pages/ directory listing) sets up the sidebar.
-    page.goto(url.rsplit("/", 1)[0])
-    wait_idle(page, timeout=60_000)
     page.goto(url)
     wait_idle(page, timeout=60_000)
     expect(page.get_by_role("heading", name="Train a CNN on handwritten digits")).to_be_visible()
