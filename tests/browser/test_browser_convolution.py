@@ -31,7 +31,7 @@ def _painted_src(page: Page) -> str:
 
 
 def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
-    """Preset Sobel x → Box blur, then a pasted Laplacian: a new map image each time."""
+    """Sobel x → preset Box blur → pasted kernel → grid edit: a new map image each time."""
     _open(app_url, page, "?sample=Camera+man")
     expect(page.get_by_text("Output: 510 × 510")).to_be_visible()
     first = _painted_src(page)
@@ -49,8 +49,21 @@ def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
     box.press("Control+Enter")
     wait_idle(page)
     expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", blurred)
-    _painted_src(page)
+    pasted = _painted_src(page)
     expect(page.get_by_role("combobox", name="Preset kernel")).to_have_value("Custom")
+
+    # The grid is a canvas: double-click the centre cell (row 1, column 1) and type a number.
+    editor = page.get_by_test_id("stDataFrameResizable").first
+    editor.scroll_into_view_if_needed()
+    grid = editor.bounding_box()
+    page.mouse.dblclick(grid["x"] + 48 * 1.5, grid["y"] + 35 * 2.5)
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    page.mouse.click(1300, 60)  # a click on blank page leaves the grid, which sends the edit
+    wait_idle(page)
+    expect(page.locator(".st-key-conv_kernel_text textarea")).to_have_value("0 1 0\n1 7 1\n0 1 0")
+    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", pasted)
+    _painted_src(page)
     assert_no_errors(page)
     page.set_viewport_size({"width": 1400, "height": 4600})
     wait_idle(page)
