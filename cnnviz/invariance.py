@@ -149,6 +149,8 @@ class ShiftComparison:
     original, shifted : Stage
     difference : ndarray of float32, shape (H_out, W_out)
         ``shifted.pooled - original.pooled``, cell by cell at the same position.
+    feature_difference : ndarray of float32, shape (H, W)
+        ``shifted.feature - original.feature``: the change before pooling.
     unchanged : ndarray of bool, shape (H_out, W_out)
         ``|difference| <= tolerance``.
     share_unchanged : float
@@ -168,6 +170,7 @@ class ShiftComparison:
     original: Stage
     shifted: Stage
     difference: np.ndarray
+    feature_difference: np.ndarray
     unchanged: np.ndarray
     share_unchanged: float
     feature_share_unchanged: float
@@ -179,11 +182,6 @@ class ShiftComparison:
     def identical(self) -> bool:
         """True when every pooled cell is unchanged."""
         return bool(self.unchanged.all())
-
-    @property
-    def feature_difference(self) -> np.ndarray:
-        """``shifted.feature - original.feature``, shape (H, W): the change before pooling."""
-        return self.shifted.feature - self.original.feature
 
     def __repr__(self) -> str:
         return (
@@ -266,15 +264,16 @@ def compare_shift(
     peak = float(max(np.abs(original.pooled).max(), np.abs(moved.pooled).max()))
     tolerance = rtol * peak
     unchanged = np.abs(difference) <= tolerance
-    feature_unchanged = np.abs(moved.feature - original.feature) <= rtol * float(
-        max(np.abs(original.feature).max(), np.abs(moved.feature).max())
-    )
+    feature_difference = moved.feature - original.feature  # (H, W)
+    feature_peak = float(max(np.abs(original.feature).max(), np.abs(moved.feature).max()))
+    feature_unchanged = np.abs(feature_difference) <= rtol * feature_peak
     return ShiftComparison(
         dx=dx,
         dy=dy,
         original=original,
         shifted=moved,
         difference=difference,
+        feature_difference=feature_difference,
         unchanged=unchanged,
         share_unchanged=float(unchanged.mean()),
         feature_share_unchanged=float(feature_unchanged.mean()),
