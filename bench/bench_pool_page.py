@@ -34,7 +34,7 @@ from cnnviz.images import sample_image  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 PRESETS = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]
-FIRST_DX = -16
+FIRST_DX = 0  # then 1, 2, … 16: every step a new shift, and none of them 0 again
 
 # Arms the timer: remembers the pictures under `selector`, takes t0 from the next Enter or
 # ArrowRight key event and t1 from the first animation frame after `expected` new pictures are
@@ -92,9 +92,9 @@ def _timed(page: Page, selector: str, expected: int, act) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=12, help="changes per page (max 30)")
+    parser.add_argument("--repeat", type=int, default=12, help="changes per page (max 15)")
     args = parser.parse_args()
-    repeat = min(args.repeat, 30)
+    repeat = min(args.repeat, 15)
     with tempfile.TemporaryDirectory() as tmp:
         upload = _make_upload(Path(tmp))
         env = {"PYTHONPATH": str(ROOT)}

@@ -49,10 +49,9 @@ MAX_WINDOW = 8
 MAX_SHIFT = 16
 #: Big maps are sent at most this many pixels wide: a column is narrower than that anyway.
 DISPLAY_SIDE = 640
-SHIFT_DISPLAY_SIDE = 320
+SHIFT_DISPLAY_SIDE = 288
 #: st.image re-encodes any picture as JPEG unless told otherwise: slower, and it smears cells.
 LOSSLESS = {"width": "stretch", "output_format": "PNG"}
-SHRUNK = {"width": "stretch", "output_format": "JPEG"}
 PICKED = "The image picked above"
 MOVED = (
     "The image moved; black fills the uncovered edge. On the right: blue = lower after the "
@@ -225,10 +224,10 @@ def _map_png(token: str, what: str, _array, scale: ColorScale, side: int) -> byt
     return _png(_array, scale, side)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _gray_png(token: str, _image, side: int) -> bytes:
-    """The (grayscale) input picture as PNG, cached under the picture's token."""
-    return _png(_image, None, side)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _shown(token: str, what: str, _array, scale: ColorScale | None, side: int):
+    """:func:`_pixels` of an unshifted map, cached under a name for what it shows."""
+    return _pixels(_array, scale, side)
 
 
 def _pixels(array, scale: ColorScale | None, side: int):
@@ -426,7 +425,9 @@ def window_section(stage: Stage, settings: Settings) -> None:
 
 
 @st.fragment
-def shift_section(picked: PickedImage, settings: Settings, stage: Stage, scale: ColorScale) -> None:
+def shift_section(
+    picked: PickedImage, settings: Settings, stage: Stage, scale: ColorScale, diff: ColorScale
+) -> None:
     """Original vs shifted at each stage, the differences and the numbers."""
     dx, dy = shift_controls()
     _to_url({"dx": dx, "dy": dy})
@@ -438,61 +439,54 @@ def shift_section(picked: PickedImage, settings: Settings, stage: Stage, scale: 
         f"Largest change: {c.largest_change:.4g} (the strongest pooled value is {c.peak:.4g})  \n"
         f"Unchanged feature-map cells, before pooling: {_percent(c.feature_share_unchanged)}"
     )
-    st.caption(
-        "A cell counts as unchanged when it moved by at most "
-        f"{RTOL:g} × the strongest pooled value (float rounding, invisible in any colour). "
-        "Cells are compared at the same position; the strip of black that the shift brings in "
-        "at the edge changes the cells there whatever pooling does."
-    )
-    small = _small(c.original.image)
-    image_scale = ColorScale("gray", 0.0, 1.0)
-    bound = max(abs(scale.vmin), abs(scale.vmax)) or 1.0
-    diff_scale = ColorScale("RdBu_r", -bound, bound)
-    widths = [1, 1, 1] if small else [4, 4, 4, 1.3]
-    token = f"{picked.token}|{settings}"
     rows = [
-        ("Image", c.original.image, c.shifted.image, None, image_scale),
+        ("Image", c.original.image, c.shifted.image, None, None),
         ("Feature map", c.original.feature, c.shifted.feature, c.feature_difference, scale),
         ("Pooled map", c.original.pooled, c.shifted.pooled, c.difference, scale),
     ]
     maps = st.container(key=f"{PAGE}_shift_maps")  # one box: the bench times its pictures
-    for name, before, after, change, row_scale in rows:
-        cols = maps.columns(widths)
-        if small:
+    if _small(c.original.image):
+        for name, before, after, change, row_scale in rows:
+            row_scale = row_scale or ColorScale("gray", 0.0, 1.0)
+            cols = maps.columns(3)
             show_map(cols[0], before, row_scale, f"{name}: original", f"pool_o_{name}")
             show_map(cols[1], after, row_scale, f"{name}: shifted ({dx}, {dy})", f"pool_s_{name}")
             if change is not None:
-                show_map(
-                    cols[2], change, diff_scale, f"{name}: shifted − original", f"pool_d_{name}"
-                )
+                title = f"{name}: shifted − original"
+                show_map(cols[2], change, diff, title, f"pool_d_{name}")
             else:
                 cols[2].caption(MOVED)
-            continue
-        side = SHIFT_DISPLAY_SIDE
-        gray = name == "Image"
-        if gray:
-            before_png = _gray_png(picked.token, before, side)
-        else:
-            before_png = _map_png(token, name, before, row_scale, side)
-        cols[0].image(before_png, caption=f"{name}: original", **LOSSLESS)
-        # What changes with every shift is shrunk for display anyway: JPEG at quality 100
-        # encodes in a tenth of the time of PNG and looks the same at this size.
-        after = _pixels(after, None if gray else row_scale, side)
-        cols[1].image(after, caption=f"{name}: shifted ({dx}, {dy})", **SHRUNK)
+        return
+    # Big maps: one st.image per row (few elements to send), shrunk to the column's width.
+    # What changes with every shift goes out as JPEG at quality 100: a tenth of PNG's time.
+    side = SHIFT_DISPLAY_SIDE
+    token = f"{picked.token}|{settings}"
+    for name, before, after, change, row_scale in rows:
+        pictures = [_shown(token, name, before, row_scale, side), _pixels(after, row_scale, side)]
+        captions = [f"{name}: original", f"{name}: shifted ({dx}, {dy})"]
         if change is not None:
-            change = _pixels(change, diff_scale, side)
-            cols[2].image(change, caption=f"{name}: shifted − original", **SHRUNK)
-            show_bar(cols[3], row_scale, "value")
-        else:
-            cols[2].caption(
-                f"{MOVED} Shrunk to {side} px for display, so a 1-pixel move is hard to see "
-                "here: trust the difference maps and the numbers."
-            )
-    if not small:
-        st.caption(
-            f"Difference colours: blue = lower after the shift, red = higher, white = unchanged; "
-            f"the scale runs from −{bound:.3g} to {bound:.3g}."
-        )
+            pictures.append(_pixels(change, diff, side))
+            captions.append(f"{name}: shifted − original")
+        maps.image(pictures, caption=captions, width=side, output_format="JPEG")
+
+
+def shift_legend(stage: Stage, scale: ColorScale, diff: ColorScale) -> None:
+    """What the colours mean, drawn once outside the fragment (it does not change with a shift)."""
+    st.caption(
+        f"A pooled cell counts as unchanged when it moved by at most {RTOL:g} × the strongest "
+        "pooled value (float rounding, invisible in any colour). Cells are compared at the "
+        "same position; the strip of black that the shift brings in at the edge changes the "
+        "cells there whatever pooling does."
+    )
+    if _small(stage.image):
+        return
+    text, values, changes = st.columns([4, 1, 1])
+    text.caption(
+        f"{MOVED} Big maps are shrunk to {SHIFT_DISPLAY_SIDE} px for display, so a 1-pixel move "
+        "is hard to see in them: trust the difference maps and the numbers."
+    )
+    show_bar(values, scale, "map value")
+    show_bar(changes, diff, "change")
 
 
 def article_section() -> None:
@@ -610,7 +604,10 @@ if stage is not None:
     st.markdown(
         "Shift the picture and compare, stage by stage, what the network sees before and after."
     )
-    shift_section(picked, settings, stage, scale)
+    bound = max(abs(scale.vmin), abs(scale.vmax)) or 1.0
+    diff = ColorScale("RdBu_r", -bound, bound)  # changes on the maps' own scale, around 0
+    shift_legend(stage, scale, diff)
+    shift_section(picked, settings, stage, scale, diff)
 
 st.header("5. The article's example", divider="gray")
 st.markdown(
