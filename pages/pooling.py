@@ -471,7 +471,7 @@ def shift_section(
 
 
 def shift_legend(stage: Stage, scale: ColorScale, diff: ColorScale) -> None:
-    """What the colours mean, drawn once outside the fragment (it does not change with a shift)."""
+    """What the colours mean, below the maps but outside the fragment: a shift leaves it as is."""
     st.caption(
         f"A pooled cell counts as unchanged when it moved by at most {RTOL:g} × the strongest "
         "pooled value (float rounding, invisible in any colour). Cells are compared at the "
@@ -606,8 +606,8 @@ if stage is not None:
     )
     bound = max(abs(scale.vmin), abs(scale.vmax)) or 1.0
     diff = ColorScale("RdBu_r", -bound, bound)  # changes on the maps' own scale, around 0
-    shift_legend(stage, scale, diff)
     shift_section(picked, settings, stage, scale, diff)
+    shift_legend(stage, scale, diff)
 
 st.header("5. The article's example", divider="gray")
 st.markdown(
