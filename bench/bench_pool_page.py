@@ -108,8 +108,6 @@ def main() -> None:
             pages = [browser.new_page(viewport=viewport) for _ in range(3)]
             for page, url in ((pages[0], base_url), (pages[1], f"{base_url}/?encode=png")):
                 _open(page, url, upload, "[data-testid=stImage] img")
-            pages[2].goto(app_url)  # the entry first, so /pooling runs under st.navigation
-            wait_idle(pages[2])
             shift_maps = ".st-key-pool_shift_maps img"
             _open(pages[2], f"{app_url}/pooling?dx={FIRST_DX}", upload, shift_maps)
             slider = pages[2].locator(".st-key-pool_dx").get_by_role("slider")

@@ -8,11 +8,7 @@ from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
 
 
 def _open(app_url, page):
-    # The app's entry runs first: a fresh server whose very first request is a page URL runs that
-    # page on its own (Streamlit's old pages/ folder mode) until app.py has called st.navigation.
-    page.goto(app_url)
-    wait_idle(page)
-    page.goto(f"{app_url}/pooling")
+    page.goto(f"{app_url}/pooling")  # the first request of a fresh server: a bookmark
     wait_idle(page)
     expect(page.get_by_role("heading", name=re.compile("^Pooling"))).to_be_visible()
 
