@@ -13,10 +13,10 @@ def _open(app_url, page):
     expect(page.get_by_role("heading", name=re.compile("^Pooling"))).to_be_visible()
 
 
-def _heatmap_pixels(page, index: int) -> str:
-    """The picture Plotly drew for the ``index``-th map of the shift section (a data URL)."""
-    chart = page.locator(".st-key-pool_shift_maps .js-plotly-plot").nth(index)
-    return chart.locator("g.hm image").first.get_attribute("href")
+def _heatmap(page, index: int):
+    """The picture Plotly drew for the ``index``-th map of the shift section (its href is a data
+    URL of the pixels): original, shifted, difference, row by row."""
+    return page.locator(".st-key-pool_shift_maps .js-plotly-plot").nth(index).locator("g.hm image")
 
 
 def _unchanged_line(page) -> str:
@@ -29,8 +29,8 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
     expect(page.get_by_text("Pooled map: shifted (1, 0)")).to_be_visible()
     before = _unchanged_line(page)
-    original_pooled = _heatmap_pixels(page, 5)  # original/shifted/difference, row by row
-    shifted_pooled = _heatmap_pixels(page, 6)
+    original_pooled = _heatmap(page, 5).first.get_attribute("href")
+    shifted_pooled = _heatmap(page, 6).first.get_attribute("href")
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
     slider.focus()
@@ -40,9 +40,10 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
 
     expect(page.get_by_text("Pooled map: shifted (3, 0)")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(before)
-    assert _heatmap_pixels(page, 6) != shifted_pooled  # the map itself was redrawn
-    assert _heatmap_pixels(page, 5) == original_pooled  # the original stays as it was
-    assert "dx=3" in page.url
+    # Plotly redraws after the titles change: wait for the new pixels, do not just look once.
+    expect(_heatmap(page, 6).first).not_to_have_attribute("href", shifted_pooled)
+    expect(_heatmap(page, 5).first).to_have_attribute("href", original_pooled)
+    expect(page).to_have_url(re.compile(r"[?&]dx=3(&|$)"))
     assert_no_errors(page)
     page.set_viewport_size({"width": 1400, "height": 6400})
     wait_idle(page)
