@@ -8,6 +8,7 @@ it. It ends with the article's example: an eye-shaped kernel that finds the eyes
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,12 +29,7 @@ from cnnviz.display import (
     upscale_factor,
     zoom,
 )
-from cnnviz.figures import (
-    ColorScale,
-    colorbar_image,
-    colorize,
-    scale_for,
-)
+from cnnviz.figures import ColorScale, colorbar_image, colorize, scale_for
 from cnnviz.images import FACE_EYES, cartoon_face
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import (
@@ -104,7 +100,7 @@ class Result:
 # --- controls -------------------------------------------------------------------------------
 
 
-def _int_in(low: int, high: int) -> callable:
+def _int_in(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not text.strip().isdigit() or not low <= int(text) <= high:
             raise ValueError(f"Use a whole number from {low} to {high}.")
@@ -236,8 +232,12 @@ def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: S
     """The output size as the formula with this picture's numbers filled in."""
     kh, kw = kernel.values.shape
     opts = settings.options
+    if settings.padding == "same":
+        rule = "With 'same' padding the output size is ⌈input / stride⌉:"
+    else:
+        rule = "Output size = ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1:"
     lines = [
-        "Output size = ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1:",
+        rule,
         f"- height: `{explain_output_size(x_shape[0], kh, **opts)}`",
         f"- width: `{explain_output_size(x_shape[1], kw, **opts)}`",
     ]
@@ -433,9 +433,7 @@ def play(
     )
     region = to_uint8(crop(result.x, top, left, height, width))
     factor_in = upscale_factor(region.shape, min_side=240, max_side=480)
-    zoomed_in = zoom(
-        region if region.ndim == 3 else np.repeat(region[:, :, None], 3, axis=2), factor_in
-    )
+    zoomed_in = zoom(region, factor_in)  # outline() draws in colour on gray pictures too
     block = result.fmap[r0 : r0 + rows, c0 : c0 + cols]
     factor_out = upscale_factor(block.shape, min_side=240, max_side=480)
     zoomed_out = zoom(colorize(block, scale), factor_out)
