@@ -415,7 +415,7 @@ def window_section(stage: Stage, settings: Settings) -> None:
             f"cell ({row}, {col}) = {e.value:.4g}."
         )
     if settings.padding == "same":
-        text.caption("Blank cells lie in the padding: they take no part in the max or the mean.")
+        text.caption("Cells shown as nan lie in the padding: they take no part in the max or mean.")
     if settings.stride < settings.size:
         text.caption(
             f"Stride {settings.stride} < window {settings.size}: neighbouring windows overlap."
