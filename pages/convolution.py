@@ -362,21 +362,21 @@ def step_through(
     margin = max(2, min(NEIGHBOURHOOD, (40 - max(height, width)) // 2))
     r0, c0 = top - margin, left - margin
     around = crop(plane, r0, c0, height + 2 * margin, width + 2 * margin)
-    left_col.markdown(f"**Input around the window** (amber box), {plane_name}")
     show_image(
         left_col,
         _zoom_picture(to_uint8(around), (top - r0, left - c0, height, width)),
-        caption=f"Input rows {r0}…{r0 + around.shape[0] - 1}, columns {c0}…"
+        caption=f"Input around the window (amber box), {plane_name}: rows {r0}…"
+        f"{r0 + around.shape[0] - 1}, columns {c0}…"
         f"{c0 + around.shape[1] - 1}; one square per pixel"
         + ("; black outside the picture is the zero padding" if min(r0, c0) < 0 else ""),
     )
     fr0, fc0 = max(0, int(row) - NEIGHBOURHOOD), max(0, int(col) - NEIGHBOURHOOD)
     near = result.fmap[fr0 : int(row) + NEIGHBOURHOOD + 1, fc0 : int(col) + NEIGHBOURHOOD + 1]
-    right_col.markdown("**Feature map around the cell** (amber square)")
     show_image(
         right_col,
         _zoom_picture(colorize(near, scale), (int(row) - fr0, int(col) - fc0, 1, 1)),
-        caption=f"Map rows {fr0}…{fr0 + near.shape[0] - 1}, columns {fc0}…"
+        caption=f"Feature map around the cell (amber square): rows {fr0}…"
+        f"{fr0 + near.shape[0] - 1}, columns {fc0}…"
         f"{fc0 + near.shape[1] - 1}, coloured as the map above",
     )
 
@@ -387,21 +387,25 @@ def step_through(
             weights[..., channel],
             products[..., channel],
         )
-    g1, g2, g3 = st.columns(3)
-    g1.markdown("**Window**: the input under the kernel")
-    g1.html(grid_html(window, PIXELS))
-    g2.markdown("**× Kernel**: the weights")
-    g2.html(grid_html(weights))
-    g3.markdown("**= Products**, cell by cell")
-    g3.html(grid_html(products))
+    panels = [
+        ("<b>Window</b>: the input under the kernel", grid_html(window, PIXELS)),
+        ("<b>× Kernel</b>: the weights", grid_html(weights)),
+        ("<b>= Products</b>, cell by cell", grid_html(products)),
+    ]
+    st.html(
+        '<div style="display:flex;flex-wrap:wrap;gap:1.5rem 3rem">'
+        + "".join(f"<div><p>{title}</p>{table}</div>" for title, table in panels)
+        + "</div>"
+    )
     value = float(result.raw[int(row), int(col)])
-    st.markdown(f"**Sum of the products:** {format_products(e)}")
+    lines = [f"**Sum of the products:** {format_products(e)}"]
     if result.maps is not None:
         parts = " + ".join(f"{name} {total:.4g}" for name, total in zip(CHANNELS, e.channel_totals))
-        st.markdown(f"Per channel: {parts} = {e.total:.4g}")
-    st.markdown(f"Feature map at ({int(row)}, {int(col)}): {value:.6g}")
+        lines.append(f"Per channel: {parts} = {e.total:.4g}")
+    lines.append(f"Feature map at ({int(row)}, {int(col)}): {value:.6g}")
     if result.activation != "none":
-        st.markdown(f"After {result.activation}: {float(result.fmap[int(row), int(col)]):.6g}")
+        lines.append(f"After {result.activation}: {float(result.fmap[int(row), int(col)]):.6g}")
+    st.markdown("\n\n".join(lines))
     where = "starts in the zero padding" if top < 0 or left < 0 else "starts"
     st.caption(
         f"The window {where} at input row {top}, column {left}. The kernel is not flipped: "

@@ -27,7 +27,8 @@ def run_page(**query: str) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
+    """Every paragraph of every markdown element (one element may hold several lines)."""
+    return [part for m in at.markdown for part in m.value.split("\n\n")]
 
 
 def output_shape(at: AppTest) -> tuple[int, int]:
