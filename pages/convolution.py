@@ -41,6 +41,7 @@ from cnnviz.ops import (
     input_region,
     padding_amounts,
 )
+from pages._registry import ensure_app_navigation
 from pages._ui import (
     KernelChoice,
     PickedImage,
@@ -543,6 +544,7 @@ def _use_eye_example() -> None:
 
 # --- the page -------------------------------------------------------------------------------
 
+ensure_app_navigation()
 st.title("Convolution: slide a kernel, multiply, add up")
 st.markdown(
     "A **kernel** is a small grid of weights. It slides over the picture; at every position "

@@ -8,11 +8,6 @@ FEATURE_MAP = ".st-key-conv_maps [data-testid=stImage] img"
 
 
 def _open(app_url: str, page: Page, query: str = "") -> None:
-    # The app's entry runs first: on a fresh server whose very first request is a page URL,
-    # Streamlit runs that page on its own (the old pages/ folder mode) until app.py has called
-    # st.navigation once.
-    page.goto(app_url)
-    wait_idle(page)
     page.goto(f"{app_url}/convolution{query}")
     wait_idle(page)
     expect(
