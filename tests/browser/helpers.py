@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -88,10 +89,14 @@ def wait_idle(page: Page, timeout: float = 30_000) -> None:
 
 
 def assert_no_errors(page: Page) -> None:
-    """No exception box, error box or traceback anywhere on the page."""
+    """No exception box, no error message box, no traceback or exception name on the page."""
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     body = page.locator("body").inner_text()
     assert "Traceback" not in body, body[:2000]
+    # A leaked exception shows its class name (ValueError, StreamlitAPIException, ...).
+    leaked = re.search(r"\b[A-Z][A-Za-z]*(Error|Exception)\b", body)
+    assert leaked is None, f"{leaked.group(0)} on the page: {body[:2000]}"
 
 
 def screenshot(page: Page, name: str) -> Path:
