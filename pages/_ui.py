@@ -36,6 +36,7 @@ from cnnviz.kernels import (
 __all__ = [
     "CUSTOM",
     "UPLOAD",
+    "file_label",
     "KernelChoice",
     "PickedImage",
     "image_picker",
@@ -155,6 +156,15 @@ def query_value(name: str, parse: Callable[[str], T], default: T, what: str) -> 
         return default
 
 
+def file_label(name: str) -> str:
+    """An uploaded file's name for a message, shown literally (never read as Markdown).
+
+    A visitor chooses the name, so it is set as inline code: `*`, `[...](...)` or `<b>` in it
+    stay characters instead of formatting or links.
+    """
+    return "`" + name.replace("`", "'") + "`"
+
+
 def _parse_sample(text: str) -> str:
     if text not in SAMPLES:
         raise ValueError(f"Samples are: {', '.join(SAMPLES)}.")
@@ -183,7 +193,7 @@ def _on_upload(page: str) -> None:
     try:
         loaded = load_image(uploaded.getvalue())
     except ImageError as error:
-        st.session_state[f"{page}_upload_error"] = f"{uploaded.name}: {error}"
+        st.session_state[f"{page}_upload_error"] = f"{file_label(uploaded.name)}: {error}"
         return
     st.session_state[f"{page}_upload_error"] = None
     st.session_state[f"{page}_upload_image"] = PickedImage(

@@ -42,7 +42,7 @@ from pages._twins import (
     twin_key,
     twin_spec,
 )
-from pages._ui import UPLOAD_TYPES
+from pages._ui import UPLOAD_TYPES, file_label
 
 SOURCES = {"test": "A test digit", "draw": "Draw one", "upload": "Upload a photo"}
 CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
@@ -168,7 +168,7 @@ def _on_upload() -> None:
         image = load_image(uploaded.getvalue()).array
         steps = explain_digit(image)
     except (ImageError, ValueError) as error:
-        st.session_state["inside_upload_error"] = f"{uploaded.name}: {error}"
+        st.session_state["inside_upload_error"] = f"{file_label(uploaded.name)}: {error}"
         return
     st.session_state["inside_upload_error"] = None
     st.session_state["inside_upload_digit"] = (uploaded.name, image, steps)

@@ -115,9 +115,18 @@ def test_a_broken_upload_shows_why_and_keeps_the_image_and_settings(content, mes
     before = output_shape(at)
     at.file_uploader(key="conv_upload").set_value(("broken.png", content, "image/png")).run()
     assert not at.exception
-    assert message in at.error[0].value and at.error[0].value.startswith("broken.png: ")
+    assert message in at.error[0].value and at.error[0].value.startswith("`broken.png`: ")
     assert output_shape(at) == before == (14, 19)
     assert at.number_input(key="conv_stride").value == 2
+
+
+def test_a_file_name_is_shown_literally_never_as_markdown():
+    """A visitor-chosen name with Markdown in it is set as code, backticks and all defused."""
+    at = run_page()
+    name = "**big** [link](http://example.invalid) `x`.png"
+    at.file_uploader(key="conv_upload").set_value((name, b"not pixels", "image/png")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("`**big** [link](http://example.invalid) 'x'.png`: ")
 
 
 def test_choosing_your_upload_before_any_file_stops_with_a_hint():

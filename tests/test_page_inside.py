@@ -181,7 +181,7 @@ def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, messag
     before = prediction(at)
     at.file_uploader(key="inside_upload").set_value((name, content, "image/png")).run()
     assert not at.exception
-    assert at.error[0].value.startswith(f"{name}: ") and message in at.error[0].value
+    assert at.error[0].value.startswith(f"`{name}`: ") and message in at.error[0].value
     assert prediction(at) == before
     assert at.radio(key="inside_source").value == "upload"
 
