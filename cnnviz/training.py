@@ -37,6 +37,7 @@ from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_h
 from cnnviz.model import ModelSpec, build_model, keras_module
 
 __all__ = [
+    "lower_training_priority",
     "Evaluation",
     "TrainedModel",
     "TrainingRun",
@@ -299,6 +300,48 @@ def max_trainings() -> int:
     if value < 1:
         raise ValueError(f"`CNNVIZ_MAX_TRAININGS` must be a positive integer. Received: {raw!r}.")
     return value
+
+
+def lower_training_priority(niceness: int | None = None) -> int:
+    """Let page interactions go first: raise the nice value of this thread and TensorFlow's.
+
+    A training keeps every core busy for seconds to minutes; on a small server that would make
+    every other visitor's clicks wait. Linux schedules threads, each with its own nice value, so
+    the thread running the training loop and TensorFlow's worker threads (named ``tf_...``) are
+    set to ``niceness``: they still use every idle cycle, but a page rerun gets the CPU first.
+
+    Parameters
+    ----------
+    niceness : int, optional
+        0 (no change) to 19 (lowest priority). Defaults to ``$CNNVIZ_TRAINING_NICE``, else 10.
+
+    Returns
+    -------
+    int
+        How many threads were changed (0 where this is not Linux or not allowed).
+    """
+    if niceness is None:
+        niceness = int(os.environ.get("CNNVIZ_TRAINING_NICE", "10"))
+    tasks = "/proc/self/task"
+    if niceness <= 0 or not os.path.isdir(tasks) or not hasattr(os, "setpriority"):
+        return 0
+    targets = {threading.get_native_id()}
+    for tid in os.listdir(tasks):
+        try:
+            with open(f"{tasks}/{tid}/comm") as comm:
+                if comm.read().startswith("tf_"):
+                    targets.add(int(tid))
+        except OSError:  # the thread ended meanwhile
+            continue
+    changed = 0
+    for tid in targets:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+                os.setpriority(os.PRIO_PROCESS, tid, niceness)
+                changed += 1
+        except OSError:
+            continue
+    return changed
 
 
 def train(
@@ -565,6 +608,8 @@ def _live_callback_class():
             self._epoch_seen, self._epoch_means = seen, (loss, acc)
             run.step += 1
             run.samples_seen += size
+            if run.step == 1:  # TensorFlow's worker threads exist once a batch has run
+                lower_training_priority()
             self._tick()
             if self.should_stop is not None and self.should_stop():
                 self.model.stop_training = True

@@ -1,0 +1,58 @@
+"""Training yields the CPU to page interactions: its threads run at a higher nice value."""
+
+import os
+import sys
+import threading
+
+import pytest
+
+from cnnviz.data import load_sample
+from cnnviz.model import ModelSpec, build_model
+from cnnviz.training import lower_training_priority, train
+
+pytest.importorskip("keras")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="per-thread nice values are a Linux feature"
+)
+
+
+def _nice(tid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, tid)
+
+
+def _tensorflow_threads() -> list[int]:
+    tids = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as comm:
+                if comm.read().startswith("tf_"):
+                    tids.append(int(tid))
+        except FileNotFoundError:  # a thread that ended while we looked
+            continue
+    return tids
+
+
+def test_training_thread_and_tensorflow_workers_get_nice_ten():
+    """After one training in a worker thread, it and every tf_ thread run at nice 10."""
+    data = load_sample().subset(256, 64)
+    spec = ModelSpec(filters=(4,), dense_units=8, batch_size=64, epochs=1)
+    seen = {}
+
+    def work():
+        model = build_model(spec)
+        train(model, data, spec, should_stop=lambda: True)  # one batch is enough
+        seen["tid"] = threading.get_native_id()
+        seen["nice"] = _nice(seen["tid"])
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=120)
+    assert seen["nice"] == 10
+    workers = _tensorflow_threads()
+    assert workers and all(_nice(tid) >= 10 for tid in workers)
+    assert _nice(threading.get_native_id()) == 0  # the caller's own thread is untouched
+
+
+def test_niceness_zero_changes_nothing():
+    """CNNVIZ_TRAINING_NICE=0 (or niceness=0) turns the feature off."""
+    assert lower_training_priority(0) == 0
