@@ -2,8 +2,9 @@
 
 The pages send every large picture as a PNG (see :mod:`cnnviz.figures` for why); this module
 makes those PNGs quickly and keeps small pictures sharp when they are enlarged. It also draws
-the few things the Convolution page overlays on a picture: the kernel's window and a feature map
-that fills in cell by cell while the window slides.
+the few things the Convolution page overlays on a picture (the kernel's window and a feature map
+that fills in cell by cell while the window slides) and the Pooling page's shift comparison as
+one picture.
 
 Letters used in shapes: ``H, W`` image height and width, ``h, w`` crop height and width.
 """
@@ -11,11 +12,15 @@ Letters used in shapes: ``H, W`` image height and width, ``h, w`` crop height an
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from cnnviz.figures import ColorScale, colorize, scale_for
+from cnnviz.figures import ColorScale, Legend, Panel, PanelGrid, colorize, panel_grid, scale_for
+
+if TYPE_CHECKING:  # for the annotation only: drawing needs nothing else from the module
+    from cnnviz.invariance import ShiftComparison
 
 __all__ = [
     "crop",
@@ -26,6 +31,7 @@ __all__ = [
     "png_bytes",
     "reveal",
     "robust_scale",
+    "shift_grid",
     "thumbnail",
     "to_uint8",
     "upscale_factor",
@@ -58,11 +64,14 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def png_bytes(image: np.ndarray, *, compress_level: int = 1) -> bytes:
+def png_bytes(image: np.ndarray, *, compress_level: int = 1, filters: bool = True) -> bytes:
     """Encode an 8-bit image as PNG, fast.
 
     A low ``compress_level`` (0–9) makes files a little larger but encodes several times faster
     than Pillow's default, which matters when a 1024×1024 map is re-sent on every change.
+    ``filters=False`` skips PNG's row prediction (each row stored as is, not as its difference
+    from the row above): about twice as fast again, and no larger for pictures that are mostly
+    flat colour with text, such as :func:`shift_grid`; larger for photos.
 
     Parameters
     ----------
@@ -80,7 +89,10 @@ def png_bytes(image: np.ndarray, *, compress_level: int = 1) -> bytes:
     """
     image = _checked_uint8(image)
     bgr = image[:, :, ::-1] if image.ndim == 3 else image  # OpenCV stores colour as BGR
-    ok, encoded = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)]
+    if not filters:
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+    ok, encoded = cv2.imencode(".png", bgr, params)
     if not ok:  # pragma: no cover - OpenCV reports no reason
         raise ValueError("The image could not be encoded as PNG.")
     return encoded.tobytes()
@@ -384,6 +396,102 @@ def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int
     return (
         '<table style="border-collapse:collapse;font-variant-numeric:tabular-nums;'
         f'border:none">{"".join(rows)}</table>'
+    )
+
+
+def shift_grid(
+    comparison: ShiftComparison, scale: ColorScale, diff: ColorScale, *, side: int = 256
+) -> PanelGrid:
+    """A shift comparison as ONE picture: a row per stage, original | shifted | difference.
+
+    Rows, top to bottom: the image, the feature map, the pooled map. Columns: the original,
+    the shifted copy (the two share one colour bar, drawn after them) and ``shifted −
+    original`` on its own bar. The image row has a note on how to read the picture where a
+    difference would go. Built with :func:`cnnviz.figures.panel_grid`; titles, sizes and
+    the shift are written in the picture, so it reads on its own.
+
+    Parameters
+    ----------
+    comparison : ShiftComparison
+        From :func:`cnnviz.invariance.compare_shift`: images and feature maps of shape
+        (H, W), pooled maps and their difference of shape (H_out, W_out).
+    scale : ColorScale
+        For the feature and pooled maps, original and shifted alike.
+    diff : ColorScale
+        For both difference maps; centre it on 0 so white means "unchanged".
+    side : int
+        Side of each map's square, in pixels.
+
+    Returns
+    -------
+    PanelGrid
+        ``pixels`` of shape ``(3·side + 88, 3·side + 172, 3)``; ``boxes[r][i]`` locates item
+        ``i`` of row ``r``: rows 1 and 2 hold original, shifted, bar, difference, bar; row 0
+        holds original, shifted, bar and the note (``None``).
+
+    Examples
+    --------
+    The article's example moved one pixel right: every 8×8 map is drawn as 8-pixel cells in a
+    64-pixel square, the 4×4 pooled maps as 16-pixel cells.
+
+    >>> from cnnviz.invariance import article_example
+    >>> c = article_example(1, 0)
+    >>> scale, diff = scale_for(c.original.feature), ColorScale("RdBu_r", -8, 8)  # gray 0 … 8
+    >>> grid = shift_grid(c, scale, diff, side=64)
+    >>> grid.pixels.shape
+    (280, 364, 3)
+
+    Shifted pooled cell (1, 1) holds 8, the top of the gray scale, so its 16×16 block is white;
+    cell (0, 0) holds 0: black. The pooled maps are identical, so the whole pooled difference
+    has the colour of 0 on the diverging scale.
+
+    >>> top, left, _, _ = grid.boxes[2][1]  # row 2 (pooled map), item 1 (shifted)
+    >>> grid.pixels[top + 16, left + 16], grid.pixels[top, left]
+    (array([255, 255, 255], dtype=uint8), array([0, 0, 0], dtype=uint8))
+    >>> top, left, h, w = grid.boxes[2][3]  # the pooled difference
+    >>> zero = colorize(np.zeros((1, 1)), diff)[0, 0]
+    >>> bool((grid.pixels[top : top + h, left : left + w] == zero).all())
+    True
+    """
+    c = comparison
+    moved = f"({c.dx}, {c.dy})"
+    gray = ColorScale("gray", 0.0, 1.0)
+    h, w = c.original.image.shape
+    ph, pw = c.original.pooled.shape
+    rows = [
+        [
+            Panel(f"Image {h}×{w}: original", c.original.image, gray),
+            Panel(f"Image: shifted {moved}", c.shifted.image, gray),
+            Legend(gray, "brightness"),
+            Panel("How to read this", note=_how_to_read(c.dx, c.dy, side)),
+        ],
+        [
+            Panel(f"Feature map {h}×{w}: original", c.original.feature, scale),
+            Panel(f"Feature map: shifted {moved}", c.shifted.feature, scale),
+            Legend(scale, "value"),
+            Panel("Feature map: shifted − original", c.feature_difference, diff),
+            Legend(diff, "change"),
+        ],
+        [
+            Panel(f"Pooled map {ph}×{pw}: original", c.original.pooled, scale),
+            Panel(f"Pooled map: shifted {moved}", c.shifted.pooled, scale),
+            Legend(scale, "value"),
+            Panel("Pooled map: shifted − original", c.difference, diff),
+            Legend(diff, "change"),
+        ],
+    ]
+    return panel_grid(rows, side=side)
+
+
+def _how_to_read(dx: int, dy: int, side: int) -> str:
+    across = f"{abs(dx)} px {'right' if dx >= 0 else 'left'}"
+    down = f"{abs(dy)} px {'down' if dy >= 0 else 'up'}"
+    return (
+        f"The image moved {across} and {down}; black fills the uncovered edge. "
+        "The two maps of a row share the colour bar after them. In the difference maps on "
+        "the right: red = higher after the shift, blue = lower, white = unchanged. "
+        f"Big maps are shrunk to {side} px here, so a 1-pixel move is hard to see: trust the "
+        "difference maps and the numbers."
     )
 
 

@@ -9,7 +9,9 @@ its colour bar always agree.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -20,10 +22,14 @@ from plotly.colors import get_colorscale, sample_colorscale
 __all__ = [
     "HOVER_LIMIT",
     "ColorScale",
+    "Legend",
+    "Panel",
+    "PanelGrid",
     "colorbar_image",
     "colorize",
     "heatmap_figure",
     "number_grid_figure",
+    "panel_grid",
     "scale_for",
     "shrink",
     "upscale",
@@ -281,3 +287,303 @@ def _image_axes(fig: go.Figure, title: str, height: int) -> None:
     fig.update_yaxes(
         showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain"
     )
+
+
+# --- several maps in one picture ------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """One square of a :func:`panel_grid`: a map painted with ``scale``, or a note in words.
+
+    Attributes
+    ----------
+    title : str
+        Written above the square.
+    array : ndarray, shape (h, w), optional
+        The map. Without it the square holds ``note``.
+    scale : ColorScale, optional
+        How the map's values become colours; required with ``array``.
+    note : str
+        Text written in the square when there is no map.
+    """
+
+    title: str
+    array: np.ndarray | None = None
+    scale: ColorScale | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Legend:
+    """A colour bar in a :func:`panel_grid` row, saying what the colours of ``scale`` mean."""
+
+    scale: ColorScale
+    label: str
+
+
+class PanelGrid(NamedTuple):
+    """A :func:`panel_grid` picture and where each map landed in it.
+
+    ``boxes[r][i]`` is ``(top, left, height, width)``, in pixels of ``pixels``, of what item
+    ``i`` of row ``r`` drew: its map, or its colour bar for a legend; ``None`` for a note.
+    """
+
+    pixels: np.ndarray
+    boxes: tuple[tuple[tuple[int, int, int, int] | None, ...], ...]
+
+
+#: Layout of a panel grid, in pixels: outer margin, gaps, title band; legend and bar widths,
+#: the height of a line of a note.
+_GRID_PAD, _GRID_GAP, _GRID_ROW_GAP, _GRID_TITLE = 2, 10, 12, 20
+_LEGEND_WIDTH, _LEGEND_BAR, _NOTE_LINE = 64, 12, 16
+_INK, _FRAME_GRAY, _NOTE_INK = (20, 20, 20), (190, 190, 190), (60, 60, 60)
+
+
+def panel_grid(rows: Sequence[Sequence[Panel | Legend]], *, side: int = 256) -> PanelGrid:
+    """Draw rows of maps, each under its title, with colour bars, as ONE picture.
+
+    A page that shows many maps sends them as one image: a browser and Streamlit handle one
+    picture far faster than ten. Each map is shrunk (block averages, see :func:`shrink`) or
+    enlarged by a whole factor (crisp cells) to fit a ``side × side`` square, centred, and
+    coloured with :func:`colorize`; a thin gray frame marks the square's edge, so a mostly
+    white map still shows where it ends. A :class:`Legend` is a colour bar as tall as the
+    squares, with five ticks, placed where it stands in its row (put it after the maps it
+    explains).
+
+    Parameters
+    ----------
+    rows : sequence of R sequences of Panel or Legend
+        Items left to right; rows may have different lengths.
+    side : int
+        Side of each square in pixels, at least 16.
+
+    Returns
+    -------
+    PanelGrid
+        ``pixels`` : ndarray of uint8, shape (H, W, 3) with
+        ``H = 2·2 + R·(20 + side) + (R − 1)·12`` and ``W = 2·2 + `` the widest row, a row
+        being ``side`` per panel and 64 per legend with 10 between items.  Three 256-pixel
+        panels and two legends make 940 pixels: the page's width on a 1400-pixel screen.
+        ``boxes`` : where each map landed, see :class:`PanelGrid`.
+
+    Raises
+    ------
+    ValueError
+        An empty grid, an item that is neither a Panel nor a Legend, a map without a scale,
+        a map that is not 2-D, or a side below 16.
+
+    Examples
+    --------
+    A 4×4 map fits a 32-pixel square as 8×8 blocks, one per cell; a colour bar follows:
+
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> scale = scale_for(x)  # gray, black at 0, white at 15
+    >>> grid = panel_grid([[Panel("x", x, scale), Legend(scale, "value")]], side=32)
+    >>> grid.pixels.shape  # (4 + 20 + 32, 4 + 32 + 10 + 64, 3)
+    (56, 110, 3)
+    >>> top, left, h, w = grid.boxes[0][0]
+    >>> (top, left, h, w)
+    (22, 2, 32, 32)
+
+    Cell (0, 0) holds 0, the bottom of the scale: its whole 8×8 block is black. Cell (3, 3)
+    holds 15, the top: white.
+
+    >>> int(grid.pixels[top : top + 8, left : left + 8].max())
+    0
+    >>> grid.pixels[top + h - 1, left + w - 1]
+    array([255, 255, 255], dtype=uint8)
+    >>> np.array_equal(grid.pixels[top : top + h, left : left + w], upscale(colorize(x, scale), 32))
+    True
+
+    A 64×64 map is averaged down to 32×32 instead (each pixel shows a 2×2 block):
+
+    >>> big = np.kron(x, np.ones((16, 16)))
+    >>> panel_grid([[Panel("big", big, scale)]], side=32).boxes
+    (((22, 2, 32, 32),),)
+    """
+    if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side < 16:
+        raise ValueError(f"`side` must be a whole number of pixels >= 16. Received: side={side!r}.")
+    rows = [list(row) for row in rows]
+    if not rows or not all(rows):
+        raise ValueError("`rows` must hold at least one row, and every row at least one item.")
+    for row in rows:
+        for item in row:
+            _check_item(item)
+
+    def item_width(item: Panel | Legend) -> int:
+        return side if isinstance(item, Panel) else _LEGEND_WIDTH
+
+    widths = [sum(map(item_width, row)) + _GRID_GAP * (len(row) - 1) for row in rows]
+    height = 2 * _GRID_PAD + len(rows) * (_GRID_TITLE + side) + (len(rows) - 1) * _GRID_ROW_GAP
+    canvas = np.full((height, 2 * _GRID_PAD + max(widths), 3), 255, np.uint8)  # (H, W, 3)
+    boxes = []
+    top = _GRID_PAD
+    for row in rows:
+        left, row_boxes, square = _GRID_PAD, [], top + _GRID_TITLE  # square: maps' top edge
+        for item in row:
+            box = None
+            if isinstance(item, Legend):
+                _text(canvas, item.label, top + 3, left, size=12, width=_LEGEND_WIDTH)
+                box = (square, left, side, _LEGEND_BAR)
+                _paste(canvas, _legend_bar(item.scale, side), box)
+                _legend_ticks(canvas, item.scale, box)
+            else:
+                _text(canvas, item.title, top + 2, left, size=13, width=side)
+                if item.array is None:
+                    _note(canvas, item.note, square, left, side)
+                else:
+                    shown = _fit_map(item.array, item.scale, side)  # (h, w, 3), h, w <= side
+                    h, w = shown.shape[:2]
+                    box = (square + (side - h) // 2, left + (side - w) // 2, h, w)
+                    _paste(canvas, shown, box)
+            row_boxes.append(box)
+            left += item_width(item) + _GRID_GAP
+        boxes.append(tuple(row_boxes))
+        top += _GRID_TITLE + side + _GRID_ROW_GAP
+    return PanelGrid(canvas, tuple(boxes))
+
+
+def _check_item(item) -> None:
+    if isinstance(item, Legend):
+        return
+    if not isinstance(item, Panel):
+        raise ValueError(
+            f"Every item of `rows` must be a Panel or a Legend. Received: {type(item).__name__}."
+        )
+    if item.array is not None:
+        if item.scale is None:
+            raise ValueError(f"Panel {item.title!r} has a map but no `scale`: give it one.")
+        if np.ndim(item.array) != 2:
+            raise ValueError(
+                f"Panel {item.title!r}: the map must be 2-D. Received: shape "
+                f"{np.shape(item.array)}."
+            )
+
+
+def _fit_map(array: np.ndarray, scale: ColorScale, side: int) -> np.ndarray:
+    """``array`` coloured and sized to fit a ``side`` square: averaged down or zoomed up."""
+    shown = colorize(shrink(array, side), scale)  # shrink first: fewer cells to colour
+    factor = max(1, side // max(shown.shape[:2]))
+    if factor > 1:
+        shown = np.repeat(np.repeat(shown, factor, axis=0), factor, axis=1)  # (h·f, w·f, 3)
+    return shown
+
+
+def _paste(canvas: np.ndarray, pixels: np.ndarray, box) -> None:
+    """``pixels`` into ``box`` = (top, left, h, w) of ``canvas``, inside a thin gray frame."""
+    top, left, h, w = box
+    canvas[top : top + h, left : left + w] = pixels
+    canvas[[top - 1, top + h], left - 1 : left + w + 1] = _FRAME_GRAY  # top and bottom edges
+    canvas[top : top + h, [left - 1, left + w]] = _FRAME_GRAY  # left and right edges
+
+
+def _legend_bar(scale: ColorScale, side: int) -> np.ndarray:
+    ramp = np.linspace(scale.vmax, scale.vmin, side, dtype=np.float32)[:, None]  # top = max
+    return colorize(np.repeat(ramp, _LEGEND_BAR, axis=1), scale)  # (side, 12, 3)
+
+
+def _legend_ticks(canvas: np.ndarray, scale: ColorScale, bar) -> None:
+    """Five ticks at the bar's right edge, each with its value, from vmax (top) to vmin."""
+    top, left, side, _ = bar
+    x = left + _LEGEND_BAR + 1
+    for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
+        value = scale.vmax - frac * (scale.vmax - scale.vmin)
+        y = top + round(frac * (side - 1))
+        canvas[y, x : x + 3] = _INK
+        tile = _text_tile(_drawable(f"{value:.3g}".replace("-", "\u2212")), 11, _INK)
+        y_text = min(max(y - tile.shape[0] // 2 - 2, top - 6), top + side - tile.shape[0] + 2)
+        _paste_text(canvas, tile, y_text, x + 5)
+
+
+def _note(canvas: np.ndarray, note: str, top: int, left: int, side: int) -> None:
+    """``note`` wrapped to the square's width; lines that do not fit end in an ellipsis."""
+    lines = list(_wrapped(_drawable(note), 12, side - 8))
+    room = max(1, (side - 4) // _NOTE_LINE)
+    if len(lines) > room:
+        lines = [*lines[: room - 1], _fit_text(lines[room - 1] + " …", 12, side - 8)]
+    for i, line in enumerate(lines):
+        _paste_text(canvas, _text_tile(line, 12, _NOTE_INK), top + 4 + _NOTE_LINE * i, left + 4)
+
+
+def _text(canvas, text: str, top: int, left: int, *, size: int, width=None, ink=None) -> None:
+    """Write ``text`` with its top-left corner at ``(top, left)``, cut to ``width`` pixels."""
+    text = _drawable(text)
+    if width is not None:
+        text = _fit_text(text, size, width)
+    _paste_text(canvas, _text_tile(text, size, ink or _INK), top, left)
+
+
+def _paste_text(canvas: np.ndarray, tile: np.ndarray, top: int, left: int) -> None:
+    h = min(tile.shape[0], canvas.shape[0] - top)
+    w = min(tile.shape[1], canvas.shape[1] - left)
+    if h <= 0 or w <= 0:
+        return
+    region = canvas[top : top + h, left : left + w]
+    np.minimum(region, tile[:h, :w], out=region)  # dark ink over white: keep the darker
+
+
+@functools.lru_cache(maxsize=512)
+def _text_tile(text: str, size: int, ink: tuple[int, int, int]) -> np.ndarray:
+    """``text`` drawn on white as pixels (h, w, 3), from the pen's origin; cached, as titles,
+    ticks and notes repeat from one picture to the next and drawing text is the slow part."""
+    font = _label_font(size)
+    _, _, right, bottom = font.getbbox(text or " ")
+    tile = Image.new("RGB", (max(1, int(right)), max(1, int(bottom))), "white")
+    ImageDraw.Draw(tile).text((0, 0), text, fill=ink, font=font)
+    pixels = np.asarray(tile)
+    pixels.flags.writeable = False
+    return pixels
+
+
+@functools.lru_cache(maxsize=64)
+def _wrapped(text: str, size: int, width: int) -> tuple[str, ...]:
+    """``text`` broken at spaces into lines at most ``width`` pixels wide."""
+    font = _label_font(size)
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and font.getlength(trial) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return (*lines, line)
+
+
+@functools.lru_cache(maxsize=256)
+def _fit_text(text: str, size: int, width: int) -> str:
+    """``text``, cut short with an ellipsis if it is wider than ``width`` pixels."""
+    font = _label_font(size)
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+#: A font with the symbols the titles use (−, ×); Pillow's own font lacks them.
+_LABEL_FONT = "DejaVuSans.ttf"
+
+
+@functools.lru_cache(maxsize=1)
+def _has_label_font() -> bool:
+    try:
+        ImageFont.truetype(_LABEL_FONT, 10)
+    except OSError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4)
+def _label_font(size: int) -> ImageFont.ImageFont:
+    if _has_label_font():
+        return ImageFont.truetype(_LABEL_FONT, size)
+    return ImageFont.load_default(size)  # and _drawable spells the symbols out
+
+
+def _drawable(text: str) -> str:
+    """``text`` with − and × spelt in ASCII when the font in use lacks them."""
+    if _has_label_font():
+        return text
+    return text.replace("\u2212", "-").replace("×", "x")
