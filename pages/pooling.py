@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.display import png_bytes, to_uint8, upscale_factor, zoom
+from cnnviz.display import png_bytes, shift_grid, to_uint8, upscale_factor, zoom
 from cnnviz.figures import (
     HOVER_LIMIT,
     ColorScale,
@@ -49,7 +49,9 @@ MAX_WINDOW = 8
 MAX_SHIFT = 16
 #: Big maps are sent at most this many pixels wide: a column is narrower than that anyway.
 DISPLAY_SIDE = 640
-SHIFT_DISPLAY_SIDE = 288
+#: Each map of the big shift comparison is drawn this many pixels square: three maps and two
+#: colour bars then make 940 px, the page's width on a 1400-px screen, so nothing is rescaled.
+SHIFT_PANEL_SIDE = 256
 #: st.image re-encodes any picture as JPEG unless told otherwise: slower, and it smears cells.
 LOSSLESS = {"width": "stretch", "output_format": "PNG"}
 PICKED = "The image picked above"
@@ -222,12 +224,6 @@ def _article(dx: int, dy: int) -> ShiftComparison:
 def _map_png(token: str, what: str, _array, scale: ColorScale, side: int) -> bytes:
     """A colour-mapped map as PNG, cached under a name for what it shows (token + settings)."""
     return _png(_array, scale, side)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _shown(token: str, what: str, _array, scale: ColorScale | None, side: int):
-    """:func:`_pixels` of an unshifted map, cached under a name for what it shows."""
-    return _pixels(_array, scale, side)
 
 
 def _pixels(array, scale: ColorScale | None, side: int):
@@ -425,9 +421,7 @@ def window_section(stage: Stage, settings: Settings) -> None:
 
 
 @st.fragment
-def shift_section(
-    picked: PickedImage, settings: Settings, stage: Stage, scale: ColorScale, diff: ColorScale
-) -> None:
+def shift_section(settings: Settings, stage: Stage, scale: ColorScale, diff: ColorScale) -> None:
     """Original vs shifted at each stage, the differences and the numbers."""
     dx, dy = shift_controls()
     _to_url({"dx": dx, "dy": dy})
@@ -439,54 +433,54 @@ def shift_section(
         f"Largest change: {c.largest_change:.4g} (the strongest pooled value is {c.peak:.4g})  \n"
         f"Unchanged feature-map cells, before pooling: {_percent(c.feature_share_unchanged)}"
     )
+    maps = st.container(key=f"{PAGE}_shift_maps")  # one box: the bench times its pictures
+    if _small(c.original.image):
+        show_shift_heatmaps(maps, c, scale, diff)
+    else:
+        show_shift_grid(maps, c, scale, diff)
+
+
+def show_shift_heatmaps(where, c: ShiftComparison, scale: ColorScale, diff: ColorScale) -> None:
+    """Small maps: nine hover heatmaps, a row per stage, so every cell's value can be read."""
     rows = [
-        ("Image", c.original.image, c.shifted.image, None, None),
+        ("Image", c.original.image, c.shifted.image, None, ColorScale("gray", 0.0, 1.0)),
         ("Feature map", c.original.feature, c.shifted.feature, c.feature_difference, scale),
         ("Pooled map", c.original.pooled, c.shifted.pooled, c.difference, scale),
     ]
-    maps = st.container(key=f"{PAGE}_shift_maps")  # one box: the bench times its pictures
-    if _small(c.original.image):
-        for name, before, after, change, row_scale in rows:
-            row_scale = row_scale or ColorScale("gray", 0.0, 1.0)
-            cols = maps.columns(3)
-            show_map(cols[0], before, row_scale, f"{name}: original", f"pool_o_{name}")
-            show_map(cols[1], after, row_scale, f"{name}: shifted ({dx}, {dy})", f"pool_s_{name}")
-            if change is not None:
-                title = f"{name}: shifted − original"
-                show_map(cols[2], change, diff, title, f"pool_d_{name}")
-            else:
-                cols[2].caption(MOVED)
-        return
-    # Big maps: one st.image per row (few elements to send), shrunk to the column's width.
-    # What changes with every shift goes out as JPEG at quality 100: a tenth of PNG's time.
-    side = SHIFT_DISPLAY_SIDE
-    token = f"{picked.token}|{settings}"
+    moved = f"({c.dx}, {c.dy})"
     for name, before, after, change, row_scale in rows:
-        pictures = [_shown(token, name, before, row_scale, side), _pixels(after, row_scale, side)]
-        captions = [f"{name}: original", f"{name}: shifted ({dx}, {dy})"]
+        cols = where.columns(3)
+        show_map(cols[0], before, row_scale, f"{name}: original", f"pool_o_{name}")
+        show_map(cols[1], after, row_scale, f"{name}: shifted {moved}", f"pool_s_{name}")
         if change is not None:
-            pictures.append(_pixels(change, diff, side))
-            captions.append(f"{name}: shifted − original")
-        maps.image(pictures, caption=captions, width=side, output_format="JPEG")
+            show_map(cols[2], change, diff, f"{name}: shifted − original", f"pool_d_{name}")
+        else:
+            cols[2].caption(MOVED)
 
 
-def shift_legend(stage: Stage, scale: ColorScale, diff: ColorScale) -> None:
-    """What the colours mean, below the maps but outside the fragment: a shift leaves it as is."""
+def show_shift_grid(where, c: ShiftComparison, scale: ColorScale, diff: ColorScale) -> None:
+    """Big maps: the whole comparison as ONE picture drawn by the core, titles and colour bars
+    included. Streamlit pays per element and per picture: one PNG costs less than three rows
+    of eight pictures and two colour bars."""
+    grid = shift_grid(c, scale, diff, side=SHIFT_PANEL_SIDE)
+    where.image(
+        png_bytes(grid.pixels, filters=False),  # flat colour and text: no row filters needed
+        caption=(
+            "Top to bottom: the image, its feature map, the pooled map. Left to right: "
+            f"original, shifted ({c.dx}, {c.dy}), shifted − original."
+        ),
+        output_format="PNG",  # already encoded: Streamlit would re-encode it as JPEG
+    )
+
+
+def shift_legend() -> None:
+    """How cells are counted, below the maps but outside the fragment: a shift leaves it as is."""
     st.caption(
         f"A pooled cell counts as unchanged when it moved by at most {RTOL:g} × the strongest "
         "pooled value (float rounding, invisible in any colour). Cells are compared at the "
         "same position; the strip of black that the shift brings in at the edge changes the "
         "cells there whatever pooling does."
     )
-    if _small(stage.image):
-        return
-    text, values, changes = st.columns([4, 1, 1])
-    text.caption(
-        f"{MOVED} Big maps are shrunk to {SHIFT_DISPLAY_SIDE} px for display, so a 1-pixel move "
-        "is hard to see in them: trust the difference maps and the numbers."
-    )
-    show_bar(values, scale, "map value")
-    show_bar(changes, diff, "change")
 
 
 def article_section() -> None:
@@ -606,8 +600,8 @@ if stage is not None:
     )
     bound = max(abs(scale.vmin), abs(scale.vmax)) or 1.0
     diff = ColorScale("RdBu_r", -bound, bound)  # changes on the maps' own scale, around 0
-    shift_section(picked, settings, stage, scale, diff)
-    shift_legend(stage, scale, diff)
+    shift_section(settings, stage, scale, diff)
+    shift_legend()
 
 st.header("5. The article's example", divider="gray")
 st.markdown(

@@ -236,7 +236,9 @@ def test_every_widget_key_starts_with_the_page_name(first_run):
 
 
 def test_big_upload_is_drawn_as_images():
-    """A 300×300 upload is above the hover limit: maps go out as PNGs with colour bars."""
+    """A 300×300 upload is above the hover limit: maps go out as PNGs; the shift comparison
+    (image, feature map, pooled map × original, shifted, difference) is ONE PNG, whose caption
+    follows the shift, with the numbers as text beside it."""
     at = run_page()
     noise = (np.random.default_rng(0).random((300, 300)) * 255).astype(np.uint8)
     buffer = io.BytesIO()
@@ -244,7 +246,13 @@ def test_big_upload_is_drawn_as_images():
     at.file_uploader(key="pool_upload").set_value(("noise.png", buffer.getvalue(), "image/png"))
     rerun(at)
     assert sizes(at) == (300, 300, 150, 150)
-    captions = [c for image in at.get("image") for c in image.captions]
-    assert (
-        "Feature map: shifted (1, 0)" in captions and "Pooled map: shifted − original" in captions
-    )
+    for dx in (1, 4):
+        at.slider(key="pool_dx").set_value(dx)
+        rerun(at)
+        shift = [im for im in at.get("image") if f"shifted ({dx}, 0)" in " ".join(im.captions)]
+        assert len(shift) == 1 and len(shift[0].proto.imgs) == 1, [im.captions for im in shift]
+        caption = shift[0].captions[0]
+        assert "the image, its feature map, the pooled map" in caption
+        assert f"original, shifted ({dx}, 0), shifted − original" in caption
+        assert shift[0].proto.imgs[0].url.endswith(".png")  # sent as made, not re-encoded
+        assert line(at, r"Unchanged pooled cells: \d+% \([\d,]+ of 22,500\)")

@@ -2,6 +2,8 @@
 
 import re
 
+import numpy as np
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
@@ -58,3 +60,35 @@ def test_article_example_switches_to_a_boundary_crossing_shift(app_url, page):
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"^Pooled maps identical: no \(2 of 16"))).to_be_visible()
     assert_no_errors(page)
+
+
+def test_big_upload_shows_the_shift_comparison_as_one_picture_that_follows_the_slider(
+    app_url, page, tmp_path
+):
+    """A 300×300 upload: the shift section holds ONE picture (the composite, at its own width,
+    titles and colour bars drawn in), replaced when dx moves; the numbers move with it."""
+    noise = (np.random.default_rng(1).random((300, 300)) * 255).astype(np.uint8)
+    upload = tmp_path / "noise.png"
+    Image.fromarray(noise).save(upload)
+    _open(app_url, page)
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    pictures = page.locator(".st-key-pool_shift_maps img")
+    expect(page.get_by_text("Feature map: 300 × 300 → pooled map: 150 × 150")).to_be_visible()
+    expect(page.locator(".st-key-pool_shift_maps")).to_contain_text("shifted (1, 0)")
+    expect(pictures).to_have_count(1)
+    wait_idle(page)
+    before, numbers = pictures.get_attribute("src"), _unchanged_line(page)
+    size = pictures.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size == [940, 856], size  # 3 panels of 256 px and two colour bars; 3 rows
+
+    slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_idle(page)
+    expect(page.locator(".st-key-pool_shift_maps")).to_contain_text("shifted (2, 0)")
+    expect(pictures).to_have_count(1)
+    expect(pictures).not_to_have_attribute("src", before)
+    expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(numbers)
+    assert_no_errors(page)
+    pictures.scroll_into_view_if_needed()
+    screenshot(page, "pooling_big_shift")
