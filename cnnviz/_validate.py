@@ -7,6 +7,7 @@ sees clean values, and every error names the argument, the rule and what was rec
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -90,3 +91,29 @@ def as_float_array(value: object, name: str, ndims: tuple[int, ...]) -> np.ndarr
     if not np.isfinite(array).all():
         raise ValueError(f"`{name}` must hold finite numbers only (no NaN or infinity).")
     return array
+
+
+def env_int(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Read a whole-number setting from the environment variable ``name``.
+
+    Unset or blank gives ``default``; anything else must be a whole number in
+    ``[minimum, maximum]``.
+
+    >>> env_int("CNNVIZ_SURELY_UNSET", 4)
+    4
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum or (maximum is not None and value > maximum):
+        rule = (
+            "a positive integer"
+            if minimum == 1 and maximum is None
+            else (f"a whole number from {minimum} to {maximum}")
+        )
+        raise ValueError(f"`{name}` must be {rule}. Received: {name}={raw!r}.")
+    return value

@@ -28,7 +28,7 @@ import os
 import threading
 from dataclasses import dataclass, fields
 
-from cnnviz._validate import as_choice
+from cnnviz._validate import as_choice, env_int
 from cnnviz.ops import output_size
 
 __all__ = [
@@ -385,8 +385,8 @@ def keras_module():
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             import tensorflow as tf
 
-            intra = _env_threads("CNNVIZ_TF_INTRA_THREADS", os.cpu_count() or 1)
-            inter = _env_threads("CNNVIZ_TF_INTER_THREADS", 2)
+            intra = env_int("CNNVIZ_TF_INTRA_THREADS", os.cpu_count() or 1)
+            inter = env_int("CNNVIZ_TF_INTER_THREADS", 2)
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(intra)
                 tf.config.threading.set_inter_op_parallelism_threads(inter)
@@ -399,19 +399,6 @@ def keras_module():
     import keras
 
     return keras
-
-
-def _env_threads(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={raw!r}.")
-    return value
 
 
 def _as_int(value: object, name: str, low: int, high: int) -> int:

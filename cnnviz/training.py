@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnviz._validate import env_int
 from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
 from cnnviz.model import ModelSpec, build_model, keras_module
 
@@ -290,16 +291,7 @@ class TrainingSlots:
 
 def max_trainings() -> int:
     """How many trainings may run at once: ``$CNNVIZ_MAX_TRAININGS``, else the number of CPUs."""
-    raw = os.environ.get("CNNVIZ_MAX_TRAININGS", "").strip()
-    if not raw:
-        return os.cpu_count() or 1
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"`CNNVIZ_MAX_TRAININGS` must be a positive integer. Received: {raw!r}.")
-    return value
+    return env_int("CNNVIZ_MAX_TRAININGS", os.cpu_count() or 1)
 
 
 def lower_training_priority(niceness: int | None = None) -> int:
@@ -321,7 +313,7 @@ def lower_training_priority(niceness: int | None = None) -> int:
         How many threads were changed (0 where this is not Linux or not allowed).
     """
     if niceness is None:
-        niceness = int(os.environ.get("CNNVIZ_TRAINING_NICE", "10"))
+        niceness = env_int("CNNVIZ_TRAINING_NICE", 10, minimum=0, maximum=19)
     tasks = "/proc/self/task"
     if niceness <= 0 or not os.path.isdir(tasks) or not hasattr(os, "setpriority"):
         return 0
