@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import statistics
@@ -91,8 +92,15 @@ async def _output_line(page: Page) -> str:
     return await page.get_by_text(re.compile(r"\(input \d+ × \d+, kernel ")).first.inner_text()
 
 
-async def run_visitor(browser, url: str, visitor: Visitor, *, rounds: int, pause: float) -> None:
+async def run_visitor(
+    browser, url: str, visitor: Visitor, *, rounds: int, pause: float, lean: bool = False
+) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    if lean:
+        # Skip downloading and painting the pictures: on a 2-core machine twenty renderers
+        # decoding megapixel images would starve the server we mean to measure. The server
+        # still computes and encodes every picture; the checks read text only.
+        await context.route("**/media/**", lambda route: route.abort())
     page = await context.new_page()
     page.set_default_timeout(120_000)
     w, h = visitor.size
@@ -185,6 +193,12 @@ def _server_pid(port: int) -> int:
     raise RuntimeError(f"no streamlit server on port {port}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_mb(pid: int, field_name: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field_name + ":"):
@@ -206,9 +220,10 @@ async def main_async(args) -> None:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # Warm-up: first visit builds caches (samples, thumbnails) for everyone.
-            await run_visitor(browser, url, Visitor(99, Path(tmp)), rounds=1, pause=0)
+            lean = args.lean
+            await run_visitor(browser, url, Visitor(99, Path(tmp)), rounds=1, pause=0, lean=lean)
             idle = Visitor(0, Path(tmp))
-            await run_visitor(browser, url, idle, rounds=args.rounds, pause=args.pause)
+            await run_visitor(browser, url, idle, rounds=args.rounds, pause=args.pause, lean=lean)
             memory_before = _memory_mb(pid, "VmRSS")
 
             stop = asyncio.Event()
@@ -226,14 +241,15 @@ async def main_async(args) -> None:
                     await asyncio.sleep(0.5)
 
             sampler = asyncio.create_task(sample_memory())
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu_seconds(pid)
             await asyncio.gather(
                 *(
-                    run_visitor(browser, url, v, rounds=args.rounds, pause=args.pause)
+                    run_visitor(browser, url, v, rounds=args.rounds, pause=args.pause, lean=lean)
                     for v in visitors
                 )
             )
             load_seconds = time.perf_counter() - started
+            server_cpu = _cpu_seconds(pid) - cpu_started
             stop.set()
             trainer_errors = [e for errors in await asyncio.gather(*trainers) for e in errors]
             await sampler
@@ -255,6 +271,10 @@ async def main_async(args) -> None:
         f"p95 ratio load / idle: {ratio:.2f} (target <= 3.00); load phase took {load_seconds:.0f} s"
     )
     print(
+        f"server CPU during the load: {server_cpu:.0f} s in {load_seconds:.0f} s "
+        f"({server_cpu / load_seconds:.2f} of {os.cpu_count()} cores; the rest went to the browser)"
+    )
+    print(
         f"server memory: {memory_before:.0f} MB before the load, "
         f"max sampled {max(samples, default=float('nan')):.0f} MB, peak (VmHWM) {peak:.0f} MB"
     )
@@ -270,6 +290,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interactions per page")
     parser.add_argument("--pause", type=float, default=2.0, help="max seconds between clicks")
     parser.add_argument("--deadline", type=float, default=900, help="stop after this long")
+    parser.add_argument(
+        "--lean", action="store_true", help="visitors skip downloading pictures (less browser CPU)"
+    )
     args = parser.parse_args()
     try:
         asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))
