@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.images import SAMPLES, sample_image, to_grayscale
 from cnnviz.kernels import KERNELS, format_kernel
 from cnnviz.ops import conv2d, output_size
+from tests.pictures import png
 
 PAGE = "pages/convolution.py"
 
@@ -47,12 +46,6 @@ def shown_value(at: AppTest) -> tuple[int, int, float]:
         if match:
             return int(match[1]), int(match[2]), float(match[3])
     raise AssertionError(f"no step-through value in {texts(at)}")
-
-
-def png(size=(40, 30), mode="RGB", color=(200, 30, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.images import sample_image
 from cnnviz.invariance import DEPTH_STACKS, compare_shift, depth_curve
 from cnnviz.kernels import KERNELS
+from tests.pictures import png
 
 PAGE = "pages/pooling.py"
 
@@ -48,12 +49,6 @@ def line(at: AppTest, pattern: str) -> re.Match:
 def sizes(at: AppTest) -> tuple[int, int, int, int]:
     m = line(at, r"Feature map: (\d+) × (\d+) → pooled map: (\d+) × (\d+)")
     return tuple(int(g) for g in m.groups())
-
-
-def png(size=(40, 30), color=(200, 30, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
