@@ -87,6 +87,12 @@ async def _timed(visitor: Visitor, page: Page, action, pattern: str) -> None:
     visitor.latencies.append(time.perf_counter() - start)
 
 
+async def _upload(visitor: Visitor, page: Page, page_name: str, pattern: str) -> None:
+    """Upload this visitor's own picture on `page_name` and wait until `pattern` shows."""
+    uploader = page.locator(f".st-key-{page_name}_upload input[type=file]")
+    await _timed(visitor, page, lambda: uploader.set_input_files(str(visitor.picture())), pattern)
+
+
 async def _output_line(page: Page) -> str:
     # The paragraph "**Output: H' × W'** (input H × W, kernel NAME)", read whole.
     return await page.get_by_text(re.compile(r"\(input \d+ × \d+, kernel ")).first.inner_text()
@@ -107,15 +113,7 @@ async def run_visitor(
     try:
         await page.goto(f"{url}/convolution")
         await _idle(page)
-        # Upload this visitor's own picture.
-        await _timed(
-            visitor,
-            page,
-            lambda: page.locator(".st-key-conv_upload input[type=file]").set_input_files(
-                str(visitor.picture())
-            ),
-            rf"^Output: {h - 2} × {w - 2} \(input {h} × {w}",
-        )
+        await _upload(visitor, page, "conv", rf"^Output: {h - 2} × {w - 2} \(input {h} × {w}")
         for step in range(rounds):
             kernel = KERNELS[(visitor.index + step) % len(KERNELS)]
             await page.wait_for_timeout(pause * 1000 * random.random())
@@ -131,14 +129,7 @@ async def run_visitor(
         # Same session, next page, through the menu.
         await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Pooling").click()
         await _idle(page)
-        await _timed(
-            visitor,
-            page,
-            lambda: page.locator(".st-key-pool_upload input[type=file]").set_input_files(
-                str(visitor.picture())
-            ),
-            rf"^Feature map: {h} × {w} →",
-        )
+        await _upload(visitor, page, "pool", rf"^Feature map: {h} × {w} →")
         slider = page.locator(".st-key-pool_dx").get_by_role("slider")
         for step in range(rounds):
             await page.wait_for_timeout(pause * 1000 * random.random())
