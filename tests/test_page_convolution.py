@@ -11,18 +11,14 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.images import SAMPLES, sample_image, to_grayscale
 from cnnviz.kernels import KERNELS, format_kernel
 from cnnviz.ops import conv2d, output_size
+from tests.apptest import open_page
 from tests.pictures import png
 
 PAGE = "pages/convolution.py"
 
 
 def run_page(**query: str) -> AppTest:
-    at = AppTest.from_file(f"../{PAGE}", default_timeout=30)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, timeout=30, **query)
 
 
 def texts(at: AppTest) -> list[str]:

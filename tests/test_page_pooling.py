@@ -13,18 +13,14 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.images import sample_image
 from cnnviz.invariance import DEPTH_STACKS, compare_shift, depth_curve
 from cnnviz.kernels import KERNELS
+from tests.apptest import open_page
 from tests.pictures import png
 
 PAGE = "pages/pooling.py"
 
 
 def run_page(**query: str) -> AppTest:
-    at = AppTest.from_file(f"../{PAGE}", default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, timeout=60, **query)
 
 
 def rerun(at: AppTest) -> AppTest:
