@@ -21,6 +21,19 @@ def _heatmap(page, index: int):
     return page.locator(".st-key-pool_shift_maps .js-plotly-plot").nth(index).locator("g.hm image")
 
 
+def _settled_href(page, index: int) -> str:
+    """The map's pixels once Plotly has stopped redrawing it (the first draw can be replaced)."""
+    image = _heatmap(page, index).first
+    previous = image.get_attribute("href")
+    for _ in range(20):
+        page.wait_for_timeout(250)
+        current = image.get_attribute("href")
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
 def _unchanged_line(page) -> str:
     return page.get_by_text(re.compile(r"^Unchanged pooled cells: ")).first.inner_text()
 
@@ -31,8 +44,8 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
     expect(page.get_by_text("Pooled map: shifted (1, 0)")).to_be_visible()
     before = _unchanged_line(page)
-    original_pooled = _heatmap(page, 5).first.get_attribute("href")
-    shifted_pooled = _heatmap(page, 6).first.get_attribute("href")
+    original_pooled = _settled_href(page, 5)
+    shifted_pooled = _settled_href(page, 6)
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
     slider.focus()
