@@ -15,15 +15,17 @@ def _open(app_url, page):
     expect(page.get_by_role("heading", name=re.compile("^Pooling"))).to_be_visible()
 
 
-def _heatmap(page, index: int):
-    """The picture Plotly drew for the ``index``-th map of the shift section (its href is a data
-    URL of the pixels): original, shifted, difference, row by row."""
-    return page.locator(".st-key-pool_shift_maps .js-plotly-plot").nth(index).locator("g.hm image")
+def _heatmap(page, title: str):
+    """The picture Plotly drew for the shift section's map titled ``title`` (its href is a data
+    URL of the pixels). Found by its title, not its position: while Plotly re-mounts one chart
+    the others' positions move, and a CI run once read the shifted map in the original's place."""
+    column = page.locator(".st-key-pool_shift_maps").get_by_test_id("stColumn")
+    return column.filter(has_text=title).locator(".js-plotly-plot g.hm image")
 
 
-def _settled_href(page, index: int) -> str:
+def _settled_href(page, title: str) -> str:
     """The map's pixels once Plotly has stopped redrawing it (the first draw can be replaced)."""
-    image = _heatmap(page, index).first
+    image = _heatmap(page, title).first
     previous = image.get_attribute("href")
     for _ in range(20):
         page.wait_for_timeout(250)
@@ -44,8 +46,8 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
     expect(page.get_by_text("Pooled map: shifted (1, 0)")).to_be_visible()
     before = _unchanged_line(page)
-    original_pooled = _settled_href(page, 5)
-    shifted_pooled = _settled_href(page, 6)
+    original_pooled = _settled_href(page, "Pooled map: original")
+    shifted_pooled = _settled_href(page, "Pooled map: shifted")
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Shift right").get_by_role("slider")
     slider.focus()
@@ -56,8 +58,10 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     expect(page.get_by_text("Pooled map: shifted (3, 0)")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(before)
     # Plotly redraws after the titles change: wait for the new pixels, do not just look once.
-    expect(_heatmap(page, 6).first).not_to_have_attribute("href", shifted_pooled)
-    expect(_heatmap(page, 5).first).to_have_attribute("href", original_pooled)
+    expect(_heatmap(page, "Pooled map: shifted").first).not_to_have_attribute(
+        "href", shifted_pooled
+    )
+    expect(_heatmap(page, "Pooled map: original").first).to_have_attribute("href", original_pooled)
     expect(page).to_have_url(re.compile(r"[?&]dx=3(&|$)"))
     assert_no_errors(page)
     page.set_viewport_size({"width": 1400, "height": 6400})
