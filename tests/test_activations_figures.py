@@ -6,6 +6,7 @@ import pytest
 from cnnviz.activations import relu, sigmoid, softmax, tanh
 from cnnviz.figures import (
     HOVER_LIMIT,
+    ColorScale,
     colorbar_image,
     colorize,
     heatmap_figure,
@@ -53,6 +54,25 @@ def test_colorize_is_monotone_in_brightness_for_gray():
     ramp = np.linspace(0, 1, 300)[None]
     gray = colorize(ramp, scale_for(ramp))[0, :, 0].astype(int)
     assert np.all(np.diff(gray) >= 0)
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_colorize_matches_plotlys_own_colour_scale(signed):
+    """Every cell gets the colour Plotly's scale gives its value (within the 256-step table);
+    values beyond the scale's ends get the end colours."""
+    from plotly.colors import get_colorscale, sample_colorscale
+
+    x = rng.normal(size=(37, 53)) * 2 if signed else rng.random((37, 53)) * 3
+    scale = ColorScale("RdBu_r", -1.5, 1.5) if signed else ColorScale("gray", 0.5, 2.0)
+    stops = get_colorscale(scale.name) if signed else [[0, "rgb(0,0,0)"], [1, "rgb(255,255,255)"]]
+    where = np.clip((x - scale.vmin) / (scale.vmax - scale.vmin), 0, 1).ravel()
+    expected = np.array(sample_colorscale(stops, list(where), colortype="tuple")) * 255
+    got = colorize(x, scale).reshape(-1, 3).astype(float)
+    assert np.abs(got - expected).max() <= 4  # the table has 256 entries, not every value
+
+
+def test_colorize_accepts_an_empty_map():
+    assert colorize(np.zeros((0, 5)), ColorScale("gray", 0, 1)).shape == (0, 5, 3)
 
 
 def test_upscale_repeats_pixels_by_a_whole_factor():
