@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import cv2
@@ -34,6 +35,7 @@ __all__ = [
     "reveal",
     "robust_scale",
     "shift_grid",
+    "side_by_side",
     "thumbnail",
     "to_uint8",
     "upscale_factor",
@@ -339,6 +341,42 @@ def reveal(rgb: np.ndarray, count: int, *, factor: int = 1, blank=(235, 235, 235
     rows, cols = out.shape[0] // factor, out.shape[1] // factor
     hidden = np.arange(rows * cols).reshape(rows, cols) >= count  # (h, w)
     out[zoom(hidden, factor)] = blank
+    return out
+
+
+def side_by_side(
+    images: Sequence[np.ndarray], *, gap: int = 24, background=(255, 255, 255)
+) -> np.ndarray:
+    """Put RGB pictures next to each other, tops aligned, ``gap`` pixels apart, as one picture.
+
+    One picture instead of several is one element for Streamlit and the browser to redraw.
+
+    Parameters
+    ----------
+    images : sequence of ndarray of uint8, shape (h_i, w_i, 3)
+    gap : int
+        Pixels of ``background`` between neighbours; shorter pictures are padded below.
+
+    Returns
+    -------
+    ndarray of uint8, shape (max h_i, Σ w_i + gap·(n − 1), 3)
+
+    Examples
+    --------
+    >>> side_by_side([np.zeros((2, 3, 3), np.uint8), np.zeros((4, 1, 3), np.uint8)], gap=2).shape
+    (4, 6, 3)
+    """
+    if not images or any(np.ndim(i) != 3 or np.shape(i)[2] != 3 for i in images):
+        shapes = [np.shape(i) for i in images]
+        raise ValueError(f"`images` must be RGB pictures, shape (h, w, 3). Received: {shapes}.")
+    height = max(i.shape[0] for i in images)
+    width = sum(i.shape[1] for i in images) + gap * (len(images) - 1)
+    out = np.empty((height, width, 3), np.uint8)
+    out[:] = background
+    left = 0
+    for image in images:
+        out[: image.shape[0], left : left + image.shape[1]] = image
+        left += image.shape[1] + gap
     return out
 
 

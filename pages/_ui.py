@@ -442,7 +442,6 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
     size_box = st.container()
     with grid_box:  # drawn first, so that a grid edit can still update the other editors
         _grid(page)
-        st.caption("Click a cell to edit it.")
     with preset_box:
         st.selectbox(
             "Preset kernel",
@@ -479,7 +478,8 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         description = KERNELS[name].description
     else:
         description = "Your own kernel: change any number and watch the feature map follow."
-    preset_box.caption(description)
+    # One caption for both (each element is redrawn on every kernel change).
+    preset_box.caption(f"{description} Double-click a cell of the grid to change it.")
     choice = KernelChoice(name, values.copy(), description)
     if url and st.query_params.get("kernel") != choice.query_text:
         st.query_params["kernel"] = choice.query_text

@@ -24,6 +24,7 @@ from cnnviz.display import (
     png_bytes,
     reveal,
     robust_scale,
+    side_by_side,
     thumbnail,
     to_uint8,
     upscale_factor,
@@ -71,6 +72,7 @@ REMEMBERED = [
         "channel", "eye_threshold",
     )
 ]  # fmt: skip
+SECTIONS_2_3 = [3, 2]  # widths of the kernel and the settings columns
 PIXELS = ColorScale("gray", 0.0, 1.0)  # pixel values: black 0, white 1, in every zoom
 
 
@@ -229,8 +231,8 @@ def _pixelated_if(small: bool) -> None:
         )
 
 
-def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: Settings) -> None:
-    """The output size as the formula with this picture's numbers filled in."""
+def output_size_text(x_shape: tuple[int, ...], kernel: KernelChoice, settings: Settings) -> str:
+    """The output size as the formula with this picture's numbers filled in (Markdown)."""
     kh, kw = kernel.values.shape
     opts = settings.options
     if settings.padding == "same":
@@ -249,7 +251,7 @@ def show_output_size(x_shape: tuple[int, ...], kernel: KernelChoice, settings: S
             f"- 'same' adds {top} row(s) of zeros above, {bottom} below, {left} column(s) left "
             f"and {right} right (an odd extra one goes below or right, as in TensorFlow)."
         )
-    st.markdown("\n".join(lines))
+    return "\n".join(lines)
 
 
 def scale_control(result: Result) -> ColorScale:
@@ -263,14 +265,22 @@ def scale_control(result: Result) -> ColorScale:
 
 
 def show_maps(
-    picked: PickedImage, kernel: KernelChoice, result: Result, mode: str, scale: ColorScale
+    picked: PickedImage,
+    kernel: KernelChoice,
+    settings: Settings,
+    result: Result,
+    mode: str,
+    scale: ColorScale,
 ) -> None:
     """The input and the feature map side by side at one scale, with the map's colour bar."""
     h, w = result.x.shape[:2]
     oh, ow = result.fmap.shape
     factor = upscale_factor((h, w))
     _pixelated_if(factor > 1)
-    st.markdown(f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel.name})")
+    st.markdown(
+        f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel.name})\n\n"
+        + output_size_text(result.x.shape, kernel, settings)
+    )
     with st.container(key=f"{PAGE}_maps"):
         left, right, bar = st.columns([w, ow, 0.3 * max(w, ow)])
         gray = mode == GRAYSCALE
@@ -284,10 +294,17 @@ def show_maps(
         show_image(
             right,
             _map_picture(result.fmap, scale, factor),
-            caption=f"Feature map ({shown}): {oh} × {ow}, at the same scale",
+            caption=f"Feature map ({shown}): {oh} × {ow}, at the same scale. "
+            + _colour_legend(result, scale),
             width="stretch",
         )
         show_image(bar, _colorbar(scale.name, scale.vmin, scale.vmax))
+    if result.maps is not None:
+        show_channels(result)
+
+
+def _colour_legend(result: Result, scale: ColorScale) -> str:
+    """How to read the map's colours (under the map, in its caption: one element less)."""
     if scale.diverging:
         legend = (
             "Red cells are positive, blue negative, white zero: this kernel gives signed values "
@@ -301,9 +318,7 @@ def show_maps(
             f" The values run from {full.vmin:.3g} to {full.vmax:.3g}; cells beyond the colour "
             "bar's ends are drawn in its end colours."
         )
-    st.caption(legend)
-    if result.maps is not None:
-        show_channels(result)
+    return legend
 
 
 def show_channels(result: Result) -> None:
@@ -329,10 +344,10 @@ def show_channels(result: Result) -> None:
     )
 
 
-def _zoom_picture(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bytes:
+def _zoom(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """A small crop enlarged so each cell is a visible square, with ``box`` outlined in amber."""
     factor = upscale_factor(rgb.shape, min_side=300, max_side=400)
-    return png_bytes(outline(zoom(rgb, factor), *box, factor=factor))
+    return outline(zoom(rgb, factor), *box, factor=factor)
 
 
 def step_through(
@@ -359,26 +374,29 @@ def step_through(
     plane = result.x if result.x.ndim == 2 else result.x[..., channel]
     plane_name = "brightness" if result.x.ndim == 2 else f"{CHANNELS[channel]} channel"
 
-    left_col, right_col = st.columns(2)
     margin = max(2, min(NEIGHBOURHOOD, (40 - max(height, width)) // 2))
     r0, c0 = top - margin, left - margin
     around = crop(plane, r0, c0, height + 2 * margin, width + 2 * margin)
-    show_image(
-        left_col,
-        _zoom_picture(to_uint8(around), (top - r0, left - c0, height, width)),
-        caption=f"Input around the window (amber box), {plane_name}: rows {r0}…"
-        f"{r0 + around.shape[0] - 1}, columns {c0}…"
-        f"{c0 + around.shape[1] - 1}; one square per pixel"
-        + ("; black outside the picture is the zero padding" if min(r0, c0) < 0 else ""),
-    )
     fr0, fc0 = max(0, int(row) - NEIGHBOURHOOD), max(0, int(col) - NEIGHBOURHOOD)
     near = result.fmap[fr0 : int(row) + NEIGHBOURHOOD + 1, fc0 : int(col) + NEIGHBOURHOOD + 1]
+    # Both zooms travel as one picture: one element less for the browser to redraw per change.
+    pair = side_by_side(
+        [
+            _zoom(to_uint8(around), (top - r0, left - c0, height, width)),
+            _zoom(colorize(near, scale), (int(row) - fr0, int(col) - fc0, 1, 1)),
+        ],
+        gap=32,
+    )
     show_image(
-        right_col,
-        _zoom_picture(colorize(near, scale), (int(row) - fr0, int(col) - fc0, 1, 1)),
-        caption=f"Feature map around the cell (amber square): rows {fr0}…"
-        f"{fr0 + near.shape[0] - 1}, columns {fc0}…"
-        f"{fc0 + near.shape[1] - 1}, coloured as the map above",
+        st,
+        png_bytes(pair),
+        caption=f"Left: the input around the window (amber box), {plane_name}, rows {r0}…"
+        f"{r0 + around.shape[0] - 1}, columns {c0}…{c0 + around.shape[1] - 1}, one square per "
+        "pixel"
+        + ("; black outside the picture is the zero padding" if min(r0, c0) < 0 else "")
+        + f". Right: the feature map around the cell (amber square), rows {fr0}…"
+        f"{fr0 + near.shape[0] - 1}, columns {fc0}…{fc0 + near.shape[1] - 1}, coloured as the "
+        "map above.",
     )
 
     window, weights, products = e.window, e.kernel, e.products
@@ -406,13 +424,13 @@ def step_through(
     lines.append(f"Feature map at ({int(row)}, {int(col)}): {value:.6g}")
     if result.activation != "none":
         lines.append(f"After {result.activation}: {float(result.fmap[int(row), int(col)]):.6g}")
-    st.markdown("\n\n".join(lines))
     where = "starts in the zero padding" if top < 0 or left < 0 else "starts"
-    st.caption(
-        f"The window {where} at input row {top}, column {left}. The kernel is not flipped: "
-        "like Keras' Conv2D, this is cross-correlation (a textbook convolution would flip the "
-        "kernel first)."
+    lines.append(
+        f":gray[The window {where} at input row {top}, column {left}. The kernel is not "
+        "flipped: like Keras' Conv2D, this is cross-correlation (a textbook convolution would "
+        "flip the kernel first).]"
     )
+    st.markdown("\n\n".join(lines))
     play(kernel, settings, result, scale, int(row), int(col))
 
 
@@ -423,12 +441,10 @@ def play(
     oh, ow = result.fmap.shape
     rows, cols = min(PLAY_CELLS, oh), min(PLAY_CELLS, ow)
     r0, c0 = min(row, oh - rows), min(col, ow - cols)
-    start, stop, note = st.columns([1, 1, 4], vertical_alignment="center")
-    clicked = start.button("Play", icon=":material/play_arrow:", key=f"{PAGE}_play")
-    stop.button("Stop", icon=":material/stop:", key=f"{PAGE}_stop")
-    note.caption(
-        f"Slides the window over the {rows} × {cols} output cells from ({r0}, {c0}) and fills "
-        "the feature map in, one cell per step. Any click stops it."
+    clicked = st.button(
+        f"Play: slide the window over the {rows} × {cols} output cells from ({r0}, {c0})",
+        icon=":material/play_arrow:",
+        key=f"{PAGE}_play",
     )
     if not clicked:
         return
@@ -443,6 +459,9 @@ def play(
     factor_out = upscale_factor(block.shape, min_side=240, max_side=480)
     zoomed_out = zoom(colorize(block, scale), factor_out)
     with st.container(key=f"{PAGE}_anim"):
+        # Shown only while playing: any click reruns the page, which ends the loop.
+        st.button("Stop", icon=":material/stop:", key=f"{PAGE}_stop")
+        st.caption("The map fills in one cell per step, as the window reaches it.")
         frame = st.empty()
     for i in range(rows * cols):
         r, c = divmod(i, cols)
@@ -563,28 +582,32 @@ mode = color_control(picked)
 def kernel_and_map(picked: PickedImage, mode: str) -> None:
     """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
     remember_widgets(PAGE, REMEMBERED)
-    kernel_col, settings_col = st.columns([3, 2], gap="large")
+    kernel_col, settings_col = st.columns(SECTIONS_2_3, gap="large")
     with kernel_col:
-        st.subheader("2 · Pick or write a kernel")
         kernel = kernel_picker(PAGE)
     with settings_col:
-        st.subheader("3 · How the kernel slides")
         settings = settings_controls()
         activation = activation_control()
 
     st.subheader("4 · The feature map")
-    show_output_size(picked.array.shape, kernel, settings)
     try:
         result = convolve(picked, kernel, settings, mode, activation)
     except ValueError as error:
+        st.markdown(output_size_text(picked.array.shape, kernel, settings))
         st.error(str(error))
         return
     scale = scale_control(result)
-    show_maps(picked, kernel, result, mode, scale)
+    show_maps(picked, kernel, settings, result, mode, scale)
     st.subheader("5 · Step through one output cell")
     step_through(kernel, settings, result, scale)
 
 
+# The two headings stay outside the fragment: a kernel change need not redraw them.
+for column, heading in zip(
+    st.columns(SECTIONS_2_3, gap="large"),
+    ["2 · Pick or write a kernel", "3 · How the kernel slides"],
+):
+    column.subheader(heading)
 kernel_and_map(picked, mode)
 
 st.subheader("6 · The article's example: where are the eyes?")

@@ -15,6 +15,7 @@ from cnnviz.display import (
     png_bytes,
     reveal,
     robust_scale,
+    side_by_side,
     thumbnail,
     to_uint8,
     upscale_factor,
@@ -114,3 +115,17 @@ def test_grid_html_shows_every_number_on_its_map_colour():
     assert table.count("<td") == 6 and ">−2<" in table and ">2<" in table
     r, g, b = colorize(kernel, scale_for(kernel))[1, 2]
     assert f"background:rgb({r},{g},{b})" in table
+
+
+def test_side_by_side_places_each_picture_unchanged_with_gaps_between():
+    """Every picture appears exactly, top-aligned, ``gap`` columns after the previous one."""
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, (5, 3, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (7, 4, 3), dtype=np.uint8)
+    both = side_by_side([a, b], gap=2)
+    assert both.shape == (7, 9, 3)
+    np.testing.assert_array_equal(both[:5, :3], a)
+    np.testing.assert_array_equal(both[:, 5:], b)
+    assert (both[:, 3:5] == 255).all() and (both[5:, :3] == 255).all()
+    with pytest.raises(ValueError, match="images"):
+        side_by_side([np.zeros((2, 2))])
