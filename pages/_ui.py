@@ -382,30 +382,43 @@ def _on_random(page: str) -> None:
     set_kernel(page, random_kernel(st.session_state[f"{page}_kernel"].shape), CUSTOM)
 
 
+def _apply_grid_edits(page: str) -> None:
+    """Take the cell edits the grid reported into the kernel in use.
+
+    Read from the grid's state before any editor is drawn, so that the preset box and the
+    text box, drawn above and beside the grid, can still show the edited kernel in this run.
+    """
+    state = st.session_state
+    edits = state.get(f"{page}_grid_{state[f'{page}_grid_version']}") or {}
+    changed = edits.get("edited_rows") or {}
+    values = np.array(state[f"{page}_grid_base"], dtype=np.float64)  # (kh, kw)
+    for row, cells in changed.items():
+        for column, value in cells.items():
+            values[int(row), int(column)] = np.nan if value is None else float(value)
+    if np.array_equal(values, state[f"{page}_kernel"]):
+        return
+    if not np.isfinite(values).all():
+        _keep_last(page, "Every cell of the grid needs a number.")
+        return
+    state[f"{page}_kernel"] = values
+    state[f"{page}_kernel_name"] = CUSTOM
+    state[f"{page}_preset"] = CUSTOM
+    state[f"{page}_kernel_text"] = format_kernel(values)
+    state[f"{page}_kernel_msg"] = None
+
+
 def _grid(page: str) -> None:
-    """The editable grid. Edits are read here (not in a callback) so that tests see them too."""
+    """The editable grid (its edits are read by :func:`_apply_grid_edits`)."""
     state = st.session_state
     base = state[f"{page}_grid_base"]
     columns = [str(j) for j in range(base.shape[1])]
-    edited = st.data_editor(
+    st.data_editor(
         pd.DataFrame(base, columns=columns),
         key=f"{page}_grid_{state[f'{page}_grid_version']}",
         hide_index=True,
         width="content",
         column_config={c: st.column_config.NumberColumn(c, width=48) for c in columns},
     )
-    values = edited.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.array_equal(values, state[f"{page}_kernel"]):
-        return
-    if not np.isfinite(values).all():
-        _keep_last(page, "Every cell of the grid needs a number.")
-        return
-    # The other editors are drawn after the grid, so they can still be updated in this run.
-    state[f"{page}_kernel"] = values
-    state[f"{page}_kernel_name"] = CUSTOM
-    state[f"{page}_preset"] = CUSTOM
-    state[f"{page}_kernel_text"] = format_kernel(values)
-    state[f"{page}_kernel_msg"] = None
 
 
 def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> KernelChoice:
@@ -437,20 +450,25 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         # Streamlit forgets a widget's value while another page is shown: refill the editors
         # from the kernel in use, which is plain session state and survives.
         set_kernel(page, state[f"{page}_kernel"], state[f"{page}_kernel_name"])
-    preset_box = st.container()
-    grid_box, text_box = st.columns([1, 1])
-    size_box = st.container()
-    with grid_box:  # drawn first, so that a grid edit can still update the other editors
+    _apply_grid_edits(page)
+    name = state[f"{page}_preset"]
+    description = (
+        KERNELS[name].description
+        if name in KERNELS
+        else "Your own kernel: change any number and watch the feature map follow."
+    )
+    # Rows of widgets sit in horizontal containers, not columns: every block is one more
+    # message for the browser to draw on each kernel change (one container vs 1 + n columns).
+    st.selectbox(
+        "Preset kernel",
+        [*KERNELS, CUSTOM],
+        key=f"{page}_preset",
+        on_change=_on_preset,
+        args=(page,),
+    )
+    st.caption(f"{description} Double-click a cell of the grid to change it.")
+    with st.container(horizontal=True, gap="large"):
         _grid(page)
-    with preset_box:
-        st.selectbox(
-            "Preset kernel",
-            [*KERNELS, CUSTOM],
-            key=f"{page}_preset",
-            on_change=_on_preset,
-            args=(page,),
-        )
-    with text_box:
         st.text_area(
             "…or paste a kernel: one row per line (or rows split by `;`), numbers split by "
             "spaces or commas; 1/16 and JSON lists work too",
@@ -460,27 +478,18 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
             args=(page,),
             help="Press Ctrl+Enter (or click outside the box) to use it.",
         )
-        message = state.get(f"{page}_kernel_msg")
-        if message:
-            st.error(message)
-    with size_box:
-        rows, cols, normalise, randomise = st.columns([1, 1, 1.6, 1.6], vertical_alignment="bottom")
+    message = state.get(f"{page}_kernel_msg")
+    if message:
+        st.error(message)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
         size = {"min_value": 1, "max_value": MAX_KERNEL_SIZE, "step": 1, "on_change": _on_size}
-        rows.number_input("Rows", key=f"{page}_kh", args=(page,), **size)
-        cols.number_input("Columns", key=f"{page}_kw", args=(page,), **size)
-        normalise.button(
+        st.number_input("Rows", key=f"{page}_kh", args=(page,), width=110, **size)
+        st.number_input("Columns", key=f"{page}_kw", args=(page,), width=110, **size)
+        st.button(
             "Normalise to sum 1", key=f"{page}_normalise", on_click=_on_normalise, args=(page,)
         )
-        randomise.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
-    name = state[f"{page}_preset"]
-    values = state[f"{page}_kernel"]
-    if name in KERNELS:
-        description = KERNELS[name].description
-    else:
-        description = "Your own kernel: change any number and watch the feature map follow."
-    # One caption for both (each element is redrawn on every kernel change).
-    preset_box.caption(f"{description} Double-click a cell of the grid to change it.")
-    choice = KernelChoice(name, values.copy(), description)
+        st.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
+    choice = KernelChoice(name, state[f"{page}_kernel"].copy(), description)
     if url and st.query_params.get("kernel") != choice.query_text:
         st.query_params["kernel"] = choice.query_text
     return choice

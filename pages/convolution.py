@@ -359,14 +359,18 @@ def step_through(
     for key, n in ((f"{PAGE}_row", oh), (f"{PAGE}_col", ow)):
         if key not in state or not 0 <= state[key] < n:
             state[key] = min(max(state.get(key, n // 2), 0), n - 1)
-    a, b, c = st.columns([1, 1, 2])
-    row = a.number_input("Output row", min_value=0, max_value=oh - 1, key=f"{PAGE}_row")
-    col = b.number_input("Output column", min_value=0, max_value=ow - 1, key=f"{PAGE}_col")
     channel = 0
-    if result.maps is not None:
-        channel = CHANNELS.index(
-            c.radio("Channel in the grids", CHANNELS, key=f"{PAGE}_channel", horizontal=True)
+    with st.container(horizontal=True, gap="medium"):  # one block, not 1 + 3 columns
+        row = st.number_input(
+            "Output row", min_value=0, max_value=oh - 1, key=f"{PAGE}_row", width=180
         )
+        col = st.number_input(
+            "Output column", min_value=0, max_value=ow - 1, key=f"{PAGE}_col", width=180
+        )
+        if result.maps is not None:
+            channel = CHANNELS.index(
+                st.radio("Channel in the grids", CHANNELS, key=f"{PAGE}_channel", horizontal=True)
+            )
     e = explain_conv_at(result.x, kernel.values, int(row), int(col), **settings.options)
     top, left, height, width = input_region(
         result.x.shape, kernel.values.shape, int(row), int(col), **settings.options
