@@ -20,15 +20,16 @@ navigation = st.navigation(
 
 @st.cache_resource(show_spinner=False)
 def _freeze_startup_heap() -> None:
-    """Keep Streamlit's after-run garbage collection off the objects that live all along.
+    """Keep the garbage collector's full passes off the objects that live all along.
 
-    Streamlit runs a full collection after every script or fragment run (`runner.postScriptGC`);
-    it holds the interpreter, so the server serves nothing meanwhile, not even the pictures the
-    run just made. On this app's heap (about 90k objects from Streamlit, NumPy, Plotly…) that
-    pause was 80–90 ms per change on the Pooling page. Run once per process, before any page:
-    the objects alive then (modules, config) move to the collector's permanent generation and
-    the pause drops to 10–20 ms. They are still freed by reference counting; only a reference
-    cycle among them would never be collected, and they live as long as the server anyway.
+    A full collection holds the interpreter, so the server serves nothing meanwhile, not even
+    the pictures the run just made. On this app's heap (about 90k objects from Streamlit, NumPy,
+    Plotly…) one took 80–90 ms. Run once per process, before any page: the objects alive then
+    (modules, config) move to the collector's permanent generation and a full pass takes
+    10–20 ms. (Streamlit's own full pass after every run is switched off in
+    .streamlit/config.toml, `runner.postScriptGC`; Python's collector still runs when garbage
+    piles up.) They are still freed by reference counting; only a reference cycle among them
+    would never be collected, and they live as long as the server anyway.
     """
     gc.collect()
     gc.freeze()

@@ -21,6 +21,7 @@ Letters used in shapes: ``N`` digits, ``K = 10`` classes, ``F`` kernels, ``k`` k
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import math
 import os
@@ -394,6 +395,9 @@ def train(
     finally:
         live.clock_stop()
         run.status = "finished" if run.step >= run.total_steps else "stopped"
+        # fit() leaves many reference cycles; Streamlit's full collection after every run is
+        # off (.streamlit/config.toml), so collect them here, once, after seconds of training.
+        gc.collect()
     if on_update is not None:
         on_update(run)
     return run
