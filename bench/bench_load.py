@@ -1,12 +1,15 @@
 """Benchmark: many visitors at once on one server, against one idle visitor, in the same run.
 
-Against one real ``streamlit run`` on loopback, in Debian's Chromium (one browser context per
-visitor, so each is its own Streamlit session):
+Against one real ``streamlit run`` on loopback. Each visitor is its own Streamlit session,
+driven by :mod:`bench.st_client`, which speaks Streamlit's websocket protocol as the page's
+JavaScript does (widget changes, uploads, fetching every picture a run makes). Twenty Chromium
+tabs on a 2-core machine would measure Chromium: in this benchmark's first version the
+browsers took 60 % of the CPU and the server got 0.4 of a core.
 
 1. **Idle**: a single visitor uploads its own picture on the Convolution page, changes the
-   kernel a few times, goes to the Pooling page (same session, through the menu), uploads
-   again and moves the shift slider a few times. Each interaction is timed from the action to
-   the page showing the expected new text with the script finished.
+   kernel a few times, goes to the Pooling page (same session), uploads again and moves the
+   shift slider a few times. Each interaction is timed from sending the change to the end of
+   the run it started, with the run's pictures downloaded.
 2. **Load**: ``--trainers`` visitors start training on the Train page, then ``--viewers``
    visitors do the same as the idle visitor, all at once, with a short random pause between
    interactions (people read before they click).
@@ -27,26 +30,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import random
-import re
 import statistics
 import sys
-import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from playwright.async_api import Page, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server  # noqa: E402
+from bench.st_client import Session  # noqa: E402
+from tests.browser.helpers import streamlit_server  # noqa: E402
 
 KERNELS = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]
-ERROR_BOX = "[data-testid=stException], [data-testid=stAlertContentError]"
 
 
 @dataclass
@@ -54,7 +56,6 @@ class Visitor:
     """One simulated visitor: its own picture size and kernel, and what it measured."""
 
     index: int
-    folder: Path
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
@@ -64,111 +65,69 @@ class Visitor:
         """(width, height) of this visitor's picture: unique per visitor."""
         return 180 + 6 * self.index, 140 + 4 * self.index
 
-    def picture(self) -> Path:
+    def picture(self) -> bytes:
         w, h = self.size
         rng = np.random.default_rng(self.index)
-        pixels = (rng.random((h, w)) * 255).astype(np.uint8)
-        path = self.folder / f"visitor-{self.index}.png"
-        Image.fromarray(pixels, "L").save(path)
-        return path
+        buffer = io.BytesIO()
+        Image.fromarray((rng.random((h, w)) * 255).astype(np.uint8), "L").save(buffer, "PNG")
+        return buffer.getvalue()
+
+    async def timed(self, action) -> None:
+        start = time.perf_counter()
+        await action
+        self.latencies.append(time.perf_counter() - start)
 
 
-async def _idle(page: Page) -> None:
-    await page.wait_for_timeout(120)
-    await expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
+def _find(session: Session, start: str) -> str:
+    """The first text on the page that starts with ``start`` ('' if none)."""
+    return next((t for t in session.texts() if t.startswith(start)), "")
 
 
-async def _timed(visitor: Visitor, page: Page, action, pattern: str) -> None:
-    """Run `action`, then wait until `pattern` shows and the script is done; record the time."""
-    start = time.perf_counter()
-    await action()
-    await expect(page.get_by_text(re.compile(pattern)).first).to_be_visible(timeout=120_000)
-    await _idle(page)
-    visitor.latencies.append(time.perf_counter() - start)
-
-
-async def _upload(visitor: Visitor, page: Page, page_name: str, pattern: str) -> None:
-    """Upload this visitor's own picture on `page_name` and wait until `pattern` shows."""
-    uploader = page.locator(f".st-key-{page_name}_upload input[type=file]")
-    await _timed(visitor, page, lambda: uploader.set_input_files(str(visitor.picture())), pattern)
-
-
-async def _output_line(page: Page) -> str:
-    # The paragraph "**Output: H' × W'** (input H × W, kernel NAME)", read whole.
-    return await page.get_by_text(re.compile(r"\(input \d+ × \d+, kernel ")).first.inner_text()
-
-
-async def run_visitor(
-    browser, url: str, visitor: Visitor, *, rounds: int, pause: float, lean: bool = False
-) -> None:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    if lean:
-        # Skip downloading and painting the pictures: on a 2-core machine twenty renderers
-        # decoding megapixel images would starve the server we mean to measure. The server
-        # still computes and encodes every picture; the checks read text only.
-        await context.route("**/media/**", lambda route: route.abort())
-    page = await context.new_page()
-    page.set_default_timeout(120_000)
+async def run_visitor(url: str, visitor: Visitor, *, rounds: int, pause: float) -> None:
     w, h = visitor.size
     try:
-        await page.goto(f"{url}/convolution")
-        await _idle(page)
-        await _upload(visitor, page, "conv", rf"^Output: {h - 2} × {w - 2} \(input {h} × {w}")
-        for step in range(rounds):
-            kernel = KERNELS[(visitor.index + step) % len(KERNELS)]
-            await page.wait_for_timeout(pause * 1000 * random.random())
-
-            async def choose(kernel=kernel):
-                await page.locator(".st-key-conv_preset").click()
-                await page.get_by_role("option", name=kernel, exact=True).click()
-
-            await _timed(visitor, page, choose, rf"input {h} × {w}, kernel {kernel}\)")
-            line = await _output_line(page)
-            if f"input {h} × {w}" not in line or kernel not in line:
-                visitor.leaks.append(f"conv step {step}: {line!r}")
-        # Same session, next page, through the menu.
-        await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Pooling").click()
-        await _idle(page)
-        await _upload(visitor, page, "pool", rf"^Feature map: {h} × {w} →")
-        slider = page.locator(".st-key-pool_dx").get_by_role("slider")
-        for step in range(rounds):
-            await page.wait_for_timeout(pause * 1000 * random.random())
-            dx = 2 + step
-
-            async def move(slider=slider):
-                await slider.focus()
-                await slider.press("ArrowRight")
-
-            await _timed(visitor, page, move, rf"shifted \({dx}, 0\)")
-            text = await page.get_by_text(re.compile(r"^Feature map: ")).first.inner_text()
-            if not text.startswith(f"Feature map: {h} × {w}"):
-                visitor.leaks.append(f"pool step {step}: {text!r}")
-        if await page.locator(ERROR_BOX).count():
-            visitor.errors.append(await page.locator(ERROR_BOX).first.inner_text())
+        async with Session(url, "convolution") as session:
+            await visitor.timed(
+                session.upload("conv_upload", "mine.png", visitor.picture(), "image/png")
+            )
+            for step in range(rounds):
+                kernel = KERNELS[(visitor.index + step) % len(KERNELS)]
+                await asyncio.sleep(pause * random.random())
+                await visitor.timed(session.set_value("conv_preset", string_value=kernel))
+                line = _find(session, "**Output: ")
+                if f"(input {h} × {w}, kernel {kernel})" not in line:
+                    visitor.leaks.append(f"conv step {step}: {line[:80]!r}")
+            await session.goto("pooling")  # same session, next page, as the menu does
+            await visitor.timed(
+                session.upload("pool_upload", "mine.png", visitor.picture(), "image/png")
+            )
+            for step in range(rounds):
+                await asyncio.sleep(pause * random.random())
+                dx = 2 + step
+                await visitor.timed(session.set_value("pool_dx", double_array_value={"data": [dx]}))
+                if not any(f"shifted ({dx}, 0)" in t for t in session.texts()):
+                    visitor.errors.append(f"pool step {step}: no map shifted by ({dx}, 0)")
+                line = _find(session, "Feature map: ")
+                if not line.startswith(f"Feature map: {h} × {w}"):
+                    visitor.leaks.append(f"pool step {step}: {line[:80]!r}")
+            visitor.errors.extend(session.errors)
     except Exception as error:  # a failed visitor is reported, not fatal to the benchmark
-        visitor.errors.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
-    finally:
-        await context.close()
+        visitor.errors.append(
+            f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        )
 
 
-async def run_trainer(browser, url: str, index: int, stop: asyncio.Event) -> list[str]:
+async def run_trainer(url: str, index: int, stop: asyncio.Event) -> list[str]:
     """Start a training on the Train page and keep the session open until `stop`."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = await context.new_page()
     errors: list[str] = []
     try:
-        await page.goto(f"{url}/train")
-        await _idle(page)
-        await page.locator(".st-key-train_seed input").fill(str(index + 1))
-        await page.locator(".st-key-train_start button").click()
-        await expect(page.get_by_text(re.compile("Training|Waiting")).first).to_be_visible()
-        await stop.wait()
-        if await page.locator(ERROR_BOX).count():
-            errors.append(await page.locator(ERROR_BOX).first.inner_text())
+        async with Session(url, "train") as session:
+            await session.set_value("train_seed", int_value=index + 1)
+            await session.set_value("train_start", trigger_value=True, wait=False)
+            await stop.wait()
+            errors.extend(session.errors)
     except Exception as error:
-        errors.append(f"trainer {index}: {type(error).__name__}: {str(error).splitlines()[0]}")
-    finally:
-        await context.close()
+        errors.append(f"trainer {index}: {type(error).__name__}: {error}")
     return errors
 
 
@@ -206,45 +165,38 @@ def _median(values: list[float]) -> float:
 
 
 async def main_async(args) -> None:
-    with tempfile.TemporaryDirectory() as tmp, streamlit_server() as url:
+    # Each visitor's uploads and picture downloads run in threads: enough for all at once, so
+    # that this client never queues them behind each other.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
+    with streamlit_server() as url:
         pid = _server_pid(int(url.rsplit(":", 1)[1]))
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            # Warm-up: first visit builds caches (samples, thumbnails) for everyone.
-            lean = args.lean
-            await run_visitor(browser, url, Visitor(99, Path(tmp)), rounds=1, pause=0, lean=lean)
-            idle = Visitor(0, Path(tmp))
-            await run_visitor(browser, url, idle, rounds=args.rounds, pause=args.pause, lean=lean)
-            memory_before = _memory_mb(pid, "VmRSS")
+        # Warm-up: the first visit builds caches (samples, thumbnails) for everyone.
+        await run_visitor(url, Visitor(99), rounds=1, pause=0)
+        idle = Visitor(0)
+        await run_visitor(url, idle, rounds=args.rounds, pause=args.pause)
+        memory_before = _memory_mb(pid, "VmRSS")
 
-            stop = asyncio.Event()
-            trainers = [
-                asyncio.create_task(run_trainer(browser, url, i, stop))
-                for i in range(args.trainers)
-            ]
-            await asyncio.sleep(3 if args.trainers else 0)  # let the trainings get going
-            visitors = [Visitor(i + 1, Path(tmp)) for i in range(args.viewers)]
-            samples: list[float] = []
+        stop = asyncio.Event()
+        trainers = [asyncio.create_task(run_trainer(url, i, stop)) for i in range(args.trainers)]
+        await asyncio.sleep(3 if args.trainers else 0)  # let the trainings get going
+        visitors = [Visitor(i + 1) for i in range(args.viewers)]
+        samples: list[float] = []
 
-            async def sample_memory():
-                while not stop.is_set():
-                    samples.append(_memory_mb(pid, "VmRSS"))
-                    await asyncio.sleep(0.5)
+        async def sample_memory():
+            while not stop.is_set():
+                samples.append(_memory_mb(pid, "VmRSS"))
+                await asyncio.sleep(0.5)
 
-            sampler = asyncio.create_task(sample_memory())
-            started, cpu_started = time.perf_counter(), _cpu_seconds(pid)
-            await asyncio.gather(
-                *(
-                    run_visitor(browser, url, v, rounds=args.rounds, pause=args.pause, lean=lean)
-                    for v in visitors
-                )
-            )
-            load_seconds = time.perf_counter() - started
-            server_cpu = _cpu_seconds(pid) - cpu_started
-            stop.set()
-            trainer_errors = [e for errors in await asyncio.gather(*trainers) for e in errors]
-            await sampler
-            await browser.close()
+        sampler = asyncio.create_task(sample_memory())
+        started, cpu_started = time.perf_counter(), _cpu_seconds(pid)
+        await asyncio.gather(
+            *(run_visitor(url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
+        )
+        load_seconds = time.perf_counter() - started
+        server_cpu = _cpu_seconds(pid) - cpu_started
+        stop.set()
+        trainer_errors = [e for errors in await asyncio.gather(*trainers) for e in errors]
+        await sampler
         peak = _memory_mb(pid, "VmHWM")
 
     loaded = [t for v in visitors for t in v.latencies]
@@ -263,7 +215,7 @@ async def main_async(args) -> None:
     )
     print(
         f"server CPU during the load: {server_cpu:.0f} s in {load_seconds:.0f} s "
-        f"({server_cpu / load_seconds:.2f} of {os.cpu_count()} cores; the rest went to the browser)"
+        f"({server_cpu / load_seconds:.2f} of {os.cpu_count()} cores)"
     )
     print(
         f"server memory: {memory_before:.0f} MB before the load, "
@@ -281,9 +233,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interactions per page")
     parser.add_argument("--pause", type=float, default=2.0, help="max seconds between clicks")
     parser.add_argument("--deadline", type=float, default=900, help="stop after this long")
-    parser.add_argument(
-        "--lean", action="store_true", help="visitors skip downloading pictures (less browser CPU)"
-    )
     args = parser.parse_args()
     try:
         asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))
