@@ -3,6 +3,7 @@ kernel, over Streamlit's websocket protocol (the client the load benchmark uses)
 
 import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image
@@ -39,7 +40,9 @@ async def _two_visitors(url: str) -> tuple[list[str], list[str]]:
 
 
 def test_two_sessions_never_see_each_others_picture_or_kernel(app_url):
-    lines, errors = asyncio.run(_two_visitors(app_url))
+    # In a thread of its own: Playwright's fixtures keep an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        lines, errors = thread.submit(asyncio.run, _two_visitors(app_url)).result(timeout=120)
     assert errors == []
     assert "(input 90 × 120, kernel Sharpen)" in lines[0]
     assert "(input 70 × 150, kernel Laplacian)" in lines[1]
