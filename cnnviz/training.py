@@ -300,8 +300,13 @@ def lower_training_priority(niceness: int | None = None) -> int:
 
     A training keeps every core busy for seconds to minutes; on a small server that would make
     every other visitor's clicks wait. Linux schedules threads, each with its own nice value, so
-    the thread running the training loop and TensorFlow's worker threads (named ``tf_...``) are
+    the thread running the training loop and every thread Python did not start (TensorFlow's
+    pools, named ``tf_...`` or not: the pool that does the arithmetic is started by whichever
+    thread ran the first operation, maybe a page's, and is shared by every later training) are
     set to ``niceness``: they still use every idle cycle, but a page rerun gets the CPU first.
+    Page reruns run in Python's threads, which keep their priority. (Measured: with two
+    trainings, a Pooling shift took 0.24 s instead of 0.03 s while two unnamed TensorFlow
+    threads still ran at nice 0.)
 
     Parameters
     ----------
@@ -318,21 +323,16 @@ def lower_training_priority(niceness: int | None = None) -> int:
     tasks = "/proc/self/task"
     if niceness <= 0 or not os.path.isdir(tasks) or not hasattr(os, "setpriority"):
         return 0
+    python_threads = {thread.native_id for thread in threading.enumerate()}
     targets = {threading.get_native_id()}
-    for tid in os.listdir(tasks):
-        try:
-            with open(f"{tasks}/{tid}/comm") as comm:
-                if comm.read().startswith("tf_"):
-                    targets.add(int(tid))
-        except OSError:  # the thread ended meanwhile
-            continue
+    targets.update(int(tid) for tid in os.listdir(tasks) if int(tid) not in python_threads)
     changed = 0
     for tid in targets:
         try:
             if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
                 os.setpriority(os.PRIO_PROCESS, tid, niceness)
                 changed += 1
-        except OSError:
+        except OSError:  # the thread ended meanwhile, or this is not allowed
             continue
     return changed
 
@@ -380,6 +380,9 @@ def train(
 
     if run is None:
         run = TrainingRun.plan(spec, len(data.x_train))
+    # Before the data pipeline exists: the threads this one starts for it (and for the first
+    # steps) inherit its nice value. TensorFlow's shared pools follow after the first batch.
+    lower_training_priority()
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
     live = _live_callback_class()(run, on_update, update_every, should_stop)
     try:
