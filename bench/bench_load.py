@@ -57,6 +57,7 @@ class Visitor:
 
     index: int
     latencies: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # what each latency was: upload, kernel…
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
 
@@ -72,10 +73,11 @@ class Visitor:
         Image.fromarray((rng.random((h, w)) * 255).astype(np.uint8), "L").save(buffer, "PNG")
         return buffer.getvalue()
 
-    async def timed(self, action) -> None:
+    async def timed(self, kind: str, action) -> None:
         start = time.perf_counter()
         await action
         self.latencies.append(time.perf_counter() - start)
+        self.kinds.append(kind)
 
 
 def _find(session: Session, start: str) -> str:
@@ -88,23 +90,25 @@ async def run_visitor(url: str, visitor: Visitor, *, rounds: int, pause: float) 
     try:
         async with Session(url, "convolution") as session:
             await visitor.timed(
-                session.upload("conv_upload", "mine.png", visitor.picture(), "image/png")
+                "upload", session.upload("conv_upload", "mine.png", visitor.picture(), "image/png")
             )
             for step in range(rounds):
                 kernel = KERNELS[(visitor.index + step) % len(KERNELS)]
                 await asyncio.sleep(pause * random.random())
-                await visitor.timed(session.set_value("conv_preset", string_value=kernel))
+                await visitor.timed("kernel", session.set_value("conv_preset", string_value=kernel))
                 line = _find(session, "**Output: ")
                 if f"(input {h} × {w}, kernel {kernel})" not in line:
                     visitor.leaks.append(f"conv step {step}: {line[:80]!r}")
             await session.goto("pooling")  # same session, next page, as the menu does
             await visitor.timed(
-                session.upload("pool_upload", "mine.png", visitor.picture(), "image/png")
+                "upload", session.upload("pool_upload", "mine.png", visitor.picture(), "image/png")
             )
             for step in range(rounds):
                 await asyncio.sleep(pause * random.random())
                 dx = 2 + step
-                await visitor.timed(session.set_value("pool_dx", double_array_value={"data": [dx]}))
+                await visitor.timed(
+                    "shift", session.set_value("pool_dx", double_array_value={"data": [dx]})
+                )
                 if not any(f"shifted ({dx}, 0)" in t for t in session.texts()):
                     visitor.errors.append(f"pool step {step}: no map shifted by ({dx}, 0)")
                 line = _find(session, "Feature map: ")
@@ -209,6 +213,13 @@ async def main_async(args) -> None:
     )
     label = f"load: {args.viewers} visitors + {args.trainers} training"
     print(f"{label:>28} {len(loaded):4d} {_median(loaded):9.2f} {_p95(loaded):7.2f}")
+    for kind in ("upload", "kernel", "shift"):
+        mine = [t for v in [idle] for t, k in zip(v.latencies, v.kinds) if k == kind]
+        theirs = [t for v in visitors for t, k in zip(v.latencies, v.kinds) if k == kind]
+        print(
+            f"{'  ' + kind:>28} idle {_median(mine):5.2f} / {_p95(mine):5.2f}  "
+            f"load {_median(theirs):5.2f} / {_p95(theirs):5.2f}  (median / p95 s)"
+        )
     ratio = _p95(loaded) / _p95(idle.latencies)
     print(
         f"p95 ratio load / idle: {ratio:.2f} (target <= 3.00); load phase took {load_seconds:.0f} s"

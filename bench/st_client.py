@@ -63,7 +63,8 @@ class Session:
     _xsrf: str = ""
     _page_hash: str = ""
     _finished: asyncio.Event = field(default_factory=asyncio.Event)
-    _media: set[str] = field(default_factory=set)
+    _media: set[str] = field(default_factory=set)  # pictures of the current run
+    _fetched: set[str] = field(default_factory=set)  # pictures downloaded so far
     _responses: dict[str, object] = field(default_factory=dict)
     _reader: asyncio.Task | None = None
 
@@ -180,10 +181,11 @@ class Session:
         if not wait:
             return
         await asyncio.wait_for(self._finished.wait(), self.timeout)
-        for path in sorted(self._media):
+        for path in sorted(self._media - self._fetched):  # a browser caches what it has
             response = await asyncio.to_thread(self._http.get, self.url + path, timeout=30)
             if response.status_code != 200:
                 self.errors.append(f"media {path}: HTTP {response.status_code}")
+            self._fetched.add(path)
 
     async def goto(self, page: str) -> None:
         """Open another page in the same session, as a click in the menu does."""
