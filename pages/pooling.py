@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.display import png_bytes, shift_grid, to_uint8, upscale_factor, zoom
+from cnnviz.display import picture_bytes, png_bytes, shift_grid, to_uint8, upscale_factor, zoom
 from cnnviz.figures import (
     HOVER_LIMIT,
     ColorScale,
@@ -41,7 +41,7 @@ from cnnviz.invariance import (
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import POOL_MODES, explain_output_size, explain_pool_at
 from pages._registry import ensure_app_navigation
-from pages._ui import PickedImage, image_picker, query_value
+from pages._ui import PickedImage, image_picker, query_value, show_image
 
 PAGE = "pool"
 DEFAULT_KERNEL = "Eye detector"
@@ -463,13 +463,15 @@ def show_shift_grid(where, c: ShiftComparison, scale: ColorScale, diff: ColorSca
     included. Streamlit pays per element and per picture: one PNG costs less than three rows
     of eight pictures and two colour bars."""
     grid = shift_grid(c, scale, diff, side=SHIFT_PANEL_SIDE)
-    where.image(
-        png_bytes(grid.pixels, filters=False),  # flat colour and text: no row filters needed
+    # A high-quality JPEG (picture_bytes): 6 ms to encode instead of 28 ms for the PNG, half
+    # the bytes to decode, and the text stays crisp at 4:4:4; the numbers are printed below.
+    show_image(
+        where,
+        picture_bytes(grid.pixels),
         caption=(
             "Top to bottom: the image, its feature map, the pooled map. Left to right: "
             f"original, shifted ({c.dx}, {c.dy}), shifted − original."
         ),
-        output_format="PNG",  # already encoded: Streamlit would re-encode it as JPEG
     )
 
 

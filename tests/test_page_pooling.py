@@ -227,9 +227,9 @@ def test_every_widget_key_starts_with_the_page_name(first_run):
 
 
 def test_big_upload_is_drawn_as_images():
-    """A 300×300 upload is above the hover limit: maps go out as PNGs; the shift comparison
-    (image, feature map, pooled map × original, shifted, difference) is ONE PNG, whose caption
-    follows the shift, with the numbers as text beside it."""
+    """A 300×300 upload is above the hover limit: maps go out as pictures; the shift comparison
+    (image, feature map, pooled map × original, shifted, difference) is ONE picture, whose
+    caption follows the shift, with the numbers as text beside it."""
     at = run_page()
     noise = (np.random.default_rng(0).random((300, 300)) * 255).astype(np.uint8)
     buffer = io.BytesIO()
@@ -245,5 +245,5 @@ def test_big_upload_is_drawn_as_images():
         caption = shift[0].captions[0]
         assert "the image, its feature map, the pooled map" in caption
         assert f"original, shifted ({dx}, 0), shifted − original" in caption
-        assert shift[0].proto.imgs[0].url.endswith(".png")  # sent as made, not re-encoded
+        assert shift[0].proto.imgs[0].url.endswith(".jpg")  # picture_bytes' JPEG, sent as made
         assert line(at, r"Unchanged pooled cells: \d+% \([\d,]+ of 22,500\)")
