@@ -68,14 +68,11 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def png_bytes(image: np.ndarray, *, compress_level: int = 1, filters: bool = True) -> bytes:
+def png_bytes(image: np.ndarray, *, compress_level: int = 1) -> bytes:
     """Encode an 8-bit image as PNG, fast.
 
     A low ``compress_level`` (0–9) makes files a little larger but encodes several times faster
     than Pillow's default, which matters when a 1024×1024 map is re-sent on every change.
-    ``filters=False`` skips PNG's row prediction (each row stored as is, not as its difference
-    from the row above): about twice as fast again, and no larger for pictures that are mostly
-    flat colour with text, such as :func:`shift_grid`; larger for photos.
 
     Parameters
     ----------
@@ -94,8 +91,6 @@ def png_bytes(image: np.ndarray, *, compress_level: int = 1, filters: bool = Tru
     image = _checked_uint8(image)
     bgr = image[:, :, ::-1] if image.ndim == 3 else image  # OpenCV stores colour as BGR
     params = [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)]
-    if not filters:
-        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
     ok, encoded = cv2.imencode(".png", bgr, params)
     if not ok:  # pragma: no cover - OpenCV reports no reason
         raise ValueError("The image could not be encoded as PNG.")

@@ -304,9 +304,9 @@ def lower_training_priority(niceness: int | None = None) -> int:
     pools, named ``tf_...`` or not: the pool that does the arithmetic is started by whichever
     thread ran the first operation, maybe a page's, and is shared by every later training) are
     set to ``niceness``: they still use every idle cycle, but a page rerun gets the CPU first.
-    Page reruns run in Python's threads, which keep their priority. (Measured: with two
-    trainings, a Pooling shift took 0.24 s instead of 0.03 s while two unnamed TensorFlow
-    threads still ran at nice 0.)
+    Page reruns run in Python's threads, which keep their priority. (Before this looked past
+    the names, ps showed two unnamed TensorFlow threads at ~40 % CPU each, nice 0, during two
+    trainings.)
 
     Parameters
     ----------

@@ -460,8 +460,8 @@ def show_shift_heatmaps(where, c: ShiftComparison, scale: ColorScale, diff: Colo
 
 def show_shift_grid(where, c: ShiftComparison, scale: ColorScale, diff: ColorScale) -> None:
     """Big maps: the whole comparison as ONE picture drawn by the core, titles and colour bars
-    included. Streamlit pays per element and per picture: one PNG costs less than three rows
-    of eight pictures and two colour bars."""
+    included. Streamlit pays per element and per picture: one picture costs less than three
+    rows of eight pictures and two colour bars."""
     grid = shift_grid(c, scale, diff, side=SHIFT_PANEL_SIDE)
     # A high-quality JPEG (picture_bytes): 6 ms to encode instead of 28 ms for the PNG, half
     # the bytes to decode, and the text stays crisp at 4:4:4; the numbers are printed below.
