@@ -30,7 +30,7 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import BASELINE_ENV, SAME_CONFIG_ENV  # noqa: E402
+from bench._common import add_baseline_option, baseline_env  # noqa: E402
 from cnnviz.images import sample_image  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
@@ -96,16 +96,12 @@ def _timed(page: Page, box: str, text: str, act) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=12, help="changes per page (max 15)")
-    parser.add_argument(
-        "--same-config",
-        action="store_true",
-        help="run the baseline with the app's runner setting (no GC after each run)",
-    )
+    add_baseline_option(parser)
     args = parser.parse_args()
     repeat = min(args.repeat, 15)
     with tempfile.TemporaryDirectory() as tmp:
         upload = _make_upload(Path(tmp))
-        env = SAME_CONFIG_ENV if args.same_config else BASELINE_ENV
+        env = baseline_env(args)
         with (
             streamlit_server("bench/baseline_image_page.py", env=env) as base_url,
             streamlit_server() as app_url,

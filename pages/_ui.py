@@ -382,6 +382,11 @@ def _on_random(page: str) -> None:
     set_kernel(page, random_kernel(st.session_state[f"{page}_kernel"].shape), CUSTOM)
 
 
+def _grid_key(page: str) -> str:
+    """The grid's widget key; a new version (see :func:`set_kernel`) makes a fresh grid."""
+    return f"{page}_grid_{st.session_state[f'{page}_grid_version']}"
+
+
 def _apply_grid_edits(page: str) -> None:
     """Take the cell edits the grid reported into the kernel in use.
 
@@ -389,7 +394,7 @@ def _apply_grid_edits(page: str) -> None:
     text box, drawn above and beside the grid, can still show the edited kernel in this run.
     """
     state = st.session_state
-    edits = state.get(f"{page}_grid_{state[f'{page}_grid_version']}") or {}
+    edits = state.get(_grid_key(page)) or {}
     changed = edits.get("edited_rows") or {}
     values = np.array(state[f"{page}_grid_base"], dtype=np.float64)  # (kh, kw)
     for row, cells in changed.items():
@@ -414,7 +419,7 @@ def _grid(page: str) -> None:
     columns = [str(j) for j in range(base.shape[1])]
     st.data_editor(
         pd.DataFrame(base, columns=columns),
-        key=f"{page}_grid_{state[f'{page}_grid_version']}",
+        key=_grid_key(page),
         hide_index=True,
         width="content",
         column_config={c: st.column_config.NumberColumn(c, width=48) for c in columns},
