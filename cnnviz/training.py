@@ -5,8 +5,10 @@
   per epoch, speed). A caller can watch it through ``on_update``, which is called at most
   every ``update_every`` seconds so that drawing never slows the training down, and can end it
   early with ``should_stop`` (or by raising from ``on_update``): the model keeps the weights it
-  has reached.
-* :class:`TrainingSlots` lets at most N trainings run at once in a process; the others wait.
+  has reached. :func:`train_new_model` builds, trains and scores a model in one call.
+* :class:`TrainedModel` holds the result as plain arrays (it can cross a process boundary:
+  the app trains in worker processes, see :mod:`cnnviz.worker`).
+* :class:`TrainingSlots` lets at most N trainings run at once; the others wait.
 * :func:`evaluate`, :func:`confusion_matrix`, :func:`first_layer_kernels` and
   :func:`model_bytes` read the results.
 * :func:`default_model` is the article's model trained on the sample with a fixed seed, cached on
@@ -39,7 +41,6 @@ from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_h
 from cnnviz.model import ModelSpec, build_model, keras_module
 
 __all__ = [
-    "lower_training_priority",
     "Evaluation",
     "TrainedModel",
     "TrainingRun",
@@ -51,6 +52,7 @@ __all__ = [
     "max_trainings",
     "model_bytes",
     "train",
+    "train_new_model",
 ]
 
 DEFAULT_UPDATE_EVERY = 0.25  # seconds between live updates: at most 4 per second
@@ -78,7 +80,8 @@ class TrainingRun:
         Seconds spent training so far.
     samples_seen : int
         Training digits processed so far.
-    status : {"running", "finished", "stopped"}
+    status : {"starting", "running", "finished", "stopped"}
+        ``"starting"`` only while a worker process is still loading TensorFlow.
     """
 
     epochs: int
@@ -197,27 +200,75 @@ class Evaluation:
         )
 
 
-@dataclass
 class TrainedModel:
-    """A model together with what it is and how it was trained.
+    """A trained model's weights together with what it is and how it was trained.
 
-    Attributes
+    Parameters
     ----------
-    model : keras.Model
     spec : ModelSpec
     data_name : str
         The data set it was trained on, as :attr:`Dataset.name`.
-    run : TrainingRun or None
-        The training's record (``None`` if the weights were loaded from the cache).
-    evaluation : Evaluation or None
+    weights : list of ndarray
+        As ``model.get_weights()`` of :func:`cnnviz.model.build_model` ``(spec)``; the first is
+        the first conv layer's kernel, shape ``(k, k, 1, F)``.
+    run : TrainingRun, optional
+        The training's record (``None`` if the weights were loaded from a cache).
+    evaluation : Evaluation, optional
         Its answers on the test set, once computed.
+
+    Notes
+    -----
+    Plain arrays, so that a model trained in another process (:mod:`cnnviz.worker`) travels as
+    a pickle and a page that only shows results needs no TensorFlow. :attr:`model` builds the
+    Keras model on first use, once, also when several threads ask at the same time.
     """
 
-    model: object
-    spec: ModelSpec
-    data_name: str
-    run: TrainingRun | None = None
-    evaluation: Evaluation | None = None
+    def __init__(
+        self,
+        spec: ModelSpec,
+        data_name: str,
+        weights: list[np.ndarray],
+        run: TrainingRun | None = None,
+        evaluation: Evaluation | None = None,
+    ) -> None:
+        self.spec = spec
+        self.data_name = data_name
+        self.weights = [np.asarray(w) for w in weights]
+        self.run = run
+        self.evaluation = evaluation
+        self._model = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_model(
+        cls,
+        model,
+        spec: ModelSpec,
+        data_name: str,
+        run: TrainingRun | None = None,
+        evaluation: Evaluation | None = None,
+    ) -> TrainedModel:
+        """Wrap a Keras model built by ``build_model(spec)``; :attr:`model` is that very model."""
+        trained = cls(spec, data_name, model.get_weights(), run, evaluation)
+        trained._model = model
+        return trained
+
+    @property
+    def model(self):
+        """The compiled ``keras.Sequential`` with these weights (built on first use)."""
+        with self._lock:
+            if self._model is None:
+                model = build_model(self.spec)
+                model.set_weights(self.weights)
+                self._model = model
+            return self._model
+
+    def __getstate__(self) -> dict:
+        # The weights travel; the Keras model and the lock stay in their process.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_lock")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _model=None, _lock=threading.Lock())
 
     def __repr__(self) -> str:
         accuracy = f"{self.evaluation.accuracy:.4f}" if self.evaluation else "?"
@@ -295,48 +346,6 @@ def max_trainings() -> int:
     return env_int("CNNVIZ_MAX_TRAININGS", os.cpu_count() or 1)
 
 
-def lower_training_priority(niceness: int | None = None) -> int:
-    """Let page interactions go first: raise the nice value of this thread and TensorFlow's.
-
-    A training keeps every core busy for seconds to minutes; on a small server that would make
-    every other visitor's clicks wait. Linux schedules threads, each with its own nice value, so
-    the thread running the training loop and every thread Python did not start (TensorFlow's
-    pools, named ``tf_...`` or not: the pool that does the arithmetic is started by whichever
-    thread ran the first operation, maybe a page's, and is shared by every later training) are
-    set to ``niceness``: they still use every idle cycle, but a page rerun gets the CPU first.
-    Page reruns run in Python's threads, which keep their priority. (Before this looked past
-    the names, ps showed two unnamed TensorFlow threads at ~40 % CPU each, nice 0, during two
-    trainings.)
-
-    Parameters
-    ----------
-    niceness : int, optional
-        0 (no change) to 19 (lowest priority). Defaults to ``$CNNVIZ_TRAINING_NICE``, else 10.
-
-    Returns
-    -------
-    int
-        How many threads were changed (0 where this is not Linux or not allowed).
-    """
-    if niceness is None:
-        niceness = env_int("CNNVIZ_TRAINING_NICE", 10, minimum=0, maximum=19)
-    tasks = "/proc/self/task"
-    if niceness <= 0 or not os.path.isdir(tasks) or not hasattr(os, "setpriority"):
-        return 0
-    python_threads = {thread.native_id for thread in threading.enumerate()}
-    targets = {threading.get_native_id()}
-    targets.update(int(tid) for tid in os.listdir(tasks) if int(tid) not in python_threads)
-    changed = 0
-    for tid in targets:
-        try:
-            if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
-                os.setpriority(os.PRIO_PROCESS, tid, niceness)
-                changed += 1
-        except OSError:  # the thread ended meanwhile, or this is not allowed
-            continue
-    return changed
-
-
 def train(
     model,
     data: Dataset,
@@ -380,9 +389,6 @@ def train(
 
     if run is None:
         run = TrainingRun.plan(spec, len(data.x_train))
-    # Before the data pipeline exists: the threads this one starts for it (and for the first
-    # steps) inherit its nice value. TensorFlow's shared pools follow after the first batch.
-    lower_training_priority()
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
     live = _live_callback_class()(run, on_update, update_every, should_stop)
     try:
@@ -404,6 +410,36 @@ def train(
     if on_update is not None:
         on_update(run)
     return run
+
+
+def train_new_model(
+    spec: ModelSpec,
+    data: Dataset,
+    *,
+    on_update: Callable[[TrainingRun], None] | None = None,
+    update_every: float = DEFAULT_UPDATE_EVERY,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainedModel:
+    """Build the model for ``spec``, :func:`train` it on ``data`` and score it on the test digits.
+
+    The arguments after ``data`` are :func:`train`'s. A stopped training is scored too: the
+    model keeps, and is scored with, the weights it had reached.
+
+    Returns
+    -------
+    TrainedModel
+        With its ``run`` and ``evaluation``; :attr:`TrainedModel.model` is the trained model.
+    """
+    model = build_model(spec)
+    run = train(
+        model,
+        data,
+        spec,
+        on_update=on_update,
+        update_every=update_every,
+        should_stop=should_stop,
+    )
+    return TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data))
 
 
 def evaluate(model, data: Dataset) -> Evaluation:
@@ -467,21 +503,43 @@ def confusion_matrix(true, predicted, num_classes: int = NUM_CLASSES) -> np.ndar
     return np.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, -1)
 
 
-def first_layer_kernels(model) -> np.ndarray:
+def first_layer_kernels(weights: list[np.ndarray]) -> np.ndarray:
     """The learned kernels of the first conv layer, one ``k × k`` image per kernel.
+
+    Parameters
+    ----------
+    weights : list of ndarray
+        A model's weights, as :attr:`TrainedModel.weights` or ``model.get_weights()``: the
+        first is ``conv_1``'s kernel, shape ``(k, k, 1, F)``.
 
     Returns
     -------
     ndarray, shape (F, k, k)
         Kernel ``f`` is what ``conv_1`` cross-correlates with the input to make feature map ``f``
         (its bias left out).
+
+    Examples
+    --------
+    >>> kernel = np.arange(2 * 2 * 1 * 3).reshape(2, 2, 1, 3)  # k = 2, F = 3
+    >>> first_layer_kernels([kernel, np.zeros(3)])[1]
+    array([[ 1,  4],
+           [ 7, 10]])
     """
-    kernel, _bias = model.get_layer("conv_1").get_weights()  # (k, k, 1, F), (F,)
+    kernel = np.asarray(weights[0])
+    if kernel.ndim != 4 or kernel.shape[2] != 1:
+        raise ValueError(
+            "`weights[0]` must be a first conv layer's kernel of shape (k, k, 1, F). "
+            f"Received: shape {kernel.shape}."
+        )
     return np.transpose(kernel[:, :, 0, :], (2, 0, 1))  # (F, k, k)
 
 
 def model_bytes(model) -> bytes:
-    """The model as a ``.keras`` file (architecture, weights and optimizer state)."""
+    """The model as a ``.keras`` file: architecture, weights and its compile settings.
+
+    ``keras.models.load_model`` gives it back ready to predict or to train further (a model
+    rebuilt from :attr:`TrainedModel.weights` starts the optimizer's running averages afresh).
+    """
     with tempfile.TemporaryDirectory(prefix="cnnviz-") as folder:
         path = os.path.join(folder, "cnnviz-model.keras")
         model.save(path)
@@ -489,7 +547,12 @@ def model_bytes(model) -> bytes:
             return handle.read()
 
 
-def default_model(data: Dataset | None = None, *, cache_dir: str | None = None) -> TrainedModel:
+def default_model(
+    data: Dataset | None = None,
+    *,
+    cache_dir: str | None = None,
+    trainer: Callable[[ModelSpec, Dataset], TrainedModel] | None = None,
+) -> TrainedModel:
     """The article's model trained on the sample for its 5 epochs with seed 0, ready to use.
 
     Parameters
@@ -500,6 +563,9 @@ def default_model(data: Dataset | None = None, *, cache_dir: str | None = None) 
         Where the trained weights are kept between runs: ``$CNNVIZ_CACHE_DIR``, else
         ``~/.cache/cnnviz``. The file name holds a hash of the spec, the data and the Keras
         version, so any change trains afresh.
+    trainer : callable, optional
+        ``trainer(spec, data) -> TrainedModel`` trains it when it is not cached: by default
+        :func:`train_new_model`, here; a server passes one that trains in a worker process.
 
     Returns
     -------
@@ -513,17 +579,16 @@ def default_model(data: Dataset | None = None, *, cache_dir: str | None = None) 
     recipe = f"{spec!r}|{data.fingerprint()}|{keras.__version__}"
     key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     folder = cache_dir or os.environ.get("CNNVIZ_CACHE_DIR") or _default_cache_dir()
-    path = os.path.join(folder, f"default-model-{key}.weights.h5")
-    model = build_model(spec)
-    model.optimizer.build(model.trainable_variables)  # the file holds Adam's state too
-    run = None
-    try:
-        model.load_weights(path)
-    except (OSError, ValueError):  # Not cached yet, or unreadable: train and cache.
-        model = build_model(spec)
-        run = train(model, data, spec)
-        _save_weights(model, path)
-    return TrainedModel(model, spec, data.name, run, evaluate(model, data))
+    path = os.path.join(folder, f"default-model-{key}.npz")
+    weights = _load_weights(path)
+    if weights is not None:
+        trained = TrainedModel(spec, data.name, weights)
+    else:
+        trained = (trainer or train_new_model)(spec, data)
+        _save_weights(trained.weights, path)
+    if trained.evaluation is None:
+        trained.evaluation = evaluate(trained.model, data)
+    return trained
 
 
 def _default_cache_dir() -> str:
@@ -531,15 +596,22 @@ def _default_cache_dir() -> str:
     return os.path.join(base, "cnnviz")
 
 
-def _save_weights(model, path: str) -> None:
+def _load_weights(path: str) -> list[np.ndarray] | None:
+    """The weights saved by :func:`_save_weights`, or None if missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return [saved[f"w{i}"] for i in range(len(saved.files))]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _save_weights(weights: list[np.ndarray], path: str) -> None:
     """Write the weights next to ``path`` first, then move them in place (no half-written files)."""
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, partial = tempfile.mkstemp(
-            dir=os.path.dirname(path), prefix=".partial-", suffix=".weights.h5"
-        )
-        os.close(handle)
-        model.save_weights(partial, overwrite=True)
+        handle, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".partial-")
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **{f"w{i}": w for i, w in enumerate(weights)})
         os.replace(partial, path)
     except OSError:
         pass  # A read-only disk only costs a retraining next time.
@@ -607,8 +679,6 @@ def _live_callback_class():
             self._epoch_seen, self._epoch_means = seen, (loss, acc)
             run.step += 1
             run.samples_seen += size
-            if run.step == 1:  # TensorFlow's worker threads exist once a batch has run
-                lower_training_priority()
             self._tick()
             if self.should_stop is not None and self.should_stop():
                 self.model.stop_training = True

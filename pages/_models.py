@@ -3,14 +3,16 @@
 * :func:`get_default_model` — the article's model trained on the MNIST sample with seed 0,
   built once per server and shared read-only by every session (its weights are cached on disk,
   so a warm start only loads them). Use it for predictions; never ``fit`` it.
-* :func:`get_session_model` / :func:`set_session_model` — the model this visitor trained on
-  the Train page, kept in ``st.session_state`` (so in this browser tab only).
+* :func:`get_session_model` / :func:`session_model_box` — the model this visitor trained on
+  the Train page, kept in a :class:`SessionModel` in ``st.session_state`` (so in this browser
+  tab only).
 * :func:`training_started` / :func:`wait_for_training_to_end` — see below.
 * :func:`get_current_model` — the visitor's own model if there is one, else the default, with a
   sentence saying which.
 * :func:`get_dataset` — MNIST, full or the sample, cached per server.
-* :func:`get_training_slots` — the server-wide limit on trainings running at once.
-* :class:`LiveView` — the progress bar, status line and curves that follow a training.
+* :func:`get_trainer_pool` — the server's training processes: at most N at once, one kept ready.
+* :func:`train_live` — train a model in a worker process, following it in a :class:`LiveView`
+  (the progress bar, status line and curves of a training).
 
 Why wait for a training to end: with Streamlit's fast reruns (the default), a click during a
 run starts the new run at once in a new thread, while the interrupted run is still stopping
@@ -21,18 +23,15 @@ session's model first waits for that, so it never sees a model still being train
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import streamlit as st
 
 from cnnviz.data import Dataset, load_mnist
+from cnnviz.model import ModelSpec
 from cnnviz.train_figures import training_curves
-from cnnviz.training import (
-    TrainedModel,
-    TrainingRun,
-    TrainingSlots,
-    default_model,
-    max_trainings,
-)
+from cnnviz.training import TrainedModel, TrainingRun, default_model
+from cnnviz.worker import TrainerPool
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -49,7 +48,39 @@ def get_default_model() -> TrainedModel:
         [0, 1], output ``(N, 10)`` probabilities; layers named ``conv_1``, ``pool_1``,
         ``flatten``, ``dense``, ``output``. ``.evaluation`` holds its test-set answers.
     """
-    return default_model(get_dataset("sample"))
+    return default_model(get_dataset("sample"), trainer=_train_quietly)
+
+
+def _train_quietly(spec: ModelSpec, data: Dataset) -> TrainedModel:
+    """Train in a worker process without a live view (the default model, when not cached)."""
+    trainer = get_trainer_pool().take()
+    try:
+        return trainer.train(spec, data)
+    finally:
+        trainer.close()
+
+
+class SessionModel:
+    """A box for this visitor's own model, kept in ``st.session_state``.
+
+    Why a box: a training interrupted by a click or a closed tab hands over its model after
+    Streamlit has stopped the run, when writing to ``st.session_state`` raises Streamlit's stop
+    exception again. Filling a box made before the training is no Streamlit call.
+    """
+
+    def __init__(self, trained: TrainedModel | None = None) -> None:
+        self.trained = trained
+
+    def __repr__(self) -> str:
+        return f"SessionModel({self.trained!r})"
+
+
+def session_model_box() -> SessionModel:
+    """This visitor's box (made on first use: call it while the run may still draw)."""
+    box = st.session_state.get(SESSION_KEY)
+    if box is None:
+        box = st.session_state[SESSION_KEY] = SessionModel()
+    return box
 
 
 def get_session_model() -> TrainedModel | None:
@@ -58,12 +89,8 @@ def get_session_model() -> TrainedModel | None:
     If a training of this session is still stopping, waits for it first (see the module notes).
     """
     wait_for_training_to_end()
-    return st.session_state.get(SESSION_KEY)
-
-
-def set_session_model(trained: TrainedModel | None) -> None:
-    """Keep ``trained`` as this visitor's model (None forgets it)."""
-    st.session_state[SESSION_KEY] = trained
+    box = st.session_state.get(SESSION_KEY)
+    return box.trained if box is not None else None
 
 
 def training_started() -> threading.Event:
@@ -113,9 +140,42 @@ def get_dataset(source: str) -> Dataset:
 
 
 @st.cache_resource
-def get_training_slots() -> TrainingSlots:
-    """One limit for the whole server: ``$CNNVIZ_MAX_TRAININGS`` trainings at once."""
-    return TrainingSlots(max_trainings())
+def get_trainer_pool() -> TrainerPool:
+    """The whole server's trainings: ``$CNNVIZ_MAX_TRAININGS`` at once, each in its own process."""
+    return TrainerPool()
+
+
+def train_live(
+    spec: ModelSpec, data: Dataset, view: LiveView, keep: Callable[[TrainedModel], None]
+) -> None:
+    """Train a fresh model for ``spec`` on ``data`` in a worker process, drawn live in ``view``.
+
+    Waits for a free training slot first. ``keep(trained)`` receives the model when the training
+    finishes, and also when a click or a closed tab interrupts this run (Streamlit raises its
+    stop or rerun exception inside ``view.update``): the training is then stopped after its
+    current batch and ``keep`` gets the model as far as it got (``run.status == "stopped"``).
+    By then Streamlit calls raise again, so ``keep`` must not make any (see
+    :class:`SessionModel`).
+
+    Raises
+    ------
+    cnnviz.worker.TrainingError
+        If the training failed; its message is written for the page.
+    """
+    pool = get_trainer_pool()
+    finished = training_started()
+    try:
+        with pool.slots.slot(on_wait=view.waiting):
+            trainer = pool.take()
+            try:
+                trainer.train(spec, data, on_update=view.update)
+            finally:  # finished, failed or interrupted: collect what there is, free the process
+                trained = trainer.stop()
+                trainer.close()
+                if trained is not None:
+                    keep(trained)
+    finally:  # the next run of this session waits for this before reading the model
+        finished.set()
 
 
 class LiveView:
@@ -130,7 +190,7 @@ class LiveView:
     -----
     Every redraw is a Streamlit call from the script thread. When the visitor presses Stop,
     changes page or closes the tab, Streamlit raises its stop or rerun exception in the next
-    such call, which ends ``model.fit`` right there: nothing trains on in the background.
+    such call; :func:`train_live` then stops the worker process: nothing trains on for nobody.
     """
 
     def __init__(self, progress, status, chart) -> None:
@@ -144,6 +204,13 @@ class LiveView:
         )
 
     def update(self, run: TrainingRun) -> None:
+        if run.status == "starting":
+            self.progress.progress(0.0, text=progress_text(run))
+            self.status.info(
+                "Starting a training process: loading TensorFlow takes a few seconds…",
+                icon=":material/hourglass_top:",
+            )
+            return
         self.progress.progress(run.progress, text=progress_text(run))
         self.status.markdown(status_text(run))
         self._draws += 1

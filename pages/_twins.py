@@ -15,9 +15,9 @@ import threading
 import streamlit as st
 
 from cnnviz.data import Dataset
-from cnnviz.model import ModelSpec, build_model
-from cnnviz.training import TrainedModel, TrainingRun, evaluate, train
-from pages._models import LiveView, get_dataset, get_training_slots, training_started
+from cnnviz.model import ModelSpec
+from cnnviz.training import TrainedModel
+from pages._models import LiveView, get_dataset, train_live
 
 
 class TwinStore:
@@ -73,33 +73,29 @@ def twin_key(trained: TrainedModel, data: Dataset) -> str:
 def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     """Train the twin of ``trained`` on ``data`` with a live progress bar; store and return it.
 
-    Waits for a free training slot like the Train page. Any click on the page (including the
-    Stop button it shows) ends the training, and the next run waits for it to end (see
-    :func:`pages._models.training_started`); nothing is stored then. A failure is shown with
-    ``st.error`` and returns None.
+    Trains in a worker process through :func:`pages._models.train_live`, waiting for a free
+    slot like the Train page. Any click on the page (including the Stop button it shows) ends
+    the training; only a finished twin is stored. A failure is shown with ``st.error`` and
+    returns None.
     """
     spec = twin_spec(trained.spec)
     stop_area = st.empty()
     stop_area.button("Stop", key="inside_twin_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
-    run = TrainingRun.plan(spec, len(data.x_train))
-    finished = training_started()
-    twin = None
+    finished: list[TrainedModel] = []
+
+    def keep(twin: TrainedModel) -> None:
+        if twin.run is not None and twin.run.status == "finished":
+            get_twin_store().put(twin_key(trained, data), twin)
+            finished.append(twin)
+
     try:
-        with get_training_slots().slot(on_wait=view.waiting):
-            view.status.info(f"Building the model with {pooling_name(spec)}…")
-            twin = TrainedModel(build_model(spec), spec, data.name, run)
-            train(twin.model, data, spec, on_update=view.update, run=run)
-            twin.evaluation = evaluate(twin.model, data)
-    except Exception as error:  # a core or TensorFlow error: say it, keep the page
+        train_live(spec, data, view, keep)
+    except Exception as error:  # a failed training: say it, keep the page
         st.error(f"Training the comparison model failed: {error}")
-        twin = None
-    finally:  # also when a click interrupts: the next run waits for this
-        finished.set()
+    finally:
         stop_area.empty()
         view.progress.empty()
         view.status.empty()
         view.chart.empty()
-    if twin is not None:
-        get_twin_store().put(twin_key(trained, data), twin)
-    return twin
+    return finished[0] if finished else None

@@ -423,7 +423,7 @@ def show_forward_pass(trained: TrainedModel, outputs: list[LayerOutput], digit: 
     incoming, scale = digit.x, scale_for(digit.x)
     for layer in outputs:
         if layer.kind == "Conv2D":
-            kernels = first_layer_kernels(trained.model) if layer.name == "conv_1" else None
+            kernels = first_layer_kernels(trained.weights) if layer.name == "conv_1" else None
             scale = show_conv(layer, incoming, kernels, trained.spec.kernel_size)
         elif "Pooling" in layer.kind:
             show_pooling(layer, incoming, scale)

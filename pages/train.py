@@ -10,29 +10,22 @@ from cnnviz.model import (
     POOLINGS,
     ModelSpec,
     architecture,
-    build_model,
     keras_code,
     parse_filters,
     total_parameters,
     training_code,
 )
 from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, training_curves
-from cnnviz.training import (
-    TrainedModel,
-    TrainingRun,
-    evaluate,
-    first_layer_kernels,
-    model_bytes,
-    train,
-)
+from cnnviz.training import TrainedModel, first_layer_kernels, model_bytes
 from pages._models import (
     LiveView,
     get_dataset,
     get_session_model,
-    get_training_slots,
+    get_trainer_pool,
     progress_text,
-    set_session_model,
-    training_started,
+    session_model_box,
+    train_live,
+    wait_for_training_to_end,
 )
 from pages._registry import ensure_app_navigation
 
@@ -193,25 +186,22 @@ def run_training(spec: ModelSpec, data) -> None:
     stop_area = st.empty()
     stop_area.button("Stop training", key="train_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
-    run = TrainingRun.plan(spec, len(data.x_train))
-    finished = training_started()
+    box = session_model_box()
+    outcome: list[TrainedModel] = []
+
+    def keep(trained: TrainedModel) -> None:  # no Streamlit calls: see SessionModel
+        outcome.append(trained)
+        box.trained = trained
+
     try:
-        with get_training_slots().slot(on_wait=view.waiting):
-            view.status.info(
-                "Building the model (the first time, loading TensorFlow takes a few seconds)…"
-            )
-            trained = TrainedModel(build_model(spec), spec, data.name, run)
-            set_session_model(trained)  # before training: a Stop keeps the model as it is then
-            train(trained.model, data, spec, on_update=view.update, run=run)
-            trained.evaluation = evaluate(trained.model, data)
-    except Exception as error:  # a core or TensorFlow error: say it, keep the page
+        train_live(spec, data, view, keep)
+    except Exception as error:  # a failed training: say it, keep the page and the old model
         st.error(f"Training failed: {error}")
-    finally:  # also when Stop, a rerun or a closed tab interrupts: the next run waits for this
-        finished.set()
     stop_area.empty()
     view.progress.empty()
     view.chart.empty()
-    if run.status == "finished":
+    run = outcome[0].run if outcome else None
+    if run is not None and run.status == "finished":
         view.status.success(
             f"Training finished: {run.epochs} of {run.epochs} epochs in {run.elapsed:.1f} s. "
             "The results are below."
@@ -235,11 +225,6 @@ def show_results(trained: TrainedModel | None, data) -> None:
             f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
             icon=":material/stop_circle:",
         )
-    if trained.evaluation is None:  # Stopped: score it now, on the data it was trained on.
-        if data.name != trained.data_name:
-            st.info(f"Your model was trained on {trained.data_name}; apply that data to score it.")
-            return
-        trained.evaluation = evaluate(trained.model, data)
     scores = trained.evaluation
     st.markdown(
         f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits the model "
@@ -270,7 +255,7 @@ def show_results(trained: TrainedModel | None, data) -> None:
             images = scores.wrong_images[: len(wrong)]
             st.plotly_chart(digit_grid(images, titles, cols=4), key="train_mistakes")
 
-    kernels = first_layer_kernels(trained.model)
+    kernels = first_layer_kernels(trained.weights)
     size = kernels.shape[1]
     st.markdown(
         f"**The first layer's {len(kernels)} learned kernels** ({size}×{size} weights each). "
@@ -286,7 +271,8 @@ def show_results(trained: TrainedModel | None, data) -> None:
         on_click="ignore",
         key="train_download",
         icon=":material/download:",
-        help="Load it with keras.models.load_model('cnnviz-model.keras').",
+        help="Load it with keras.models.load_model('cnnviz-model.keras') to predict or to "
+        "train further (the optimizer starts its running averages afresh).",
     )
 
 
@@ -310,7 +296,10 @@ if spec is not None:
     if start:
         run_training(spec, data)
     else:
-        slots = get_training_slots()
+        wait_for_training_to_end()  # a training this session just stopped counts as ended
+        pool = get_trainer_pool()
+        pool.warm()  # TensorFlow loads in a worker while the visitor reads: Train starts at once
+        slots = pool.slots
         st.caption(
             f"Trainings running on this server right now: {slots.busy} of at most {slots.limit}. "
             "Press **Train** to start yours; **Stop** ends it early and keeps what it learned."

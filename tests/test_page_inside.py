@@ -16,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.data import as_model_input, load_sample
 from cnnviz.model import ModelSpec, build_model
-from cnnviz.training import TrainedModel
+from cnnviz.training import TrainedModel, TrainingRun, evaluate
+from cnnviz.worker import TrainingError
+from pages._models import SessionModel
 
 PAGE = "../pages/inside.py"
 
@@ -189,8 +191,8 @@ def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, messag
 def test_the_visitors_own_model_is_used_and_named():
     """A model trained on the Train page (here: a small untrained one) replaces the default."""
     spec = ModelSpec(filters=(4,), dense_units=8)
-    own = TrainedModel(build_model(spec), spec, load_sample().name)
-    at = run_page(train_model=own)
+    own = TrainedModel.from_model(build_model(spec), spec, load_sample().name)
+    at = run_page(train_model=SessionModel(own))
     assert at.info[0].value.startswith("Model in use: Your own model from the Train page")
     assert at.subheader[0].value == "conv_1 · Conv2D: 4 kernels, 4 feature maps"
     assert "8 neurons" in at.subheader[3].value
@@ -207,16 +209,18 @@ def test_comparing_with_the_same_digit_shifted():
 
 
 def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
-    """The button trains the twin (training faked: it is the slow part), then both curves show."""
+    """The button trains the twin (training faked: it is the slow part, tested in
+    test_worker.py), then both curves show."""
     import pages._twins
 
-    def fake_train(model, data, spec, *, on_update=None, run=None, **kwargs):
+    def fake_train_live(spec, data, view, keep):
+        run = TrainingRun.plan(spec, len(data.x_train))
         run.step, run.status = run.total_steps, "finished"
-        if on_update is not None:
-            on_update(run)
-        return run
+        view.update(run)
+        model = build_model(spec)
+        keep(TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data)))
 
-    monkeypatch.setattr(pages._twins, "train", fake_train)
+    monkeypatch.setattr(pages._twins, "train_live", fake_train_live)
     at = run_page()
     assert not any("same model, no pooling" in t for t in texts(at))
     at.button(key="inside_twin_train").click().run()
@@ -236,10 +240,10 @@ def test_a_failed_twin_training_is_reported_and_nothing_is_kept(monkeypatch):
     """An error while training the comparison model is shown; the page and its button stay."""
     import pages._twins
 
-    def failing_train(*args, **kwargs):
-        raise RuntimeError("out of memory")
+    def failing_train_live(*args, **kwargs):
+        raise TrainingError("out of memory")
 
-    monkeypatch.setattr(pages._twins, "train", failing_train)
+    monkeypatch.setattr(pages._twins, "train_live", failing_train_live)
     at = run_page()
     at.button(key="inside_twin_train").click().run()
     assert not at.exception

@@ -55,10 +55,10 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     assert any("first layer's 32 learned kernels" in m.value for m in at.markdown)
     download = at.get("download_button")[0]
     assert download.label == "Download the trained model (.keras)"
-    trained = at.session_state["train_model"]
+    trained = at.session_state["train_model"].trained
     assert trained.run.status == "finished"
     at.run()  # a plain rerun keeps the model and does not train again
-    assert at.session_state["train_model"] is trained
+    assert at.session_state["train_model"].trained is trained
     assert at.get("download_button") and not at.success
     assert not at.exception
 

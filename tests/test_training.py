@@ -1,5 +1,6 @@
 """cnnviz.training: live records, seeded reproducibility, stopping, slots, results, default."""
 
+import pickle
 import threading
 import time
 
@@ -10,6 +11,7 @@ from cnnviz.data import as_model_input, load_sample, one_hot
 from cnnviz.model import ModelSpec, build_model
 from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, mosaic, training_curves
 from cnnviz.training import (
+    TrainedModel,
     TrainingRun,
     TrainingSlots,
     confusion_matrix,
@@ -210,7 +212,7 @@ def test_evaluate_and_kernels_agree_with_keras(small_data):
     confidence = scores.probabilities[scores.wrong, scores.predicted[scores.wrong]]
     assert np.all(np.diff(confidence) <= 0)  # most confidently wrong first
     np.testing.assert_array_equal(scores.wrong_images, small_data.x_test[scores.wrong])
-    kernels = first_layer_kernels(model)
+    kernels = first_layer_kernels(model.get_weights())
     assert kernels.shape == (8, 3, 3)
     np.testing.assert_array_equal(
         kernels[5], model.get_layer("conv_1").get_weights()[0][:, :, 0, 5]
@@ -232,13 +234,40 @@ def test_default_model_reaches_95_percent_and_is_cached(tmp_path):
     first = default_model(cache_dir=str(tmp_path))
     assert first.run is not None and first.run.epochs == 5
     assert first.evaluation.accuracy >= 0.95
-    assert len(list(tmp_path.glob("default-model-*.weights.h5"))) == 1
+    assert len(list(tmp_path.glob("default-model-*.npz"))) == 1
     started = time.monotonic()
     second = default_model(cache_dir=str(tmp_path))
     assert second.run is None and time.monotonic() - started < 5
     assert second.evaluation.accuracy == first.evaluation.accuracy
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_default_model_trains_with_the_given_trainer_once(tmp_path, small_data):
+    """A server passes its own trainer (a worker process); it is called only when not cached."""
+    calls = []
+
+    def trainer(spec, data):
+        calls.append(spec)
+        return TrainedModel.from_model(build_model(spec), spec, data.name)
+
+    first = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
+    second = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
+    assert calls == [ModelSpec()]
+    assert first.evaluation is not None and second.evaluation.accuracy == first.evaluation.accuracy
+
+
+def test_trained_model_pickles_its_weights_and_rebuilds_the_same_model(small_data):
+    """What a worker process sends: weights and records, no Keras objects; the model comes back
+    on first use and predicts exactly as the original."""
+    model = build_model(SMALL)
+    model.train_on_batch(as_model_input(small_data.x_train[:8]), one_hot(small_data.y_train[:8]))
+    trained = TrainedModel.from_model(model, SMALL, small_data.name)
+    copy = pickle.loads(pickle.dumps(trained))
+    assert copy._model is None
+    x = as_model_input(small_data.x_test[:8])
+    np.testing.assert_array_equal(np.asarray(copy.model(x)), np.asarray(model(x)))
+    assert copy.model is copy.model  # built once
 
 
 def test_figures_draw_a_run_and_results(small_data):

@@ -1,0 +1,325 @@
+"""Trainings in processes of their own: the server sends the job and follows the progress.
+
+Why not train in the server's own threads: measured with ``bench/bench_load.py``, two trainings
+inside the server made the 95th-percentile click of 20 other visitors 37× slower than an idle
+visitor's, while the same two trainings in separate processes at nice 10 cost them nothing
+measurable (13.4× vs 12.4× with no training at all: the rest is the visitors' own load). And
+each training in the server left ~25 MB behind (a Keras/TensorFlow leak); a process gives
+everything back when it exits.
+
+* :class:`Trainer` — one worker process (``python -m cnnviz._worker_boot``). It lowers
+  its priority, imports TensorFlow (3–6 s), says it is ready, trains one model, sends the
+  result and exits. :meth:`Trainer.train` follows it, calling ``on_update`` with the live
+  :class:`~cnnviz.training.TrainingRun` as :func:`cnnviz.training.train` does.
+* :class:`TrainerPool` — at most ``limit`` trainings at once, and one worker kept ready ahead of
+  time (:meth:`TrainerPool.warm`), so that pressing Train does not wait for TensorFlow's import.
+
+The two processes talk over a socket pair with :mod:`multiprocessing.connection`. Server to
+worker: ``("train", spec, data, update_every)``, later maybe ``("stop",)``. Worker to server:
+``("ready",)``, ``("progress", run)`` at most every ``update_every`` seconds,
+then ``("done", trained)`` or ``("error", message)``. A worker whose server goes away sees the
+socket close and exits; an idle ready worker exits after ``idle_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection, Pipe
+
+from cnnviz._validate import env_int
+from cnnviz.data import Dataset
+from cnnviz.model import ModelSpec
+from cnnviz.training import (
+    DEFAULT_UPDATE_EVERY,
+    TrainedModel,
+    TrainingRun,
+    TrainingSlots,
+    max_trainings,
+)
+
+__all__ = ["Trainer", "TrainerPool", "TrainingError", "training_niceness"]
+
+IDLE_TIMEOUT = 600.0  # seconds a ready worker waits for a job before it exits
+STOP_TIMEOUT = 15.0  # seconds to wait for a stopped training's model before giving up on it
+POLL = 0.25  # seconds between calls to on_update while the worker loads TensorFlow
+QUIET = 1.0  # seconds without news from a training after which on_update is called anyway
+
+
+class TrainingError(RuntimeError):
+    """A training failed in its worker, or the worker ended without a result."""
+
+
+def training_niceness() -> int:
+    """The nice value of worker processes: ``$CNNVIZ_TRAINING_NICE``, else 10 (0 = unchanged)."""
+    return env_int("CNNVIZ_TRAINING_NICE", 10, minimum=0, maximum=19)
+
+
+class Trainer:
+    """One worker process that trains one model.
+
+    Parameters
+    ----------
+    idle_timeout : float
+        Seconds the worker waits for its job once ready; then it exits.
+    niceness : int, optional
+        Added to the worker's nice value before it starts any thread, so every thread of the
+        training (TensorFlow's pools included) lets page interactions go first. Defaults to
+        :func:`training_niceness`.
+
+    Examples
+    --------
+    >>> from cnnviz.data import load_sample
+    >>> trainer = Trainer()  # doctest: +SKIP
+    >>> trained = trainer.train(ModelSpec(epochs=1), load_sample())  # doctest: +SKIP
+    >>> trainer.close()  # doctest: +SKIP
+    """
+
+    def __init__(self, idle_timeout: float = IDLE_TIMEOUT, niceness: int | None = None) -> None:
+        niceness = training_niceness() if niceness is None else niceness
+        ours, theirs = Pipe(duplex=True)
+        env = dict(os.environ, CNNVIZ_WORKER_NICE=str(niceness))
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "cnnviz._worker_boot", "--fd", str(theirs.fileno())]
+        command += ["--idle-timeout", str(idle_timeout)]
+        self._process = subprocess.Popen(
+            command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL
+        )
+        theirs.close()
+        self._conn: Connection = ours
+        self._ready = False
+        self._sent = False
+        self.result: TrainedModel | None = None
+
+    def __repr__(self) -> str:
+        state = "ready" if self._ready else "starting"
+        if self.result is not None:
+            state = "done"
+        return f"Trainer(pid={self.pid}, {state})"
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        """True while the worker process runs."""
+        return self._process.poll() is None
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for TensorFlow to be loaded; True once it is."""
+        if not self._ready:
+            message = self._receive(timeout)
+            if message is not None:
+                if message[0] != "ready":
+                    raise TrainingError(f"the training process said {message[0]!r} first.")
+                self._ready = True
+        return self._ready
+
+    def train(
+        self,
+        spec: ModelSpec,
+        data: Dataset,
+        *,
+        on_update: Callable[[TrainingRun], None] | None = None,
+        update_every: float = DEFAULT_UPDATE_EVERY,
+    ) -> TrainedModel:
+        """Train a fresh model for ``spec`` on ``data`` in the worker and return it.
+
+        Parameters
+        ----------
+        on_update : callable, optional
+            ``on_update(run)`` with the live record: every ``POLL`` seconds while the worker
+            loads TensorFlow (``run.status == "starting"``), then as the training reports. If it
+            raises, the exception propagates and the training goes on in the worker until
+            :meth:`stop` or :meth:`close`.
+
+        Returns
+        -------
+        TrainedModel
+            As :func:`cnnviz.training.train_new_model` returns it, also kept as :attr:`result`.
+
+        Raises
+        ------
+        TrainingError
+            With the worker's message if training failed, or if the worker ended without one.
+        """
+        if self._sent:
+            raise TrainingError("a Trainer trains one model; start another for the next.")
+        run = TrainingRun.plan(spec, len(data.x_train))
+        run.status = "starting"
+        while not self.wait_ready(POLL):
+            if on_update is not None:
+                on_update(run)
+        self._conn.send(("train", spec, data, update_every))
+        self._sent = True
+        while True:
+            # A caller interrupts from inside on_update, so call it at least once a second
+            # (with the last record) even while the worker is busy scoring a long test set.
+            message = self._receive(QUIET)
+            if message is None or message[0] == "progress":
+                run = run if message is None else message[1]
+                if on_update is not None:
+                    on_update(run)
+            elif message[0] == "done":
+                self.result = message[1]
+                if on_update is not None:
+                    on_update(self.result.run)
+                return self.result
+            else:
+                raise TrainingError(message[1])
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> TrainedModel | None:
+        """End the training after its current batch and wait for the model it reached.
+
+        Returns the :attr:`result` (``run.status == "stopped"`` unless it had finished), or
+        None if no training was started or none arrived within ``timeout`` seconds.
+        """
+        if self.result is not None or not self._sent:
+            return self.result
+        try:
+            self._conn.send(("stop",))
+            deadline = time.monotonic() + timeout
+            while (left := deadline - time.monotonic()) > 0:
+                message = self._receive(left)
+                if message is None:
+                    break
+                if message[0] == "done":
+                    self.result = message[1]
+                    break
+        except (TrainingError, OSError):  # the worker is gone: there is nothing to wait for
+            pass
+        return self.result
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Let the worker go: close the socket (it exits when it sees that), then reap it."""
+        self._conn.close()
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def _receive(self, timeout: float | None) -> tuple | None:
+        """The next message, or None after ``timeout`` seconds; TrainingError if the worker died."""
+        try:
+            if self._conn.poll(timeout):
+                return self._conn.recv()
+            return None
+        except (EOFError, OSError):
+            pass
+        try:
+            code = self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        hint = " (out of memory?)" if code == -9 else ""
+        raise TrainingError(f"the training process ended unexpectedly, exit code {code}{hint}.")
+
+
+class TrainerPool:
+    """At most ``limit`` trainings at once, with one worker kept ready ahead of time.
+
+    Parameters
+    ----------
+    limit : int, optional
+        Trainings at once: defaults to :func:`cnnviz.training.max_trainings`.
+    idle_timeout : float
+        How long the ready worker waits for a job before it exits (and frees its memory).
+
+    Attributes
+    ----------
+    slots : TrainingSlots
+        Hold one for as long as a :class:`Trainer` from :meth:`take` is training.
+    """
+
+    def __init__(self, limit: int | None = None, idle_timeout: float = IDLE_TIMEOUT) -> None:
+        self.slots = TrainingSlots(max_trainings() if limit is None else limit)
+        self.idle_timeout = idle_timeout
+        self._spare: Trainer | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TrainerPool({self.slots!r}, spare={self._spare!r})"
+
+    def warm(self) -> None:
+        """Start a worker now if none is ready or starting, so the next :meth:`take` is instant."""
+        with self._lock:
+            if self._spare is None or not self._spare.alive:
+                self._spare = Trainer(self.idle_timeout)
+
+    def take(self) -> Trainer:
+        """The ready worker if there is one (else a new one); the caller closes it when done."""
+        with self._lock:
+            trainer, self._spare = self._spare, None
+        if trainer is None or not trainer.alive:
+            trainer = Trainer(self.idle_timeout)
+        return trainer
+
+    def close(self) -> None:
+        """Let the ready worker go."""
+        with self._lock:
+            trainer, self._spare = self._spare, None
+        if trainer is not None:
+            trainer.close()
+
+
+def _serve(conn: Connection, idle_timeout: float) -> None:
+    """The worker's side: load TensorFlow, wait for one job, train, send the result."""
+    from cnnviz.model import keras_module
+    from cnnviz.training import train_new_model
+
+    keras_module()  # the slow part, done before anyone waits for it
+    conn.send(("ready",))
+    if not conn.poll(idle_timeout):
+        return
+    try:
+        kind, spec, data, update_every = conn.recv()
+    except EOFError:  # the server let this worker go
+        return
+    stop_requested = False
+
+    def should_stop() -> bool:
+        nonlocal stop_requested
+        if not stop_requested and conn.poll():  # a "stop", or the server went away
+            stop_requested = True
+        return stop_requested
+
+    try:
+        trained = train_new_model(
+            spec,
+            data,
+            on_update=lambda run: conn.send(("progress", run)),
+            update_every=update_every,
+            should_stop=should_stop,
+        )
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    except Exception as error:  # tell the server what went wrong; it shows the message
+        conn.send(("error", f"{type(error).__name__}: {error}"))
+        return
+    conn.send(("done", trained))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A cnnviz training worker (started by Trainer).")
+    parser.add_argument("--fd", type=int, required=True, help="the socket to the server")
+    parser.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT)
+    args = parser.parse_args(argv)
+    conn = Connection(args.fd)
+    try:
+        _serve(conn, args.idle_timeout)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        pass  # the server went away: nothing to report to
+    finally:
+        conn.close()
+    sys.stdout.flush()
+    # Skip TensorFlow's slow teardown (over a second): everything goes back with the process.
+    os._exit(0)

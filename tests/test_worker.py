@@ -1,0 +1,166 @@
+"""cnnviz.worker: trainings in worker processes, checked against the same training done here."""
+
+import dataclasses
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz.data import load_sample
+from cnnviz.model import ModelSpec
+from cnnviz.training import train_new_model
+from cnnviz.worker import Trainer, TrainerPool, TrainingError
+
+pytest.importorskip("keras")
+
+SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
+
+
+class _Interrupt(Exception):
+    """Stands in for Streamlit's stop exception, raised from inside on_update."""
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return load_sample().subset(512, 200)
+
+
+@pytest.fixture(scope="module")
+def in_worker(small_data):
+    """One training of SMALL in a worker, with every update it reported."""
+    updates = []
+    trainer = Trainer()
+    try:
+        trained = trainer.train(
+            SMALL, small_data, on_update=lambda run: updates.append(dataclasses.replace(run))
+        )
+    finally:
+        trainer.close()
+    return trained, updates, trainer
+
+
+def test_a_worker_trains_exactly_as_training_here(in_worker, small_data):
+    """Same spec, same digits: the worker's curves, weights and test scores equal a training
+    in this process (train_new_model), so moving trainings out changes nothing they learn."""
+    trained, _, _ = in_worker
+    here = train_new_model(SMALL, small_data)
+    assert trained.run.status == "finished" and trained.run.step == here.run.step == 32
+    np.testing.assert_allclose(trained.run.batch_loss, here.run.batch_loss, rtol=1e-4)
+    np.testing.assert_allclose(trained.run.test_accuracy, here.run.test_accuracy)
+    for theirs, ours in zip(trained.weights, here.weights, strict=True):
+        np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        trained.evaluation.probabilities, here.evaluation.probabilities, rtol=1e-4, atol=1e-6
+    )
+    assert trained.data_name == small_data.name and trained.spec == SMALL
+
+
+def test_updates_say_starting_then_follow_the_batches(in_worker):
+    """While TensorFlow loads the caller hears "starting" (so a page can draw and be
+    interrupted); then progress in order, and the finished record last."""
+    _, updates, trainer = in_worker
+    statuses = [run.status for run in updates]
+    assert statuses[0] == "starting" and statuses[-1] == "finished"
+    running = [run.step for run in updates if run.status == "running"]
+    assert running == sorted(running)
+    assert not trainer.alive  # the process has exited and been reaped
+
+
+def test_stopping_keeps_the_model_it_reached(small_data):
+    """An exception from on_update (a click on the page) leaves the worker training; stop()
+    ends it after the current batch and returns that model, scored on the test digits."""
+    spec = SMALL.replace(epochs=20)
+    trainer = Trainer()
+
+    def interrupt(run):
+        if run.step >= 3:
+            raise _Interrupt
+
+    try:
+        with pytest.raises(_Interrupt):
+            trainer.train(spec, small_data, on_update=interrupt, update_every=0)
+        started = time.monotonic()
+        stopped = trainer.stop()
+        assert time.monotonic() - started < 10
+    finally:
+        trainer.close()
+    assert stopped.run.status == "stopped"
+    assert 3 <= stopped.run.step < stopped.run.total_steps
+    assert stopped.evaluation is not None and len(stopped.evaluation.true) == 200
+    assert trainer.stop() is stopped  # asking again changes nothing
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
+    """The whole training, TensorFlow's pools included, yields the CPU to page interactions."""
+    seen = {}
+    trainer = Trainer(niceness=10)
+
+    def look(run):
+        if run.status == "running" and not seen:
+            tasks = f"/proc/{trainer.pid}/task"
+            seen.update(
+                {int(t): os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir(tasks)}
+            )
+
+    try:
+        trainer.train(SMALL.replace(epochs=1), small_data, on_update=look, update_every=0)
+    finally:
+        trainer.close()
+    assert len(seen) > 3  # TensorFlow's threads, not only the main one
+    assert set(seen.values()) == {10}
+    assert os.getpriority(os.PRIO_PROCESS, 0) < 10  # this process is untouched
+
+
+def test_a_failing_training_raises_with_the_workers_message(small_data):
+    """A training error in the worker comes back as TrainingError naming the cause."""
+    bad = dataclasses.replace(small_data, y_train=np.full_like(small_data.y_train, 12))
+    trainer = Trainer()
+    try:
+        with pytest.raises(TrainingError, match=r"ValueError: `y` must be a 1-D array of labels"):
+            trainer.train(SMALL, bad)
+    finally:
+        trainer.close()
+
+
+def test_a_killed_worker_raises_instead_of_hanging(small_data):
+    """A worker killed mid-training (out of memory, say) ends train() with a clear message."""
+    trainer = Trainer()
+
+    def kill(run):
+        if run.status == "running":
+            os.kill(trainer.pid, signal.SIGKILL)
+
+    try:
+        with pytest.raises(TrainingError, match="ended unexpectedly, exit code -9"):
+            trainer.train(SMALL.replace(epochs=20), small_data, on_update=kill, update_every=0)
+    finally:
+        trainer.close()
+
+
+def test_pool_hands_out_the_warm_worker_then_new_ones():
+    """warm() starts one worker ahead of time and take() hands it out; an idle worker exits by
+    itself after idle_timeout, and a worker whose server lets go exits at once."""
+    pool = TrainerPool(limit=2, idle_timeout=1.0)
+    try:
+        pool.warm()
+        warm = pool._spare
+        pool.warm()  # one spare at most
+        assert pool._spare is warm
+        taken = pool.take()
+        assert taken is warm and pool._spare is None
+        assert taken.wait_ready(60)
+        started = time.monotonic()
+        while taken.alive and time.monotonic() - started < 30:
+            time.sleep(0.1)
+        assert not taken.alive  # no job within a second: it went away
+        assert pool.slots.limit == 2
+        fresh = pool.take()
+        assert fresh is not taken and fresh.alive
+        fresh.close()
+        assert not fresh.alive
+    finally:
+        pool.close()
