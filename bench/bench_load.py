@@ -45,6 +45,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._procs import TreeSampler, cpu_seconds, memory_mb, server_pid  # noqa: E402
 from bench.st_client import Session  # noqa: E402
 from tests.browser.helpers import streamlit_server  # noqa: E402
 
@@ -135,31 +136,6 @@ async def run_trainer(url: str, index: int, stop: asyncio.Event) -> list[str]:
     return errors
 
 
-def _server_pid(port: int) -> int:
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"streamlit" in b" ".join(cmdline) and str(port).encode() in cmdline:
-                return int(proc.name)
-    raise RuntimeError(f"no streamlit server on port {port}")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _memory_mb(pid: int, field_name: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _p95(values: list[float]) -> float:
     return float(np.percentile(values, 95)) if values else float("nan")
 
@@ -173,35 +149,29 @@ async def main_async(args) -> None:
     # that this client never queues them behind each other.
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
     with streamlit_server() as url:
-        pid = _server_pid(int(url.rsplit(":", 1)[1]))
+        pid = server_pid(int(url.rsplit(":", 1)[1]))
         # Warm-up: the first visit builds caches (samples, thumbnails) for everyone.
         await run_visitor(url, Visitor(99), rounds=1, pause=0)
         idle = Visitor(0)
         await run_visitor(url, idle, rounds=args.rounds, pause=args.pause)
-        memory_before = _memory_mb(pid, "VmRSS")
+        memory_before = memory_mb(pid, "VmRSS")
 
         stop = asyncio.Event()
         trainers = [asyncio.create_task(run_trainer(url, i, stop)) for i in range(args.trainers)]
         await asyncio.sleep(3 if args.trainers else 0)  # let the trainings get going
         visitors = [Visitor(i + 1) for i in range(args.viewers)]
-        samples: list[float] = []
-
-        async def sample_memory():
-            while not stop.is_set():
-                samples.append(_memory_mb(pid, "VmRSS"))
-                await asyncio.sleep(0.5)
-
-        sampler = asyncio.create_task(sample_memory())
-        started, cpu_started = time.perf_counter(), _cpu_seconds(pid)
+        sampler = TreeSampler(pid)
+        sampler.start()
+        started, cpu_started = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(
             *(run_visitor(url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
         )
         load_seconds = time.perf_counter() - started
-        server_cpu = _cpu_seconds(pid) - cpu_started
+        server_cpu = cpu_seconds(pid) - cpu_started
         stop.set()
         trainer_errors = [e for errors in await asyncio.gather(*trainers) for e in errors]
-        await sampler
-        peak = _memory_mb(pid, "VmHWM")
+        sampler.stop()
+        peak = memory_mb(pid, "VmHWM")
 
     loaded = [t for v in visitors for t in v.latencies]
     errors = [e for v in visitors for e in v.errors] + idle.errors + trainer_errors
@@ -229,8 +199,9 @@ async def main_async(args) -> None:
         f"({server_cpu / load_seconds:.2f} of {os.cpu_count()} cores)"
     )
     print(
-        f"server memory: {memory_before:.0f} MB before the load, "
-        f"max sampled {max(samples, default=float('nan')):.0f} MB, peak (VmHWM) {peak:.0f} MB"
+        f"server process: {memory_before:.0f} MB before the load, peak (VmHWM) {peak:.0f} MB; "
+        f"with its training workers (up to {sampler.max_processes} processes): "
+        f"max RSS sum {sampler.max_rss:.0f} MB, max PSS sum {sampler.max_pss:.0f} MB"
     )
     print(f"errors: {len(errors)}; sessions that saw another's picture or kernel: {len(leaks)}")
     for line in (errors + leaks)[:20]:

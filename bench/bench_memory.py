@@ -8,8 +8,11 @@ Against one real ``streamlit run`` on loopback, driven by Debian's Chromium:
    resident memory is read after each: it should not keep growing (target: at most 10% above
    the figure after the second training).
 
-Reads VmRSS (now) and VmHWM (peak so far) of the server from /proc. Compare the peak with
-Streamlit Community Cloud's per-app memory limit (2.7 GB at most, 690 MB guaranteed).
+Trainings run in worker processes (cnnviz.worker), so besides the server's own VmRSS (now) and
+VmHWM (peak so far) it reports the server and its workers together: summed RSS (counts shared
+libraries once per process) and summed PSS (shares them out: what the machine pays), sampled
+every quarter second for the peaks. Compare with Streamlit Community Cloud's per-app memory
+limit (2.7 GB at most, 690 MB guaranteed).
 
 Run: .venv/bin/python bench/bench_memory.py [--repeats 10]
 """
@@ -25,7 +28,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.bench_load import _memory_mb, _server_pid  # noqa: E402
+from bench._procs import TreeSampler, memory_mb, server_pid, tree_memory_mb  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 TRAINED = "Test accuracy:"
@@ -58,16 +61,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, float, float]] = []
     with streamlit_server() as url, sync_playwright() as playwright:
-        pid = _server_pid(int(url.rsplit(":", 1)[1]))
+        pid = server_pid(int(url.rsplit(":", 1)[1]))
+        sampler = TreeSampler(pid)
+        sampler.start()
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
         def record(label: str) -> None:
-            rows.append((label, _memory_mb(pid, "VmRSS"), _memory_mb(pid, "VmHWM")))
-            print(f"{label:>44} {rows[-1][1]:8.0f} {rows[-1][2]:8.0f}", flush=True)
+            rss, pss, count = tree_memory_mb(pid)
+            rows.append((label, memory_mb(pid, "VmRSS"), memory_mb(pid, "VmHWM"), pss, count))
+            print(f"{label:>44} {rows[-1][1]:8.0f} {rows[-1][2]:8.0f} {pss:9.0f} {count:5d}")
 
-        print(f"{'after':>44} {'RSS MB':>8} {'peak MB':>8}")
+        print(f"{'after':>44} {'RSS MB':>8} {'peak MB':>8} {'+workers':>9} {'procs':>5}")
+        print(f"{'':>44} {'server':>8} {'server':>8} {'PSS MB':>9}")
         home = browser.new_page()
         home.goto(url)
         wait_idle(home)
@@ -92,17 +99,24 @@ def main() -> None:
             _start(first, epochs=1 if i == 0 else None)
             _finished(first)
             record(f"session 1: training {i + 2} (1 epoch)")
-            after.append(rows[-1][1])
+            after.append(rows[-1])
         browser.close()
+        sampler.stop()
 
     peak = max(r[2] for r in rows)
-    print(f"peak resident memory: {peak:.0f} MB (Community Cloud: up to 2,700 MB per app)")
+    print(f"server process peak (VmHWM): {peak:.0f} MB")
+    print(
+        f"server + workers, sampled peaks: RSS sum {sampler.max_rss:.0f} MB, PSS sum "
+        f"{sampler.max_pss:.0f} MB, up to {sampler.max_processes} processes "
+        "(Community Cloud: up to 2,700 MB per app)"
+    )
     if len(after) >= 2:
-        growth = after[-1] / after[0] - 1
-        print(
-            f"RSS after training 2 → after training {len(after) + 1}: "
-            f"{after[0]:.0f} → {after[-1]:.0f} MB ({growth:+.1%}; target at most +10%)"
-        )
+        for name, column in (("server RSS", 1), ("server + workers PSS", 3)):
+            first, last = after[0][column], after[-1][column]
+            print(
+                f"{name} after training 2 → after training {len(after) + 1}: "
+                f"{first:.0f} → {last:.0f} MB ({last / first - 1:+.1%}; target at most +10%)"
+            )
 
 
 if __name__ == "__main__":
