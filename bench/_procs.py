@@ -85,15 +85,15 @@ class TreeSampler(threading.Thread):
         self.pid, self.every = pid, every
         self.max_rss = self.max_pss = 0.0
         self.max_processes = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             rss, pss, count = tree_memory_mb(self.pid)
             self.max_rss, self.max_pss = max(self.max_rss, rss), max(self.max_pss, pss)
             self.max_processes = max(self.max_processes, count)
-            self._stop.wait(self.every)
+            self._done.wait(self.every)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()

@@ -81,7 +81,7 @@ def main() -> None:
         record("server started, home page opened")
 
         first = _open_train(browser, url)
-        record("Train page opened (TensorFlow imported)")
+        record("Train page opened (a worker loads TensorFlow)")
         start = time.perf_counter()
         _start(first)
         _finished(first)
