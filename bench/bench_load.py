@@ -45,6 +45,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._common import BASELINE_ENV  # noqa: E402
 from bench._procs import TreeSampler, cpu_seconds, memory_mb, server_pid  # noqa: E402
 from bench.st_client import Session  # noqa: E402
 from tests.browser.helpers import streamlit_server  # noqa: E402
@@ -122,6 +123,27 @@ async def run_visitor(url: str, visitor: Visitor, *, rounds: int, pause: float) 
         )
 
 
+async def run_baseline_visitor(url: str, visitor: Visitor, *, rounds: int, pause: float) -> None:
+    """The same number of interactions on the plain baseline page (``--baseline``): an upload
+    and ``rounds`` picks of a kernel name, twice; each pick re-sends one picture."""
+    try:
+        async with Session(url, "") as session:
+            for half in range(2):
+                await visitor.timed(
+                    "upload",
+                    session.upload("base_upload", "mine.png", visitor.picture(), "image/png"),
+                )
+                for step in range(rounds):
+                    kernel = KERNELS[(visitor.index + half + step) % len(KERNELS)]
+                    await asyncio.sleep(pause * random.random())
+                    await visitor.timed(
+                        "kernel", session.set_value("base_preset", string_value=kernel)
+                    )
+            visitor.errors.extend(session.errors)
+    except Exception as error:  # a failed visitor is reported, not fatal to the benchmark
+        visitor.errors.append(f"{type(error).__name__}: {error}")
+
+
 async def run_trainer(url: str, index: int, stop: asyncio.Event) -> list[str]:
     """Start a training on the Train page and keep the session open until `stop`."""
     errors: list[str] = []
@@ -148,12 +170,17 @@ async def main_async(args) -> None:
     # Each visitor's uploads and picture downloads run in threads: enough for all at once, so
     # that this client never queues them behind each other.
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
-    with streamlit_server() as url:
+    if args.baseline:
+        script, env, visit = "bench/baseline_image_page.py", BASELINE_ENV, run_baseline_visitor
+        args.trainers = 0
+    else:
+        script, env, visit = "app.py", None, run_visitor
+    with streamlit_server(script, env=env) as url:
         pid = server_pid(int(url.rsplit(":", 1)[1]))
         # Warm-up: the first visit builds caches (samples, thumbnails) for everyone.
-        await run_visitor(url, Visitor(99), rounds=1, pause=0)
+        await visit(url, Visitor(99), rounds=1, pause=0)
         idle = Visitor(0)
-        await run_visitor(url, idle, rounds=args.rounds, pause=args.pause)
+        await visit(url, idle, rounds=args.rounds, pause=args.pause)
         memory_before = memory_mb(pid, "VmRSS")
 
         stop = asyncio.Event()
@@ -164,7 +191,7 @@ async def main_async(args) -> None:
         sampler.start()
         started, cpu_started = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(
-            *(run_visitor(url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
+            *(visit(url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
         )
         load_seconds = time.perf_counter() - started
         server_cpu = cpu_seconds(pid) - cpu_started
@@ -214,6 +241,12 @@ def main() -> None:
     parser.add_argument("--trainers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="interactions per page")
     parser.add_argument("--pause", type=float, default=2.0, help="max seconds between clicks")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="the same load on bench/baseline_image_page.py (one uploader, one picture), "
+        "no trainings: how much of the slowdown any Streamlit page would show",
+    )
     parser.add_argument("--deadline", type=float, default=900, help="stop after this long")
     args = parser.parse_args()
     try:
