@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.display import picture_bytes, png_bytes, shift_grid, to_uint8, upscale_factor, zoom
@@ -22,6 +21,7 @@ from cnnviz.figures import (
     heatmap_figure,
     number_grid_figure,
     scale_for,
+    shift_change_figure,
     shrink,
 )
 from cnnviz.images import SAMPLES, sample_image
@@ -281,22 +281,10 @@ def show_numbers(
 ):
     """A grid of numbers; ``origin`` labels its rows and columns from the map's coordinates."""
     where.markdown(f"**{title}**")  # above the figure: a Plotly title would collide with the ticks
-    fig = number_grid_figure(array, scale=scale, digits=digits, height=height)
-    for axis, start, n in (
-        (fig.update_yaxes, origin[0], array.shape[0]),
-        (fig.update_xaxes, origin[1], array.shape[1]),
-    ):
-        axis(tickmode="array", tickvals=list(range(n)), ticktext=[str(start + i) for i in range(n)])
-    if mark is not None:
-        r, c = mark
-        fig.add_shape(
-            type="rect",
-            x0=c - 0.5,
-            x1=c + 0.5,
-            y0=r - 0.5,
-            y1=r + 0.5,
-            line={"color": "#ffbf00", "width": 4},
-        )
+    highlight = None if mark is None else (mark[0], mark[1], 1, 1)
+    fig = number_grid_figure(
+        array, scale=scale, digits=digits, height=height, origin=origin, highlight=highlight
+    )
     where.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
@@ -547,21 +535,7 @@ def depth_section(picked: PickedImage) -> None:
     except ValueError as error:
         st.error(str(error))
         return
-    fig = go.Figure()
-    for s in range(curve.stages):
-        cell = 2 ** (s + 1)
-        label = f"{s + 1} stage{'s' if s else ''} (a cell covers {cell}×{cell} pixels)"
-        fig.add_trace(
-            go.Scatter(x=list(curve.shifts), y=curve.change[s], mode="lines+markers", name=label)
-        )
-    fig.update_layout(
-        height=380,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title="Shift of the image along x (pixels)",
-        yaxis_title="Output change (1 − cosine similarity)",
-        legend={"title": "conv → ReLU → 2×2 max pool, stacked"},
-    )
-    fig.update_yaxes(rangemode="tozero")
+    fig = shift_change_figure(curve.shifts, curve.change)
     st.plotly_chart(fig, key="pool_depth_chart", config={"displayModeBar": False})
     at = [d for d in (1, 2, 4, 8) if d in curve.shifts]
     numbers = "; ".join(

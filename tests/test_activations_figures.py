@@ -12,6 +12,7 @@ from cnnviz.figures import (
     heatmap_figure,
     number_grid_figure,
     scale_for,
+    shift_change_figure,
     upscale,
 )
 
@@ -94,4 +95,29 @@ def test_colorbar_and_figures_build():
     assert fig.layout.shapes[0].x0 == 1.5
     grid = number_grid_figure(np.array([[1.0, -0.5]]))
     assert list(grid.data[0].text[0]) == ["1", "-0.5"]
+    assert grid.layout.yaxis.autorange == "reversed" and grid.layout.yaxis.scaleanchor == "x"
+
+
+def test_number_grid_labels_rows_and_columns_from_origin_and_outlines_a_cell():
+    """A 3×4 window taken at row 5, column 7 of a map is labelled 5–7 and 7–10; the marked cell
+    (0-based in the grid) gets a one-cell rectangle."""
+    window = rng.normal(size=(3, 4))
+    grid = number_grid_figure(window, digits=1, origin=(5, 7), highlight=(2, 1, 1, 1))
+    assert list(grid.layout.yaxis.ticktext) == ["5", "6", "7"]
+    assert list(grid.layout.xaxis.ticktext) == ["7", "8", "9", "10"]
+    assert list(grid.layout.xaxis.tickvals) == [0, 1, 2, 3]
+    (box,) = grid.layout.shapes
+    assert (box.x0, box.x1, box.y0, box.y1) == (0.5, 1.5, 1.5, 2.5)
+    np.testing.assert_array_equal(np.asarray(grid.data[0].z), window)
+
+
+def test_shift_change_figure_draws_one_line_per_stage():
+    change = rng.random((3, 5))
+    fig = shift_change_figure([0, 1, 2, 4, 8], change)
+    assert len(fig.data) == 3
+    for s, trace in enumerate(fig.data):
+        np.testing.assert_array_equal(np.asarray(trace.y), change[s])
+        assert list(trace.x) == [0, 1, 2, 4, 8]
+    assert fig.data[2].name.startswith("3 stages (a cell covers 8×8 pixels)")
+    assert fig.layout.yaxis.rangemode == "tozero"
     assert HOVER_LIMIT >= 28 * 28
