@@ -341,9 +341,17 @@ class TrainingSlots:
             self.release()
 
 
+DEFAULT_MAX_TRAININGS = 2
+
+
 def max_trainings() -> int:
-    """How many trainings may run at once: ``$CNNVIZ_MAX_TRAININGS``, else the number of CPUs."""
-    return env_int("CNNVIZ_MAX_TRAININGS", os.cpu_count() or 1)
+    """How many trainings may run at once: ``$CNNVIZ_MAX_TRAININGS``, else 2 (1 on one CPU).
+
+    Each training runs in a worker process with its own TensorFlow, about 0.7 GB (measured in
+    ``bench/bench_memory.py``): two fit Streamlit Community Cloud's 2.7 GB next to the server,
+    more would not, however many CPUs the host reports.
+    """
+    return env_int("CNNVIZ_MAX_TRAININGS", min(DEFAULT_MAX_TRAININGS, os.cpu_count() or 1))
 
 
 def train(

@@ -164,3 +164,15 @@ def test_pool_hands_out_the_warm_worker_then_new_ones():
         assert not fresh.alive
     finally:
         pool.close()
+
+
+def test_pool_keeps_no_worker_ready_while_every_slot_trains():
+    """At most `limit` loaded workers exist: with every slot busy, warm() starts none."""
+    pool = TrainerPool(limit=1)
+    assert pool.slots.try_acquire()
+    try:
+        pool.warm()
+        assert pool._spare is None
+    finally:
+        pool.slots.release()
+        pool.close()
