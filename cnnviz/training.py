@@ -22,6 +22,7 @@ Letters used in shapes: ``N`` digits, ``K = 10`` classes, ``F`` kernels, ``k`` k
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -73,7 +74,7 @@ class TrainingRun:
         The loss and accuracy of each batch on its own (Keras reports running means over the
         epoch; these are the single-batch values recovered from them).
     test_loss, test_accuracy : list of float
-        On the test set, after each epoch (and where ``should_stop`` ended one early).
+        On the test set, after each epoch (not for an epoch ``should_stop`` cut short).
     test_at : list of float
         When each test score was taken, in epochs (2.0 = after the second epoch).
     elapsed : float
@@ -400,15 +401,16 @@ def train(
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
     live = _live_callback_class()(run, on_update, update_every, should_stop)
     try:
-        model.fit(
-            batches,
-            epochs=spec.epochs,
-            steps_per_epoch=run.steps_per_epoch,
-            validation_data=(as_model_input(data.x_test), one_hot(data.y_test)),
-            shuffle=False,  # the pipeline above has shuffled already
-            callbacks=[live],
-            verbose=0,
-        )
+        with contextlib.suppress(_StopRequested):
+            model.fit(
+                batches,
+                epochs=spec.epochs,
+                steps_per_epoch=run.steps_per_epoch,
+                validation_data=(as_model_input(data.x_test), one_hot(data.y_test)),
+                shuffle=False,  # the pipeline above has shuffled already
+                callbacks=[live],
+                verbose=0,
+            )
     finally:
         live.clock_stop()
         run.status = "finished" if run.step >= run.total_steps else "stopped"
@@ -648,6 +650,10 @@ def _shuffled_batches(tf, x: np.ndarray, y: np.ndarray, spec: ModelSpec):
     return epochs.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
 
 
+class _StopRequested(Exception):
+    """Raised from the callback to leave ``model.fit`` at once when ``should_stop`` says so."""
+
+
 @functools.cache
 def _live_callback_class():
     """The Keras callback class, made on first use so that importing this module stays light."""
@@ -688,8 +694,11 @@ def _live_callback_class():
             run.step += 1
             run.samples_seen += size
             self._tick()
-            if self.should_stop is not None and self.should_stop():
-                self.model.stop_training = True
+            last = run.step >= run.total_steps  # nothing left to stop
+            if not last and self.should_stop is not None and self.should_stop():
+                # Not model.stop_training: Keras would still score the test set for the
+                # unfinished epoch, seconds on full MNIST, while the visitor waits on Stop.
+                raise _StopRequested
             self._notify()
 
         def on_epoch_end(self, epoch, logs=None):

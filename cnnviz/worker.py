@@ -24,6 +24,8 @@ socket close and exits; an idle ready worker exits after ``idle_timeout`` second
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import os
 import subprocess
 import sys
@@ -46,7 +48,8 @@ from cnnviz.training import (
 __all__ = ["Trainer", "TrainerPool", "TrainingError", "training_niceness"]
 
 IDLE_TIMEOUT = 600.0  # seconds a ready worker waits for a job before it exits
-STOP_TIMEOUT = 15.0  # seconds to wait for a stopped training's model before giving up on it
+STOP_TIMEOUT = 60.0  # seconds to wait for a stopped training's model before giving up on it
+SPARE_MARGIN = 30.0  # a ready worker this close to its idle timeout is not handed out
 POLL = 0.25  # seconds between calls to on_update while the worker loads TensorFlow
 QUIET = 1.0  # seconds without news from a training after which on_update is called anyway
 
@@ -89,10 +92,18 @@ class Trainer:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "cnnviz._worker_boot", "--fd", str(theirs.fileno())]
         command += ["--idle-timeout", str(idle_timeout)]
+        # Its own session: a Ctrl-C meant for the server does not print tracebacks from workers
+        # (they end anyway when the server's end of the socket closes).
         self._process = subprocess.Popen(
-            command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL
+            command,
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         theirs.close()
+        self.started = time.monotonic()
+        self.idle_timeout = idle_timeout
         self._conn: Connection = ours
         self._ready = False
         self._sent = False
@@ -113,6 +124,11 @@ class Trainer:
         """True while the worker process runs."""
         return self._process.poll() is None
 
+    @property
+    def sent(self) -> bool:
+        """True once the job has gone to the worker (before that it can serve another caller)."""
+        return self._sent
+
     def wait_ready(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for TensorFlow to be loaded; True once it is."""
         if not self._ready:
@@ -130,6 +146,7 @@ class Trainer:
         *,
         on_update: Callable[[TrainingRun], None] | None = None,
         update_every: float = DEFAULT_UPDATE_EVERY,
+        timeout: float | None = None,
     ) -> TrainedModel:
         """Train a fresh model for ``spec`` on ``data`` in the worker and return it.
 
@@ -137,9 +154,11 @@ class Trainer:
         ----------
         on_update : callable, optional
             ``on_update(run)`` with the live record: every ``POLL`` seconds while the worker
-            loads TensorFlow (``run.status == "starting"``), then as the training reports. If it
-            raises, the exception propagates and the training goes on in the worker until
-            :meth:`stop` or :meth:`close`.
+            loads TensorFlow (``run.status == "starting"``), then as the training reports, and
+            at least every ``QUIET`` seconds. If it raises, the exception propagates and the
+            training goes on in the worker until :meth:`stop` or :meth:`close`.
+        timeout : float, optional
+            Give up (kill the worker, raise TrainingError) after this many seconds in all.
 
         Returns
         -------
@@ -153,28 +172,40 @@ class Trainer:
         """
         if self._sent:
             raise TrainingError("a Trainer trains one model; start another for the next.")
+        deadline = math.inf if timeout is None else time.monotonic() + timeout
         run = TrainingRun.plan(spec, len(data.x_train))
         run.status = "starting"
         while not self.wait_ready(POLL):
+            self._check_deadline(deadline)
             if on_update is not None:
                 on_update(run)
-        self._conn.send(("train", spec, data, update_every))
+        try:
+            self._conn.send(("train", spec, data, update_every))
+        except OSError as error:  # the worker went away between "ready" and now
+            raise TrainingError(f"the training process went away ({error}).") from error
         self._sent = True
         while True:
             # A caller interrupts from inside on_update, so call it at least once a second
             # (with the last record) even while the worker is busy scoring a long test set.
+            self._check_deadline(deadline)
             message = self._receive(QUIET)
-            if message is None or message[0] == "progress":
-                run = run if message is None else message[1]
-                if on_update is not None:
-                    on_update(run)
-            elif message[0] == "done":
+            if message is not None and message[0] == "progress":
+                _, news, offset = message
+                run = _merged(run, news, offset)
+            elif message is not None and message[0] == "done":
                 self.result = message[1]
                 if on_update is not None:
                     on_update(self.result.run)
                 return self.result
-            else:
+            elif message is not None:
                 raise TrainingError(message[1])
+            if on_update is not None:
+                on_update(run)
+
+    def _check_deadline(self, deadline: float) -> None:
+        if time.monotonic() > deadline:
+            self._process.kill()
+            raise TrainingError("the training took longer than allowed and was ended.")
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> TrainedModel | None:
         """End the training after its current batch and wait for the model it reached.
@@ -198,8 +229,12 @@ class Trainer:
             pass
         return self.result
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Let the worker go: close the socket (it exits when it sees that), then reap it."""
+    def close(self, timeout: float = 1.0) -> None:
+        """Let the worker go: close the socket, give it ``timeout`` seconds to exit, then kill it.
+
+        A worker that has sent its result exits at once; one still loading TensorFlow would
+        only notice the closed socket seconds later, and has nothing worth waiting for.
+        """
         self._conn.close()
         try:
             self._process.wait(timeout)
@@ -262,12 +297,32 @@ class TrainerPool:
                 self._spare = Trainer(self.idle_timeout)
 
     def take(self) -> Trainer:
-        """The ready worker if there is one (else a new one); the caller closes it when done."""
+        """The ready worker if there is one (else a new one); the caller closes it when done.
+
+        A ready worker about to reach its idle timeout is let go rather than handed out: it
+        could exit between this call and the job reaching it.
+        """
         with self._lock:
             trainer, self._spare = self._spare, None
-        if trainer is None or not trainer.alive:
-            trainer = Trainer(self.idle_timeout)
-        return trainer
+        if trainer is not None:
+            margin = min(SPARE_MARGIN, trainer.idle_timeout / 2)
+            fresh = time.monotonic() - trainer.started < trainer.idle_timeout - margin
+            if trainer.alive and fresh:
+                return trainer
+            trainer.close()
+        return Trainer(self.idle_timeout)
+
+    def give_back(self, trainer: Trainer) -> None:
+        """Return a worker that got no job (its caller was interrupted while it loaded).
+
+        It becomes the ready worker if there is none, so its TensorFlow import is not wasted;
+        otherwise, or if it already has a job, it is let go.
+        """
+        with self._lock:
+            if not trainer.sent and trainer.alive and self._spare is None:
+                self._spare = trainer
+                return
+        trainer.close()
 
     def close(self) -> None:
         """Let the ready worker go."""
@@ -275,6 +330,15 @@ class TrainerPool:
             trainer, self._spare = self._spare, None
         if trainer is not None:
             trainer.close()
+
+
+def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
+    """``news`` (a report holding the batches from ``offset`` on) added to ``run``."""
+    return dataclasses.replace(
+        news,
+        batch_loss=run.batch_loss[:offset] + news.batch_loss,
+        batch_accuracy=run.batch_accuracy[:offset] + news.batch_accuracy,
+    )
 
 
 def _serve(conn: Connection, idle_timeout: float) -> None:
@@ -298,11 +362,23 @@ def _serve(conn: Connection, idle_timeout: float) -> None:
             stop_requested = True
         return stop_requested
 
+    sent = 0  # batches whose values have gone to the server already
+
+    def report(run: TrainingRun) -> None:
+        # Only the batches since the last report: the whole history would grow with every
+        # message, and the server unpickles each one in a page's script thread.
+        nonlocal sent
+        news = dataclasses.replace(
+            run, batch_loss=run.batch_loss[sent:], batch_accuracy=run.batch_accuracy[sent:]
+        )
+        conn.send(("progress", news, sent))
+        sent = len(run.batch_loss)
+
     try:
         trained = train_new_model(
             spec,
             data,
-            on_update=lambda run: conn.send(("progress", run)),
+            on_update=report,
             update_every=update_every,
             should_stop=should_stop,
         )
@@ -319,6 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True, help="the socket to the server")
     parser.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT)
     args = parser.parse_args(argv)
+    os.set_inheritable(args.fd, False)  # nothing this starts may hold the server's socket open
     conn = Connection(args.fd)
     try:
         _serve(conn, args.idle_timeout)

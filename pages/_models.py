@@ -31,7 +31,7 @@ from cnnviz.data import Dataset, load_mnist
 from cnnviz.model import ModelSpec
 from cnnviz.train_figures import training_curves
 from cnnviz.training import TrainedModel, TrainingRun, default_model
-from cnnviz.worker import TrainerPool
+from cnnviz.worker import STOP_TIMEOUT, TrainerPool
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -51,13 +51,22 @@ def get_default_model() -> TrainedModel:
     return default_model(get_dataset("sample"), trainer=_train_quietly)
 
 
+DEFAULT_MODEL_TIMEOUT = 600.0  # seconds: ~15 s normally; a hung worker must not hang every page
+
+
 def _train_quietly(spec: ModelSpec, data: Dataset) -> TrainedModel:
-    """Train in a worker process without a live view (the default model, when not cached)."""
-    trainer = get_trainer_pool().take()
-    try:
-        return trainer.train(spec, data)
-    finally:
-        trainer.close()
+    """Train in a worker process without a live view (the default model, when not cached).
+
+    Takes a training slot like any training (each worker holds its own TensorFlow), and gives
+    up after ``DEFAULT_MODEL_TIMEOUT``: every session waits on this while it runs.
+    """
+    pool = get_trainer_pool()
+    with pool.slots.slot():
+        trainer = pool.take()
+        try:
+            return trainer.train(spec, data, timeout=DEFAULT_MODEL_TIMEOUT)
+        finally:
+            trainer.close()
 
 
 class SessionModel:
@@ -101,10 +110,17 @@ def training_started() -> threading.Event:
     return finished
 
 
-def wait_for_training_to_end(timeout: float = 10.0) -> bool:
-    """Wait until this session's last training has ended; False if it still runs after timeout."""
+def wait_for_training_to_end(timeout: float = STOP_TIMEOUT + 15) -> bool:
+    """Wait until this session's last training has ended; False if it still runs after timeout.
+
+    The default outlasts a stopped worker's longest goodbye (:meth:`Trainer.stop`'s timeout,
+    then closing it); a spinner says what the page waits for.
+    """
     finished = st.session_state.get(FINISHED_KEY)
-    return finished is None or finished.wait(timeout)
+    if finished is None or finished.is_set():
+        return True
+    with st.spinner("Finishing the training you stopped: saving and scoring what it learned…"):
+        return finished.wait(timeout)
 
 
 def get_current_model() -> tuple[TrainedModel, str]:
@@ -170,10 +186,13 @@ def train_live(
             try:
                 trainer.train(spec, data, on_update=view.update)
             finally:  # finished, failed or interrupted: collect what there is, free the process
-                trained = trainer.stop()
-                trainer.close()
-                if trained is not None:
-                    keep(trained)
+                if not trainer.sent:  # interrupted while TensorFlow loaded: keep it for later
+                    pool.give_back(trainer)
+                else:
+                    trained = trainer.stop()
+                    trainer.close()
+                    if trained is not None:
+                        keep(trained)
     finally:  # the next run of this session waits for this before reading the model
         finished.set()
 

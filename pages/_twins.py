@@ -83,10 +83,11 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     stop_area.button("Stop", key="inside_twin_stop", icon=":material/stop_circle:")
     view = LiveView(st.empty(), st.empty(), st.empty())
     finished: list[TrainedModel] = []
+    store, key = get_twin_store(), twin_key(trained, data)  # now: keep() may make no st call
 
     def keep(twin: TrainedModel) -> None:
         if twin.run is not None and twin.run.status == "finished":
-            get_twin_store().put(twin_key(trained, data), twin)
+            store.put(key, twin)
             finished.append(twin)
 
     try:

@@ -32,6 +32,7 @@ from cnnviz.inspect import (
     shift_curve,
 )
 from cnnviz.training import TrainedModel, first_layer_kernels
+from cnnviz.worker import TrainingError
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
 from pages._twins import (
@@ -588,7 +589,11 @@ st.markdown(
     "features, pooling makes them tolerant to small shifts, and the dense layers turn the "
     "pattern of features into a decision."
 )
-trained, which = get_current_model()
+try:
+    trained, which = get_current_model()
+except TrainingError as error:  # only when the default model had to be trained and failed
+    st.error(f"The default model could not be prepared: {error} Reload the page to try again.")
+    st.stop()
 st.info(f"Model in use: {which}", icon=":material/neurology:")
 digit = input_ui()
 if digit is None:

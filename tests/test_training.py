@@ -105,6 +105,7 @@ def test_should_stop_ends_training_after_that_batch_and_keeps_the_weights(small_
     polls = []
     run = train(model, small_data, SMALL, should_stop=lambda: polls.append(1) or len(polls) >= 3)
     assert run.step == 3 and run.status == "stopped"
+    assert run.test_accuracy == []  # no scoring pass for the cut epoch: Stop answers at once
     assert not np.array_equal(before, model.get_weights()[0])
 
 

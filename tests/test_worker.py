@@ -61,12 +61,15 @@ def test_a_worker_trains_exactly_as_training_here(in_worker, small_data):
 def test_updates_say_starting_then_follow_the_batches(in_worker):
     """While TensorFlow loads the caller hears "starting" (so a page can draw and be
     interrupted); then progress in order, and the finished record last."""
-    _, updates, trainer = in_worker
+    trained, updates, trainer = in_worker
     statuses = [run.status for run in updates]
     assert statuses[0] == "starting" and statuses[-1] == "finished"
-    running = [run.step for run in updates if run.status == "running"]
-    assert running == sorted(running)
-    assert not trainer.alive  # the process has exited and been reaped
+    running = [run for run in updates if run.status == "running"]
+    assert [run.step for run in running] == sorted(run.step for run in running)
+    # Reports carry only new batches; merged, every record holds one value per batch so far.
+    assert all(len(run.batch_loss) == len(run.batch_accuracy) == run.step for run in running)
+    assert updates[-1].batch_loss == trained.run.batch_loss
+    assert trainer._process.returncode == 0  # it exited by itself, not killed by close()
 
 
 def test_stopping_keeps_the_model_it_reached(small_data):
@@ -141,29 +144,68 @@ def test_a_killed_worker_raises_instead_of_hanging(small_data):
         trainer.close()
 
 
-def test_pool_hands_out_the_warm_worker_then_new_ones():
-    """warm() starts one worker ahead of time and take() hands it out; an idle worker exits by
-    itself after idle_timeout, and a worker whose server lets go exits at once."""
-    pool = TrainerPool(limit=2, idle_timeout=1.0)
+def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(small_data):
+    """warm() starts one worker ahead of time and take() hands it out; a caller interrupted
+    while TensorFlow loads gives it back (no import wasted) and the next caller trains on it."""
+    pool = TrainerPool(limit=2)
     try:
         pool.warm()
         warm = pool._spare
-        pool.warm()  # one spare at most
+        pool.warm()  # one ready worker at most
         assert pool._spare is warm
         taken = pool.take()
         assert taken is warm and pool._spare is None
-        assert taken.wait_ready(60)
-        started = time.monotonic()
-        while taken.alive and time.monotonic() - started < 30:
-            time.sleep(0.1)
-        assert not taken.alive  # no job within a second: it went away
-        assert pool.slots.limit == 2
-        fresh = pool.take()
-        assert fresh is not taken and fresh.alive
-        fresh.close()
-        assert not fresh.alive
+
+        def interrupt(run):
+            assert run.status == "starting"
+            raise _Interrupt
+
+        with pytest.raises(_Interrupt):
+            taken.train(SMALL, small_data, on_update=interrupt)
+        assert not taken.sent
+        pool.give_back(taken)
+        assert pool._spare is taken
+        again = pool.take()
+        assert again is taken
+        trained = again.train(SMALL.replace(epochs=1), small_data)
+        assert trained.run.status == "finished"
+        again.close()
+        assert again._process.returncode == 0
     finally:
         pool.close()
+
+
+def test_an_idle_worker_exits_by_itself_and_an_old_one_is_not_handed_out():
+    """No job within idle_timeout: the worker exits. A ready worker close to that moment is
+    replaced by a new one rather than handed out (it could exit before its job arrives)."""
+    pool = TrainerPool(limit=1, idle_timeout=1.0)
+    try:
+        pool.warm()
+        idle = pool._spare
+        assert idle.wait_ready(60)
+        started = time.monotonic()
+        while idle.alive and time.monotonic() - started < 30:
+            time.sleep(0.1)
+        assert idle._process.returncode == 0  # it left by itself
+        fresh = pool.take()
+        assert fresh is not idle and fresh.alive
+        started = time.monotonic()
+        fresh.close()  # still loading TensorFlow: let go within about a second
+        assert time.monotonic() - started < 5 and not fresh.alive
+    finally:
+        pool.close()
+
+
+def test_a_training_past_its_timeout_is_ended(small_data):
+    """A deadline (used for the shared default model) kills the worker and says so."""
+    trainer = Trainer()
+    try:
+        with pytest.raises(TrainingError, match="took longer than allowed"):
+            trainer.train(SMALL.replace(epochs=20), small_data, timeout=0.5)
+        trainer._process.wait(10)
+        assert trainer._process.returncode == -signal.SIGKILL
+    finally:
+        trainer.close()
 
 
 def test_pool_keeps_no_worker_ready_while_every_slot_trains():
