@@ -108,3 +108,48 @@ def test_changed_spec_updates_table_and_code(app):
     assert list(app.dataframe[0].value["layer"])[1:5] == ["conv_1", "pool_1", "conv_2", "pool_2"]
     assert 'layers.AveragePooling2D((2, 2), name="pool_2")' in app.code[0].value
     assert any("Parameters: **212,426**" in m.value for m in app.markdown)
+
+
+def _interrupted_training_script():
+    """Runs as its own Streamlit script: a training whose live view is interrupted after three
+    batches, as Streamlit interrupts it when the visitor clicks Stop or closes the tab."""
+    import streamlit as st
+
+    from cnnviz.data import load_sample
+    from cnnviz.model import ModelSpec
+    from pages._models import LiveView, get_trainer_pool, train_live
+
+    class Interrupt(Exception):
+        pass
+
+    class View(LiveView):
+        def update(self, run):
+            super().update(run)
+            if run.status == "running" and run.step >= 3:
+                raise Interrupt
+
+    kept = []
+    spec = ModelSpec(filters=(8,), dense_units=32, epochs=20)
+    try:
+        train_live(
+            spec,
+            load_sample().subset(512, 200),
+            View(st.empty(), st.empty(), st.empty()),
+            kept.append,
+        )
+    except Interrupt:
+        pass
+    finished = st.session_state["train_finished"].is_set()
+    run = kept[0].run
+    st.write(f"kept={len(kept)} status={run.status} step_ok={3 <= run.step < run.total_steps}")
+    st.write(f"slots busy={get_trainer_pool().slots.busy} finished={finished}")
+
+
+def test_an_interrupted_training_keeps_its_model_and_frees_its_slot():
+    """What a Stop click does to train_live: the worker stops after its batch, keep() gets the
+    model as far as it got, the slot is free again and the session's next run may go on."""
+    at = AppTest.from_function(_interrupted_training_script, default_timeout=120).run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown]
+    assert "kept=1 status=stopped step_ok=True" in lines
+    assert "slots busy=0 finished=True" in lines
