@@ -99,7 +99,7 @@ def test_stopping_keeps_the_model_it_reached(small_data):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
     """The whole training, TensorFlow's pools included, yields the CPU to page interactions."""
-    seen = {}
+    seen, session = {}, []
     trainer = Trainer(niceness=10)
 
     def look(run):
@@ -108,6 +108,7 @@ def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
             seen.update(
                 {int(t): os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir(tasks)}
             )
+            session.append(os.getsid(trainer.pid))
 
     try:
         trainer.train(SMALL.replace(epochs=1), small_data, on_update=look, update_every=0)
@@ -116,6 +117,9 @@ def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
     assert len(seen) > 3  # TensorFlow's threads, not only the main one
     assert set(seen.values()) == {10}
     assert os.getpriority(os.PRIO_PROCESS, 0) < 10  # this process is untouched
+    # Same session as the server: Linux's autogroups share the CPU between sessions before nice
+    # values count, so a worker in its own session would take as much as the whole server.
+    assert session == [os.getsid(0)]
 
 
 def test_a_failing_training_raises_with_the_workers_message(small_data):
