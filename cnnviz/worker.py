@@ -3,7 +3,7 @@
 Why not train in the server's own threads: measured with ``bench/bench_load.py``, two trainings
 inside the server made the 95th-percentile click of 20 other visitors 37× slower than an idle
 visitor's, while the same two trainings in separate processes at nice 10 cost them nothing
-measurable (13.4× vs 12.4× with no training at all: the rest is the visitors' own load). And
+measurable (13.3× vs 12.4× with no training at all: the rest is the visitors' own load). And
 each training in the server left ~25 MB behind (a Keras/TensorFlow leak); a process gives
 everything back when it exits.
 
@@ -16,8 +16,9 @@ everything back when it exits.
 
 The two processes talk over a socket pair with :mod:`multiprocessing.connection`. Server to
 worker: ``("train", spec, data, update_every)``, later maybe ``("stop",)``. Worker to server:
-``("ready",)``, ``("progress", run)`` at most every ``update_every`` seconds,
-then ``("done", trained)`` or ``("error", message)``. A worker whose server goes away sees the
+``("ready",)``, ``("progress", run, offset)`` at most every ``update_every`` seconds (the run's
+per-batch lists hold only the batches from ``offset`` on), then ``("done", trained)`` or
+``("error", message)``. A worker whose server goes away sees the
 socket close and exits; an idle ready worker exits after ``idle_timeout`` seconds.
 """
 
@@ -217,7 +218,7 @@ class Trainer:
             deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:
                 message = self._receive(left)
-                if message is None:
+                if message is None or message[0] == "error":
                     break
                 if message[0] == "done":
                     self.result = message[1]

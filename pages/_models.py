@@ -16,8 +16,9 @@
 
 Why wait for a training to end: with Streamlit's fast reruns (the default), a click during a
 run starts the new run at once in a new thread, while the interrupted run is still stopping
-(its training ends at its next redraw, within a quarter of a second). Anything that reads the
-session's model first waits for that, so it never sees a model still being trained.
+(it notices at its next redraw, within a quarter of a second, then stops the worker and
+receives the model it reached, about half a second more). Anything that reads the session's
+model first waits for that, so it never sees a model still being trained, nor misses it.
 """
 
 from __future__ import annotations
