@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import math
 import os
@@ -414,9 +413,6 @@ def train(
     finally:
         live.clock_stop()
         run.status = "finished" if run.step >= run.total_steps else "stopped"
-        # fit() leaves many reference cycles; Streamlit's full collection after every run is
-        # off (.streamlit/config.toml), so collect them here, once, after seconds of training.
-        gc.collect()
     if on_update is not None:
         on_update(run)
     return run
