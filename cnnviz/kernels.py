@@ -17,6 +17,8 @@ import numpy as np
 __all__ = [
     "KERNELS",
     "MAX_KERNEL_SIZE",
+    "MAX_KERNEL_TEXT",
+    "MAX_KERNEL_VALUE",
     "Kernel",
     "KernelError",
     "eye_detector",
@@ -28,6 +30,12 @@ __all__ = [
 ]
 
 MAX_KERNEL_SIZE = 15
+#: Largest magnitude of a kernel entry. Maps are computed in float32 (largest ~3.4e38); with
+#: pixels in [0, 1] and at most 15×15 entries, this keeps every map value, every colour-bar
+#: range and every step-through sum a finite, readable number.
+MAX_KERNEL_VALUE = 1e6
+#: Longest kernel text read: a 15×15 kernel of long decimals fits in a few thousand characters.
+MAX_KERNEL_TEXT = 20_000
 
 
 class KernelError(ValueError):
@@ -178,7 +186,8 @@ KERNELS: dict[str, Kernel] = {
     ]
 }
 
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: Python's float() also reads other scripts' digits ("٣" is 3).
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def parse_kernel(text: str) -> np.ndarray:
@@ -198,8 +207,9 @@ def parse_kernel(text: str) -> np.ndarray:
     Raises
     ------
     KernelError
-        Empty text, something that is not a number, rows of different lengths, NaN or infinity,
-        or more than 15×15.
+        Empty or overlong text, something that is not a number, rows of different lengths,
+        NaN or infinity, an entry beyond ±``MAX_KERNEL_VALUE``, or more than 15×15. Every
+        failure to read the text is a KernelError (JSON too deep or with a huge integer too).
 
     Examples
     --------
@@ -209,26 +219,57 @@ def parse_kernel(text: str) -> np.ndarray:
            [ 1.,  0., -1.]])
     >>> parse_kernel("[[0.5, 0.5]]")
     array([[0.5, 0.5]])
+    >>> parse_kernel("1e38 0; 0 1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnnviz.kernels.KernelError: Row 1, entry 1 is 1e+38; kernel entries must lie between ...
     """
     if not isinstance(text, str) or not text.strip():
         raise KernelError(
-            "The kernel is empty. Type rows of numbers, for example `1 0 -1; 2 0 -2; 1 0 -1`."
+            "The kernel is empty. Type rows of numbers, for example: 1 0 -1; 2 0 -2; 1 0 -1"
         )
     text = text.strip()
+    if len(text) > MAX_KERNEL_TEXT:
+        raise KernelError(
+            f"The kernel text is {len(text):,} characters long; at most {MAX_KERNEL_TEXT:,} "
+            f"are read (a {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE} kernel needs far fewer)."
+        )
     rows = _parse_json(text) if text.startswith("[") else _parse_rows(text)
     widths = [len(row) for row in rows]
-    if len(set(widths)) > 1:
-        detail = ", ".join(f"row {i} has {w}" for i, w in enumerate(widths, 1))
-        raise KernelError(f"Every row needs the same number of entries, but {detail}.")
-    kernel = np.array(rows, dtype=np.float64)
-    if not np.isfinite(kernel).all():
-        raise KernelError("The kernel holds NaN or infinity; use ordinary numbers only.")
-    h, w = kernel.shape
+    h, w = len(rows), max(widths)
     if h > MAX_KERNEL_SIZE or w > MAX_KERNEL_SIZE:
         raise KernelError(
             f"A kernel can be at most {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE}. Received: {h}×{w}."
         )
+    if len(set(widths)) > 1:
+        detail = ", ".join(f"row {i} has {w}" for i, w in enumerate(widths, 1))
+        raise KernelError(f"Every row needs the same number of entries, but {detail}.")
+    kernel = np.array([[_as_float(v) for v in row] for row in rows], dtype=np.float64)
+    if np.isnan(kernel).any():
+        raise KernelError("The kernel holds NaN or infinity; use ordinary numbers only.")
+    too_big = ~(np.abs(kernel) <= MAX_KERNEL_VALUE)
+    if too_big.any():
+        i, j = (int(n) for n in np.argwhere(too_big)[0])
+        value = kernel[i, j]
+        shown = f"is {value:.3g}" if np.isfinite(value) else "is too large to compute with"
+        raise KernelError(
+            f"Row {i + 1}, entry {j + 1} {shown}; kernel entries must lie between "
+            f"{-MAX_KERNEL_VALUE:g} and {MAX_KERNEL_VALUE:g}."
+        )
     return kernel
+
+
+def _as_float(value: float | int) -> float:
+    """``float(value)``, or ±infinity for a (JSON) integer too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf
+
+
+def _excerpt(text: str, limit: int = 24) -> str:
+    """``repr(text)``, cut to about ``limit`` characters: an error echoes, never floods."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 1] + "…")
 
 
 def format_kernel(kernel: np.ndarray, digits: int = 4) -> str:
@@ -328,12 +369,16 @@ def _parse_json(text: str) -> list[list[float]]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise KernelError(f"This looks like JSON but is not valid: {error.msg}.") from None
+    except RecursionError:
+        raise KernelError("This JSON is nested too deeply; a kernel is a list of rows.") from None
+    except ValueError:  # an integer of more digits than Python converts (over 4,300)
+        raise KernelError("This JSON holds a number too long to read.") from None
     if not (isinstance(data, list) and data and all(isinstance(r, list) and r for r in data)):
         raise KernelError("A JSON kernel must be a list of rows, e.g. [[1, 0, -1], [2, 0, -2]].")
     for i, row in enumerate(data, 1):
         for j, value in enumerate(row, 1):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise KernelError(f"Row {i}, entry {j} is not a number: {value!r}.")
+                raise KernelError(f"Row {i}, entry {j} is not a number: {_excerpt(repr(value))}.")
     return data
 
 
@@ -353,7 +398,7 @@ def _parse_number(token: str, row: int, col: int) -> float:
         value = float(parts[0])
         if len(parts) == 2:
             if float(parts[1]) == 0:
-                raise KernelError(f"Row {row}, entry {col} divides by zero: {token!r}.")
+                raise KernelError(f"Row {row}, entry {col} divides by zero: {_excerpt(token)}.")
             value /= float(parts[1])
         return value
-    raise KernelError(f"Row {row}, entry {col} is not a number: {token!r}.")
+    raise KernelError(f"Row {row}, entry {col} is not a number: {_excerpt(token)}.")

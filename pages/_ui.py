@@ -11,6 +11,7 @@ what belongs to one visitor — the uploaded image, the last valid kernel — li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,8 @@ __all__ = [
     "PickedImage",
     "image_picker",
     "kernel_picker",
+    "plain",
+    "whole_number",
     "display_picture",
     "query_value",
     "remember_widgets",
@@ -142,27 +145,72 @@ def query_value(name: str, parse: Callable[[str], T], default: T, what: str) -> 
     """The value of query parameter ``name`` read with ``parse``, or ``default`` with a warning.
 
     ``parse`` raises ``ValueError`` for text it cannot use; the visitor then sees which part of
-    the link was ignored and the page carries on with ``default``.
+    the link was ignored (shortened, shown literally) and the page carries on with ``default``.
     """
     raw = st.query_params.get(name)
     if raw is None:
         return default
     try:
         return parse(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError, OverflowError) as error:
         st.warning(
-            f"The link's `{name}={raw}` is not a valid {what}, so the default is used. ({error})"
+            f"The link's {plain(name)}={plain(raw)} is not a valid {what}, so the default is "
+            f"used. ({plain(str(error), 300)})"
         )
         return default
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """A parser for a whole number from ``low`` to ``high`` written in ASCII digits.
+
+    Python's ``int`` also reads other scripts' digits (``int("٣") == 3``) and surrounding
+    spaces; a link's value is taken only as a person would type it on a keyboard.
+
+    >>> whole_number(1, 8)("3")
+    3
+    >>> whole_number(-5, 5)("-2")
+    -2
+    """
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"-?[0-9]{1,6}", text) or not low <= int(text) <= high:
+            raise ValueError(f"Use a whole number from {low} to {high}.")
+        return int(text)
+
+    return parse
+
+
+#: Every ASCII punctuation character: each one means something to Markdown or to Streamlit's
+#: extensions of it (``:red[...]``, ``$math$``, ``:emoji:``), and a backslash makes any of them
+#: a plain character.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: str, limit: int = 80) -> str:
+    """``text`` from a visitor, ready to place inside Markdown so it shows as itself, shortened.
+
+    Every punctuation mark is backslash-escaped, so backticks, ``**``, links, images and HTML
+    tags stay characters; line breaks become spaces (they would start new paragraphs); text
+    longer than ``limit`` characters is cut, saying how long it was.
+
+    >>> plain("a` **b** [c](http://x/)")
+    'a\\` \\*\\*b\\*\\* \\[c\\]\\(http\\:\\/\\/x\\/\\)'
+    >>> plain("1 2 3 4 5 6 7 8 9", limit=8)
+    '1 2 3 4… \\(17 characters\\)'
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = f"{text[: limit - 1].rstrip()}… ({len(text):,} characters)"
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def file_label(name: str) -> str:
     """An uploaded file's name for a message, shown literally (never read as Markdown).
 
-    A visitor chooses the name, so it is set as inline code: `*`, `[...](...)` or `<b>` in it
-    stay characters instead of formatting or links.
+    A visitor chooses the name: `*`, `[...](...)`, a backtick or `<b>` in it stay characters
+    instead of formatting, links or code; a very long name is shortened.
     """
-    return "`" + name.replace("`", "'") + "`"
+    return f"“{plain(name, 60)}”"
 
 
 def _parse_sample(text: str) -> str:
@@ -485,7 +533,7 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         )
     message = state.get(f"{page}_kernel_msg")
     if message:
-        st.error(message)
+        st.error(plain(message, 300))  # it may quote the visitor's own text
     with st.container(horizontal=True, vertical_alignment="bottom"):
         size = {"min_value": 1, "max_value": MAX_KERNEL_SIZE, "step": 1, "on_change": _on_size}
         st.number_input("Rows", key=f"{page}_kh", args=(page,), width=110, **size)

@@ -8,7 +8,6 @@ it. It ends with the article's example: an eye-shaped kernel that finds the eyes
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +52,7 @@ from pages._ui import (
     remember_widgets,
     set_kernel,
     show_image,
+    whole_number,
 )
 
 PAGE = "conv"
@@ -103,19 +103,15 @@ class Result:
 # --- controls -------------------------------------------------------------------------------
 
 
-def _int_in(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        if not text.strip().isdigit() or not low <= int(text) <= high:
-            raise ValueError(f"Use a whole number from {low} to {high}.")
-        return int(text)
-
-    return parse
-
-
 def _parse_padding(text: str) -> str | int:
     if text in ("valid", "same"):
         return text
-    return _int_in(0, MAX_PADDING)(text)
+    try:
+        return whole_number(0, MAX_PADDING)(text)
+    except ValueError:
+        raise ValueError(
+            f"Use valid, same, or a whole number of pixels from 0 to {MAX_PADDING}."
+        ) from None
 
 
 def _init_from_link() -> None:
@@ -123,8 +119,10 @@ def _init_from_link() -> None:
     state = st.session_state
     if f"{PAGE}_stride" in state:
         return
-    state[f"{PAGE}_stride"] = query_value("stride", _int_in(1, MAX_STRIDE), 1, "stride")
-    state[f"{PAGE}_dilation"] = query_value("dilation", _int_in(1, MAX_DILATION), 1, "dilation")
+    state[f"{PAGE}_stride"] = query_value("stride", whole_number(1, MAX_STRIDE), 1, "stride")
+    state[f"{PAGE}_dilation"] = query_value(
+        "dilation", whole_number(1, MAX_DILATION), 1, "dilation"
+    )
     padding = query_value("padding", _parse_padding, "valid", "padding")
     state[f"{PAGE}_padding"] = padding if isinstance(padding, str) else "pixels"
     state[f"{PAGE}_pad_px"] = padding if isinstance(padding, int) else 1

@@ -41,7 +41,7 @@ from cnnviz.invariance import (
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import POOL_MODES, explain_output_size, explain_pool_at
 from pages._registry import ensure_app_navigation
-from pages._ui import PickedImage, image_picker, query_value, show_image
+from pages._ui import PickedImage, image_picker, query_value, show_image, whole_number
 
 PAGE = "pool"
 DEFAULT_KERNEL = "Eye detector"
@@ -93,19 +93,6 @@ def _choice(options):
     return parse
 
 
-def _int_in(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"Expected a whole number from {low} to {high}.") from None
-        if not low <= value <= high:
-            raise ValueError(f"Expected a whole number from {low} to {high}.")
-        return value
-
-    return parse
-
-
 def _flag(text: str) -> bool:
     if text not in ("0", "1"):
         raise ValueError("Expected 1 (on) or 0 (off).")
@@ -113,7 +100,7 @@ def _flag(text: str) -> bool:
 
 
 def _stride(text: str) -> int | str:
-    return "auto" if text == "auto" else _int_in(1, MAX_WINDOW)(text)
+    return "auto" if text == "auto" else whole_number(1, MAX_WINDOW)(text)
 
 
 def _start(key: str, param: str, parse, default, what: str) -> None:
@@ -147,7 +134,7 @@ def feature_controls() -> tuple[str, bool]:
 
 def pooling_controls() -> tuple[str, int, int, str]:
     _start(f"{PAGE}_mode", "mode", _choice(POOL_MODES), "max", "pooling mode")
-    _start(f"{PAGE}_size", "size", _int_in(1, MAX_WINDOW), 2, "window size")
+    _start(f"{PAGE}_size", "size", whole_number(1, MAX_WINDOW), 2, "window size")
     _start(f"{PAGE}_stride_choice", "stride", _stride, "auto", "stride")
     _start(f"{PAGE}_padding", "padding", _choice(("valid", "same")), "valid", "padding")
     if f"{PAGE}_stride_auto" not in st.session_state:
@@ -167,8 +154,8 @@ def pooling_controls() -> tuple[str, int, int, str]:
 
 
 def shift_controls() -> tuple[int, int]:
-    _start(f"{PAGE}_dx", "dx", _int_in(-MAX_SHIFT, MAX_SHIFT), 1, "shift")
-    _start(f"{PAGE}_dy", "dy", _int_in(-MAX_SHIFT, MAX_SHIFT), 0, "shift")
+    _start(f"{PAGE}_dx", "dx", whole_number(-MAX_SHIFT, MAX_SHIFT), 1, "shift")
+    _start(f"{PAGE}_dy", "dy", whole_number(-MAX_SHIFT, MAX_SHIFT), 0, "shift")
     left, right = st.columns(2)
     dx = left.slider(
         "Shift right (dx, pixels; negative = left)", -MAX_SHIFT, MAX_SHIFT, key=f"{PAGE}_dx"

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.ndimage
+import scipy.signal
 
 from cnnviz.images import FACE_EYES, cartoon_face, sample_image
 from cnnviz.kernels import (
@@ -134,12 +135,38 @@ def test_parse_kernel_reads_what_people_type(text, expected):
         ("1/0", r"divides by zero"),
         ("; ".join(["1 " * 16] * 16), r"at most 15×15. Received: 16×16"),
         ("1 " * 20, r"Received: 1×20"),
+        # Regressions: each of these escaped the parser as a bare Python exception.
+        ("[[" + "9" * 400 + "]]", r"entry 1 is too large to compute with"),  # OverflowError
+        ("[[" + "9" * 5000 + "]]", r"number too long to read"),  # ValueError (int digit limit)
+        ("[" * 3000 + "]" * 3000, r"nested too deeply"),  # RecursionError
+        ("[" * 300 + "1" + "]" * 300, r"Row 1, entry 1 is not a number: '\[\[\[.{20}…'"),
+        # Values that overflow float32 (all-black map, nan on the colour bar) are refused.
+        ("1e38 1e38 1e38; 1 1 1", r"Row 1, entry 1 is 1e\+38; kernel entries must lie between"),
+        ("; ".join([" ".join(["1e308"] * 15)] * 15), r"entry 1 is 1e\+308"),
+        ("1 2; 3 1e400", r"Row 2, entry 2 is too large"),
+        ("0 -1000001", r"Row 1, entry 2 is -1e\+06; kernel entries must lie between"),
+        # Other scripts' digits are not read as numbers (float("٣") would be 3.0).
+        ("٣ 1", r"Row 1, entry 1 is not a number"),
+        ("x" * 30_000, r"30,000 characters long; at most 20,000"),
+        ("1 " + "y" * 10_000, r"Row 1, entry 2 is not a number: 'y{23}…'\.$"),
     ],
 )
 def test_parse_kernel_rejects_bad_text_with_an_actionable_message(text, message):
     """Every bad input raises KernelError naming what is wrong."""
     with pytest.raises(KernelError, match=message):
         parse_kernel(text)
+
+
+def test_parse_kernel_accepts_the_largest_allowed_values_and_maps_stay_finite():
+    """A 15×15 kernel of ±1e6 is the extreme accepted: its map on a random photo is finite and
+    equals SciPy's correlation computed in float64."""
+    text = "; ".join(" ".join(rng.choice(["1e6", "-1e6"], 15)) for _ in range(15))
+    kernel = parse_kernel(text)
+    x = rng.random((40, 40)).astype(np.float32)
+    out = conv2d(x, kernel)
+    assert np.isfinite(out).all()
+    expected = scipy.signal.correlate2d(x.astype(np.float64), kernel, mode="valid")
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-6 * np.abs(expected).max())
 
 
 def test_normalise_kernel_sums_to_one_and_refuses_zero_sum():

@@ -13,6 +13,7 @@ from cnnviz.kernels import KERNELS, format_kernel
 from cnnviz.ops import conv2d, output_size
 from tests.apptest import open_page
 from tests.pictures import png
+from tests.rendered import assert_literal, shown
 
 PAGE = "pages/convolution.py"
 
@@ -104,18 +105,18 @@ def test_a_broken_upload_shows_why_and_keeps_the_image_and_settings(content, mes
     before = output_shape(at)
     at.file_uploader(key="conv_upload").set_value(("broken.png", content, "image/png")).run()
     assert not at.exception
-    assert message in at.error[0].value and at.error[0].value.startswith("`broken.png`: ")
+    assert message in at.error[0].value and shown(at.error[0].value).startswith("“broken.png”: ")
     assert output_shape(at) == before == (14, 19)
     assert at.number_input(key="conv_stride").value == 2
 
 
 def test_a_file_name_is_shown_literally_never_as_markdown():
-    """A visitor-chosen name with Markdown in it is set as code, backticks and all defused."""
+    """A visitor-chosen name with Markdown in it shows as typed: no bold, link, image or code."""
     at = run_page()
-    name = "**big** [link](http://example.invalid) `x`.png"
+    name = "**b** [l](http://x.invalid) `x` ![i](h) <b>&amp;.png"
     at.file_uploader(key="conv_upload").set_value((name, b"not pixels", "image/png")).run()
     assert not at.exception
-    assert at.error[0].value.startswith("`**big** [link](http://example.invalid) 'x'.png`: ")
+    assert_literal(at.error[0].value, f"“{name}”: ")
 
 
 def test_choosing_your_upload_before_any_file_stops_with_a_hint():
@@ -179,7 +180,8 @@ def test_a_bad_kernel_shows_why_beside_the_editor_and_keeps_the_last_valid_one(t
     at = run_page()
     at.text_area(key="conv_kernel_text").set_value(text).run()
     assert not at.exception
-    assert message in at.error[0].value and "Still using the last valid kernel" in at.error[0].value
+    error = shown(at.error[0].value)
+    assert message in error and "Still using the last valid kernel" in error
     assert output_shape(at) == (62, 62)
     assert at.query_params["kernel"] == "Sobel x"
 
@@ -326,7 +328,7 @@ def test_a_link_reproduces_a_setting():
 def test_bad_link_values_fall_back_to_defaults_with_warnings():
     """Each unusable query value is named in a warning; the page still works."""
     at = run_page(sample="Dog", kernel="1 2; 3", stride="0", padding="wide", dilation="x")
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = shown("\n\n".join(w.value for w in at.warning))
     for part in ("sample=Dog", "kernel=1 2; 3", "stride=0", "padding=wide", "dilation=x"):
         assert part in warnings
     assert output_shape(at) == (62, 62)
