@@ -8,7 +8,7 @@ PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format bench warm clean
+.PHONY: run test lint format bench warm pins clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ $(CHROMIUM):
 
 test: $(VENV)/.stamp-dev $(CHROMIUM) lint
 	$(BIN)/python -m pytest
+
+# requirements.txt and requirements-dev.txt hold exact versions (what Community Cloud and CI
+# install), resolved from the *.in files for Linux, macOS and Windows, Python 3.11 and up.
+# This refreshes them to the newest releases the *.in files allow, then runs every test.
+PIN := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
+	--custom-compile-command "make pins"
+pins: $(VENV)/.stamp-dev
+	$(PIN) requirements.in -o requirements.txt
+	$(PIN) requirements-dev.in --constraint requirements.txt -o requirements-dev.txt
+	$(MAKE) test
 
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python bench/bench_conv2d.py
