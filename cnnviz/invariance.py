@@ -154,9 +154,12 @@ class ShiftComparison:
     unchanged : ndarray of bool, shape (H_out, W_out)
         ``|difference| <= tolerance``.
     share_unchanged : float
-        Share of pooled cells that did not change, in [0, 1].
-    feature_share_unchanged : float
-        The same share for the feature map, before pooling, for contrast.
+        Share of pooled cells that did not change, in [0, 1]. Telling on drawings (a black
+        background stays black), not on photos, where almost every cell moves a little.
+    feature_change, pooled_change : float
+        How much the feature map and the pooled map changed as patterns:
+        :func:`cosine_change` of the map before and after the shift, the measure of
+        :func:`depth_curve`. ``pooled_change < feature_change`` is pooling at work.
     largest_change : float
         ``max |difference|``.
     peak : float
@@ -173,7 +176,8 @@ class ShiftComparison:
     feature_difference: np.ndarray
     unchanged: np.ndarray
     share_unchanged: float
-    feature_share_unchanged: float
+    feature_change: float
+    pooled_change: float
     largest_change: float
     peak: float
     tolerance: float
@@ -183,10 +187,22 @@ class ShiftComparison:
         """True when every pooled cell is unchanged."""
         return bool(self.unchanged.all())
 
+    @property
+    def change_removed(self) -> float | None:
+        """Share of the feature map's change that pooling took away, ``1 − pooled / feature``.
+
+        Negative when pooling made the change larger; None when the feature map did not change
+        at all (nothing to take away).
+        """
+        if self.feature_change == 0.0:
+            return None
+        return 1.0 - self.pooled_change / self.feature_change
+
     def __repr__(self) -> str:
         return (
-            f"ShiftComparison(dx={self.dx}, dy={self.dy}, unchanged pooled cells "
-            f"{self.share_unchanged:.0%}, largest change {self.largest_change:.4g})"
+            f"ShiftComparison(dx={self.dx}, dy={self.dy}, change feature map "
+            f"{self.feature_change:.3f} → pooled map {self.pooled_change:.3f}, "
+            f"largest change {self.largest_change:.4g})"
         )
 
 
@@ -204,7 +220,7 @@ def compare_shift(
     rtol: float = RTOL,
     original: Stage | None = None,
 ) -> ShiftComparison:
-    """Run one stage on ``x`` and on ``x`` shifted by ``(dx, dy)``; say which pooled cells changed.
+    """Run one stage on ``x`` and on ``x`` shifted by ``(dx, dy)``; measure what changed.
 
     Parameters
     ----------
@@ -227,10 +243,18 @@ def compare_shift(
 
     Notes
     -----
-    "Unchanged" compares the pooled maps at the same cells, without moving anything back: that
-    is what invariance means, the output does not notice the move. A max-pooled cell survives a
-    shift when its winning value stays inside the same window. The zero fill brings a strip of
-    black in at one edge, so cells there change whatever the pooling.
+    Maps are compared at the same cells, without moving anything back: that is what invariance
+    means, the output does not notice the move. A max-pooled cell survives a shift when its
+    winning value stays inside the same window. The zero fill brings a strip of black in at one
+    edge, so cells there change whatever the pooling.
+
+    Two measures. ``share_unchanged`` counts pooled cells that did not move at all; on a photo
+    nearly every cell moves a little, and on a drawing the black background counts as
+    "unchanged" in the feature map too, so the share says little about pooling. The pattern
+    change ``1 − cos(before, after)`` (:func:`cosine_change`, as :func:`depth_curve` measures
+    it) of the feature map and of the pooled map asks the article's question: do the strong
+    responses still light up the same cells? It does not depend on how many cells a map has,
+    so the two maps can be compared with each other.
 
     Examples
     --------
@@ -242,16 +266,20 @@ def compare_shift(
            [0., 0.]], dtype=float32)
     >>> c.share_unchanged, c.largest_change
     (1.0, 0.0)
+    >>> c.feature_change, c.pooled_change
+    (1.0, 0.0)
 
-    The spot moved from column 2 to column 3, inside the same 2×2 window. Moved left instead, it
-    lands in column 1, the window next door, and two of the four pooled cells change by 8:
+    The spot moved from column 2 to column 3, inside the same 2×2 window: the feature map lights
+    a different cell (nothing in common, change 1), the pooled map is the same (change 0). Moved
+    left instead, it lands in column 1, the window next door, and two of the four pooled cells
+    change by 8:
 
     >>> c = compare_shift(x, k, -1, 0)
     >>> c.difference
     array([[ 8., -8.],
            [ 0.,  0.]], dtype=float32)
-    >>> c.share_unchanged, c.largest_change
-    (0.5, 8.0)
+    >>> c.share_unchanged, c.largest_change, c.pooled_change
+    (0.5, 8.0, 1.0)
     """
     dx, dy = _shift_amount(dx, "dx"), _shift_amount(dy, "dy")
     if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or not 0 <= rtol < 1:
@@ -264,19 +292,17 @@ def compare_shift(
     peak = float(max(np.abs(original.pooled).max(), np.abs(moved.pooled).max()))
     tolerance = rtol * peak
     unchanged = np.abs(difference) <= tolerance
-    feature_difference = moved.feature - original.feature  # (H, W)
-    feature_peak = float(max(np.abs(original.feature).max(), np.abs(moved.feature).max()))
-    feature_unchanged = np.abs(feature_difference) <= rtol * feature_peak
     return ShiftComparison(
         dx=dx,
         dy=dy,
         original=original,
         shifted=moved,
         difference=difference,
-        feature_difference=feature_difference,
+        feature_difference=moved.feature - original.feature,  # (H, W)
         unchanged=unchanged,
         share_unchanged=float(unchanged.mean()),
-        feature_share_unchanged=float(feature_unchanged.mean()),
+        feature_change=cosine_change(original.feature, moved.feature),
+        pooled_change=cosine_change(original.pooled, moved.pooled),
         largest_change=float(np.abs(difference).max()),
         peak=peak,
         tolerance=tolerance,
@@ -338,16 +364,18 @@ def article_example(dx: int = ARTICLE_KEEPS[0], dy: int = ARTICLE_KEEPS[1]) -> S
            [0., 8., 8., 0.],
            [0., 0., 0., 0.],
            [0., 0., 0., 0.]], dtype=float32)
-    >>> article_example(1, 0).identical, article_example(1, 0).feature_share_unchanged
-    (True, 0.9375)
+    >>> c = article_example(1, 0)
+    >>> c.identical, c.feature_change, c.pooled_change
+    (True, 1.0, 0.0)
 
     One pixel right: the eyes move to columns 3 and 5, still in windows 1 and 2, so the pooled
-    map is the same although 4 of the 64 feature-map cells changed. Two pixels right, they land
-    in columns 4 and 6, windows 2 and 3:
+    map is the same although the feature map lights none of the cells it lit before. Two pixels
+    right, they land in columns 4 and 6, windows 2 and 3: one of the two lit pooled cells is
+    still lit, so half the pattern survives (``1 − 64 / (√128 · √128) = 0.5``):
 
     >>> c = article_example(2, 0)
-    >>> c.identical, c.shifted.pooled[1].tolist()
-    (False, [0.0, 0.0, 8.0, 8.0])
+    >>> c.identical, c.shifted.pooled[1].tolist(), c.pooled_change
+    (False, [0.0, 0.0, 8.0, 8.0], 0.5)
     """
     return compare_shift(article_image(), ARTICLE_KERNEL, dx, dy, size=2, stride=2, mode="max")
 

@@ -29,7 +29,6 @@ from cnnviz.invariance import (
     ARTICLE_CROSSES,
     ARTICLE_KEEPS,
     DEPTH_STACKS,
-    RTOL,
     DepthCurve,
     ShiftComparison,
     Stage,
@@ -275,8 +274,24 @@ def show_numbers(
     where.plotly_chart(fig, key=key, config={"displayModeBar": False})
 
 
-def _percent(share: float) -> str:
-    return f"{share:.0%}" if share in (0.0, 1.0) or 0.01 <= share <= 0.99 else f"{share:.1%}"
+def _change(value: float) -> str:
+    """A pattern change (1 − cosine) as the depth chart prints it, small ones not shown as 0."""
+    return f"{value:.2f}" if value == 0 or value >= 0.1 else f"{value:.2g}"
+
+
+def _verdict(c: ShiftComparison) -> str:
+    """What pooling did to the change, in words that cannot contradict the numbers."""
+    removed = c.change_removed
+    if removed is None:
+        return "The feature map did not change, so neither did the pooled map."
+    if removed >= 0.005:
+        return f"Pooling took away {removed:.0%} of the change."
+    if removed > -0.005:
+        return "Pooling left the change as it was."
+    return (
+        f"Here the pooled map changed more than the feature map ({-removed:.0%} more): pooling "
+        "forgives a move that stays inside its windows, not any move."
+    )
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -401,12 +416,12 @@ def shift_section(settings: Settings, stage: Stage, scale: ColorScale, diff: Col
     dx, dy = shift_controls()
     _to_url({"dx": dx, "dy": dy})
     c = _comparison(stage, settings, dx, dy)  # the fragment keeps `stage`: no cache lookup
-    total = c.unchanged.size
-    kept = int(c.unchanged.sum())
     st.markdown(
-        f"Unchanged pooled cells: {_percent(c.share_unchanged)} ({kept:,} of {total:,})  \n"
-        f"Largest change: {c.largest_change:.4g} (the strongest pooled value is {c.peak:.4g})  \n"
-        f"Unchanged feature-map cells, before pooling: {_percent(c.feature_share_unchanged)}"
+        f"Change of the pattern: feature map {_change(c.feature_change)} → pooled map "
+        f"{_change(c.pooled_change)}  \n"
+        f"{_verdict(c)}  \n"
+        f"Largest change of a pooled cell: {c.largest_change:.4g} (the strongest pooled value "
+        f"is {c.peak:.4g})"
     )
     maps = st.container(key=f"{PAGE}_shift_maps")  # one box: the bench times its pictures
     if _small(c.original.image):
@@ -453,10 +468,12 @@ def show_shift_grid(where, c: ShiftComparison, scale: ColorScale, diff: ColorSca
 def shift_legend() -> None:
     """How cells are counted, below the maps but outside the fragment: a shift leaves it as is."""
     st.caption(
-        f"A pooled cell counts as unchanged when it moved by at most {RTOL:g} × the strongest "
-        "pooled value (float rounding, invisible in any colour). Cells are compared at the "
-        "same position; the strip of black that the shift brings in at the edge changes the "
-        "cells there whatever pooling does."
+        "How the change is measured: each map is compared with itself after the shift, cell by "
+        "cell at the same positions, as 1 − cosine similarity: 0 when the same cells light up "
+        "in the same proportions, 1 when the two have nothing in common. It is the measure of "
+        "the depth chart in section 6, and it does not depend on how many cells a map has, so "
+        "the feature map and its smaller pooled map can be compared. The strip of black that "
+        "the shift brings in at the edge changes the cells there whatever pooling does."
     )
 
 
@@ -490,8 +507,9 @@ def article_section() -> None:
     same = "yes" if c.identical else "no"
     changed = c.unchanged.size - int(c.unchanged.sum())
     st.markdown(
-        f"Pooled maps identical: {same} ({changed} of {c.unchanged.size} pooled cells changed; "
-        f"{_percent(c.feature_share_unchanged)} of feature-map cells unchanged)"
+        f"Pooled maps identical: {same} ({changed} of {c.unchanged.size} pooled cells changed). "
+        f"Change of the pattern: feature map {_change(c.feature_change)} → pooled map "
+        f"{_change(c.pooled_change)}"
     )
     explanations = {
         "1 pixel right": "Each eye moves from the left to the right half of its 2×2 window: "

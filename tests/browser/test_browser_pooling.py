@@ -36,8 +36,11 @@ def _settled_href(page, title: str) -> str:
     return previous
 
 
-def _unchanged_line(page) -> str:
-    return page.get_by_text(re.compile(r"^Unchanged pooled cells: ")).first.inner_text()
+CHANGE = re.compile(r"^Change of the pattern: feature map ([\d.e-]+) → pooled map ([\d.e-]+)")
+
+
+def _change_line(page) -> str:
+    return page.get_by_text(CHANGE).first.inner_text()
 
 
 def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
@@ -45,7 +48,9 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
     _open(app_url, page)
     expect(page.get_by_text("Feature map: 64 × 64 → pooled map: 32 × 32")).to_be_visible()
     expect(page.get_by_text("Pooled map: shifted (1, 0)")).to_be_visible()
-    before = _unchanged_line(page)
+    before = _change_line(page)
+    feature, pooled = (float(g) for g in CHANGE.match(before).groups())
+    assert pooled < feature and "Pooling took away" in before, before  # as the depth chart says
     original_pooled = _settled_href(page, "Pooled map: original")
     shifted_pooled = _settled_href(page, "Pooled map: shifted")
 
@@ -56,7 +61,7 @@ def test_moving_the_shift_slider_updates_maps_and_numbers(app_url, page):
         wait_idle(page)
 
     expect(page.get_by_text("Pooled map: shifted (3, 0)")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(before)
+    expect(page.get_by_text(CHANGE)).not_to_have_text(before)
     # Plotly redraws after the titles change: wait for the new pixels, do not just look once.
     expect(_heatmap(page, "Pooled map: shifted").first).not_to_have_attribute(
         "href", shifted_pooled
@@ -94,7 +99,7 @@ def test_big_upload_shows_the_shift_comparison_as_one_picture_that_follows_the_s
     expect(page.locator(".st-key-pool_shift_maps")).to_contain_text("shifted (1, 0)")
     expect(pictures).to_have_count(1)
     wait_idle(page)
-    before, numbers = pictures.get_attribute("src"), _unchanged_line(page)
+    before, numbers = pictures.get_attribute("src"), _change_line(page)
     size = pictures.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size == [940, 856], size  # 3 panels of 256 px and two colour bars; 3 rows
 
@@ -105,7 +110,7 @@ def test_big_upload_shows_the_shift_comparison_as_one_picture_that_follows_the_s
     expect(page.locator(".st-key-pool_shift_maps")).to_contain_text("shifted (2, 0)")
     expect(pictures).to_have_count(1)
     expect(pictures).not_to_have_attribute("src", before)
-    expect(page.get_by_text(re.compile(r"^Unchanged pooled cells: "))).not_to_have_text(numbers)
+    expect(page.get_by_text(CHANGE)).not_to_have_text(numbers)
     assert_no_errors(page)
     pictures.scroll_into_view_if_needed()
     screenshot(page, "pooling_big_shift")
