@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # for the annotation only: drawing needs nothing else from th
 __all__ = [
     "crop",
     "grid_html",
+    "is_drawing",
     "jpeg_bytes",
     "outline",
     "picture_bytes",
@@ -183,6 +184,39 @@ def robust_scale(array: np.ndarray, percentile: float = 99.5) -> ColorScale:
         return ColorScale(full.name, -bound, bound) if bound > 0 else full
     high = float(np.percentile(sample, percentile))
     return ColorScale(full.name, full.vmin, high) if high > full.vmin else full
+
+
+def is_drawing(image: np.ndarray, *, max_levels: int = 32) -> bool:
+    """Whether a picture is a drawing made of a few flat tones rather than a photo.
+
+    Photos hold hundreds of brightness levels, and a few extreme cells of their feature maps
+    would wash out the rest (see :func:`robust_scale`); a drawing such as the cartoon face
+    holds a handful, its maps are exact, and their strongest cells are the point — so maps of
+    drawings are shown on their full range.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+    max_levels : int
+        A drawing has at most this many distinct values (over all channels).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> face = np.zeros((8, 8)); face[2:4, 2:6] = 1.0; face[5, 3] = 0.5
+    >>> is_drawing(face)
+    True
+    >>> is_drawing(np.linspace(0, 1, 64).reshape(8, 8))  # 64 levels: photo-like
+    False
+    """
+    values = np.asarray(image).ravel()
+    sample = values[:: max(1, values.size // 65_536)]  # a photo shows itself in any sample
+    if np.unique(sample).size > max_levels:
+        return False
+    return bool(np.unique(values).size <= max_levels)
 
 
 def thumbnail(image: np.ndarray, size: int = 96) -> np.ndarray:

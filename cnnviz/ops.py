@@ -492,17 +492,32 @@ def explain_conv_at(
     )
 
 
-def format_products(explanation: ConvExplanation, *, max_terms: int = 9, digits: int = 3) -> str:
+def format_products(
+    explanation: ConvExplanation,
+    *,
+    channel: int | None = None,
+    max_terms: int = 9,
+    digits: int = 3,
+) -> str:
     """The sum behind one output cell written out: ``window·kernel + … = total``.
 
     Parameters
     ----------
     explanation : ConvExplanation
-        From :func:`explain_conv_at`; on a colour window the terms run over every channel.
+        From :func:`explain_conv_at`.
+    channel : int, optional
+        On a colour window (kh, kw, C): write only channel ``channel``'s products and their
+        partial sum ``explanation.channel_totals[channel]``. Without it the terms run over
+        every channel, channel by channel within each tap.
     max_terms : int
         Longer sums show their first ``max_terms`` terms, then how many were left out.
     digits : int
         Significant digits per number.
+
+    Raises
+    ------
+    ValueError
+        ``channel`` on a grayscale window, or outside ``0 … C − 1``.
 
     Examples
     --------
@@ -512,16 +527,40 @@ def format_products(explanation: ConvExplanation, *, max_terms: int = 9, digits:
     '0·1 + 1·0 + 4·0 + 5·(−1) = −5'
     >>> format_products(explain_conv_at(x, k, 0, 0), max_terms=2)
     '0·1 + 1·0 + … (2 more products) = −5'
+
+    On a two-channel picture (the second channel is the first plus 100) the same kernel gives
+    one partial sum per channel; together they make the output value −5 + (−5) = −10:
+
+    >>> e = explain_conv_at(np.stack([x, x + 100], axis=-1), k, 0, 0)
+    >>> format_products(e, channel=1)
+    '100·1 + 101·0 + 104·0 + 105·(−1) = −5'
+    >>> e.total
+    -10.0
     """
-    window = explanation.window.ravel()
-    kernel = explanation.kernel.ravel()
+    window, kernel, total = explanation.window, explanation.kernel, explanation.total
+    if channel is not None:
+        channels = window.shape[2] if window.ndim == 3 else 0
+        if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):
+            raise ValueError(f"`channel` must be a whole number. Received: channel={channel!r}.")
+        if not 0 <= channel < channels:
+            raise ValueError(
+                f"`channel` must be from 0 to {channels - 1} for this window of shape "
+                f"{window.shape}. Received: channel={channel}."
+                if channels
+                else f"`channel` needs a colour window (kh, kw, C). Received: a window of "
+                f"shape {window.shape} and channel={channel}."
+            )
+        window, kernel = window[..., channel], kernel[..., channel]
+        total = explanation.channel_totals[channel]
+    window = window.ravel()
+    kernel = kernel.ravel()
     terms = [
         f"{_number(w, digits)}·{_number(k, digits, brackets=True)}"
         for w, k in zip(window[:max_terms], kernel[:max_terms])
     ]
     if window.size > max_terms:
         terms.append(f"… ({window.size - max_terms} more products)")
-    return f"{' + '.join(terms)} = {_number(explanation.total, digits)}"
+    return f"{' + '.join(terms)} = {_number(total, digits)}"
 
 
 def _number(value: float, digits: int, *, brackets: bool = False) -> str:

@@ -127,3 +127,18 @@ def test_side_by_side_places_each_picture_unchanged_with_gaps_between():
     assert (both[:, 3:5] == 255).all() and (both[5:, :3] == 255).all()
     with pytest.raises(ValueError, match="images"):
         side_by_side([np.zeros((2, 2))])
+
+
+def test_is_drawing_tells_the_cartoon_face_from_every_photo():
+    """The face (6 tones) and a flat-coloured upload are drawings; every photo sample is not,
+    nor noise that the quick sample misses (the full check finds it)."""
+    from cnnviz.display import is_drawing
+    from cnnviz.images import SAMPLES, cartoon_face, sample_image
+
+    assert is_drawing(cartoon_face())
+    assert is_drawing(np.kron(rng.integers(0, 4, (8, 8, 3)), np.ones((40, 40, 1))) / 3)
+    photos = [name for name in SAMPLES if name != "Cartoon face"]
+    assert photos and not any(is_drawing(sample_image(name)) for name in photos)
+    hidden = np.zeros(600 * 600)
+    hidden[1::5] = rng.random(hidden[1::5].size)  # the sample (every 5th value) sees only 0
+    assert not is_drawing(hidden.reshape(600, 600))

@@ -97,3 +97,37 @@ def test_eye_detector_map_thresholded_lights_up_exactly_at_the_eyes():
     mask = threshold_map(fmap, 0.5 * fmap.max())
     assert spot_centres(mask) == sorted(FACE_EYES)
     assert output_size(64, 7, padding="same") == 64
+
+
+def test_format_products_of_one_channel_writes_its_products_and_scipys_partial_sum():
+    """Per channel: the kh·kw products of channel c and their sum, SciPy's value on that
+    channel; the channel sums add up to the output value."""
+    from scipy import ndimage
+
+    x = rng.random((7, 8, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3))
+    e = explain_conv_at(x, kernel, 2, 4)
+    partials = []
+    for c in range(3):
+        text = format_products(e, channel=c, digits=6)
+        assert text.count("·") == 9
+        assert text.startswith(f"{float(x[2, 4, c]):.6g}·")  # window of (2, 4) starts there
+        partials.append(float(text.rsplit("= ", 1)[1].replace("−", "-")))
+        expected = ndimage.correlate(x[..., c].astype(np.float64), kernel, mode="constant")[3, 5]
+        assert partials[-1] == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    assert sum(partials) == pytest.approx(float(conv2d_per_channel(x, kernel)[1][2, 4]), abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("shape", "channel", "message"),
+    [
+        ((5, 5, 3), 3, r"`channel` must be from 0 to 2 .* Received: channel=3\."),
+        ((5, 5, 3), 1.0, r"`channel` must be a whole number\. Received: channel=1\.0\."),
+        ((5, 5), 0, r"`channel` needs a colour window \(kh, kw, C\)\. Received: .*channel=0\."),
+    ],
+)
+def test_format_products_refuses_a_channel_it_does_not_have(shape, channel, message):
+    """The message names the argument, the rule and what was received."""
+    e = explain_conv_at(rng.random(shape), np.ones((3, 3)), 0, 0)
+    with pytest.raises(ValueError, match=message):
+        format_products(e, channel=channel)
