@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import weakref
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.data import as_model_input
-from cnnviz.digits import DigitPreparation, explain_digit
+from cnnviz.digits import DigitPreparation, check_digit, explain_digit
 from cnnviz.display import png_bytes, thumbnail
 from cnnviz.figures import ColorScale, colorbar_image, heatmap_figure, scale_for
 from cnnviz.images import ImageError, load_image, shift
@@ -43,7 +44,7 @@ from pages._twins import (
     twin_key,
     twin_spec,
 )
-from pages._ui import UPLOAD_TYPES, file_label
+from pages._ui import UPLOAD_TYPES, file_label, plain
 
 SOURCES = {"test": "A test digit", "draw": "Draw one", "upload": "Upload a photo"}
 CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
@@ -54,6 +55,7 @@ AVERAGE_OVER = 200  # test digits in the averaged shift curves
 GRAY = ColorScale("gray", 0.0, 1.0)
 NOT_SAID = "not said (use the prediction)"
 PREDICTION = "the prediction"
+NAME_LIMIT = 60  # characters of an uploaded file's name kept in titles and captions
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Digit:
 
     x: np.ndarray  # (28, 28) float32 in [0, 1], light ink on black
     label: int | None  # the true digit, when known
-    name: str  # e.g. "test digit #12", "your drawing"
+    name: str  # e.g. "test digit #12", "your drawing"; raw text: escape it where it is shown
     steps: DigitPreparation | None = None  # how a drawing or photo was prepared
     original: np.ndarray | None = None  # the drawing or photo before preparation
 
@@ -193,7 +195,18 @@ def uploaded_digit_ui() -> Digit | None:
         st.info("Choose a picture of a digit with the uploader above.")
         return None
     name, image, steps = kept
-    return Digit(steps.digit, label, f"your photo {name}", steps, image)
+    return Digit(steps.digit, label, f"your photo {_shorten(name)}", steps, image)
+
+
+def _shorten(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _chart_text(text: str) -> str:
+    """Text for a Plotly title: Plotly reads tags (``<a href>``, ``<b>``) and entities in titles,
+    so a visitor's file name in it is escaped to show as typed."""
+    return html.escape(text, quote=False)
 
 
 def second_input_ui(digit: Digit) -> Digit:
@@ -250,12 +263,15 @@ def show_digit(digit: Digit, probabilities: np.ndarray, predicted: int) -> None:
         )
     with words:
         st.markdown(f"### Prediction: {predicted} ({probabilities[predicted]:.1%})")
+        caution = check_digit(digit.x).caution()
+        if caution is not None:
+            st.warning(caution, icon=":material/help:")
         if digit.label is not None:
             verdict = "right" if digit.label == predicted else "wrong"
             st.markdown(f"True digit: {digit.label} · the model is **{verdict}**.")
         st.caption(
-            f"Input: {digit.name}. Every pixel is a number from 0 (black) to 1 (white); hover "
-            "over the picture to read them."
+            f"Input: {plain(digit.name)}. Every pixel is a number from 0 (black) to 1 (white); "
+            "hover over the picture to read them."
         )
         if digit.steps is not None:
             st.image(thumbnail(digit.original, 120), caption="What you gave")
@@ -447,7 +463,10 @@ def show_comparison(model, digit: Digit, pattern: LayerOutput, predicted: int) -
     other_pattern = activation_pattern(other_outputs)
     other_predicted = int(other_outputs[-1].output.argmax())
     result = compare_patterns(pattern.output, other_pattern.output)
-    names = (f"A: {digit.name} → {predicted}", f"B: {other.name} → {other_predicted}")
+    names = (
+        _chart_text(f"A: {digit.name} → {predicted}"),
+        _chart_text(f"B: {other.name} → {other_predicted}"),
+    )
     small_a, small_b, numbers = st.columns([1, 1, 2])
     small_a.plotly_chart(
         heatmap_figure(digit.x, GRAY, title=names[0], height=250), key="inside_compare_a"
@@ -539,7 +558,8 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
         key="inside_twin_train",
         icon=":material/model_training:",
         help="Without pooling the dense layer has about four times the weights: expect about "
-        "half a minute to a minute on the sample.",
+        "1–2 minutes on a 2-core host (measured: 1.5 minutes for the default model's twin on "
+        "the sample).",
     ):
         return None
     if train_twin(trained, data) is not None:

@@ -19,6 +19,7 @@ from cnnviz.model import ModelSpec, build_model
 from cnnviz.training import TrainedModel, TrainingRun, evaluate
 from cnnviz.worker import TrainingError
 from pages._models import SessionModel
+from tests.rendered import assert_literal, shown
 
 PAGE = "../pages/inside.py"
 
@@ -98,12 +99,12 @@ def test_choosing_a_test_digit_by_number_and_at_random():
     at.number_input(key="inside_index").set_value(7).run()
     assert not at.exception
     assert f"True digit: {data.y_test[7]}" in " ".join(texts(at))
-    assert any("Input: test digit #7." in c.value for c in at.caption)
+    assert any("Input: test digit #7." in shown(c.value) for c in at.caption)
     at.button(key="inside_random").click().run()
     assert not at.exception
     index = at.number_input(key="inside_index").value
     assert 0 <= index < len(data.x_test)
-    assert any(f"Input: test digit #{index}." in c.value for c in at.caption)
+    assert any(f"Input: test digit #{index}." in shown(c.value) for c in at.caption)
 
 
 def test_the_canvas_before_drawing_asks_for_a_digit():
@@ -164,7 +165,8 @@ def test_an_uploaded_photo_of_a_zero_is_inverted_and_read(monkeypatch):
     assert not at.exception and not at.error
     assert prediction(at)[0] == 0
     assert "Inverted" in next(t for t in texts(at) if t.startswith("Prepared the way"))
-    assert any("Input: your photo zero.png." in c.value for c in at.caption)
+    assert any("Input: your photo zero.png." in shown(c.value) for c in at.caption)
+    assert not at.warning  # a photographed digit is not flagged as unlike the training digits
 
 
 @pytest.mark.parametrize(
@@ -183,7 +185,7 @@ def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, messag
     before = prediction(at)
     at.file_uploader(key="inside_upload").set_value((name, content, "image/png")).run()
     assert not at.exception
-    assert at.error[0].value.startswith(f"`{name}`: ") and message in at.error[0].value
+    assert shown(at.error[0].value).startswith(f"“{name}”: ") and message in at.error[0].value
     assert prediction(at) == before
     assert at.radio(key="inside_source").value == "upload"
 
@@ -269,3 +271,69 @@ def test_the_page_shows_the_28_by_28_the_model_sees():
     shown = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(28, 28)
     expected = as_model_input(load_sample().x_test[0])[0, :, :, 0]
     np.testing.assert_allclose(shown, expected, atol=1e-6)
+
+
+def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.radio(key="inside_source").set_value("upload").run()
+    at.file_uploader(key="inside_upload").upload(name, content, "image/png").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _prediction_column(at: AppTest):
+    """The column that holds the prediction line, as drawn beside the 28×28 input."""
+    for column in at.columns:
+        if any(m.value.startswith("### Prediction") for m in column.markdown):
+            return column
+    raise AssertionError("no column with the prediction")
+
+
+def test_a_photo_that_is_not_a_digit_gets_a_caution_beside_the_prediction():
+    """Bug: a photo of a house was read as "7 (67.6 %)" with no comment. A photo (scikit-image's
+    camera man) is still read, but the prediction comes with a caution that says why."""
+    import skimage.data
+
+    at = _upload(run_page(), "camera.png", png(skimage.data.camera()))
+    prediction(at)  # still answered
+    column = _prediction_column(at)
+    assert len(column.warning) == 1
+    caution = column.warning[0].value
+    assert caution.startswith("This does not look much like the handwritten digits")
+    assert "(training digits: " in caution and "a guess" in caution
+
+
+def test_a_test_digit_gets_no_caution():
+    """The default input, test digit 0, looks like the training digits: no warning at all."""
+    at = run_page()
+    assert not _prediction_column(at).warning and not at.warning
+
+
+def test_an_uploaded_file_name_is_shown_literally_and_shortened():
+    """Bug: the caption "Input: your photo …" read the file name as Markdown, so a name like
+    ``a` **bold** [x](http://x/) `` rendered a link. Now it shows as typed: in the caption, in the
+    error for a bad file, and in the comparison's Plotly titles (which read HTML tags)."""
+    name = "a` **bold** [x](http://x/) `<b>tag</b>.png"
+    at = _upload(run_page(), name, png(ring_photo()))
+    caption = next(c.value for c in at.caption if shown(c.value).startswith("Input: your photo"))
+    assert_literal(caption, f"Input: your photo {name}.")
+    titles = [
+        json.loads(chart.proto.spec)["layout"]["title"]["text"]
+        for chart in at.get("plotly_chart")
+        if chart.proto.id and "title" in json.loads(chart.proto.spec)["layout"]
+    ]
+    title = next(t for t in titles if t.startswith("A: your photo"))
+    assert "<b>" not in title and "&lt;b&gt;tag&lt;/b&gt;" in title
+
+    long = "x" * 5000 + ".png"
+    at.file_uploader(key="inside_upload").upload(long, png(ring_photo()), "image/png").run()
+    caption = next(c.value for c in at.caption if shown(c.value).startswith("Input: your photo"))
+    assert len(caption) < 400 and "…" in caption
+
+    at.file_uploader(key="inside_upload").upload(name, b"text, not pixels", "image/png").run()
+    assert_literal(at.error[0].value, f"“{name}”")
+
+
+def test_the_twin_buttons_help_gives_the_measured_time():
+    """Bug: the help promised half a minute to a minute; the twin took about 1.5 minutes."""
+    help_text = run_page().button(key="inside_twin_train").help
+    assert "1–2 minutes" in help_text and "half a minute" not in help_text
