@@ -18,18 +18,26 @@ from cnnviz.detect import spot_centres, threshold_map
 from cnnviz.display import (
     crop,
     grid_html,
+    is_drawing,
     outline,
     picture_bytes,
     png_bytes,
     reveal,
     robust_scale,
     side_by_side,
-    thumbnail,
     to_uint8,
     upscale_factor,
     zoom,
 )
-from cnnviz.figures import ColorScale, colorbar_image, colorize, scale_for
+from cnnviz.figures import (
+    ColorScale,
+    Legend,
+    Panel,
+    colorbar_image,
+    colorize,
+    panel_grid,
+    scale_for,
+)
 from cnnviz.images import FACE_EYES, cartoon_face
 from cnnviz.kernels import KERNELS
 from cnnviz.ops import (
@@ -74,6 +82,7 @@ REMEMBERED = [
 ]  # fmt: skip
 SECTIONS_2_3 = [3, 2]  # widths of the kernel and the settings columns
 PIXELS = ColorScale("gray", 0.0, 1.0)  # pixel values: black 0, white 1, in every zoom
+CHANNEL_SIDE = 200  # pixels per map in the channel maps' picture
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,43 @@ def _init_from_link() -> None:
     state[f"{PAGE}_pad_px"] = padding if isinstance(padding, int) else 1
 
 
+def number_box(
+    label: str, key: str, low: int, high: int, name: str, *, refusals=None, **kwargs
+) -> int:
+    """A box for a whole number from ``low`` to ``high``; returns the value in use.
+
+    The box has no ``min_value``/``max_value``: with them the browser refuses a typed value
+    with only a red icon while the old value stays in use. Here every value reaches the page,
+    and one out of range is refused in words that name the value still in use: shown under
+    the box, or added to the list ``refusals`` to be shown later.
+    """
+    in_use = f"{key}_in_use"
+    value = st.number_input(label, step=1, key=key, **kwargs)
+    if value is not None and low <= value <= high:
+        st.session_state[in_use] = int(value)
+        return int(value)
+    used = min(max(int(st.session_state.get(in_use, low)), low), high)
+    received = "an empty box" if value is None else f"{name}={value}"
+    message = (
+        f"{name.capitalize()} must be a whole number from {low} to {high}. Received: "
+        f"{received}. Still using {name} {used}."
+    )
+    if refusals is None:
+        st.error(message)
+    else:
+        refusals.append(message)
+    return used
+
+
 def settings_controls() -> Settings:
     """Stride, padding and dilation, kept in the link."""
     _init_from_link()
-    stride = st.number_input(
+    stride = number_box(
         "Stride: how many pixels the window moves each step",
-        min_value=1,
-        max_value=MAX_STRIDE,
-        key=f"{PAGE}_stride",
+        f"{PAGE}_stride",
+        1,
+        MAX_STRIDE,
+        "stride",
     )
     mode = st.radio(
         "Padding: zeros added around the picture",
@@ -146,14 +184,15 @@ def settings_controls() -> Settings:
     )
     padding: str | int = mode
     if mode == "pixels":
-        padding = st.number_input(
-            "Zeros on each side (pixels)", min_value=0, max_value=MAX_PADDING, key=f"{PAGE}_pad_px"
+        padding = number_box(
+            "Zeros on each side (pixels)", f"{PAGE}_pad_px", 0, MAX_PADDING, "padding"
         )
-    dilation = st.number_input(
+    dilation = number_box(
         "Dilation: spacing between the kernel's taps (1 = side by side)",
-        min_value=1,
-        max_value=MAX_DILATION,
-        key=f"{PAGE}_dilation",
+        f"{PAGE}_dilation",
+        1,
+        MAX_DILATION,
+        "dilation",
     )
     settings = Settings(
         int(stride), padding if isinstance(padding, str) else int(padding), int(dilation)
@@ -252,14 +291,32 @@ def output_size_text(x_shape: tuple[int, ...], kernel: KernelChoice, settings: S
     return "\n".join(lines)
 
 
-def scale_control(result: Result) -> ColorScale:
-    """One colour scale for every picture of the feature map; photos may clip a few extremes."""
-    st.session_state.setdefault(f"{PAGE}_clip", True)
-    clip = st.checkbox(
-        "Clip the strongest 0.5 % of the values so weaker responses show (best for photos)",
+@st.cache_data(show_spinner=False, max_entries=16)
+def _is_drawing(token: str, _array: np.ndarray) -> bool:
+    return is_drawing(_array)
+
+
+def scale_control(picked: PickedImage, result: Result) -> bool:
+    """Whether to clip the strongest 0.5 % of the map's values: on for photos, off for drawings.
+
+    On a photo a few extreme cells would wash out the rest; on a drawing such as the cartoon
+    face the strongest cells are the point (the eyes), so each new picture starts with the
+    choice that suits it, and the visitor may change it.
+    """
+    state = st.session_state
+    if state.get(f"{PAGE}_clip_for") != picked.token:
+        state[f"{PAGE}_clip_for"] = picked.token
+        state[f"{PAGE}_clip"] = not _is_drawing(picked.token, picked.array)
+    return st.checkbox(
+        "Clip the strongest 0.5 % of the values so weaker responses show (on for photos; off "
+        "for drawings, whose strongest cells are the point)",
         key=f"{PAGE}_clip",
     )
-    return robust_scale(result.fmap) if clip else scale_for(result.fmap)
+
+
+def map_scale(array: np.ndarray, clip: bool) -> ColorScale:
+    """The colour scale for ``array``: its full range, or without its strongest 0.5 %."""
+    return robust_scale(array) if clip else scale_for(array)
 
 
 def show_maps(
@@ -269,6 +326,7 @@ def show_maps(
     result: Result,
     mode: str,
     scale: ColorScale,
+    clip: bool,
 ) -> None:
     """The input and the feature map side by side at one scale, with the map's colour bar."""
     h, w = result.x.shape[:2]
@@ -298,7 +356,7 @@ def show_maps(
         )
         show_image(bar, _colorbar(scale.name, scale.vmin, scale.vmax))
     if result.maps is not None:
-        show_channels(result)
+        show_channels(result, clip)
 
 
 def _colour_legend(result: Result, scale: ColorScale) -> str:
@@ -319,26 +377,36 @@ def _colour_legend(result: Result, scale: ColorScale) -> str:
     return legend
 
 
-def show_channels(result: Result) -> None:
+CHANNEL_NOTE = (
+    "The three channel maps share the colour bar after them, so they compare with each "
+    "other. Their sum is larger than any one of them, so it has its own bar."
+)
+
+
+def show_channels(result: Result, clip: bool) -> None:
     """What each colour channel contributes, and how the three maps add up to one."""
     st.markdown(
         "**How the colour channels add up.** A colour picture is three grids of numbers. The "
         "filter here has the same kernel on each channel; each channel gives its own map, and "
         "the filter's output is their sum (a Conv2D layer learns a different kernel per channel)."
     )
-    maps = [result.maps[..., c] for c in range(3)]
-    scale = robust_scale(result.raw)  # one scale for all four, so their sizes compare
-    columns = st.columns(4)
-    for column, name, array in zip(columns, CHANNELS, maps):
-        show_image(
-            column,
-            png_bytes(thumbnail(colorize(array, scale), size=240)),
-            caption=f"{name} channel",
-        )
+    # The channel maps get a scale of their own: on the sum's scale (about three times wider)
+    # they were washed out.
+    channels = map_scale(result.maps, clip)
+    total = map_scale(result.raw, clip)
+    rows = [
+        [Panel(f"{name} channel", result.maps[..., c], channels) for c, name in enumerate(CHANNELS)]
+        + [Legend(channels, "channel value")],
+        [
+            Panel("= red + green + blue", result.raw, total),
+            Legend(total, "sum"),
+            Panel("How to read this", note=CHANNEL_NOTE),
+        ],
+    ]
     show_image(
-        columns[3],
-        png_bytes(thumbnail(colorize(result.raw, scale), size=240)),
-        caption="= red + green + blue (before the activation)",
+        st,
+        png_bytes(panel_grid(rows, side=CHANNEL_SIDE).pixels),
+        caption="Channel maps and their sum (before the activation), each on its colour bar.",
     )
 
 
@@ -354,21 +422,26 @@ def step_through(
     """One output cell: its window, the kernel, the products and the sum."""
     oh, ow = result.fmap.shape
     state = st.session_state
+    resized = state.get(f"{PAGE}_cell_map") != (oh, ow)  # a new map size moves the cell inside
+    state[f"{PAGE}_cell_map"] = (oh, ow)
     for key, n in ((f"{PAGE}_row", oh), (f"{PAGE}_col", ow)):
-        if key not in state or not 0 <= state[key] < n:
-            state[key] = min(max(state.get(key, n // 2), 0), n - 1)
-    channel = 0
+        if key not in state or state[key] is None or (resized and not 0 <= state[key] < n):
+            state[key] = min(max(state.get(key) or n // 2, 0), n - 1)
+            state[f"{key}_in_use"] = state[key]
+    channel, refusals = 0, []
     with st.container(horizontal=True, gap="medium"):  # one block, not 1 + 3 columns
-        row = st.number_input(
-            "Output row", min_value=0, max_value=oh - 1, key=f"{PAGE}_row", width=180
+        row = number_box(
+            "Output row", f"{PAGE}_row", 0, oh - 1, "row", refusals=refusals, width=180
         )
-        col = st.number_input(
-            "Output column", min_value=0, max_value=ow - 1, key=f"{PAGE}_col", width=180
+        col = number_box(
+            "Output column", f"{PAGE}_col", 0, ow - 1, "column", refusals=refusals, width=180
         )
         if result.maps is not None:
             channel = CHANNELS.index(
                 st.radio("Channel in the grids", CHANNELS, key=f"{PAGE}_channel", horizontal=True)
             )
+    for message in refusals:
+        st.error(message)
     e = explain_conv_at(result.x, kernel.values, int(row), int(col), **settings.options)
     top, left, height, width = input_region(
         result.x.shape, kernel.values.shape, int(row), int(col), **settings.options
@@ -419,10 +492,15 @@ def step_through(
         + "</div>"
     )
     value = float(result.raw[int(row), int(col)])
-    lines = [f"**Sum of the products:** {format_products(e)}"]
-    if result.maps is not None:
+    if result.maps is None:
+        lines = [f"**Sum of the products:** {format_products(e)}"]
+    else:  # the grids show one channel: so does the sum, then the channels add up
         parts = " + ".join(f"{name} {total:.4g}" for name, total in zip(CHANNELS, e.channel_totals))
-        lines.append(f"Per channel: {parts} = {e.total:.4g}")
+        lines = [
+            f"**Sum of the products, {plane_name}** (the grids above): "
+            f"{format_products(e, channel=channel)}",
+            f"Per channel: {parts} = {e.total:.4g}",
+        ]
     lines.append(f"Feature map at ({int(row)}, {int(col)}): {value:.6g}")
     if result.activation != "none":
         lines.append(f"After {result.activation}: {float(result.fmap[int(row), int(col)]):.6g}")
@@ -443,13 +521,83 @@ def play(
     oh, ow = result.fmap.shape
     rows, cols = min(PLAY_CELLS, oh), min(PLAY_CELLS, ow)
     r0, c0 = min(row, oh - rows), min(col, ow - cols)
-    clicked = st.button(
-        f"Play: slide the window over the {rows} × {cols} output cells from ({r0}, {c0})",
-        icon=":material/play_arrow:",
-        key=f"{PAGE}_play",
+    animation(kernel, settings, result, scale, (r0, c0, rows, cols))
+
+
+def _start_play() -> None:
+    st.session_state.update(
+        {f"{PAGE}_playing": True, f"{PAGE}_frame": 0, f"{PAGE}_play_started": True}
     )
-    if not clicked:
+
+
+def _stop_play() -> None:
+    st.session_state[f"{PAGE}_playing"] = False
+
+
+@st.fragment
+def animation(
+    kernel: KernelChoice,
+    settings: Settings,
+    result: Result,
+    scale: ColorScale,
+    block: tuple[int, int, int, int],
+) -> None:
+    """The Play animation over output cells ``block`` = (row, col, rows, cols): one frame a run.
+
+    A loop inside one run cannot be stopped: Streamlit lets the run in progress finish before
+    it handles a click inside a fragment (Stop waited for the whole animation). So each frame
+    is its own run of this fragment, ending with ``st.rerun(scope="fragment")`` for the next;
+    a Stop click made meanwhile joins that rerun, and the next run sees it.
+    """
+    state = st.session_state
+    playing, frame = f"{PAGE}_playing", f"{PAGE}_frame"
+    # Only the fragment's own reruns may ask for the next frame (a redraw of the section
+    # around it may not, and may have changed the map): a redraw ends the animation.
+    own_rerun = state.get(f"{PAGE}_play_section") == state.get(f"{PAGE}_section_run")
+    state[f"{PAGE}_play_section"] = state.get(f"{PAGE}_section_run")
+    started = state.pop(f"{PAGE}_play_started", False)
+    if not own_rerun:
+        state[playing], state[frame] = False, None
+    elif state.get(playing) and not started:
+        state[frame] += 1
+    r0, c0, rows, cols = block
+    label = f"Play: slide the window over the {rows} × {cols} output cells from ({r0}, {c0})"
+    if state.get(frame) is None:
+        st.button(label, icon=":material/play_arrow:", key=f"{PAGE}_play", on_click=_start_play)
         return
+    i = min(state[frame], rows * cols - 1)
+    r, c = divmod(i, cols)
+    if i == rows * cols - 1:
+        state[playing] = False
+    if state[playing]:
+        st.button("Stop", icon=":material/stop:", key=f"{PAGE}_stop", on_click=_stop_play)
+        status = "The map fills in one cell per step, as the window reaches it."
+    else:
+        st.button(label, icon=":material/play_arrow:", key=f"{PAGE}_play", on_click=_start_play)
+        status = (
+            f"Done: all {rows * cols} cells filled in."
+            if i == rows * cols - 1
+            else f"Stopped at cell ({r0 + r}, {c0 + c}), {i + 1} of {rows * cols}."
+        )
+    with st.container(key=f"{PAGE}_anim"):
+        st.caption(status)
+        _frame(kernel, settings, result, scale, block, i)
+    if state[playing]:
+        time.sleep(PLAY_DELAY)
+        st.rerun(scope="fragment")
+
+
+def _frame(
+    kernel: KernelChoice,
+    settings: Settings,
+    result: Result,
+    scale: ColorScale,
+    block: tuple[int, int, int, int],
+    i: int,
+) -> None:
+    """Frame ``i`` of the animation: the window on the input, the map filled in up to cell i."""
+    r0, c0, rows, cols = block
+    r, c = divmod(i, cols)
     opts = settings.options
     top, left, height, width = input_region(
         result.x.shape, kernel.values.shape, r0, c0, rows, cols, **opts
@@ -457,34 +605,22 @@ def play(
     region = to_uint8(crop(result.x, top, left, height, width))
     factor_in = upscale_factor(region.shape, min_side=240, max_side=480)
     zoomed_in = zoom(region, factor_in)  # outline() draws in colour on gray pictures too
-    block = result.fmap[r0 : r0 + rows, c0 : c0 + cols]
-    factor_out = upscale_factor(block.shape, min_side=240, max_side=480)
-    zoomed_out = zoom(colorize(block, scale), factor_out)
-    with st.container(key=f"{PAGE}_anim"):
-        # Shown only while playing: any click reruns the page, which ends the loop.
-        st.button("Stop", icon=":material/stop:", key=f"{PAGE}_stop")
-        st.caption("The map fills in one cell per step, as the window reaches it.")
-        frame = st.empty()
-    for i in range(rows * cols):
-        r, c = divmod(i, cols)
-        wt, wl, wh, ww = input_region(result.x.shape, kernel.values.shape, r0 + r, c0 + c, **opts)
-        with frame.container():
-            a, b = st.columns(2)
-            show_image(
-                a,
-                png_bytes(outline(zoomed_in, wt - top, wl - left, wh, ww, factor=factor_in)),
-                caption="The window on the input",
-            )
-            show_image(
-                b,
-                png_bytes(
-                    outline(
-                        reveal(zoomed_out, i + 1, factor=factor_out), r, c, 1, 1, factor=factor_out
-                    )
-                ),
-                caption=f"Cell ({r0 + r}, {c0 + c}) = {float(block[r, c]):.4g}",
-            )
-        time.sleep(PLAY_DELAY)
+    cells = result.fmap[r0 : r0 + rows, c0 : c0 + cols]
+    factor_out = upscale_factor(cells.shape, min_side=240, max_side=480)
+    zoomed_out = zoom(colorize(cells, scale), factor_out)
+    wt, wl, wh, ww = input_region(result.x.shape, kernel.values.shape, r0 + r, c0 + c, **opts)
+    a, b = st.columns(2)
+    show_image(
+        a,
+        png_bytes(outline(zoomed_in, wt - top, wl - left, wh, ww, factor=factor_in)),
+        caption="The window on the input",
+    )
+    filled = reveal(zoomed_out, i + 1, factor=factor_out)
+    show_image(
+        b,
+        png_bytes(outline(filled, r, c, 1, 1, factor=factor_out)),
+        caption=f"Cell ({r0 + r}, {c0 + c}) = {float(cells[r, c]):.4g}",
+    )
 
 
 @dataclass(frozen=True)
@@ -556,6 +692,9 @@ def eye_example() -> None:
 
 
 def _use_eye_example() -> None:
+    # The example is about the eyes being the strongest cells: no clipping of the strongest.
+    st.session_state[f"{PAGE}_clip"] = False
+    st.session_state[f"{PAGE}_clip_for"] = "sample:Cartoon face"
     st.session_state[f"{PAGE}_image"] = "Cartoon face"
     st.session_state[f"{PAGE}_padding"] = "same"
     st.session_state[f"{PAGE}_stride"] = 1
@@ -584,6 +723,8 @@ mode = color_control(picked)
 def kernel_and_map(picked: PickedImage, mode: str) -> None:
     """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
     remember_widgets(PAGE, REMEMBERED)
+    state = st.session_state
+    state[f"{PAGE}_section_run"] = state.get(f"{PAGE}_section_run", 0) + 1  # see animation()
     kernel_col, settings_col = st.columns(SECTIONS_2_3, gap="large")
     with kernel_col:
         kernel = kernel_picker(PAGE)
@@ -598,8 +739,9 @@ def kernel_and_map(picked: PickedImage, mode: str) -> None:
         st.markdown(output_size_text(picked.array.shape, kernel, settings))
         st.error(str(error))
         return
-    scale = scale_control(result)
-    show_maps(picked, kernel, settings, result, mode, scale)
+    clip = scale_control(picked, result)
+    scale = map_scale(result.fmap, clip)
+    show_maps(picked, kernel, settings, result, mode, scale, clip)
     st.subheader("5 · Step through one output cell")
     step_through(kernel, settings, result, scale)
 

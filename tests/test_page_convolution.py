@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import numpy as np
 import pytest
+from PIL import Image
+from scipy import ndimage
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.images import SAMPLES, sample_image, to_grayscale
+from cnnviz.figures import ColorScale, Legend, Panel, colorize, panel_grid
+from cnnviz.images import FACE_EYES, SAMPLES, cartoon_face, sample_image, to_grayscale
 from cnnviz.kernels import KERNELS, format_kernel
 from cnnviz.ops import conv2d, output_size
 from tests.apptest import open_page
@@ -48,6 +53,46 @@ def shown_value(at: AppTest) -> tuple[int, int, float]:
 @pytest.fixture(scope="module")
 def first_run() -> AppTest:
     return run_page()
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> dict[str, bytes]:
+    """Every file the page hands to Streamlit, by file id: the bytes a browser would get."""
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def picture(at: AppTest, drawn: dict[str, bytes], caption: str) -> np.ndarray:
+    """The decoded pixels (h, w, 3) of the image whose caption starts with ``caption``."""
+    for element in at.image:
+        for url, text in zip(element.value, element.captions):
+            if text.startswith(caption):
+                data = drawn[url.rsplit("/", 1)[1].split(".")[0]]
+                return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    raise AssertionError(f"no picture captioned {caption!r}")
+
+
+def diverging_level(rgb: np.ndarray) -> np.ndarray:
+    """Where each colour sits on the blue-white-red bar: 0 (blue end) … 255 (red end)."""
+    bar = colorize(np.linspace(-1, 1, 256)[None], ColorScale("RdBu_r", -1, 1))[0]  # (256, 3)
+    distance = ((rgb[..., None, :].astype(int) - bar.astype(int)) ** 2).sum(axis=-1)
+    return distance.argmin(axis=-1)
+
+
+def channel_maps(name: str, kernel: np.ndarray) -> np.ndarray:
+    """SciPy's 'valid' cross-correlation of each channel (odd kernel): (H_out, W_out, 3)."""
+    x = sample_image(name).astype(np.float64)
+    (kh, kw), (h, w) = kernel.shape, x.shape[:2]
+    maps = [ndimage.correlate(x[..., c], kernel, mode="constant") for c in range(3)]
+    return np.stack(maps, axis=-1)[kh // 2 : kh // 2 + h - kh + 1, kw // 2 : kw // 2 + w - kw + 1]
 
 
 def test_page_opens_on_the_cartoon_face_with_the_default_settings_in_the_link(first_run):
@@ -288,15 +333,75 @@ def test_step_through_sum_equals_the_feature_map_value(kernel, stride, padding, 
 
 
 def test_per_channel_sums_of_a_colour_picture_add_up_to_the_map_value():
-    """On the cat, red + green + blue sums are printed and add up to the shown value."""
+    """On the cat, red + green + blue sums are printed, each SciPy's, adding up to the value."""
     at = run_page(sample="Cat")
     at.radio(key="conv_color").set_value("per channel").run()
     assert not at.exception
-    _, _, value = shown_value(at)
+    row, col, value = shown_value(at)
     line = next(t for t in texts(at) if t.startswith("Per channel:"))
     parts = [float(v) for v in re.findall(r"(?:red|green|blue) (\S+)", line)]
-    assert len(parts) == 3 and sum(parts) == pytest.approx(value, abs=1e-3)
-    assert len(at.image) >= 6  # thumbnails, input, map, colour bar, four channel pictures...
+    expected = channel_maps("Cat", KERNELS["Sobel x"].values)[row, col]
+    np.testing.assert_allclose(parts, expected, rtol=1e-3, atol=1e-4)
+    assert sum(parts) == pytest.approx(value, abs=1e-3)
+
+
+@pytest.mark.parametrize("channel", [0, 1, 2])
+def test_per_channel_sum_line_writes_the_channel_in_the_grids_and_its_partial_sum(channel):
+    """Regression: the sum line mixed 27 R, G and B products while the grids showed red only.
+    Now it writes the chosen channel's 9 products and their sum, which is SciPy's value."""
+    name = ("red", "green", "blue")[channel]
+    at = run_page(sample="Cat")
+    at.radio(key="conv_color").set_value("per channel").run()
+    at.number_input(key="conv_row").set_value(100)
+    at.number_input(key="conv_col").set_value(37)
+    at.radio(key="conv_channel").set_value(name).run()
+    assert not at.exception
+    line = next(t for t in texts(at) if t.startswith("**Sum of the products"))
+    assert line.startswith(f"**Sum of the products, {name} channel**")
+    assert line.count("·") == 9 and "more products" not in line
+    partial = float(line.rsplit("= ", 1)[1].replace("−", "-"))
+    expected = channel_maps("Cat", KERNELS["Sobel x"].values)[100, 37, channel]
+    assert partial == pytest.approx(expected, rel=1e-2, abs=1e-3)
+    x = sample_image("Cat")[100:103, 37:40, channel]  # the window of cell (100, 37)
+    first = f"{float(x[0, 0]):.3g}·(−1)"  # Sobel x starts with −1
+    assert line.split("** (the grids above): ")[1].startswith(first)
+
+
+def test_channel_maps_are_drawn_on_a_scale_of_their_own_range(drawn):
+    """Regression: the channel maps were drawn on the sum's scale, about three times wider,
+    so they looked washed out. Each is now coloured on the channel maps' own range (the
+    99.5th percentile of |value|, as the map above when clipping), the sum on its own."""
+    at = run_page(sample="Cat")
+    at.radio(key="conv_color").set_value("per channel").run()
+    assert not at.exception and at.checkbox(key="conv_clip").value  # a photo: clipped
+    maps = channel_maps("Cat", KERNELS["Sobel x"].values)
+    total = maps.sum(axis=-1)
+    bound = float(np.percentile(np.abs(maps), 99.5))
+    sum_bound = float(np.percentile(np.abs(total), 99.5))
+    assert bound < 0.5 * sum_bound  # on the sum's scale the channels would stay pale
+    channels = ColorScale("RdBu_r", -bound, bound)
+    summed = ColorScale("RdBu_r", -sum_bound, sum_bound)
+    rows = [
+        [
+            Panel(f"{n} channel", maps[..., c], channels)
+            for c, n in enumerate(("red", "green", "blue"))
+        ]
+        + [Legend(channels, "channel value")],
+        [
+            Panel("= red + green + blue", total, summed),
+            Legend(summed, "sum"),
+            Panel("How to read this", note=""),
+        ],
+    ]
+    expected = panel_grid(rows, side=200).pixels
+    shown_rgb = picture(at, drawn, "Channel maps and their sum")
+    assert shown_rgb.shape == expected.shape
+    maps_area = shown_rgb[:240].astype(int), expected[:240].astype(int)  # the channel row
+    off = np.abs(maps_area[0] - maps_area[1]).max(axis=-1) > 3
+    assert off.mean() < 0.002, off.mean()
+    # Not washed out: a good share of every channel's cells reach the outer half of the bar.
+    level = diverging_level(shown_rgb[22:222, 2:602])
+    assert (np.abs(level - 127.5) > 64).mean() > 0.01
 
 
 def test_grayscale_mode_convolves_the_brightness():
@@ -334,6 +439,41 @@ def test_bad_link_values_fall_back_to_defaults_with_warnings():
     assert output_shape(at) == (62, 62)
 
 
+def test_clipping_starts_off_for_drawings_and_on_for_photos():
+    """Each new picture starts with the clip choice that suits it; the face is a drawing."""
+    at = run_page()
+    assert at.checkbox(key="conv_clip").value is False
+    at.radio(key="conv_image").set_value("Cat").run()
+    assert at.checkbox(key="conv_clip").value is True
+    at.radio(key="conv_image").set_value("Cartoon face").run()
+    assert not at.exception and at.checkbox(key="conv_clip").value is False
+
+
+def test_use_this_example_draws_the_eyes_as_the_strongest_cells(drawn):
+    """Regression: the example's map was clipped at ±6.6 while the eyes reach 28, so the head's
+    outline looked as strong as the eyes. Decoded from the drawn picture: the eye centres get
+    the strongest colour, the outline a clearly weaker one, in the map's own order."""
+    at = run_page(sample="Coins")  # start elsewhere, with clipping on, stride 2
+    at.number_input(key="conv_stride").set_value(2).run()
+    assert at.checkbox(key="conv_clip").value is True
+    at.button(key="conv_use_eye").click().run()
+    assert not at.exception and output_shape(at) == (64, 64)
+    reference = ndimage.correlate(
+        cartoon_face().astype(np.float64), KERNELS["Eye detector"].values, mode="constant"
+    )
+    rgb = picture(at, drawn, "Feature map")
+    factor = rgb.shape[0] // 64
+    level = diverging_level(rgb[factor // 2 :: factor, factor // 2 :: factor])  # (64, 64)
+    centres = tuple(np.array(FACE_EYES).T)
+    strongest = np.argwhere(level == level.max())
+    assert level[centres].min() == level.max() >= 250
+    assert np.all(reference[tuple(strongest.T)] >= 0.9 * reference.max())  # only the eyes
+    outline = (reference > 0.1 * reference.max()) & (reference < 0.4 * reference.max())
+    assert outline.any() and level[outline].max() < level[centres].min() - 60
+    order = np.argsort(reference.ravel())  # colours never go against the values
+    assert np.all(np.diff(level.ravel()[order]) >= -1)
+
+
 def test_eye_example_threshold_and_use_button():
     """A low threshold lets the outline through; the button loads the face and eye detector."""
     at = run_page()
@@ -345,17 +485,70 @@ def test_eye_example_threshold_and_use_button():
     assert output_shape(at) == (64, 64)
 
 
-def test_play_animates_and_ends_without_error():
-    """The Play loop runs every frame to the end and leaves the last one, fully filled in."""
+def test_play_offers_play_and_no_stop_until_the_animation_runs():
+    """Stop shows only while frames play (tests/browser plays them: AppTest reruns the whole
+    page, which ends an animation, so a click on Play here leaves Play and no Stop)."""
     at = run_page()
-    at.number_input(key="conv_kh").set_value(13).run()
-    at.number_input(key="conv_kw").set_value(13).run()
-    at.number_input(key="conv_dilation").set_value(5).run()
-    assert output_shape(at) == (4, 4)  # 16 frames: a short test
-    at.button(key="conv_play").click().run(timeout=30)
+    assert at.button(key="conv_play").label.startswith("Play: slide the window over the 6 × 6")
+    at.button(key="conv_play").click().run()
     assert not at.exception
-    captions = [c for img in at.image for c in img.captions if c.startswith("Cell (")]
-    assert captions and captions[-1].startswith("Cell (3, 3) = ")
+    assert "conv_stop" not in [b.key for b in at.button]
+    assert at.button(key="conv_play")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message", "kept"),
+    [
+        (
+            "conv_stride",
+            9,
+            "Stride must be a whole number from 1 to 8. Received: stride=9. Still using stride 3.",
+            {"stride": "3"},
+        ),
+        ("conv_stride", 0, "Received: stride=0. Still using stride 3.", {"stride": "3"}),
+        (
+            "conv_dilation",
+            7,
+            "Dilation must be a whole number from 1 to 6. Received: "
+            "dilation=7. Still using dilation 1.",
+            {"dilation": "1"},
+        ),
+        (
+            "conv_row",
+            40,
+            "Row must be a whole number from 0 to 20. Received: row=40. Still using row 20.",
+            {},
+        ),
+    ],
+)
+def test_a_number_out_of_range_is_refused_in_words_naming_the_value_in_use(
+    key, value, message, kept
+):
+    """Regression: stride 9 typed stayed in the box with only a red icon while stride 3 was
+    used. Every number box now says what it refused and what is still in use."""
+    at = run_page()
+    at.number_input(key="conv_stride").set_value(3).run()
+    assert output_shape(at) == (21, 21)
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.endswith(message)
+    assert output_shape(at) == (21, 21)
+    assert at.number_input(key=key).value == value  # the box keeps what was typed...
+    for name, text in kept.items():  # ...and the link the value in use
+        assert at.query_params[name] == text
+    if key == "conv_row":
+        assert shown_value(at)[0] == 20
+
+
+def test_padding_pixels_out_of_range_is_refused_in_words():
+    """Zeros on each side: 25 is more than 20; the message names the padding still used."""
+    at = run_page()
+    at.radio(key="conv_padding").set_value("pixels").run()
+    at.number_input(key="conv_pad_px").set_value(2).run()
+    at.number_input(key="conv_pad_px").set_value(25).run()
+    assert not at.exception
+    assert at.error[0].value.endswith("Received: padding=25. Still using padding 2.")
+    assert output_shape(at) == (66, 66) and at.query_params["padding"] == "2"
 
 
 def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():

@@ -1,5 +1,7 @@
 """The Convolution page in real Chromium: a new kernel repaints the feature map, with no error."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
@@ -80,3 +82,58 @@ def test_a_bad_kernel_shows_a_message_and_keeps_the_map(app_url, page):
     # A rerun may serve the same picture under a new address: compare the pictures themselves.
     assert page.request.get(_painted_src(page)).body() == before
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+PLAY = ".st-key-conv_play button"
+STOP = ".st-key-conv_stop button"
+CELL = re.compile(r"^Cell \((\d+), (\d+)\) = ")
+
+
+def _cell(page: Page) -> str:
+    """The animation's current cell, from the caption under its map: "Cell (r, c) = v"."""
+    return page.get_by_text(CELL).inner_text()
+
+
+def test_stop_stops_the_animation_at_once_and_goes_away(app_url, page):
+    """Regression: Stop did not stop (the animation ran ~3.6 s to its end) and stayed on the
+    page after. Play, let a few cells pass, Stop: the cell no longer advances, Stop is gone,
+    and the page says where it stopped."""
+    _open(app_url, page)
+    page.locator(PLAY).click()
+    expect(page.locator(STOP)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Cell \(\d+, \d+\) = "))).to_be_visible()
+    first = _cell(page)
+    page.wait_for_function(  # two more cells drawn: the animation is running
+        "(first) => [...document.querySelectorAll('[data-testid=stImageCaption]')]"
+        ".some((c) => c.innerText.startsWith('Cell (') && c.innerText !== first)",
+        arg=first,
+    )
+    page.locator(STOP).click()
+    expect(page.locator(STOP)).to_have_count(0, timeout=2_000)  # within a frame or two
+    stopped = page.get_by_text(re.compile(r"^Stopped at cell \((\d+), (\d+)\), (\d+) of 36\."))
+    expect(stopped).to_be_visible()
+    wait_idle(page)
+    cell = _cell(page)
+    r, c = map(int, CELL.match(cell).groups())
+    assert f"Stopped at cell ({r}, {c})," in stopped.inner_text()
+    assert int(re.search(r"(\d+) of 36", stopped.inner_text())[1]) < 36  # before the end
+    page.wait_for_timeout(1_500)  # ten frames' time: a running animation would have moved
+    assert _cell(page) == cell
+    expect(page.locator(STOP)).to_have_count(0)
+    expect(page.locator(PLAY)).to_be_visible()
+    assert_no_errors(page)
+
+
+def test_stop_goes_away_when_the_animation_ends(app_url, page):
+    """Regression: Stop stayed after the last frame. A 4 × 4 map plays to its end: the last
+    cell is shown, the page says so, and only Play remains."""
+    _open(app_url, page, "?kernel=Eye+detector&stride=8&dilation=6&padding=valid")
+    expect(page.get_by_text("Output: 4 × 4")).to_be_visible()
+    page.locator(PLAY).click()
+    expect(page.locator(STOP)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Cell \(3, 3\) = "))).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.locator(STOP)).to_have_count(0)
+    expect(page.locator(PLAY)).to_be_visible()
+    expect(page.get_by_text("Done: all 16 cells filled in.")).to_be_visible()
+    assert_no_errors(page)
