@@ -1,7 +1,10 @@
 """The Inside-the-model page in real Chromium: draw a stroke on the canvas, the model reads it."""
 
+import io
 import re
 
+import skimage.data
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
@@ -42,3 +45,35 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     expect(page.get_by_text("Not inverted: the background was already dark")).to_be_visible()
     assert_no_errors(page)
     screenshot(page, "inside")
+
+
+def test_a_photo_with_a_crafted_name_is_read_with_a_caution_and_its_name_shown_as_typed(
+    app_url, page
+):
+    """A photo of a scene: the prediction comes with the caution beside it; a file name full of
+    Markdown and HTML shows character for character, with no bold, link or tag made of it."""
+    name = "a` **bold** [x](http://x/) `<b>tag</b>.png"
+    buffer = io.BytesIO()
+    Image.fromarray(skimage.data.camera()).save(buffer, format="PNG")
+    _open(app_url, page)
+    page.get_by_text("Upload a photo").click()
+    wait_idle(page)
+    page.locator("input[type=file]").first.set_input_files(
+        {"name": name, "mimeType": "image/png", "buffer": buffer.getvalue()}
+    )
+    wait_idle(page, timeout=60_000)
+
+    heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
+    expect(heading).to_be_visible()
+    caution = page.get_by_test_id("stAlertContentWarning").filter(
+        has_text="This does not look much like the handwritten digits"
+    )
+    expect(caution).to_be_visible()
+    column = page.get_by_test_id("stColumn").filter(has=heading).last
+    expect(column.get_by_test_id("stAlertContentWarning")).to_have_count(1)  # beside it
+
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Input: your photo")
+    expect(caption).to_contain_text(f"Input: your photo {name}.")
+    expect(caption.locator("a, strong, b, code")).to_have_count(0)
+    assert_no_errors(page)
+    screenshot(page, "inside_photo")
