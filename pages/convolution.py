@@ -82,7 +82,7 @@ REMEMBERED = [
 ]  # fmt: skip
 SECTIONS_2_3 = [3, 2]  # widths of the kernel and the settings columns
 PIXELS = ColorScale("gray", 0.0, 1.0)  # pixel values: black 0, white 1, in every zoom
-CHANNEL_SIDE = 200  # pixels per map in the channel maps' picture
+CHANNEL_SIDE = 280  # pixels per map in the channel maps' picture
 
 
 @dataclass(frozen=True)
@@ -396,7 +396,7 @@ def show_channels(result: Result, clip: bool) -> None:
     total = map_scale(result.raw, clip)
     rows = [
         [Panel(f"{name} channel", result.maps[..., c], channels) for c, name in enumerate(CHANNELS)]
-        + [Legend(channels, "channel value")],
+        + [Legend(channels, "channels")],
         [
             Panel("= red + green + blue", result.raw, total),
             Legend(total, "sum"),

@@ -386,22 +386,24 @@ def test_channel_maps_are_drawn_on_a_scale_of_their_own_range(drawn):
             Panel(f"{n} channel", maps[..., c], channels)
             for c, n in enumerate(("red", "green", "blue"))
         ]
-        + [Legend(channels, "channel value")],
+        + [Legend(channels, "channels")],
         [
             Panel("= red + green + blue", total, summed),
             Legend(summed, "sum"),
             Panel("How to read this", note=""),
         ],
     ]
-    expected = panel_grid(rows, side=200).pixels
+    expected = panel_grid(rows, side=280)
     shown_rgb = picture(at, drawn, "Channel maps and their sum")
-    assert shown_rgb.shape == expected.shape
-    maps_area = shown_rgb[:240].astype(int), expected[:240].astype(int)  # the channel row
-    off = np.abs(maps_area[0] - maps_area[1]).max(axis=-1) > 3
-    assert off.mean() < 0.002, off.mean()
-    # Not washed out: a good share of every channel's cells reach the outer half of the bar.
-    level = diverging_level(shown_rgb[22:222, 2:602])
-    assert (np.abs(level - 127.5) > 64).mean() > 0.01
+    assert shown_rgb.shape == expected.pixels.shape
+    for top, left, h, w in [*expected.boxes[0], *expected.boxes[1][:2]]:  # maps and bars
+        drawn_box = shown_rgb[top : top + h, left : left + w].astype(int)
+        expected_box = expected.pixels[top : top + h, left : left + w].astype(int)
+        off = np.abs(drawn_box - expected_box).max(axis=-1) > 3
+        assert off.mean() < 0.002, off.mean()
+    for top, left, h, w in expected.boxes[0][:3]:  # not washed out: strong cells in each map
+        level = diverging_level(shown_rgb[top : top + h, left : left + w])
+        assert (np.abs(level - 127.5) > 64).mean() > 0.01
 
 
 def test_grayscale_mode_convolves_the_brightness():
