@@ -18,11 +18,15 @@ A Keras ``Conv2D`` layer cross-correlates: it slides its kernels over the image 
 TensorFlow is imported on the first call that needs it (:func:`keras_module`), with its thread
 pools bounded so that training on a shared server leaves room for other visitors.
 
+* :func:`estimate_cost` — what training a spec will cost (parameters, memory, time per epoch),
+  worked out from the spec alone, so that a server can refuse a spec before it trains.
+
 Letters used in shapes: ``H, W`` feature-map height and width, ``F`` filters, ``k`` kernel size.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import threading
@@ -32,13 +36,16 @@ from cnnviz._validate import as_choice, env_int
 from cnnviz.ops import output_size
 
 __all__ = [
+    "Cost",
     "LayerRow",
     "ModelSpec",
     "architecture",
     "build_model",
+    "estimate_cost",
     "keras_code",
     "keras_module",
     "parse_filters",
+    "scoring_chunk",
     "total_parameters",
     "training_code",
 ]
@@ -54,6 +61,22 @@ _POOL_LAYER = {"max": "MaxPool2D", "average": "AveragePooling2D"}
 # AveragePooling2D has no default size, so it is spelled out.
 _POOL_ARGS = {"max": "", "average": "(2, 2), "}
 _OPTIMIZER_CLASS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+
+# What a training worker costs, measured on a 2-CPU host with tensorflow-cpu 2.21 / Keras 3
+# (RSS, so TensorFlow's ~0.5 GB of shared libraries count in full): see estimate_cost.
+WORKER_BASE_BYTES = 850 * 2**20  # a worker with TensorFlow loaded, before any job (773-824 MB)
+TRAINING_BASE_BYTES = 150 * 2**20  # Keras' traced functions and buffers for even a tiny model
+PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1]
+# Bytes per parameter while training: weights, gradients, the optimizer's slots (Adam keeps two
+# running means, RMSprop one), and the result's copies (get_weights, then its pickle).
+_BYTES_PER_PARAMETER = {"adam": 24, "rmsprop": 20, "sgd": 16}
+ACTIVATION_COPIES = 3  # each activation is kept for the backward pass, beside its gradient
+EVAL_BUDGET_BYTES = 32 * 2**20  # scoring runs in chunks whose activations stay under this
+# A training's arithmetic on 2 shared CPUs at nice 10. Measured from 2.5e9 (9×9 kernels over
+# 128 channels) to 19e9 (3×3 kernels over 64 channels); the article's model 7-9e9. So the time
+# is a rough guide; the wall-time limit in the worker is what holds.
+FLOPS_PER_SECOND = 6e9
+SECONDS_PER_STEP = 0.004  # Keras' fixed cost per batch, whatever its size
 
 _BUILD_LOCK = threading.Lock()  # keras.utils.set_random_seed is process-wide
 _THREADS_LOCK = threading.Lock()
@@ -221,6 +244,132 @@ def architecture(spec: ModelSpec | None = None) -> list[LayerRow]:
 def total_parameters(spec: ModelSpec | None = None) -> int:
     """Trainable parameters of the model: 1,387,594 for the article's."""
     return sum(row.params for row in architecture(spec))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What training one spec costs, estimated before it runs (see :func:`estimate_cost`).
+
+    Attributes
+    ----------
+    parameters : int
+        Trainable parameters, exactly as Keras' ``model.count_params()``.
+    activation_bytes : int
+        Memory for one training batch's activations and their gradients.
+    peak_bytes : int
+        The worker process's estimated peak resident memory (RSS), TensorFlow included.
+    seconds_per_epoch : float
+        Estimated time for one pass over the training digits plus the test scoring after it.
+    epochs : int
+        The spec's epochs, so that :attr:`seconds` is the whole training.
+    """
+
+    parameters: int
+    activation_bytes: int
+    peak_bytes: int
+    seconds_per_epoch: float
+    epochs: int
+
+    @property
+    def seconds(self) -> float:
+        """Estimated time of the whole training."""
+        return self.seconds_per_epoch * self.epochs
+
+    def __repr__(self) -> str:
+        return (
+            f"Cost(parameters={self.parameters:,}, activations={self.activation_bytes / 2**20:,.0f}"
+            f" MB, peak={self.peak_bytes / 2**20:,.0f} MB, {self.seconds_per_epoch:,.1f} s/epoch"
+            f" × {self.epochs})"
+        )
+
+
+def estimate_cost(
+    spec: ModelSpec | None = None, n_train: int = 60_000, n_test: int = 10_000
+) -> Cost:
+    """Estimate the parameters, memory and time of training ``spec`` on ``n_train`` digits.
+
+    Parameters
+    ----------
+    spec : ModelSpec, optional
+        Defaults to the article's model.
+    n_train, n_test : int
+        Training digits, and test digits scored after each epoch.
+
+    Returns
+    -------
+    Cost
+
+    Notes
+    -----
+    A pure function of the spec and the digit counts; its constants were measured on a
+    2-CPU host. Per digit, let ``a`` be the numbers every layer outputs (the sum of the
+    :func:`architecture` output sizes) and ``f`` the multiply-adds of one forward pass
+    (``k·k·C·F·H·W`` per conv layer, ``n·units`` per dense layer). Then, in bytes,
+
+    * activations of a batch ``= 4 · a · batch_size · 3`` (each output is kept for the backward
+      pass beside its gradient and the value before the ReLU);
+    * peak ``=`` a loaded TensorFlow worker ``+`` Keras' fixed share ``+`` the digits (three
+      copies of the uint8 training images, the test images also as float32) ``+``
+      parameters × 16-24 (weights, gradients, optimizer slots, the result's copies) ``+`` the
+      activations of a training batch and of a scoring chunk;
+
+    and a training step costs about three forward passes, so an epoch takes
+    ``(2·f·(3·n_train + n_test)) / FLOPS_PER_SECOND + batches · SECONDS_PER_STEP`` seconds.
+
+    Examples
+    --------
+    >>> cost = estimate_cost(ModelSpec(), n_train=4000, n_test=1000)
+    >>> cost.parameters
+    1387594
+    >>> cost.activation_bytes  # 32 digits × 32,714 numbers × 4 bytes × 3
+    12562176
+    >>> round(cost.peak_bytes / 2**20), round(cost.seconds_per_epoch, 1)  # MB, s
+    (1089, 7.4)
+    """
+    spec = spec or ModelSpec()
+    rows = architecture(spec)
+    parameters = sum(row.params for row in rows)
+    per_digit = sum(math.prod(row.output_shape) for row in rows)  # a, numbers
+    activation_bytes = 4 * per_digit * spec.batch_size * ACTIVATION_COPIES
+    chunk = scoring_chunk(per_digit)
+    data_bytes = PIXELS * (3 * n_train + 6 * n_test)  # uint8 copies; float32 test images
+    peak = (
+        WORKER_BASE_BYTES
+        + TRAINING_BASE_BYTES
+        + data_bytes
+        + parameters * _BYTES_PER_PARAMETER[spec.optimizer]
+        + activation_bytes
+        + 4 * per_digit * chunk
+    )
+    steps = math.ceil(n_train / spec.batch_size)
+    flops = 2 * _multiply_adds(spec) * (3 * n_train + n_test)
+    seconds = flops / FLOPS_PER_SECOND + steps * SECONDS_PER_STEP
+    return Cost(parameters, activation_bytes, int(peak), seconds, spec.epochs)
+
+
+def scoring_chunk(numbers_per_digit: int, budget: int = EVAL_BUDGET_BYTES) -> int:
+    """Test digits to score at once, so that their activations stay under ``budget`` bytes.
+
+    ``numbers_per_digit`` is what all layers output for one digit (float32 each). From 1 to
+    1000 digits: 1000 through three no-pooling conv blocks of 256 kernels would hold 1.8 GB.
+
+    >>> scoring_chunk(32_714)  # the article's model: 131 KB per digit
+    256
+    """
+    return max(1, min(1000, budget // (4 * numbers_per_digit)))
+
+
+def _multiply_adds(spec: ModelSpec) -> int:
+    """Multiply-adds of one forward pass for one digit (pooling's few comparisons left out)."""
+    total, channels = 0, INPUT_SHAPE[2]
+    for row in architecture(spec):
+        if row.kind == "Conv2D":
+            h, w, f = row.output_shape
+            total += h * w * f * spec.kernel_size**2 * channels
+            channels = f
+        elif row.kind == "Dense":
+            total += row.params
+    return total
 
 
 def build_model(spec: ModelSpec | None = None):

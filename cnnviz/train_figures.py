@@ -73,25 +73,45 @@ def training_curves(run, *, max_points: int = 400) -> go.Figure:
 
 
 def confusion_figure(confusion: np.ndarray) -> go.Figure:
-    """The confusion matrix as a heat map with counts: rows true digit, columns prediction.
+    """The confusion matrix as a heat map: counts written in the cells, coloured by row share.
 
     Parameters
     ----------
     confusion : ndarray, shape (K, K), int
         ``confusion[t, p]``: test digits of class ``t`` predicted as ``p``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Rows true digit, columns prediction. The colour (``z``) is the row percentage,
+        ``100 · confusion[t, p] / confusion[t].sum()``, so a digit with fewer test images does
+        not look paler; the hover says both, e.g. "true 3, predicted 5: 12 digits, 1.2% of the
+        3s".
+
+    Examples
+    --------
+    >>> figure = confusion_figure(np.array([[3, 1], [0, 2]]))
+    >>> figure.data[0].z.tolist()
+    [[75.0, 25.0], [0.0, 100.0]]
     """
     confusion = np.asarray(confusion)
+    totals = confusion.sum(axis=1, keepdims=True)  # (K, 1) test digits of each class
+    percent = 100 * confusion / np.maximum(totals, 1)  # (K, K) row percentages
     labels = [str(i) for i in range(confusion.shape[0])]
     figure = go.Figure(
         go.Heatmap(
-            z=confusion,
+            z=percent,
             x=labels,
             y=labels,
             text=confusion,
             texttemplate="%{text}",
+            zmin=0,
+            zmax=100,
             colorscale="Blues",
             showscale=False,
-            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            hovertemplate=(
+                "true %{y}, predicted %{x}: %{text} digits, %{z:.1f}% of the %{y}s<extra></extra>"
+            ),
         )
     )
     figure.update_layout(

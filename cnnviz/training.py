@@ -38,13 +38,16 @@ import numpy as np
 
 from cnnviz._validate import env_int
 from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
-from cnnviz.model import ModelSpec, build_model, keras_module
+from cnnviz.model import Cost, ModelSpec, build_model, estimate_cost, keras_module, scoring_chunk
 
 __all__ = [
     "Evaluation",
+    "LimitError",
     "TrainedModel",
+    "TrainingLimits",
     "TrainingRun",
     "TrainingSlots",
+    "check_limits",
     "confusion_matrix",
     "default_model",
     "evaluate",
@@ -53,6 +56,7 @@ __all__ = [
     "model_bytes",
     "train",
     "train_new_model",
+    "training_limits",
 ]
 
 DEFAULT_UPDATE_EVERY = 0.25  # seconds between live updates: at most 4 per second
@@ -82,6 +86,8 @@ class TrainingRun:
         Training digits processed so far.
     status : {"starting", "running", "finished", "stopped"}
         ``"starting"`` only while a worker process is still loading TensorFlow.
+    reason : str
+        Why a stopped training stopped, when not by Stop (e.g. it reached its time limit).
     """
 
     epochs: int
@@ -97,6 +103,7 @@ class TrainingRun:
     elapsed: float = 0.0
     samples_seen: int = 0
     status: str = "running"
+    reason: str = ""
 
     def __repr__(self) -> str:
         return f"TrainingRun({self.summary()})"
@@ -123,6 +130,22 @@ class TrainingRun:
     def epochs_done(self) -> float:
         """Epochs trained, counting a partly done epoch by its share of batches (e.g. 2.5)."""
         return self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
+
+    def epochs_text(self) -> str:
+        """Epochs trained, as a page writes them: rounded down to hundredths, so an epoch not
+        finished never reads as done, and "epoch" singular only for exactly one.
+
+        >>> [TrainingRun(8, 100, 32, 3200, step=s).epochs_text() for s in (100, 126, 199, 200)]
+        ['1 epoch', '1.26 epochs', '1.99 epochs', '2 epochs']
+        """
+        if not self.steps_per_epoch:
+            return "0 epochs"
+        hundredths = self.step * 100 // self.steps_per_epoch  # whole numbers: no float rounding
+        if hundredths == 0 and self.step > 0:
+            return "under 0.01 epochs"
+        whole, part = divmod(hundredths, 100)
+        number = str(whole) if part == 0 else f"{whole}.{part:02d}".rstrip("0")
+        return f"{number} epoch" + ("" if hundredths == 100 else "s")
 
     @property
     def progress(self) -> float:
@@ -354,6 +377,127 @@ def max_trainings() -> int:
     return env_int("CNNVIZ_MAX_TRAININGS", min(DEFAULT_MAX_TRAININGS, os.cpu_count() or 1))
 
 
+@dataclass(frozen=True)
+class TrainingLimits:
+    """What one training may use on this server (see :func:`training_limits`).
+
+    Attributes
+    ----------
+    max_parameters : int
+        Every visitor's model stays in the server's memory (4 bytes a parameter), so a model
+        may have at most this many: 10 million by default (40 MB). The article's has 1.4 million.
+    max_memory_mb : int
+        Resident memory (RSS) of one training's worker process, TensorFlow's ~0.8 GB included:
+        1,400 MB by default. Two trainings at once share TensorFlow's ~0.5 GB of libraries, so
+        two at this limit and the server fit Community Cloud's 2.7 GB.
+    max_seconds : int
+        Wall time of one training: 600 (10 minutes) by default, so that two long trainings
+        cannot hold both slots for hours.
+    """
+
+    max_parameters: int = 10_000_000
+    max_memory_mb: int = 1400
+    max_seconds: int = 600
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainingLimits({self.max_parameters:,} parameters, {self.max_memory_mb:,} MB, "
+            f"{self.max_seconds} s)"
+        )
+
+
+class LimitError(ValueError):
+    """A spec whose estimated cost is beyond what one training may use on this server."""
+
+
+def training_limits() -> TrainingLimits:
+    """The limits from ``$CNNVIZ_MAX_PARAMETERS``, ``$CNNVIZ_MAX_WORKER_MB`` and
+    ``$CNNVIZ_MAX_TRAINING_SECONDS``, else :class:`TrainingLimits`' defaults.
+
+    >>> training_limits()
+    TrainingLimits(10,000,000 parameters, 1,400 MB, 600 s)
+    """
+    default = TrainingLimits()
+    return TrainingLimits(
+        max_parameters=env_int("CNNVIZ_MAX_PARAMETERS", default.max_parameters),
+        max_memory_mb=env_int("CNNVIZ_MAX_WORKER_MB", default.max_memory_mb),
+        max_seconds=env_int("CNNVIZ_MAX_TRAINING_SECONDS", default.max_seconds),
+    )
+
+
+def check_limits(
+    spec: ModelSpec, n_train: int, n_test: int, limits: TrainingLimits | None = None
+) -> Cost:
+    """Estimate what training ``spec`` costs and refuse it if that is beyond ``limits``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    n_train, n_test : int
+        Training digits, and test digits scored after each epoch.
+    limits : TrainingLimits, optional
+        Defaults to :func:`training_limits`.
+
+    Returns
+    -------
+    Cost
+        The estimate (:func:`cnnviz.model.estimate_cost`), for the page to show.
+
+    Raises
+    ------
+    LimitError
+        Naming the limit, the estimate, why the limit exists and what to change.
+
+    Examples
+    --------
+    >>> check_limits(ModelSpec(), 4000, 1000).parameters
+    1387594
+    >>> try:
+    ...     check_limits(ModelSpec(dense_units=4096), 4000, 1000)
+    ... except LimitError as error:
+    ...     print(str(error)[:48])
+    This model has 22,196,554 parameters; a model tr
+    """
+    limits = limits or training_limits()
+    cost = estimate_cost(spec, n_train, n_test)
+    if cost.parameters > limits.max_parameters:
+        raise LimitError(
+            f"This model has {cost.parameters:,} parameters; a model trained on this server may "
+            f"have at most {limits.max_parameters:,} (the server keeps every visitor's model in "
+            "its memory). Use fewer kernels or dense neurons, or pooling."
+        )
+    needed = math.ceil(cost.peak_bytes / 2**20)
+    if needed > limits.max_memory_mb:
+        batch_heavy = cost.activation_bytes > cost.parameters * 24
+        fix = (
+            "Use a smaller batch size, fewer kernels, or pooling."
+            if batch_heavy
+            else "Use fewer kernels or dense neurons, or pooling."
+        )
+        raise LimitError(
+            f"Training this model would need about {needed:,} MB of memory; one training on "
+            f"this server may use at most {limits.max_memory_mb:,} MB (two trainings share the "
+            f"host with every visitor). {fix}"
+        )
+    if cost.seconds > limits.max_seconds:
+        raise LimitError(
+            f"Training this model would take about {_duration(cost.seconds)} "
+            f"({_duration(cost.seconds_per_epoch)} per epoch × {cost.epochs}); one training on "
+            f"this server may take at most {_duration(limits.max_seconds)}, so that other "
+            "visitors get their turn. Use fewer epochs, fewer training digits, or a smaller "
+            "model."
+        )
+    return cost
+
+
+def _duration(seconds: float) -> str:
+    """E.g. "40 s", "3 min", "2 h 5 min"."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def train(
     model,
     data: Dataset,
@@ -458,8 +602,10 @@ def evaluate(model, data: Dataset) -> Evaluation:
     """
     x = as_model_input(data.x_test)  # (N, 28, 28, 1)
     # Plain calls in chunks: no predict() function to trace first, so a result shows sooner.
+    # Small enough chunks that their activations never take much memory.
+    chunk = scoring_chunk(sum(math.prod(layer.output.shape[1:]) for layer in model.layers))
     probabilities = np.concatenate(
-        [np.asarray(model(x[i : i + 1000], training=False)) for i in range(0, len(x), 1000)]
+        [np.asarray(model(x[i : i + chunk], training=False)) for i in range(0, len(x), chunk)]
     )  # (N, K)
     predicted = probabilities.argmax(axis=1)
     true = data.y_test.astype(np.intp)

@@ -12,6 +12,7 @@ from cnnviz.model import (
     ModelSpec,
     architecture,
     build_model,
+    estimate_cost,
     keras_code,
     parse_filters,
     total_parameters,
@@ -98,6 +99,52 @@ def test_printed_code_builds_the_same_model_with_the_same_weights(spec):
     unnamed = [{**m.optimizer.get_config(), "name": None} for m in (printed, ours)]
     assert unnamed[0] == unnamed[1]
     assert printed.loss == ours.loss
+
+
+def _random_specs(count, seed):
+    """Valid specs drawn at random over the form's ranges (kept small enough to build fast)."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    while len(specs) < count:
+        try:
+            specs.append(
+                ModelSpec(
+                    filters=tuple(int(f) for f in rng.integers(1, 65, rng.integers(1, 4))),
+                    kernel_size=int(rng.integers(1, 10)),
+                    pooling=str(rng.choice(["max", "average", "none"])),
+                    dense_units=int(rng.integers(1, 129)),
+                    optimizer=str(rng.choice(["adam", "sgd", "rmsprop"])),
+                    batch_size=int(rng.integers(1, 4097)),
+                )
+            )
+        except ValueError:  # kernels that do not fit the shrinking maps: draw again
+            continue
+    return specs
+
+
+@pytest.mark.parametrize("spec", _random_specs(8, seed=11), ids=repr)
+def test_estimated_parameters_and_activations_match_the_keras_model(spec):
+    """estimate_cost's parameters are Keras' count_params(); its activation memory is the
+    analytic sum over the Keras layers' output shapes (4 bytes × batch × 3 copies)."""
+    model = build_model(spec)
+    cost = estimate_cost(spec, n_train=1000, n_test=100)
+    assert cost.parameters == model.count_params()
+    numbers = sum(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
+    assert cost.activation_bytes == 4 * numbers * spec.batch_size * 3
+    assert cost.peak_bytes > 850 * 2**20 + cost.activation_bytes + 16 * cost.parameters
+
+
+def test_estimates_grow_with_the_work():
+    """More digits, epochs, kernels or a bigger batch never make a training look cheaper."""
+    base = estimate_cost(ModelSpec(), 4000, 1000)
+    assert estimate_cost(ModelSpec(), 60_000, 10_000).seconds_per_epoch > base.seconds_per_epoch
+    assert estimate_cost(ModelSpec(epochs=10), 4000, 1000).seconds == 2 * base.seconds
+    wide = estimate_cost(ModelSpec(filters=(64,)), 4000, 1000)
+    assert wide.seconds_per_epoch > base.seconds_per_epoch and wide.peak_bytes > base.peak_bytes
+    big_batch = estimate_cost(ModelSpec(batch_size=1024), 4000, 1000)
+    assert big_batch.peak_bytes - base.peak_bytes == big_batch.activation_bytes - (
+        base.activation_bytes
+    )
 
 
 def test_same_seed_same_start_weights_other_seed_different():

@@ -1,5 +1,6 @@
 """cnnviz.training: live records, seeded reproducibility, stopping, slots, results, default."""
 
+import dataclasses
 import os
 import pickle
 import threading
@@ -12,9 +13,12 @@ from cnnviz.data import as_model_input, load_sample, one_hot
 from cnnviz.model import ModelSpec, build_model
 from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, mosaic, training_curves
 from cnnviz.training import (
+    LimitError,
     TrainedModel,
+    TrainingLimits,
     TrainingRun,
     TrainingSlots,
+    check_limits,
     confusion_matrix,
     default_model,
     evaluate,
@@ -22,6 +26,7 @@ from cnnviz.training import (
     max_trainings,
     model_bytes,
     train,
+    training_limits,
 )
 
 keras = pytest.importorskip("keras")
@@ -285,3 +290,123 @@ def test_figures_draw_a_run_and_results(small_data):
     assert len(digit_grid(small_data.x_test[:5], ["a"] * 5).layout.annotations) == 5
     assert kernel_grid(np.ones((32, 3, 3))).data[0].z.shape == (4 * 4 - 1, 8 * 4 - 1)
     assert mosaic(np.zeros((1, 2, 2)), cols=8).shape == (2, 2)
+
+
+# The issue's "every control at its maximum": 27.5 M parameters, 4.3 GB and no batch in 93 s.
+EVERYTHING_AT_MAXIMUM = ModelSpec(
+    filters=(256, 256, 256),
+    kernel_size=9,
+    pooling="none",
+    dense_units=4096,
+    batch_size=4096,
+    epochs=20,
+)
+
+
+def test_limits_accept_the_articles_model_on_full_mnist_and_refuse_the_maximum():
+    """The default limits let the article's training run on all 60,000 digits and refuse the
+    issue's two specs (27.5 M and 822 M parameters) before anything starts."""
+    cost = check_limits(ModelSpec(), 60_000, 10_000, TrainingLimits())
+    assert cost.parameters == 1_387_594 and cost.peak_bytes < 1400 * 2**20
+    assert cost.seconds < 600
+    for spec in (EVERYTHING_AT_MAXIMUM, EVERYTHING_AT_MAXIMUM.replace(kernel_size=1)):
+        with pytest.raises(LimitError, match=r"at most 10,000,000 \(the server keeps"):
+            check_limits(spec, 60_000, 10_000, TrainingLimits())
+
+
+@pytest.mark.parametrize(
+    ("spec", "n_train", "message"),
+    [
+        (
+            ModelSpec(dense_units=4096),
+            4000,
+            r"^This model has 22,196,554 parameters; a model trained on this server may have at "
+            r"most 10,000,000 .* Use fewer kernels or dense neurons, or pooling\.$",
+        ),
+        (
+            ModelSpec(filters=(128,), batch_size=4096),
+            4000,
+            r"^Training this model would need about [\d,]+ MB of memory; one training on this "
+            r"server may use at most 1,400 MB .* Use a smaller batch size",
+        ),
+        (
+            ModelSpec(filters=(64, 64), pooling="none", dense_units=64, epochs=20),
+            60_000,
+            r"^Training this model would take about \d+ h \d+ min \(\d+ min per epoch × 20\); "
+            r"one training on this server may take at most 10 min, so that other visitors get "
+            r"their turn\. Use fewer epochs",
+        ),
+    ],
+)
+def test_each_limit_refuses_with_its_name_the_estimate_and_a_fix(spec, n_train, message):
+    with pytest.raises(LimitError, match=message):
+        check_limits(spec, n_train, 10_000, TrainingLimits())
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_PARAMETERS", "1000")
+    monkeypatch.setenv("CNNVIZ_MAX_WORKER_MB", "900")
+    monkeypatch.setenv("CNNVIZ_MAX_TRAINING_SECONDS", "30")
+    assert training_limits() == TrainingLimits(1000, 900, 30)
+    with pytest.raises(LimitError, match="at most 1,000"):
+        check_limits(ModelSpec(), 4000, 1000)
+    monkeypatch.setenv("CNNVIZ_MAX_WORKER_MB", "lots")
+    with pytest.raises(ValueError, match="`CNNVIZ_MAX_WORKER_MB` must be a positive integer"):
+        training_limits()
+
+
+def test_stopped_run_counts_its_epochs_without_rounding_up():
+    """Batch 126 of 100-batch epochs is 1.26 epochs, batch 99 is 0.99 (never "1"), and one
+    whole epoch is singular: the numbers the Train page shows for a stopped training."""
+    run = TrainingRun(epochs=8, steps_per_epoch=100, batch_size=32, n_train=3200)
+    texts = [
+        dataclasses.replace(run, step=step).epochs_text() for step in (0, 1, 99, 100, 126, 800)
+    ]
+    assert texts == [
+        "0 epochs",
+        "0.01 epochs",
+        "0.99 epochs",
+        "1 epoch",
+        "1.26 epochs",
+        "8 epochs",
+    ]
+    odd = TrainingRun(epochs=3, steps_per_epoch=3, batch_size=1, n_train=3, step=1)
+    assert odd.epochs_text() == "0.33 epochs"
+    long = TrainingRun(epochs=1, steps_per_epoch=1875, batch_size=32, n_train=60000, step=1)
+    assert long.epochs_text() == "under 0.01 epochs"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_confusion_figure_colours_row_percentages_and_says_so(seed):
+    """The colour is each count's share of its row (true digit), the text the counts, and the
+    hover names both; checked against NumPy on a random matrix with unequal rows."""
+    rng = np.random.default_rng(seed)
+    confusion = rng.integers(0, 50, (10, 10)) * rng.integers(1, 5, (10, 1))
+    trace = confusion_figure(confusion).data[0]
+    expected = 100 * confusion / confusion.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(trace.z), expected)
+    np.testing.assert_array_equal(np.asarray(trace.text), confusion)
+    assert (trace.zmin, trace.zmax) == (0, 100)
+    assert "%{z:.1f}% of the %{y}s" in trace.hovertemplate
+
+
+def test_evaluate_scores_big_models_in_small_chunks(small_data, monkeypatch):
+    """Scoring a model with large maps calls it on chunks whose activations stay under the
+    budget (1000 digits at once would hold 1.8 GB for three no-pooling 256-kernel blocks)."""
+    from cnnviz.model import scoring_chunk
+
+    spec = ModelSpec(filters=(64,), pooling="none", dense_units=8)
+    model = build_model(spec)
+    sizes = []
+    original = type(model).__call__
+
+    def counting(self, x, *args, **kwargs):
+        sizes.append(len(x))
+        return original(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "__call__", counting)
+    evaluate(model, small_data)
+    numbers = sum(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
+    assert max(sizes) == scoring_chunk(numbers) < 1000
+    assert max(sizes) * numbers * 4 <= 32 * 2**20
+    assert sum(sizes) == len(small_data.x_test)
