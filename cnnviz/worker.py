@@ -15,11 +15,25 @@ everything back when it exits.
   time (:meth:`TrainerPool.warm`), so that pressing Train does not wait for TensorFlow's import.
 
 The two processes talk over a socket pair with :mod:`multiprocessing.connection`. Server to
-worker: ``("train", spec, data, update_every)``, later maybe ``("stop",)``. Worker to server:
-``("ready",)``, ``("progress", run, offset)`` at most every ``update_every`` seconds (the run's
-per-batch lists hold only the batches from ``offset`` on), then ``("done", trained)`` or
-``("error", message)``. A worker whose server goes away sees the
-socket close and exits; an idle ready worker exits after ``idle_timeout`` seconds.
+worker: ``("train", spec, data, update_every, seconds, memory_mb)``, later maybe ``("stop",)``.
+Worker to server: ``("ready",)``, ``("progress", run, offset)`` at most every ``update_every``
+seconds (the run's per-batch lists hold only the batches from ``offset`` on), ``("stopping",)``
+when a stop has ended its batches and it scores what it learned, then ``("done", trained)`` or
+``("error", message)``. A worker whose server goes away sees the socket close and exits; an idle
+ready worker exits after ``idle_timeout`` seconds.
+
+Limits that hold even if an estimate (:func:`cnnviz.training.check_limits`) is wrong:
+
+* memory: a thread of the server reads the worker's resident size (``/proc/PID/statm``) ten
+  times a second and kills it beyond ``memory_mb``. Not ``RLIMIT_AS``: TensorFlow reserves far
+  more address space than it uses (3 GB of it for a 1.2 GB training, measured), and a failed
+  allocation inside TensorFlow aborts without a message. ``RLIMIT_DATA`` at twice the limit
+  stays as a backstop should the server's thread not run;
+* time: :meth:`Trainer.train`'s ``timeout`` kills the worker; inside the worker, ``alarm()``
+  (whose default action ends the process) and ``RLIMIT_CPU`` end it a minute later even if the
+  server has stopped watching;
+* stop: :meth:`Trainer.stop` gives the worker ``STOP_GRACE`` seconds to finish its batch, then
+  kills it: one slow batch cannot keep a visitor waiting.
 """
 
 from __future__ import annotations
@@ -28,6 +42,8 @@ import argparse
 import dataclasses
 import math
 import os
+import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -49,7 +65,11 @@ from cnnviz.training import (
 __all__ = ["Trainer", "TrainerPool", "TrainingError", "training_niceness"]
 
 IDLE_TIMEOUT = 600.0  # seconds a ready worker waits for a job before it exits
-STOP_TIMEOUT = 60.0  # seconds to wait for a stopped training's model before giving up on it
+STOP_GRACE = 5.0  # seconds a stopped training has to end its batch before it is killed
+SCORE_TIMEOUT = 30.0  # seconds a stopped training has to score what it learned
+STOP_TIMEOUT = STOP_GRACE + SCORE_TIMEOUT  # the longest Trainer.stop() takes
+BACKSTOP = 60.0  # seconds the worker's own alarm allows beyond the server's deadline
+WATCH_EVERY = 0.1  # seconds between two looks at a worker's memory
 SPARE_MARGIN = 30.0  # a ready worker this close to its idle timeout is not handed out
 POLL = 0.25  # seconds between calls to on_update while the worker loads TensorFlow
 QUIET = 1.0  # seconds without news from a training after which on_update is called anyway
@@ -105,7 +125,10 @@ class Trainer:
         self._conn: Connection = ours
         self._ready = False
         self._sent = False
+        self._ended_because: str | None = None  # set when this side killed the worker
         self.result: TrainedModel | None = None
+        self.last_run: TrainingRun | None = None  # the latest progress the worker reported
+        self.note: str | None = None  # why stop() could keep no model
 
     def __repr__(self) -> str:
         state = "ready" if self._ready else "starting"
@@ -145,6 +168,7 @@ class Trainer:
         on_update: Callable[[TrainingRun], None] | None = None,
         update_every: float = DEFAULT_UPDATE_EVERY,
         timeout: float | None = None,
+        memory_mb: int | None = None,
     ) -> TrainedModel:
         """Train a fresh model for ``spec`` on ``data`` in the worker and return it.
 
@@ -157,6 +181,11 @@ class Trainer:
             training goes on in the worker until :meth:`stop` or :meth:`close`.
         timeout : float, optional
             Give up (kill the worker, raise TrainingError) after this many seconds in all.
+            The worker also ends itself ``BACKSTOP`` seconds later (``alarm``, ``RLIMIT_CPU``).
+        memory_mb : int, optional
+            Kill the worker (and raise TrainingError) once its resident memory exceeds this
+            many MB; read ten times a second from ``/proc`` (Linux), with ``RLIMIT_DATA`` at
+            twice as much in the worker as a backstop.
 
         Returns
         -------
@@ -171,25 +200,33 @@ class Trainer:
         if self._sent:
             raise TrainingError("a Trainer trains one model; start another for the next.")
         deadline = math.inf if timeout is None else time.monotonic() + timeout
+        if memory_mb is not None:
+            self._watch_memory(memory_mb)
         run = TrainingRun.plan(spec, len(data.x_train))
         run.status = "starting"
         while not self.wait_ready(POLL):
-            self._check_deadline(deadline)
+            self._check_deadline(deadline, timeout)
             if on_update is not None:
                 on_update(run)
+        left = None if timeout is None else max(1.0, deadline - time.monotonic())
+        backstop = None if left is None else left + BACKSTOP
         try:
-            self._conn.send(("train", spec, data, update_every))
+            self._conn.send(("train", spec, data, update_every, backstop, memory_mb))
         except OSError as error:  # the worker went away between "ready" and now
             raise TrainingError(f"the training process went away ({error}).") from error
         self._sent = True
+        self.last_run = run
         while True:
             # A caller interrupts from inside on_update, so call it at least once a second
             # (with the last record) even while the worker is busy scoring a long test set.
-            self._check_deadline(deadline)
+            if time.monotonic() > deadline:
+                return self._end_at_deadline(timeout, on_update)
             message = self._receive(QUIET)
             if message is not None and message[0] == "progress":
                 _, news, offset = message
-                run = _merged(run, news, offset)
+                run = self.last_run = _merged(run, news, offset)
+            elif message is not None and message[0] == "stopping":
+                continue
             elif message is not None and message[0] == "done":
                 self.result = message[1]
                 if on_update is not None:
@@ -200,32 +237,107 @@ class Trainer:
             if on_update is not None:
                 on_update(run)
 
-    def _check_deadline(self, deadline: float) -> None:
+    def _check_deadline(self, deadline: float, timeout: float | None) -> None:
+        """Kill a worker still loading TensorFlow at the deadline (it has learned nothing)."""
         if time.monotonic() > deadline:
             self._process.kill()
-            raise TrainingError("the training took longer than allowed and was ended.")
+            raise TrainingError(
+                f"the training took longer than the {_duration(timeout)} one training may "
+                "take on this server, and was ended."
+            )
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> TrainedModel | None:
+    def _end_at_deadline(
+        self, timeout: float | None, on_update: Callable[[TrainingRun], None] | None
+    ) -> TrainedModel:
+        """Stop a training at its deadline as Stop would: keep its model if it can be had."""
+        limit = f"it reached the {_duration(timeout)} one training may take on this server"
+        trained = self.stop()
+        if trained is None:
+            raise TrainingError(f"The training was ended: {limit}, and {self.note}.")
+        if trained.run is not None and trained.run.status == "stopped":
+            trained.run.reason = limit
+        if on_update is not None and trained.run is not None:
+            on_update(trained.run)
+        return trained
+
+    def _watch_memory(self, memory_mb: int) -> None:
+        """Kill the worker from a thread of this process once its RSS exceeds ``memory_mb``."""
+        statm = f"/proc/{self.pid}/statm"
+        if not os.path.exists(statm):  # not Linux: RLIMIT_DATA in the worker still holds
+            return
+        page = os.sysconf("SC_PAGE_SIZE")
+        process = self._process
+
+        def watch() -> None:
+            while process.poll() is None:
+                try:
+                    with open(statm) as file:
+                        resident = int(file.read().split()[1]) * page
+                except (OSError, ValueError, IndexError):
+                    return
+                if resident > memory_mb * 2**20:
+                    self._ended_because = (
+                        f"the training used more than {memory_mb:,} MB of memory, the most one "
+                        "training may use on this server, and was ended. Use a smaller batch "
+                        "size or a smaller model."
+                    )
+                    process.kill()
+                    return
+                time.sleep(WATCH_EVERY)
+
+        threading.Thread(target=watch, name=f"cnnviz-watch-{self.pid}", daemon=True).start()
+
+    def stop(
+        self, grace: float = STOP_GRACE, scoring: float = SCORE_TIMEOUT
+    ) -> TrainedModel | None:
         """End the training after its current batch and wait for the model it reached.
 
-        Returns the :attr:`result` (``run.status == "stopped"`` unless it had finished), or
-        None if no training was started or none arrived within ``timeout`` seconds.
+        Parameters
+        ----------
+        grace : float
+            Seconds the worker has to end its current batch; a worker that has not answered
+            by then (one batch of a big model can take minutes) is killed.
+        scoring : float
+            Seconds it then has to score the model on the test digits and send it.
+
+        Returns
+        -------
+        TrainedModel or None
+            The :attr:`result` (``run.status == "stopped"`` unless it had finished), or None if
+            no training was started or no model could be kept; then :attr:`note` says why and
+            :attr:`last_run` holds the last progress the worker reported.
         """
         if self.result is not None or not self._sent:
             return self.result
+        deadline = time.monotonic() + grace
         try:
             self._conn.send(("stop",))
-            deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:
                 message = self._receive(left)
-                if message is None or message[0] == "error":
-                    break
-                if message[0] == "done":
+                if message is None:
+                    continue
+                if message[0] == "progress":
+                    _, news, offset = message
+                    self.last_run = _merged(self.last_run, news, offset)
+                elif message[0] == "stopping":  # its batches are over: give it time to score
+                    deadline = time.monotonic() + scoring
+                    grace = None
+                elif message[0] == "done":
                     self.result = message[1]
-                    break
+                    return self.result
+                else:  # an error: nothing to keep
+                    return None
         except (TrainingError, OSError):  # the worker is gone: there is nothing to wait for
-            pass
-        return self.result
+            return None
+        self._process.kill()
+        self.note = (
+            f"it did not end its batch within {STOP_GRACE:.0f} s of Stop (one batch of this "
+            "model takes long), so its process was ended and what it learned could not be kept"
+            if grace is not None
+            else f"it could not score what it learned within {scoring:.0f} s, so its process "
+            "was ended and the model could not be kept"
+        )
+        return None
 
     def close(self, timeout: float = 1.0) -> None:
         """Let the worker go: close the socket, give it ``timeout`` seconds to exit, then kill it.
@@ -253,7 +365,14 @@ class Trainer:
         except subprocess.TimeoutExpired:
             self._process.kill()
             code = self._process.wait()
-        hint = " (out of memory?)" if code == -9 else ""
+        if self._ended_because is not None:
+            raise TrainingError(self._ended_because)
+        hints = {
+            -signal.SIGKILL: " (out of memory?)",
+            -signal.SIGALRM: " (it ran past its time limit)",
+            -signal.SIGXCPU: " (it used up its CPU time)",
+        }
+        hint = hints.get(code, "")
         raise TrainingError(f"the training process ended unexpectedly, exit code {code}{hint}.")
 
 
@@ -330,6 +449,40 @@ class TrainerPool:
             trainer.close()
 
 
+def _duration(seconds: float | None) -> str:
+    """E.g. "10 minutes", "45 s"."""
+    if seconds is None:
+        return "time"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.3g} s"
+
+
+def _bound_self(seconds: float | None, memory_mb: int | None) -> None:
+    """The worker's own limits, in case the server stops watching it (see the module notes).
+
+    ``alarm`` ends the process after ``seconds`` of wall time (SIGALRM's default action: no
+    handler, so no Python code has to run); ``RLIMIT_CPU`` after as many CPU seconds per CPU;
+    ``RLIMIT_DATA`` at twice ``memory_mb`` makes allocations beyond it fail.
+    """
+    if seconds is not None:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(max(1, math.ceil(seconds)))
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = math.ceil(used.ru_utime + used.ru_stime + seconds * (os.cpu_count() or 1))
+        _lower_limit(resource.RLIMIT_CPU, cpu)
+    if memory_mb is not None:
+        _lower_limit(resource.RLIMIT_DATA, 2 * memory_mb * 2**20)
+
+
+def _lower_limit(which: int, soft: int) -> None:
+    """Set a soft resource limit, never above the hard one."""
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(which, (soft, hard))
+
+
 def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
     """``news`` (a report holding the batches from ``offset`` on) added to ``run``."""
     return dataclasses.replace(
@@ -341,17 +494,18 @@ def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
 
 def _serve(conn: Connection, idle_timeout: float) -> None:
     """The worker's side: load TensorFlow, wait for one job, train, send the result."""
-    from cnnviz.model import keras_module
-    from cnnviz.training import train_new_model
+    from cnnviz.model import build_model, keras_module
+    from cnnviz.training import evaluate, train
 
     keras_module()  # the slow part, done before anyone waits for it
     conn.send(("ready",))
     if not conn.poll(idle_timeout):
         return
     try:
-        kind, spec, data, update_every = conn.recv()
+        kind, spec, data, update_every, seconds, memory_mb = conn.recv()
     except EOFError:  # the server let this worker go
         return
+    _bound_self(seconds, memory_mb)
     stop_requested = False
 
     def should_stop() -> bool:
@@ -373,13 +527,13 @@ def _serve(conn: Connection, idle_timeout: float) -> None:
         sent = len(run.batch_loss)
 
     try:
-        trained = train_new_model(
-            spec,
-            data,
-            on_update=report,
-            update_every=update_every,
-            should_stop=should_stop,
+        model = build_model(spec)
+        run = train(
+            model, data, spec, on_update=report, update_every=update_every, should_stop=should_stop
         )
+        if run.status == "stopped":
+            conn.send(("stopping",))  # its batches are over: the server waits for the score
+        trained = TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data))
     except (BrokenPipeError, ConnectionResetError):
         return
     except Exception as error:  # tell the server what went wrong; it shows the message

@@ -34,8 +34,12 @@ def in_worker(small_data):
     updates = []
     trainer = Trainer()
     try:
-        trained = trainer.train(
-            SMALL, small_data, on_update=lambda run: updates.append(dataclasses.replace(run))
+        trained = trainer.train(  # under the server's default limits: they must not get in the way
+            SMALL,
+            small_data,
+            on_update=lambda run: updates.append(dataclasses.replace(run)),
+            timeout=600,
+            memory_mb=1400,
         )
     finally:
         trainer.close()
@@ -201,15 +205,120 @@ def test_an_idle_worker_exits_by_itself_and_an_old_one_is_not_handed_out():
 
 
 def test_a_training_past_its_timeout_is_ended(small_data):
-    """A deadline (used for the shared default model) kills the worker and says so."""
+    """A deadline reached while TensorFlow still loads kills the worker and says so."""
     trainer = Trainer()
     try:
-        with pytest.raises(TrainingError, match="took longer than allowed"):
+        with pytest.raises(TrainingError, match="took longer than the 0.5 s one training may"):
             trainer.train(SMALL.replace(epochs=20), small_data, timeout=0.5)
         trainer._process.wait(10)
         assert trainer._process.returncode == -signal.SIGKILL
     finally:
         trainer.close()
+
+
+def test_a_training_at_its_deadline_stops_and_keeps_what_it_learned(small_data):
+    """A training still running at its time limit is stopped as Stop would: its model is kept,
+    scored, and its record says why it stopped (before, the worker was killed and all lost)."""
+    trainer = Trainer()
+    try:
+        assert trainer.wait_ready(120)
+        trained = trainer.train(SMALL.replace(epochs=50), small_data, timeout=3)
+    finally:
+        trainer.close()
+    assert trained.run.status == "stopped" and 0 < trained.run.step < trained.run.total_steps
+    assert trained.run.reason == "it reached the 3 s one training may take on this server"
+    assert trained.evaluation is not None and len(trained.evaluation.true) == 200
+
+
+def _resident_mb(pid):
+    with open(f"/proc/{pid}/statm") as file:
+        return int(file.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(small_data):
+    """A training whose worker grows 100 MB past its loaded size under a 100 MB margin (batches
+    of 1024 hold ~0.4 GB) is killed by the watchdog and reported in words, not a crash."""
+    trainer = Trainer()
+    try:
+        assert trainer.wait_ready(120)
+        limit = round(_resident_mb(trainer.pid)) + 100
+        with pytest.raises(TrainingError, match=rf"^the training used more than {limit:,} MB of"):
+            trainer.train(ModelSpec(batch_size=1024, epochs=5), small_data, memory_mb=limit)
+        assert trainer._process.wait(10) == -signal.SIGKILL
+    finally:
+        trainer.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_training_never_outgrows_its_own_memory_estimate(small_data):
+    """The estimate is an upper bound of the measured worker: a training watched with its own
+    estimate as the memory limit (RSS read ten times a second) is never killed."""
+    from cnnviz.model import estimate_cost
+
+    spec = ModelSpec(batch_size=1024, epochs=1)  # the biggest term: 0.4 GB of activations
+    estimate = estimate_cost(spec, len(small_data.x_train), len(small_data.x_test))
+    trainer = Trainer()
+    try:
+        trained = trainer.train(spec, small_data, memory_mb=estimate.peak_bytes // 2**20)
+    finally:
+        trainer.close()
+    assert trained.run.status == "finished"
+
+
+def test_stop_kills_a_worker_that_does_not_answer_within_seconds(small_data):
+    """A worker stuck in one long batch (frozen here with SIGSTOP) does not hold Stop for a
+    minute: stop() kills it after its grace, keeps the last reported record and says why."""
+    trainer = Trainer()
+
+    def freeze(run):
+        if run.status == "running" and run.step >= 2:
+            os.kill(trainer.pid, signal.SIGSTOP)
+            raise _Interrupt
+
+    try:
+        with pytest.raises(_Interrupt):
+            trainer.train(SMALL.replace(epochs=20), small_data, on_update=freeze, update_every=0)
+        started = time.monotonic()
+        assert trainer.stop(grace=2) is None
+        took = time.monotonic() - started
+        assert trainer._process.wait(10) == -signal.SIGKILL
+    finally:
+        trainer.close()
+    assert 2 <= took < 5
+    assert trainer.note.startswith("it did not end its batch within")
+    assert "what it learned could not be kept" in trainer.note
+    assert trainer.last_run.step >= 2 and len(trainer.last_run.batch_loss) == trainer.last_run.step
+
+
+def test_the_workers_own_limits_end_it_without_the_server(tmp_path):
+    """The backstops inside a worker: alarm() ends the process at its wall time even with no
+    server watching, and RLIMIT_DATA makes a larger allocation fail instead of growing."""
+    probe = (
+        "from cnnviz.worker import _bound_self\n"
+        "_bound_self(None, 64)\n"  # RLIMIT_DATA at 128 MB
+        "try:\n"
+        "    bytearray(512 * 2**20)\n"
+        "    print('allocated')\n"
+        "except MemoryError:\n"
+        "    print('refused')\n"
+        "_bound_self(1, None)\n"
+        "import time; time.sleep(30)\n"
+    )
+    import subprocess
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    assert result.stdout.strip() == "refused"
+    assert result.returncode == -signal.SIGALRM
+    assert time.monotonic() - started < 20
 
 
 def test_pool_keeps_no_worker_ready_while_every_slot_trains():
