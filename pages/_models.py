@@ -31,8 +31,14 @@ import streamlit as st
 from cnnviz.data import Dataset, load_mnist
 from cnnviz.model import ModelSpec
 from cnnviz.train_figures import training_curves
-from cnnviz.training import TrainedModel, TrainingRun, default_model
-from cnnviz.worker import STOP_TIMEOUT, TrainerPool
+from cnnviz.training import (
+    TrainedModel,
+    TrainingRun,
+    check_limits,
+    default_model,
+    training_limits,
+)
+from cnnviz.worker import STOP_TIMEOUT, TrainerPool, TrainingError
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -62,12 +68,16 @@ def _train_quietly(spec: ModelSpec, data: Dataset) -> TrainedModel:
     up after ``DEFAULT_MODEL_TIMEOUT``: every session waits on this while it runs.
     """
     pool = get_trainer_pool()
+    memory_mb = training_limits().max_memory_mb
     with pool.slots.slot():
         trainer = pool.take()
         try:
-            return trainer.train(spec, data, timeout=DEFAULT_MODEL_TIMEOUT)
+            trained = trainer.train(spec, data, timeout=DEFAULT_MODEL_TIMEOUT, memory_mb=memory_mb)
         finally:
             trainer.close()
+    if trained.run is not None and trained.run.status != "finished":  # never cache half a model
+        raise TrainingError(f"the default model's training was stopped early: {trained.run.reason}")
+    return trained
 
 
 class SessionModel:
@@ -76,13 +86,22 @@ class SessionModel:
     Why a box: a training interrupted by a click or a closed tab hands over its model after
     Streamlit has stopped the run, when writing to ``st.session_state`` raises Streamlit's stop
     exception again. Filling a box made before the training is no Streamlit call.
+
+    Attributes
+    ----------
+    trained : TrainedModel or None
+        The visitor's latest model.
+    lost : (TrainingRun, str) or None
+        The last training, if it ended without a model to keep (a Stop its worker could not
+        answer in time): its last reported record and why nothing was kept.
     """
 
     def __init__(self, trained: TrainedModel | None = None) -> None:
         self.trained = trained
+        self.lost: tuple[TrainingRun, str] | None = None
 
     def __repr__(self) -> str:
-        return f"SessionModel({self.trained!r})"
+        return f"SessionModel({self.trained!r}, lost={self.lost is not None})"
 
 
 def session_model_box() -> SessionModel:
@@ -103,6 +122,12 @@ def get_session_model() -> TrainedModel | None:
     return box.trained if box is not None else None
 
 
+def get_lost_training() -> tuple[TrainingRun, str] | None:
+    """This visitor's last training if it ended without a model: its record and why."""
+    box = st.session_state.get(SESSION_KEY)
+    return box.lost if box is not None else None
+
+
 def training_started() -> threading.Event:
     """Mark that this session starts a training; set the returned event when it has ended."""
     wait_for_training_to_end()
@@ -120,7 +145,10 @@ def wait_for_training_to_end(timeout: float = STOP_TIMEOUT + 15) -> bool:
     finished = st.session_state.get(FINISHED_KEY)
     if finished is None or finished.is_set():
         return True
-    with st.spinner("Finishing the training you stopped: saving and scoring what it learned…"):
+    with st.spinner(
+        "Stopping your training: it ends its current batch and scores what it learned "
+        f"(at most {STOP_TIMEOUT:.0f} s)…"
+    ):
         return finished.wait(timeout)
 
 
@@ -163,29 +191,49 @@ def get_trainer_pool() -> TrainerPool:
 
 
 def train_live(
-    spec: ModelSpec, data: Dataset, view: LiveView, keep: Callable[[TrainedModel], None]
+    spec: ModelSpec,
+    data: Dataset,
+    view: LiveView,
+    keep: Callable[[TrainedModel], None],
+    *,
+    lost: Callable[[TrainingRun, str], None] | None = None,
 ) -> None:
     """Train a fresh model for ``spec`` on ``data`` in a worker process, drawn live in ``view``.
 
-    Waits for a free training slot first. ``keep(trained)`` receives the model when the training
+    Refuses a spec beyond this server's limits first (:func:`cnnviz.training.check_limits`),
+    then waits for a free training slot. ``keep(trained)`` receives the model when the training
     finishes, and also when a click or a closed tab interrupts this run (Streamlit raises its
     stop or rerun exception inside ``view.update``): the training is then stopped after its
     current batch and ``keep`` gets the model as far as it got (``run.status == "stopped"``).
-    By then Streamlit calls raise again, so ``keep`` must not make any (see
-    :class:`SessionModel`).
+    A worker that does not end its batch within seconds is killed instead, and
+    ``lost(run, why)`` receives its last reported record and the reason nothing was kept.
+    By then Streamlit calls raise again, so neither may make any (see :class:`SessionModel`).
+
+    The training runs under the server's limits: it is stopped at ``max_seconds`` (keeping its
+    model) and killed beyond ``max_memory_mb``.
 
     Raises
     ------
+    cnnviz.training.LimitError
+        If the spec's estimated cost is beyond the limits; nothing was started.
     cnnviz.worker.TrainingError
         If the training failed; its message is written for the page.
     """
+    limits = training_limits()
+    check_limits(spec, len(data.x_train), len(data.x_test), limits)
     pool = get_trainer_pool()
     finished = training_started()
     try:
         with pool.slots.slot(on_wait=view.waiting):
             trainer = pool.take()
             try:
-                trainer.train(spec, data, on_update=view.update)
+                trainer.train(
+                    spec,
+                    data,
+                    on_update=view.update,
+                    timeout=limits.max_seconds,
+                    memory_mb=limits.max_memory_mb,
+                )
             finally:  # finished, failed or interrupted: collect what there is, free the process
                 if not trainer.sent:  # interrupted while TensorFlow loaded: keep it for later
                     pool.give_back(trainer)
@@ -194,6 +242,8 @@ def train_live(
                     trainer.close()
                     if trained is not None:
                         keep(trained)
+                    elif trainer.note is not None and lost is not None:
+                        lost(trainer.last_run, trainer.note)
     finally:  # the next run of this session waits for this before reading the model
         finished.set()
 
@@ -241,6 +291,20 @@ def progress_text(run: TrainingRun) -> str:
     """E.g. "Epoch 2 of 5 · batch 250 of 625"."""
     current = min(run.epoch + 1, run.epochs)
     return f"Epoch {current} of {run.epochs} · batch {run.step:,} of {run.total_steps:,}"
+
+
+def stopped_text(run: TrainingRun) -> str:
+    """Where a stopped training got to, in numbers that agree with each other.
+
+    E.g. "Stopped during epoch 2 of 8, after batch 126 of 800: 1.26 epochs trained", or
+    "Stopped after epoch 2 of 8 (batch 200 of 800): 2 epochs trained" at an epoch's end.
+    """
+    batches = f"batch {run.step:,} of {run.total_steps:,}"
+    if run.steps_per_epoch and run.step % run.steps_per_epoch == 0:
+        where = f"after epoch {run.epoch} of {run.epochs} ({batches})"
+    else:
+        where = f"during epoch {min(run.epoch + 1, run.epochs)} of {run.epochs}, after {batches}"
+    return f"Stopped {where}: {run.epochs_text()} trained"
 
 
 def status_text(run: TrainingRun) -> str:

@@ -8,6 +8,7 @@ from cnnviz.model import (
     LOSSES,
     OPTIMIZERS,
     POOLINGS,
+    Cost,
     ModelSpec,
     architecture,
     keras_code,
@@ -16,14 +17,23 @@ from cnnviz.model import (
     training_code,
 )
 from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, training_curves
-from cnnviz.training import TrainedModel, first_layer_kernels, model_bytes
+from cnnviz.training import (
+    LimitError,
+    TrainedModel,
+    TrainingLimits,
+    check_limits,
+    first_layer_kernels,
+    model_bytes,
+    training_limits,
+)
 from pages._models import (
     LiveView,
     get_dataset,
+    get_lost_training,
     get_session_model,
     get_trainer_pool,
-    progress_text,
     session_model_box,
+    stopped_text,
     train_live,
     wait_for_training_to_end,
 )
@@ -39,6 +49,16 @@ LOSS_NAMES = {
 }
 OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD (plain gradient descent)", "rmsprop": "RMSprop"}
 MAX_WRONG_SHOWN = 16
+MIN_DIGITS, MAX_DIGITS = 32, 60_000
+# The form's labels by setting name, to tell the visitor which box a message is about.
+LABELS = {
+    "limit": "Training digits to use",
+    "filters": "Kernels per conv block",
+    "dense_units": "Neurons in the dense layer",
+    "learning_rate": "Learning rate",
+    "batch_size": "Batch size",
+    "seed": "Random seed",
+}
 
 
 def settings_form() -> tuple[dict, bool]:
@@ -50,14 +70,15 @@ def settings_form() -> tuple[dict, bool]:
             source = st.radio(
                 "Digits to learn from", list(SOURCES), format_func=SOURCES.get, key="train_source"
             )
+            # No min_value/max_value on the number boxes: the browser would silently refuse an
+            # out-of-range number (Train did nothing); the spec's checks say what is wrong.
             limit = st.number_input(
                 "Training digits to use (at most)",
-                min_value=32,
-                max_value=60_000,
-                value=60_000,
+                value=MAX_DIGITS,
                 step=500,
                 key="train_limit",
-                help="Fewer digits train faster and learn less. The test digits are all used.",
+                help=f"{MIN_DIGITS} to {MAX_DIGITS:,}. Fewer digits train faster and learn "
+                "less. The test digits are all used.",
             )
         with layer_col:
             st.markdown("**Layers**")
@@ -77,7 +98,7 @@ def settings_form() -> tuple[dict, bool]:
                 help="A 2×2 window moved in steps of 2: each side of the maps halves.",
             )
             dense_units = st.number_input(
-                "Neurons in the dense layer", 1, 4096, 256, key="train_dense_units"
+                "Neurons in the dense layer", value=256, key="train_dense_units", help="1 to 4096."
             )
         with learn_col:
             st.markdown("**Learning**")
@@ -86,22 +107,23 @@ def settings_form() -> tuple[dict, bool]:
             )
             learning_rate = st.number_input(
                 "Learning rate",
-                min_value=0.00001,
-                max_value=1.0,
                 value=0.001,
                 step=0.0005,
                 format="%.5f",
                 key="train_learning_rate",
+                help="Above 0, at most 1. Adam's default is 0.001.",
             )
             loss = st.radio(
                 "Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss"
             )
         with plan_col:
             st.markdown("**Schedule**")
-            batch_size = st.number_input("Batch size", 1, 4096, 32, key="train_batch_size")
+            batch_size = st.number_input(
+                "Batch size", value=32, key="train_batch_size", help="1 to 4096."
+            )
             epochs = st.slider("Epochs", 1, 20, 5, key="train_epochs")
             seed = st.number_input(
-                "Random seed", 0, 2**31 - 1, 0, key="train_seed", help="Same seed, same curves."
+                "Random seed", value=0, key="train_seed", help="Same seed, same curves."
             )
         left, right = st.columns(2)
         with left:
@@ -128,10 +150,42 @@ def settings_form() -> tuple[dict, bool]:
 
 
 def make_spec(settings: dict) -> ModelSpec:
-    """The model spec for the form's values; raises ValueError with a message to show."""
+    """The model spec for the form's values; raises ValueError with a message to show.
+
+    The message starts with the control's label, so the visitor knows which box to change.
+    """
+    limit = settings["limit"]
+    if not MIN_DIGITS <= limit <= MAX_DIGITS:
+        raise ValueError(
+            f"{LABELS['limit']}: must be a whole number from {MIN_DIGITS} to {MAX_DIGITS:,}. "
+            f"Received: {limit:,}."
+        )
     fields = {k: v for k, v in settings.items() if k not in ("source", "limit")}
-    fields["filters"] = parse_filters(settings["filters"])
-    return ModelSpec(**fields)
+    try:
+        fields["filters"] = parse_filters(settings["filters"])
+        return ModelSpec(**fields)
+    except ValueError as error:
+        name = str(error).partition("`")[2].partition("`")[0]
+        if name not in LABELS:
+            raise
+        raise ValueError(f"{LABELS[name]}: {error}") from None
+
+
+def show_cost(cost: Cost, limits: TrainingLimits) -> None:
+    """The estimate of what training this spec costs, beside the limits it must stay under."""
+    st.caption(
+        f"Estimated cost of this training: **{cost.parameters:,} parameters** (at most "
+        f"{limits.max_parameters:,}) · about **{cost.peak_bytes / 2**20:,.0f} MB** of memory "
+        f"(at most {limits.max_memory_mb:,} MB) · about **{_duration(cost.seconds_per_epoch)} "
+        f"per epoch**, {_duration(cost.seconds)} in all (at most "
+        f"{_duration(limits.max_seconds)}). Estimates from the layer sizes, for this server."
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{seconds / 60:.0f} min"
 
 
 def show_data(data) -> None:
@@ -191,10 +245,13 @@ def run_training(spec: ModelSpec, data) -> None:
 
     def keep(trained: TrainedModel) -> None:  # no Streamlit calls: see SessionModel
         outcome.append(trained)
-        box.trained = trained
+        box.trained, box.lost = trained, None
+
+    def lost(run, why: str) -> None:  # no Streamlit calls either
+        box.lost = (run, why)
 
     try:
-        train_live(spec, data, view, keep)
+        train_live(spec, data, view, keep, lost=lost)
     except Exception as error:  # a failed training: say it, keep the page and the old model
         st.error(f"Training failed: {error}")
     stop_area.empty()
@@ -203,16 +260,32 @@ def run_training(spec: ModelSpec, data) -> None:
     run = outcome[0].run if outcome else None
     if run is not None and run.status == "finished":
         view.status.success(
-            f"Training finished: {run.epochs} of {run.epochs} epochs in {run.elapsed:.1f} s. "
+            f"Training finished: {run.epochs} of {run.epochs_text()} in {run.elapsed:.1f} s. "
             "The results are below."
         )
     else:
         view.status.empty()
 
 
+def show_lost(run, why: str, *, earlier: bool) -> None:
+    """Say plainly that the last training ended without a model, and show how far it got."""
+    kept = (
+        "Your earlier model, below, stays in use."
+        if earlier
+        else "The other pages keep using the default model."
+    )
+    where = stopped_text(run) if run is not None and run.step else "Stopped before any batch"
+    st.warning(f"{where}, but nothing could be kept: {why}. {kept}", icon=":material/error:")
+    if run is not None and run.step:
+        st.plotly_chart(training_curves(run), key="train_lost_curves")
+
+
 def show_results(trained: TrainedModel | None, data) -> None:
     """Accuracy, curves, confusion matrix, mistakes, kernels and a download of the model."""
     st.subheader("What your model learned")
+    lost = get_lost_training()
+    if lost is not None:
+        show_lost(*lost, earlier=trained is not None)
     if trained is None:
         st.info(
             "Press **Train** to train your own model. Until you do, the other pages use a "
@@ -221,25 +294,31 @@ def show_results(trained: TrainedModel | None, data) -> None:
         return
     run = trained.run
     if run.status == "stopped":
+        why = f" ({run.reason})" if run.reason else ""
         st.warning(
-            f"Stopped at {progress_text(run).lower()}. The model keeps what it learned so far.",
+            f"{stopped_text(run)}{why}. The model keeps what it learned so far.",
             icon=":material/stop_circle:",
         )
     scores = trained.evaluation
     st.markdown(
         f"Test accuracy: **{scores.accuracy:.1%}** ({len(scores.true):,} test digits the model "
-        f"never trained on), after {run.epochs_done:.2g} epochs on {trained.data_name}."
+        f"never trained on), after {run.epochs_text()} on {trained.data_name}."
     )
     cols = st.columns(4)
     cols[0].metric("Test accuracy", f"{scores.accuracy:.1%}")
-    cols[1].metric("Epochs", f"{run.epochs_done:.2g} of {run.epochs}")
+    trained_epochs = run.epochs_text().removesuffix(" epochs").removesuffix(" epoch")
+    cols[1].metric("Epochs trained", f"{trained_epochs} of {run.epochs}")
     cols[2].metric("Training time", f"{run.elapsed:.1f} s")
     cols[3].metric("Speed", f"{run.samples_per_second:,.0f} digits/s")
     st.plotly_chart(training_curves(run), key="train_curves")
 
     left, right = st.columns(2, gap="large")
     with left:
-        st.markdown("**Confusion matrix**: how often each digit (row) was read as each (column)")
+        st.markdown(
+            "**Confusion matrix**: how often each digit (row) was read as each (column). The "
+            "numbers are counts of test digits; the colour is each count's share of its row, "
+            "the row percentage (hover for it), so a digit with fewer test images is not paler."
+        )
         st.plotly_chart(confusion_figure(scores.confusion), key="train_confusion")
     with right:
         wrong = scores.wrong[:MAX_WRONG_SHOWN]
@@ -284,13 +363,22 @@ st.markdown(
     "the exact Keras code of your model are at the bottom of the page."
 )
 settings, start = settings_form()
-data = get_dataset(settings["source"]).subset(settings["limit"])
-show_data(data)
+limits = training_limits()
 try:
     spec = make_spec(settings)
-except ValueError as error:
+    data = get_dataset(settings["source"]).subset(settings["limit"])
+    show_cost(check_limits(spec, len(data.x_train), len(data.x_test), limits), limits)
+except LimitError as error:  # a valid spec, too big for this server: still show its layers
+    st.error(f"This training is beyond what this server allows. {error}")
+    start = False
+except ValueError as error:  # next to the form, so that Train never silently does nothing
     st.error(str(error))
     spec = None
+if spec is None:
+    data = get_dataset(settings["source"]).subset(
+        max(MIN_DIGITS, min(settings["limit"], MAX_DIGITS))
+    )
+show_data(data)
 if spec is not None:
     st.subheader("Training")
     if start:

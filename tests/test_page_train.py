@@ -44,11 +44,12 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     """64 digits, one epoch: accuracy, metrics, four figures, the download; a rerun keeps it."""
     at = _train_small(app)
     assert not at.error
-    assert at.success[0].value.startswith("Training finished: 1 of 1 epochs in ")
+    assert at.success[0].value.startswith("Training finished: 1 of 1 epoch in ")
     accuracy = [m.value for m in at.markdown if m.value.startswith("Test accuracy: **")]
     assert accuracy and "(1,000 test digits the model never trained on)" in accuracy[0]
+    assert accuracy[0].endswith("after 1 epoch on MNIST sample (5,000 digits).")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Epochs"] == "1 of 1"
+    assert metrics["Epochs trained"] == "1 of 1"
     assert metrics["Test accuracy"].endswith("%")
     charts = [e for e in at.main if getattr(e, "type", None) == "plotly_chart"]
     assert len(charts) == 4  # curves, confusion matrix, mistakes, kernels
@@ -66,7 +67,9 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
 def test_bad_filters_text_gets_a_clear_message_and_keeps_the_page(app):
     app.text_input(key="train_filters").set_value("32, lots")
     app.button(key="train_apply").click().run()
-    assert app.error[0].value.startswith("`filters` must be 1 to 3 whole numbers")
+    assert app.error[0].value.startswith(
+        "Kernels per conv block: `filters` must be 1 to 3 whole numbers"
+    )
     assert "Received: filters='32, lots'" in app.error[0].value
     assert app.info[0].value.startswith("**Data:")  # the rest of the page is still there
     assert not app.exception
@@ -153,3 +156,198 @@ def test_an_interrupted_training_keeps_its_model_and_frees_its_slot():
     lines = [m.value for m in at.markdown]
     assert "kept=1 status=stopped step_ok=True" in lines
     assert "slots busy=0 finished=True" in lines
+
+
+def _fake_trained(step, steps_per_epoch=100, epochs=8):
+    """A stopped or finished model as a worker sends it: random weights, a made-up score."""
+    import numpy as np
+
+    from cnnviz.model import ModelSpec
+    from cnnviz.training import Evaluation, TrainedModel, TrainingRun
+
+    rng = np.random.default_rng(0)
+    run = TrainingRun(epochs, steps_per_epoch, 32, 32 * steps_per_epoch, step=step)
+    run.batch_loss = list(rng.uniform(0.1, 2, step))
+    run.batch_accuracy = list(rng.uniform(0, 1, step))
+    run.status = "finished" if step == run.total_steps else "stopped"
+    run.elapsed, run.samples_seen = 12.0, 32 * step
+    true = rng.integers(0, 10, 50)
+    probabilities = rng.dirichlet(np.ones(10), 50)
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != true)
+    scores = Evaluation(
+        probabilities,
+        predicted,
+        true,
+        float(np.mean(predicted == true)),
+        np.bincount(true * 10 + predicted, minlength=100).reshape(10, 10),
+        wrong,
+        rng.integers(0, 255, (len(wrong), 28, 28), dtype=np.uint8),
+    )
+    weights = [rng.normal(size=(3, 3, 1, 32)), np.zeros(32)]
+    return TrainedModel(ModelSpec(), "MNIST sample (5,000 digits)", weights, run, scores)
+
+
+def _page_with(box):
+    from pages._models import SESSION_KEY
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[SESSION_KEY] = box
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_a_stopped_training_gives_the_same_numbers_everywhere():
+    """Issue 11: "Stopped at epoch 2 of 8 · batch 126" beside "Epochs 1 of 8" and "after 1
+    epochs". Batch 126 of 100-batch epochs is 1.26 epochs trained, in every sentence and metric."""
+    from pages._models import SessionModel
+
+    at = _page_with(SessionModel(_fake_trained(step=126)))
+    assert at.warning[0].value.startswith(
+        "Stopped during epoch 2 of 8, after batch 126 of 800: 1.26 epochs trained. The model "
+        "keeps what it learned so far."
+    )
+    accuracy = [m.value for m in at.markdown if m.value.startswith("Test accuracy: **")]
+    assert accuracy[0].endswith("after 1.26 epochs on MNIST sample (5,000 digits).")
+    assert {m.label: m.value for m in at.metric}["Epochs trained"] == "1.26 of 8"
+
+
+def test_a_training_stopped_at_an_epochs_end_says_one_epoch():
+    from pages._models import SessionModel
+
+    at = _page_with(SessionModel(_fake_trained(step=100)))
+    assert at.warning[0].value.startswith(
+        "Stopped after epoch 1 of 8 (batch 100 of 800): 1 epoch trained."
+    )
+    assert {m.label: m.value for m in at.metric}["Epochs trained"] == "1 of 8"
+
+
+def test_a_stop_that_kept_nothing_says_so_with_the_curves_it_reached():
+    """When Stop had to kill a worker stuck in a long batch, the page says plainly that
+    nothing could be kept, how far it got, and that the earlier model stays in use."""
+    from pages._models import SessionModel
+
+    earlier = _fake_trained(step=800)
+    box = SessionModel(earlier)
+    box.lost = (_fake_trained(step=37).run, "it did not end its batch within 5 s of Stop")
+    at = _page_with(box)
+    warning = at.warning[0].value
+    assert warning.startswith("Stopped during epoch 1 of 8, after batch 37 of 800: 0.37 epochs")
+    assert "but nothing could be kept: it did not end its batch within 5 s of Stop." in warning
+    assert "Your earlier model, below, stays in use." in warning
+    assert at.session_state["train_model"].trained is earlier
+    charts = [e for e in at.main if getattr(e, "type", None) == "plotly_chart"]
+    assert len(charts) == 5  # the lost training's curves, then the earlier model's four
+
+
+def test_the_confusion_matrix_says_its_colour_is_the_row_percentage():
+    from pages._models import SessionModel
+
+    at = _page_with(SessionModel(_fake_trained(step=800)))
+    caption = [m.value for m in at.markdown if m.value.startswith("**Confusion matrix**")][0]
+    assert "the colour is each count's share of its row, the row percentage" in caption
+
+
+def test_an_out_of_range_number_says_what_is_wrong_next_to_the_form(app):
+    """Issue 11: 5,000 dense neurons typed in made Train do nothing. Now the number reaches the
+    spec's checks and the message names the box, the rule and the value."""
+    app.number_input(key="train_dense_units").set_value(5000)
+    app.button(key="train_start").click().run()
+    assert app.error[0].value == (
+        "Neurons in the dense layer: `dense_units` must be a whole number from 1 to 4096. "
+        "Received: dense_units=5000."
+    )
+    assert (
+        "train_model" not in app.session_state or app.session_state["train_model"].trained is None
+    )
+    app.number_input(key="train_dense_units").set_value(256)
+    app.number_input(key="train_limit").set_value(70_000)
+    app.button(key="train_apply").click().run()
+    assert app.error[0].value == (
+        "Training digits to use: must be a whole number from 32 to 60,000. Received: 70,000."
+    )
+    assert not app.exception
+
+
+def test_the_estimate_is_shown_and_a_spec_beyond_the_limits_is_refused(app):
+    """The form shows what a training will cost; the issue's every-control-at-maximum spec
+    (27.5 M parameters) is refused before anything starts, naming the limit."""
+    caption = [c.value for c in app.caption if c.value.startswith("Estimated cost")][0]
+    assert caption.startswith(
+        "Estimated cost of this training: **1,387,594 parameters** (at most 10,000,000)"
+    )
+    assert "MB** of memory (at most 1,400 MB)" in caption and "(at most 10 min)" in caption
+    app.text_input(key="train_filters").set_value("256, 256, 256")
+    app.slider(key="train_kernel").set_value(9)
+    app.radio(key="train_pooling").set_value("none")
+    app.number_input(key="train_dense_units").set_value(4096)
+    app.number_input(key="train_batch_size").set_value(4096)
+    app.slider(key="train_epochs").set_value(20)
+    app.button(key="train_start").click().run()
+    assert app.error[0].value.startswith(
+        "This training is beyond what this server allows. This model has 27,460,618 parameters;"
+    )
+    assert (
+        "train_model" not in app.session_state or app.session_state["train_model"].trained is None
+    )
+    assert not app.get("stProgress") and not app.exception
+    assert any("Parameters: **27,460,618**" in m.value for m in app.markdown)  # still explained
+
+
+def _frozen_training_script():
+    """A training whose worker freezes mid-batch (SIGSTOP) when the visitor's click arrives."""
+    import os
+    import signal
+
+    import streamlit as st
+
+    from cnnviz.data import load_sample
+    from cnnviz.model import ModelSpec
+    from pages._models import LiveView, get_trainer_pool, train_live
+
+    class Interrupt(Exception):
+        pass
+
+    pool = get_trainer_pool()
+    pool.warm()
+    worker = pool._spare  # the ready worker: train_live's pool.take() hands out this one
+
+    class View(LiveView):
+        def update(self, run):
+            super().update(run)
+            if run.status == "running" and run.step >= 2:
+                os.kill(worker.pid, signal.SIGSTOP)  # as if stuck in one long batch
+                raise Interrupt
+
+    kept, lost = [], []
+    spec = ModelSpec(filters=(8,), dense_units=32, epochs=20)
+    try:
+        train_live(
+            spec,
+            load_sample().subset(512, 200),
+            View(st.empty(), st.empty(), st.empty()),
+            kept.append,
+            lost=lambda run, why: lost.append((run, why)),
+        )
+    except Interrupt:
+        pass
+    run, why = lost[0]
+    st.write(f"kept={len(kept)} lost={len(lost)} step_ok={run.step >= 2}")
+    st.write(f"why={why[:31]}")
+    st.write(f"slots busy={get_trainer_pool().slots.busy}")
+
+
+def test_a_stop_on_a_frozen_worker_ends_within_seconds_and_reports_what_was_lost():
+    """Issue 11: Stop on a slow batch waited out 60 s, then kept nothing without a word. Now
+    the worker is killed after its grace, lost() hears why, and the slot is free again."""
+    import time
+
+    started = time.monotonic()
+    at = AppTest.from_function(_frozen_training_script, default_timeout=120).run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown]
+    assert "kept=0 lost=1 step_ok=True" in lines
+    assert "why=it did not end its batch within" in lines
+    assert "slots busy=0" in lines
+    assert time.monotonic() - started < 60
