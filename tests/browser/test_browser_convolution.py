@@ -137,3 +137,24 @@ def test_stop_goes_away_when_the_animation_ends(app_url, page):
     expect(page.locator(PLAY)).to_be_visible()
     expect(page.get_by_text("Done: all 16 cells filled in.")).to_be_visible()
     assert_no_errors(page)
+
+
+def test_a_stride_the_box_refuses_is_said_in_words(app_url, page):
+    """Regression: stride 9 typed stayed in the box with only a red icon while the old stride
+    was used. The browser sends it; the page says it is refused and which stride is in use."""
+    _open(app_url, page)
+    box = page.locator(".st-key-conv_stride input")
+    box.fill("3")
+    box.press("Enter")
+    wait_idle(page)
+    expect(page.get_by_text("Output: 21 × 21")).to_be_visible()
+    box.fill("9")
+    box.press("Enter")
+    wait_idle(page)
+    expect(
+        page.get_by_text(
+            "Stride must be a whole number from 1 to 8. Received: stride=9. Still using stride 3."
+        )
+    ).to_be_visible()
+    expect(page.get_by_text("Output: 21 × 21")).to_be_visible()
+    assert "stride=3" in page.url
