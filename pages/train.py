@@ -38,6 +38,7 @@ from pages._models import (
     wait_for_training_to_end,
 )
 from pages._registry import ensure_app_navigation
+from pages._ui import plain
 
 SOURCES = {
     "sample": "MNIST sample (5,000 digits, trains in seconds)",
@@ -50,6 +51,7 @@ LOSS_NAMES = {
 OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD (plain gradient descent)", "rmsprop": "RMSprop"}
 MAX_WRONG_SHOWN = 16
 MIN_DIGITS, MAX_DIGITS = 32, 60_000
+MAX_MESSAGE = 300  # characters of a form error shown; a 10 KB filters text is not echoed whole
 # The form's labels by setting name, to tell the visitor which box a message is about.
 LABELS = {
     "limit": "Training digits to use",
@@ -372,7 +374,7 @@ except LimitError as error:  # a valid spec, too big for this server: still show
     st.error(f"This training is beyond what this server allows. {error}")
     start = False
 except ValueError as error:  # next to the form, so that Train never silently does nothing
-    st.error(str(error))
+    st.error(plain(str(error), MAX_MESSAGE))  # it may echo the visitor's text: never Markdown
     spec = None
 if spec is None:
     data = get_dataset(settings["source"]).subset(
