@@ -32,7 +32,10 @@ __all__ = [
 
 MAX_SIDE = 1024  # larger uploads are shrunk so every interaction stays instant
 MAX_PIXELS = 50_000_000  # header check: more than this is refused before decoding
-MAX_BYTES = 25 * 1024 * 1024
+# Streamlit's server.maxUploadSize (.streamlit/config.toml) is in megabytes, and the browser
+# counts 10**6 bytes to a megabyte: this is the same limit, so no file passes one and not the
+# other.
+MAX_BYTES = 25 * 10**6
 
 # ITU-R 601-2 luma weights: what Pillow's own "L" conversion uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -85,7 +88,8 @@ def load_image(
     max_pixels : int
         Files whose header declares more pixels are refused without decoding them.
     max_bytes : int
-        Larger files are refused without reading further.
+        Larger files are refused without reading further (bytes; the default is the uploader's
+        own limit, ``server.maxUploadSize`` megabytes).
 
     Returns
     -------
@@ -302,7 +306,8 @@ def _read_bytes(data: bytes | BinaryIO, max_bytes: int) -> bytes:
         raise ImageError("The file is empty (0 bytes).")
     if len(raw) > max_bytes:
         raise ImageError(
-            f"The file is larger than {max_bytes / 2**20:.0f} MB; please upload a smaller image."
+            f"The file is larger than {max_bytes / 10**6:g} MB ({max_bytes:,} bytes); please "
+            "upload a smaller image."
         )
     return raw
 

@@ -3,13 +3,16 @@
 import io
 import struct
 import time
+import tomllib
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from cnnviz.images import (
+    MAX_BYTES,
     SAMPLES,
     ImageError,
     load_image,
@@ -181,7 +184,7 @@ def test_truncated_file_raises_image_error():
 def test_oversized_file_is_refused_before_decoding():
     """More bytes than max_bytes is refused with the limit in the message."""
     with pytest.raises(ImageError, match="larger than 1 MB"):
-        load_image(b"\x89PNG" + b"\x00" * (2 * 2**20), max_bytes=2**20)
+        load_image(b"\x89PNG" + b"\x00" * (2 * 10**6), max_bytes=10**6)
 
 
 def test_to_grayscale_matches_pillow_luma():
@@ -214,3 +217,14 @@ def test_samples_cover_a_person_a_cat_a_grayscale_photo_and_the_face():
     """The issue asks for these four kinds."""
     assert {"Astronaut", "Cat", "Camera man", "Cartoon face"} <= set(SAMPLES)
     assert sample_image("Camera man").ndim == 2 and sample_image("Cat").ndim == 3
+
+
+def test_byte_limit_is_the_one_the_browser_enforces():
+    """maxUploadSize is in megabytes of 10**6 bytes in the browser; MAX_BYTES is the same."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
+    megabytes = config["server"]["maxUploadSize"]
+    assert MAX_BYTES == megabytes * 10**6
+    with pytest.raises(ImageError, match=f"larger than {megabytes} MB \\({MAX_BYTES:,} bytes\\)"):
+        load_image(b"\x89PNG" + b"\x00" * (MAX_BYTES - 3))  # one byte too many
+    with pytest.raises(ImageError, match="not an image format"):  # the size is not the problem
+        load_image(b"\x89PNG" + b"\x00" * (MAX_BYTES - 4))
