@@ -91,6 +91,7 @@ def test_shift_headline_says_pooling_helps_as_the_chart_does(first_run):
     assert float(m[1]) == pytest.approx(feature, abs=0.005)
     assert float(m[2]) == pytest.approx(pooled, abs=0.005)
     assert float(m[2]) < float(m[1])
+    assert "(0 = the same, 1 = nothing in common)" in m.string  # the scale, read where it is
     taken = line(first_run, r"Pooling took away (\d+)% of the change\.")
     assert int(taken[1]) == round(100 * (1 - pooled / feature))
     c = compare_shift(face, kernel, 1, 0)
