@@ -16,9 +16,11 @@
 
 Why wait for a training to end: with Streamlit's fast reruns (the default), a click during a
 run starts the new run at once in a new thread, while the interrupted run is still stopping
-(it notices at its next redraw, within a quarter of a second, then stops the worker and
-receives the model it reached, about half a second more). Anything that reads the session's
-model first waits for that, so it never sees a model still being trained, nor misses it.
+(it notices at its next redraw, within a second, then stops the worker and receives the
+model it reached, about half a second more; a worker that has not ended its batch within
+``STOP_GRACE`` seconds is killed, and the session hears that nothing could be kept).
+Anything that reads the session's model first waits for that, so it never sees a model still
+being trained, nor misses it.
 """
 
 from __future__ import annotations
