@@ -3,19 +3,20 @@
 Every image leaves this module as a float32 array in [0, 1]: shape ``(H, W)`` for grayscale,
 ``(H, W, 3)`` for colour. Reading an upload never trusts it: the header is checked before any
 pixel is decoded, so a broken file, a disguised text file or a decompression bomb is refused
-quickly with a message a person can act on.
+quickly with a message a person can act on, and a large picture is shrunk as it is converted,
+so a small file declaring many pixels costs its decoded raster once and no more.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 __all__ = [
     "FACE_EYES",
@@ -32,10 +33,26 @@ __all__ = [
 
 MAX_SIDE = 1024  # larger uploads are shrunk so every interaction stays instant
 MAX_PIXELS = 50_000_000  # header check: more than this is refused before decoding
-# Streamlit's server.maxUploadSize (.streamlit/config.toml) is in megabytes, and the browser
-# counts 10**6 bytes to a megabyte: this is the same limit, so no file passes one and not the
-# other.
+# Streamlit's server.maxUploadSize (.streamlit/config.toml) is in megabytes, and its uploader
+# counts 10**6 bytes to a megabyte (2**20 on Windows, where the larger files it lets through
+# get this module's message): the same limit, so no file passes one and not the other.
 MAX_BYTES = 25 * 10**6
+
+# A shrunk upload is converted and resampled a tile at a time, each tile's source at most about
+# this many pixels (4 MB in RGBA), so only the decoded raster is ever held at full size.
+_TILE_PIXELS = 1 << 20
+
+# EXIF orientation tag (0x0112) value -> the transposition that stands the picture upright,
+# as in Pillow's ImageOps.exif_transpose.
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 # ITU-R 601-2 luma weights: what Pillow's own "L" conversion uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -99,13 +116,20 @@ def load_image(
     Raises
     ------
     ImageError
-        Empty, too large, truncated or damaged files, text or SVG, decompression bombs.
+        Empty, too large, truncated or damaged files, text or SVG, decompression bombs, float
+        images holding NaN or infinity.
 
     Notes
     -----
     The EXIF orientation tag is applied, so phone photos stand upright. Transparency is
     flattened onto white. 16- and 32-bit grayscale keep their full range: 16-bit values are
     divided by 65535; other integer or float images are rescaled from their own min and max.
+
+    Memory: a JPEG is decoded at a reduced scale (1/2, 1/4 or 1/8, not below the final size);
+    any other file needs its decoded raster once (196 MB for 7000×7000 at 4 bytes a pixel),
+    and everything after that (mode conversion, flattening, shrinking) runs a tile of about a
+    megapixel at a time, so the peak stays under 1.5 rasters. The result is what one resize of
+    the whole converted picture gives (Lanczos; box for 16- and 32-bit images).
 
     Examples
     --------
@@ -122,27 +146,28 @@ def load_image(
     frames = getattr(image, "n_frames", 1)
     if frames > 1:
         notes.append(f"This file is animated ({frames} frames); the first frame is used.")
-    if image.format == "JPEG" and max(original) > 2 * max_side:
-        image.draft(image.mode, (max_side, max_side))  # let libjpeg decode at a reduced scale
+    size = _fit(original, max_side)
+    if size != original:
+        # A JPEG is decoded at 1/2, 1/4 or 1/8 scale, never below size (other formats ignore it).
+        image.draft(image.mode, size)
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
+        upright = _ORIENTATION.get(image.getexif().get(0x0112))
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageError(
             f"The image file is damaged or cut short and cannot be read ({error})."
         ) from None
-    if image.size != original and image.size[::-1] == original:
+    # Shrink first and turn upright after, so the picture exists at full size only as decoded.
+    image, array_note = _canonical_resized(image, size)
+    if upright is not None:
+        image = image.transpose(upright)
         notes.append("Turned upright as its EXIF orientation tag asks.")
-    image, array_note = _canonical(image)
     if array_note:
         notes.append(array_note)
-    if max(image.size) > max_side:
-        scale = max_side / max(image.size)
-        size = (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale)))
-        image = image.resize(size, Image.Resampling.BOX if image.mode == "F" else Image.LANCZOS)
+    if size != original:
         notes.append(
-            f"Shrunk from {original[0]}×{original[1]} to {size[0]}×{size[1]} pixels "
-            f"(longest side at most {max_side}) so that every change stays instant."
+            f"Shrunk from {original[0]}×{original[1]} to {image.size[0]}×{image.size[1]} "
+            f"pixels (longest side at most {max_side}) so that every change stays instant."
         )
     return LoadedImage(_to_float(image), notes, original, mode)
 
@@ -359,44 +384,146 @@ def _looks_like_text(raw: bytes) -> bool:
     return sum(ch.isprintable() or ch.isspace() for ch in text) >= 0.95 * len(text)
 
 
-def _canonical(image: Image.Image) -> tuple[Image.Image, str | None]:
-    """Convert any Pillow mode to L, RGB or F (high bit depth), flattening transparency."""
+def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``(width, height)`` shrunk to a longest side of ``max_side``, keeping the aspect ratio."""
+    if max(size) <= max_side:
+        return size
+    scale = max_side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _canonical_resized(image: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, str | None]:
+    """Convert any Pillow mode to L, RGB or F (high bit depth), flattening transparency, and
+    resize to ``size``; return the image and a note for the user (or None).
+
+    A shrunk picture is converted and resampled one tile at a time, so the conversions never
+    hold a full-size copy. Each tile's source carries a margin as wide as the filter's reach and
+    Pillow's resampling box is given in the tile's coordinates: every output pixel is computed
+    from the same source pixels, with the same weights, as by one resize of the whole picture.
+    """
+    offset, scale, note = _value_map(image)
+    if size == image.size:
+        converted, transparent = _canonical(image, offset, scale)
+    else:
+        converted, transparent = _resized_in_tiles(image, size, offset, scale)
+    if transparent:
+        note = "Transparent areas were flattened onto white."
+    return converted, note
+
+
+def _value_map(image: Image.Image) -> tuple[float, float, str | None]:
+    """For 16- and 32-bit modes, ``(offset, scale)`` that map the whole picture's values to
+    [0, 1] as ``(value - offset) / scale``, and a note if that is a rescaling; else (0, 1)."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        return 0.0, 65535.0, None
+    if mode not in ("I", "F"):
+        return 0.0, 1.0, None
+    low, high = (float(v) for v in image.getextrema())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ImageError(_NOT_FINITE)
+    if mode == "I" and low >= 0 and high <= 65535:
+        # 16-bit data that Pillow opened as 32-bit (common for 16-bit PNG).
+        return 0.0, (255.0 if high <= 255 else 65535.0), None
+    if mode == "F" and low >= 0 and high <= 1:
+        return 0.0, 1.0, None
+    span = high - low if high > low else 1.0
+    return low, span, f"Pixel values were rescaled from [{low:g}, {high:g}] to [0, 1]."
+
+
+_NOT_FINITE = (
+    "The image holds values that are not numbers (NaN or infinity); save it with finite "
+    "values and upload it again."
+)
+
+
+def _resized_in_tiles(
+    image: Image.Image, size: tuple[int, int], offset: float, scale: float
+) -> tuple[Image.Image, bool]:
+    """:func:`_canonical` then a resize to ``size``, one tile of the output at a time."""
+    # Box for high bit depth (Lanczos would ring beyond [0, 1]); Lanczos (reach 3) otherwise.
+    is_float = image.mode in ("I", "F") or image.mode.startswith("I;16")
+    resample, reach = (Image.Resampling.BOX, 0.5) if is_float else (Image.Resampling.LANCZOS, 3)
+    out: Image.Image | None = None
+    transparent = False
+    for crop, box, (left, top, right, bottom) in _tiles(image.size, size, reach):
+        part, clear = _canonical(image.crop(crop), offset, scale)
+        part = part.resize((right - left, bottom - top), resample, box=box)
+        if out is None:
+            out = Image.new(part.mode, size)
+        out.paste(part, (left, top))
+        transparent |= clear
+    assert out is not None  # size has at least one pixel
+    return out, transparent
+
+
+Box = tuple[int, int, int, int]
+
+
+def _tiles(
+    source: tuple[int, int], size: tuple[int, int], reach: float
+) -> Iterator[tuple[Box, tuple[float, float, float, float], Box]]:
+    """Cut a resize from ``source`` to ``size`` (both ``(width, height)``) into tiles.
+
+    Yields, for each tile of the output, ``(crop, box, tile)``: the source pixels to crop (the
+    tile's own plus a margin of the filter's ``reach``, in output pixels), the resampling box
+    inside that crop, and the tile's place in the output, each ``(left, top, right, bottom)``.
+    Each tile's crop has at most about ``_TILE_PIXELS`` pixels when the margins allow it.
+    """
+    step_x, step_y = source[0] / size[0], source[1] / size[1]  # source pixels per output pixel
+    margin_x, margin_y = int(np.ceil(reach * step_x)) + 1, int(np.ceil(reach * step_y)) + 1
+
+    def crop_pixels(tile_w: int, tile_h: int) -> float:
+        crop_w = min(source[0], tile_w * step_x + 2 * margin_x)
+        return crop_w * min(source[1], tile_h * step_y + 2 * margin_y)
+
+    tile_w, tile_h = size  # halve the side whose source is longer until the crop is small
+    while crop_pixels(tile_w, tile_h) > _TILE_PIXELS and (tile_w, tile_h) != (1, 1):
+        if tile_h == 1 or (tile_w > 1 and tile_w * step_x >= tile_h * step_y):
+            tile_w = (tile_w + 1) // 2
+        else:
+            tile_h = (tile_h + 1) // 2
+    for top in range(0, size[1], tile_h):
+        bottom = min(size[1], top + tile_h)
+        y0, y1 = top * step_y, min(source[1], bottom * step_y)
+        r0, r1 = max(0, int(y0) - margin_y), min(source[1], int(np.ceil(y1)) + margin_y)
+        for left in range(0, size[0], tile_w):
+            right = min(size[0], left + tile_w)
+            x0, x1 = left * step_x, min(source[0], right * step_x)
+            c0, c1 = max(0, int(x0) - margin_x), min(source[0], int(np.ceil(x1)) + margin_x)
+            yield (c0, r0, c1, r1), (x0 - c0, y0 - r0, x1 - c0, y1 - r0), (left, top, right, bottom)
+
+
+def _canonical(image: Image.Image, offset: float, scale: float) -> tuple[Image.Image, bool]:
+    """Any Pillow mode as L, RGB or F, transparency flattened onto white; and whether there
+    was any. 16- and 32-bit values become ``(value - offset) / scale`` (see :func:`_value_map`).
+    """
     mode = image.mode
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         mode = image.mode
     if mode in ("RGBA", "LA", "La", "RGBa", "PA"):
-        rgba = image.convert("RGBA")
+        rgba = image if mode == "RGBA" else image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         flat = Image.alpha_composite(white, rgba)
-        has_alpha = rgba.getextrema()[3][0] < 255
-        target = "L" if mode in ("LA", "La") else "RGB"
-        note = "Transparent areas were flattened onto white." if has_alpha else None
-        return flat.convert(target), note
+        transparent = rgba.getchannel("A").getextrema()[0] < 255
+        return flat.convert("L" if mode in ("LA", "La") else "RGB"), transparent
     if mode == "1":
-        return image.convert("L"), None
-    if mode.startswith("I;16"):
-        values = np.asarray(image, dtype=np.float32) / 65535.0
-        return Image.fromarray(values, mode="F"), None
-    if mode in ("I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        low, high = float(values.min()), float(values.max())
-        if mode == "I" and low >= 0 and high <= 65535:
-            # 16-bit data that Pillow opened as 32-bit (common for 16-bit PNG).
-            scale = 255.0 if high <= 255 else 65535.0
-            return Image.fromarray((values / scale).astype(np.float32), mode="F"), None
-        if mode == "F" and low >= 0 and high <= 1:
-            return image, None
-        span = high - low if high > low else 1.0
-        rescaled = ((values - low) / span).astype(np.float32)
-        note = f"Pixel values were rescaled from [{low:g}, {high:g}] to [0, 1]."
-        return Image.fromarray(rescaled, mode="F"), note
+        return image.convert("L"), False
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        # float64 for the arithmetic: a 32-bit integer does not fit float32's 24-bit mantissa.
+        values = (np.asarray(image, dtype=np.float64) - offset) / scale
+        if not np.isfinite(values).all():
+            raise ImageError(_NOT_FINITE)
+        return Image.fromarray(values.astype(np.float32), mode="F"), False
     if mode in ("L", "RGB"):
-        return image, None
-    return image.convert("RGB"), None  # CMYK, YCbCr, LAB, HSV, ...
+        return image, False
+    return image.convert("RGB"), False  # CMYK, YCbCr, LAB, HSV, ...
 
 
 def _to_float(image: Image.Image) -> np.ndarray:
+    values = np.array(image, dtype=np.float32)  # a new, writable array
     if image.mode == "F":
-        return np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
-    return np.asarray(image, dtype=np.float32) / 255.0
+        return np.clip(values, 0.0, 1.0, out=values)
+    values /= 255.0
+    return values

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
+import cnnviz.images
 from cnnviz.images import (
     MAX_BYTES,
     SAMPLES,
@@ -217,6 +218,116 @@ def test_samples_cover_a_person_a_cat_a_grayscale_photo_and_the_face():
     """The issue asks for these four kinds."""
     assert {"Astronaut", "Cat", "Camera man", "Cartoon face"} <= set(SAMPLES)
     assert sample_image("Camera man").ndim == 2 and sample_image("Cat").ndim == 3
+
+
+def _random_picture(mode: str, w: int, h: int) -> tuple[Image.Image, str]:
+    """A picture of random pixels in ``mode``, and a lossless format that keeps the mode."""
+    if mode == "1":
+        return Image.fromarray(rng.random((h, w)) > 0.5), "PNG"
+    if mode == "P":
+        image = Image.fromarray(rng.integers(0, 256, (h, w), dtype=np.uint8), "L").convert("P")
+        image.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tobytes())
+        image.info["transparency"] = 7  # palette entry 7 is transparent
+        return image, "PNG"
+    if mode == "I;16":
+        return Image.fromarray(rng.integers(0, 65536, (h, w), dtype=np.uint16)), "PNG"
+    if mode == "I":
+        values = rng.integers(-5000, 5_000_000, (h, w), dtype=np.int32)
+        return Image.fromarray(values, "I"), "TIFF"
+    if mode == "F":
+        return Image.fromarray((rng.normal(size=(h, w)) * 100).astype(np.float32), "F"), "TIFF"
+    bands = len(Image.new(mode, (1, 1)).getbands())
+    pixels = rng.integers(0, 256, (h, w, bands), dtype=np.uint8)
+    return Image.fromarray(pixels.squeeze(), mode), "TIFF" if mode == "CMYK" else "PNG"
+
+
+def _pillow_reference(data: bytes, size: tuple[int, int]) -> np.ndarray:
+    """Pillow's own full decode, one conversion of the whole picture, one resize to ``size``."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        flat = Image.alpha_composite(white, image.convert("RGBA"))
+        image = flat.convert("RGB" if image.mode == "RGBA" else "L")
+    if image.mode in ("I;16", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, span = (0.0, 65535.0) if image.mode == "I;16" else (values.min(), np.ptp(values))
+        image = Image.fromarray(((values - low) / span).astype(np.float32), "F")
+        return np.asarray(image.resize(size, Image.Resampling.BOX))
+    image = image.convert("RGB" if image.mode == "CMYK" else "L" if image.mode == "1" else None)
+    return np.asarray(image.resize(size, Image.Resampling.LANCZOS), dtype=np.float32) / 255
+
+
+@pytest.mark.parametrize("tile_pixels", [50_000_000, 2_000], ids=["one tile", "many tiles"])
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"])
+def test_shrunk_upload_equals_pillow_full_decode_and_resize(mode, tile_pixels, monkeypatch):
+    """Converting and shrinking tile by tile gives what one resize of the whole picture gives."""
+    monkeypatch.setattr(cnnviz.images, "_TILE_PIXELS", tile_pixels)
+    image, fmt = _random_picture(mode, 300, 190)
+    data = _encode(image, fmt)
+    loaded = load_image(data, max_side=64)
+    expected = _pillow_reference(data, (64, 41))
+    assert loaded.array.shape == expected.shape
+    # Each output pixel is computed from the same pixels with the same weights; only the
+    # rounding of Pillow's 8-bit intermediate row pass may differ, by one level.
+    np.testing.assert_allclose(loaded.array, expected, atol=1 / 255 + 1e-6)
+    assert np.abs(loaded.array - expected).mean() < 0.1 / 255
+
+
+@pytest.mark.parametrize(
+    ("size", "max_side", "decoded"),
+    [((3000, 1500), 1024, (1500, 750)), ((4100, 1000), 512, (513, 125))],
+)
+def test_large_jpeg_is_decoded_reduced(size, max_side, decoded, monkeypatch):
+    """libjpeg decodes a JPEG at 1/2, 1/4 or 1/8 scale, to no less than the final size."""
+    seen = []
+    load = JpegImagePlugin.JpegImageFile.load
+
+    def spy(self):
+        result = load(self)
+        seen.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
+    image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    loaded = load_image(_encode(image, "JPEG"), max_side=max_side)
+    assert seen[-1] == decoded
+    assert max(loaded.array.shape) == max_side
+
+
+def test_shrunk_jpeg_is_close_to_a_full_decode():
+    """Decoding reduced changes what a viewer sees by less than a few levels."""
+    ramp = np.linspace(0, 255, 2400)
+    pixels = np.stack([*np.meshgrid(ramp, ramp[:1200]), np.full((1200, 2400), 90.0)], axis=-1)
+    data = _encode(Image.fromarray(pixels.astype(np.uint8)), "JPEG", quality=95)
+    loaded = load_image(data, max_side=512)
+    expected = _pillow_reference(data, (512, 256))
+    np.testing.assert_allclose(loaded.array, expected, atol=4 / 255)
+
+
+def test_exif_rotation_of_a_shrunk_photo_equals_rotating_first():
+    """A large photo tagged 'rotate 90' is shrunk then turned: the same as turned then shrunk."""
+    image = Image.fromarray(rng.integers(0, 256, (120, 300, 3), dtype=np.uint8), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _encode(image, "PNG", exif=exif)
+    loaded = load_image(data, max_side=60)
+    upright = image.transpose(Image.Transpose.ROTATE_270).resize((24, 60), Image.LANCZOS)
+    assert loaded.array.shape == (60, 24, 3)
+    np.testing.assert_allclose(loaded.array, np.asarray(upright) / 255, atol=1 / 255 + 1e-6)
+    assert any("EXIF" in n for n in loaded.notes)
+    assert any("Shrunk from 300×120 to 24×60" in n for n in loaded.notes)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_float_image_with_nan_or_infinity_is_refused(bad):
+    """A float TIFF holding NaN or infinity gets a message, not a map of NaN."""
+    values = rng.random((20, 30)).astype(np.float32)
+    values[3, 4] = bad
+    with pytest.raises(ImageError, match="not numbers"):
+        load_image(_encode(Image.fromarray(values, "F"), "TIFF"))
 
 
 def test_byte_limit_is_the_one_the_browser_enforces():
