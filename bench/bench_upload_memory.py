@@ -1,11 +1,12 @@
 """Benchmark: what one upload costs the server, against an earlier version of cnnviz/images.py.
 
 Writes the files of tests/test_upload_memory.py (7000×7000 RGBA PNG and float TIFF of a few
-hundred KB, a 7000×7000 JPEG and a 7000×1750 panorama JPEG), then loads each with
-``load_image`` in a fresh Python process, once with the working tree's images.py and once with
-the one at ``--against``, and prints the peak memory above the process's resident size (VmHWM
-after minus VmRSS before, in MiB), the wall time and the CPU time. The earlier version may
-refuse a file the working tree accepts, or the reverse; that shows as "refused".
+hundred KB, a 7000×7000 JPEG and a 7000×1750 panorama JPEG, the largest accepted WebP and
+one-strip TIFF), then loads each with ``load_image`` in a fresh Python process, once with the
+working tree's images.py and once with the one at ``--against``, and prints the peak memory
+above the process's resident size (VmHWM after minus VmRSS before, in MiB), the wall time and
+the CPU time. The earlier version may refuse a file the working tree accepts, or the reverse;
+that shows as "refused".
 
 Run: .venv/bin/python bench/bench_upload_memory.py [--against d396cee]
 """
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.test_upload_memory import (  # noqa: E402
     BIG_FILES,
+    COSTLY_FILES,
     decoded_raster_bytes,
     load_peak,
     make_file,
@@ -52,7 +54,7 @@ def main() -> None:
         ).stdout
         old.write_text(source)
         print(f"{'file':<16} {'size':>8} {'raster':>8}   {'before (peak, wall, CPU)':<28} now")
-        for name in BIG_FILES:
+        for name in [*BIG_FILES, *COSTLY_FILES]:
             path = make_file(name, directory)
             raster = decoded_raster_bytes(path) / 2**20
             before, now = _measure(path, str(old)), _measure(path, None)

@@ -42,6 +42,13 @@ MAX_BYTES = 25 * 10**6
 # this many pixels (4 MB in RGBA), so only the decoded raster is ever held at full size.
 _TILE_PIXELS = 1 << 20
 
+# Pillow's WebP decoder holds a picture four times over while decoding it (libwebp's two
+# canvases, a copy handed to Python, the raster): a quarter of the pixels keeps its peak at
+# what the largest PNG costs (measured: 751 MiB for 7000×7000, 3.8 times the raster).
+_WEBP_COPIES = 4
+# Bytes of memory a decoded pixel may take (RGBA): max_pixels times this is the decoding budget.
+_BYTES_PER_PIXEL = 4
+
 # EXIF orientation tag (0x0112) value -> the transposition that stands the picture upright,
 # as in Pillow's ImageOps.exif_transpose.
 _ORIENTATION = {
@@ -103,7 +110,8 @@ def load_image(
     max_side : int
         Images with a longer side are shrunk to it, keeping the aspect ratio.
     max_pixels : int
-        Files whose header declares more pixels are refused without decoding them.
+        Files whose header declares more pixels are refused without decoding them; WebP files
+        with more than a quarter of this (its decoder holds four copies).
     max_bytes : int
         Larger files are refused without reading further (bytes; the default is the uploader's
         own limit, ``server.maxUploadSize`` megabytes).
@@ -116,7 +124,8 @@ def load_image(
     Raises
     ------
     ImageError
-        Empty, too large, truncated or damaged files, text or SVG, decompression bombs, float
+        Empty, too large, truncated or damaged files, text or SVG, decompression bombs,
+        compressed TIFFs whose strips or tiles would take too much memory to decode, float
         images holding NaN or infinity.
 
     Notes
@@ -343,6 +352,14 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
         raise ImageError(
             "SVG is a vector drawing, not a grid of pixels; export it as PNG and upload that."
         )
+    webp = _webp_size(raw)
+    if webp is not None and webp[0] * webp[1] > max_pixels // _WEBP_COPIES:
+        raise ImageError(
+            f"The WebP image declares {webp[0]}×{webp[1]} pixels "
+            f"({webp[0] * webp[1] / 1e6:.1f} megapixels); WebP is decoded whole several times "
+            f"over, so at most {max_pixels / _WEBP_COPIES / 1e6:.1f} megapixels are accepted. "
+            "Save it as PNG or JPEG, or upload a smaller image."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -372,7 +389,58 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
             f"The image declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels),"
             f" more than the {max_pixels / 1e6:.0f} megapixels allowed. Upload a smaller image."
         )
+    if image.format == "TIFF":
+        _check_tiff_blocks(image, max_pixels * _BYTES_PER_PIXEL)
     return image
+
+
+def _webp_size(raw: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` from a WebP file's header, or None if it is not WebP.
+
+    Pillow's WebP reader allocates the decoder's canvases as it opens the file, before its size
+    can be checked, so the size is read here first (the same fields Pillow reads).
+    """
+    if raw[:4] != b"RIFF" or raw[8:12] != b"WEBP" or len(raw) < 30:
+        return None
+    chunk = raw[12:16]
+    if chunk == b"VP8X":  # extended: 24-bit canvas width and height, minus one
+        return int.from_bytes(raw[24:27], "little") + 1, int.from_bytes(raw[27:30], "little") + 1
+    if chunk == b"VP8L" and raw[20] == 0x2F:  # lossless: 14 bits each, minus one
+        bits = int.from_bytes(raw[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and raw[23:26] == b"\x9d\x01\x2a":  # lossy key frame: 14 bits each
+        return (
+            int.from_bytes(raw[26:28], "little") & 0x3FFF,
+            int.from_bytes(raw[28:30], "little") & 0x3FFF,
+        )
+    return None
+
+
+def _check_tiff_blocks(image: Image.Image, budget: int) -> None:
+    """Refuse a compressed TIFF that needs more than ``budget`` bytes, or 1.5 rasters, to decode.
+
+    libtiff decodes each strip or tile whole into a buffer of its own before Pillow copies it
+    into the raster: a file written as one strip needs its picture twice.
+    """
+    if image.info.get("compression", "raw") == "raw":
+        return  # Pillow reads uncompressed strips straight into the raster
+    tags = image.tag_v2  # type: ignore[attr-defined]
+    width, height = image.size
+    bits = tags.get(258, 8)
+    pixel_bits = sum(bits) if isinstance(bits, tuple) else int(bits)  # BitsPerSample
+    if 322 in tags and 323 in tags:  # TileWidth × TileLength
+        block = -(-int(tags[322]) * pixel_bits // 8) * int(tags[323])
+    else:  # RowsPerStrip full rows
+        block = min(height, int(tags.get(278, height))) * -(-width * pixel_bits // 8)
+    raster = width * height * _BYTES_PER_PIXEL  # at most: Pillow keeps 1, 2 or 4 bytes a pixel
+    allowed = max(budget, 1.5 * raster)
+    if raster + block > allowed:
+        raise ImageError(
+            f"This TIFF stores its {width}×{height} pixels in compressed blocks of "
+            f"{block / 1e6:.1f} MB; decoding it would take {(raster + block) / 1e6:.1f} MB of "
+            f"memory, more than the {allowed / 1e6:.1f} MB allowed. Save it again in strips or "
+            "tiles (most editors do), or upload a smaller image."
+        )
 
 
 def _looks_like_text(raw: bytes) -> bool:

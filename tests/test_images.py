@@ -339,3 +339,30 @@ def test_byte_limit_is_the_one_the_browser_enforces():
         load_image(b"\x89PNG" + b"\x00" * (MAX_BYTES - 3))  # one byte too many
     with pytest.raises(ImageError, match="not an image format"):  # the size is not the problem
         load_image(b"\x89PNG" + b"\x00" * (MAX_BYTES - 4))
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [("RGB", {"quality": 80}), ("RGB", {"lossless": True}), ("RGBA", {"quality": 80})],
+    ids=["lossy VP8", "lossless VP8L", "extended VP8X"],
+)
+def test_webp_is_refused_above_a_quarter_of_the_pixel_limit(mode, options):
+    """Pillow's WebP decoder holds four copies, so WebP gets a quarter of max_pixels."""
+    big = _encode(Image.new(mode, (300, 200)), "WEBP", **options)  # 60,000 pixels
+    with pytest.raises(ImageError, match=r"WebP image declares 300×200 pixels.*at most 0\.1 mega"):
+        load_image(big, max_pixels=200_000)
+    assert load_image(big, max_pixels=240_000).array.shape[:2] == (200, 300)
+
+
+def test_tiff_decoded_through_one_large_strip_is_refused():
+    """A compressed TIFF written as one strip needs its picture twice; in strips it is fine."""
+    image = Image.fromarray(rng.random((300, 400)).astype(np.float32), "F")
+    one_strip = _encode(image, "TIFF", compression="tiff_deflate", strip_size=2**31 - 1)
+    strips = _encode(image, "TIFF", compression="tiff_deflate", strip_size=4096)
+    raw = _encode(image, "TIFF")  # uncompressed: read straight into the raster
+    # At most 4 bytes a pixel: a 0.48 MB raster and a 0.48 MB strip, over 1.5 rasters.
+    message = r"blocks of 0\.5 MB; decoding it would take 1\.0 MB .* more than the 0\.7 MB"
+    with pytest.raises(ImageError, match=message):
+        load_image(one_strip, max_pixels=120_000)
+    for data in (strips, raw):
+        assert load_image(data, max_pixels=120_000).array.shape == (300, 400)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cnnviz.images import MAX_BYTES, MAX_SIDE
+from cnnviz.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -30,6 +30,12 @@ BIG_FILES = {
     "jpeg": (7000, 7000, "RGB", "JPEG"),
     "panorama_jpeg": (7000, 1750, "RGB", "JPEG"),
 }
+#: The largest files of two formats whose decoders need more than the raster (see images.py).
+COSTLY_FILES = {
+    "webp": (3500, 3500, "RGBA", "WEBP"),  # just under the WebP limit of 12.5 megapixels
+    "one_strip_tiff": (5000, 5000, "F", "TIFF"),  # one strip: libtiff decodes it whole
+}
+
 _MAKE_FILES = """
 import sys
 from pathlib import Path
@@ -44,7 +50,8 @@ bands = (np.arange(height, dtype=np.float32) // 500 % 4 / 3)[:, None]  # 4 level
 if mode == "F":
     pixels = ramp * 1000.0 - 3.0 + bands * 50.0  # beyond [0, 1]: load_image rescales it
     image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32), "F")
-    image.save(out, format=fmt, compression="tiff_deflate")
+    strip = 2**31 - 1 if name == "one_strip_tiff" else 65536  # Pillow's default: 64 KB
+    image.save(out, format=fmt, compression="tiff_deflate", strip_size=strip)
 else:
     rgba = np.empty((height, width, 4), np.uint8)
     rgba[..., 0] = ramp * 255
@@ -52,7 +59,7 @@ else:
     rgba[..., 2] = 255 - ramp * 255
     rgba[..., 3] = 255 - ramp * 200  # transparent towards the right
     image = Image.fromarray(rgba, "RGBA").convert(mode)
-    options = {"JPEG": {"quality": 90}}.get(fmt, {})
+    options = {"JPEG": {"quality": 90}, "WEBP": {"lossless": True}}.get(fmt, {})
     image.save(out, format=fmt, **options)
 """
 
@@ -100,8 +107,9 @@ print(json.dumps({{
 
 
 def make_file(name: str, directory: Path) -> Path:
-    """Write BIG_FILES[name] into ``directory`` (in a separate process: it takes ~0.4 GB)."""
-    width, height, mode, fmt = BIG_FILES[name]
+    """Write BIG_FILES[name] or COSTLY_FILES[name] into ``directory`` (in a separate process:
+    it takes ~0.4 GB)."""
+    width, height, mode, fmt = {**BIG_FILES, **COSTLY_FILES}[name]
     path = directory / f"{name}.{fmt.lower()}"
     if not path.exists():
         args = [name, str(width), str(height), mode, fmt, str(path)]
@@ -163,3 +171,16 @@ def test_big_upload_peaks_at_most_one_and_a_half_decoded_rasters(name, upload_di
     assert peak <= limit, f"{name}: peak +{peak / MB:.0f} MB, limit {limit / MB:.0f} MB"
     if width * height == 7000 * 7000 and name != "jpeg":
         assert peak <= 300 * MB  # the issue's target for its PNG (930 MB) and TIFF (1,121 MB)
+
+
+@needs_proc
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(COSTLY_FILES))
+def test_largest_accepted_webp_and_one_strip_tiff_cost_no_more_than_the_largest_png(
+    name, upload_dir
+):
+    """Formats that decode through a second copy are accepted only as large as fits the budget
+    of the largest PNG: 1.5 times its raster (50 megapixels at 4 bytes: 300 MB)."""
+    path = make_file(name, upload_dir)
+    measured = load_peak(path)
+    assert measured["increase_mb"] * MB <= 1.5 * MAX_PIXELS * 4, measured
