@@ -32,6 +32,7 @@ from cnnviz.inspect import (
     saliency,
     shift_curve,
 )
+from cnnviz.model import estimate_cost
 from cnnviz.training import TrainedModel, first_layer_kernels
 from cnnviz.worker import TrainingError
 from pages._models import get_current_model, get_dataset
@@ -557,14 +558,25 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
         f"Train the same model with {pooling_name(spec)}",
         key="inside_twin_train",
         icon=":material/model_training:",
-        help="Without pooling the dense layer has about four times the weights: expect about "
-        "1–2 minutes on a 2-core host (measured: 1.5 minutes for the default model's twin on "
-        "the sample).",
+        help=_twin_time(spec, data),
     ):
         return None
     if train_twin(trained, data) is not None:
         st.rerun()  # draw the page again, now with the twin
     return None
+
+
+def _twin_time(spec, data) -> str:
+    """How long the twin will train, estimated from its layer sizes (cnnviz.model.estimate_cost,
+    whose constants were measured on a 2-core host)."""
+    seconds = estimate_cost(spec, len(data.x_train), len(data.x_test)).seconds
+    about = f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"
+    weights = "four times" if spec.pooling == "none" else "a quarter of"
+    return (
+        f"With {pooling_name(spec)} the dense layer has about {weights} the weights. Estimated "
+        f"from the layer sizes: about {about} on a 2-core host (the default model's twin, "
+        "estimated 2 min, took 1.5 min)."
+    )
 
 
 def show_saliency(model, digit: Digit, predicted: int) -> None:
