@@ -120,3 +120,21 @@ def test_second_visitor_waits_and_leaving_mid_training_frees_the_slot(train_url,
         a_context.close()
         if b_context is not None:
             b_context.close()
+
+
+def test_an_out_of_range_number_gets_a_message_instead_of_a_silent_train(train_url, page):
+    """Issue 11: 5000 typed as dense neurons (at most 4096) made Train do nothing at all, as the
+    browser refused the number. Now Train answers with a message naming the box and the rule."""
+    _open(page, train_url)
+    box = page.get_by_role("spinbutton", name="Neurons in the dense layer")
+    box.fill("5000")
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_idle(page)
+    expect(
+        page.get_by_text(
+            "Neurons in the dense layer: `dense_units` must be a whole number from 1 to 4096. "
+            "Received: dense_units=5000."
+        )
+    ).to_be_visible()  # backticks shown as typed: the message is never read as Markdown
+    expect(_progress(page)).to_have_count(0)
+    screenshot(page, "train-out-of-range")
