@@ -21,6 +21,7 @@ __all__ = [
     "MAX_KERNEL_VALUE",
     "Kernel",
     "KernelError",
+    "check_kernel",
     "eye_detector",
     "format_kernel",
     "normalise_kernel",
@@ -244,7 +245,30 @@ def parse_kernel(text: str) -> np.ndarray:
     if len(set(widths)) > 1:
         detail = ", ".join(f"row {i} has {w}" for i, w in enumerate(widths, 1))
         raise KernelError(f"Every row needs the same number of entries, but {detail}.")
-    kernel = np.array([[_as_float(v) for v in row] for row in rows], dtype=np.float64)
+    return check_kernel(np.array([[_as_float(v) for v in row] for row in rows]))
+
+
+def check_kernel(kernel: np.ndarray) -> np.ndarray:
+    """Return ``kernel`` as float64 if every entry is a number within ±``MAX_KERNEL_VALUE``.
+
+    The one check for kernels from any editor: typed text (:func:`parse_kernel`), a grid cell,
+    or the result of normalising.
+
+    Raises
+    ------
+    KernelError
+        NaN, or an entry beyond the range (infinity included), naming the first such cell.
+
+    Examples
+    --------
+    >>> check_kernel(np.array([[1, -2]]))
+    array([[ 1., -2.]])
+    >>> check_kernel(np.array([[0.0, 2e6]]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cnnviz.kernels.KernelError: Row 1, entry 2 is 2e+06; kernel entries must lie between ...
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
     if np.isnan(kernel).any():
         raise KernelError("The kernel holds NaN or infinity; use ordinary numbers only.")
     too_big = ~(np.abs(kernel) <= MAX_KERNEL_VALUE)
@@ -303,7 +327,7 @@ def normalise_kernel(kernel: np.ndarray) -> np.ndarray:
         raise KernelError(
             "This kernel sums to 0 (like an edge detector), so it cannot be scaled to sum 1."
         )
-    return kernel / total
+    return check_kernel(kernel / total)  # a sum near 0 could push entries out of range
 
 
 def random_kernel(size: int | tuple[int, int] = 3, seed: int | None = None) -> np.ndarray:

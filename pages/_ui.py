@@ -27,6 +27,7 @@ from cnnviz.kernels import (
     KERNELS,
     MAX_KERNEL_SIZE,
     KernelError,
+    check_kernel,
     format_kernel,
     normalise_kernel,
     parse_kernel,
@@ -241,7 +242,9 @@ def _on_upload(page: str) -> None:
     try:
         loaded = load_image(uploaded.getvalue())
     except ImageError as error:
-        st.session_state[f"{page}_upload_error"] = f"{file_label(uploaded.name)}: {error}"
+        # Pillow's messages can quote the file's own bytes: shown as text too.
+        message = f"{file_label(uploaded.name)}: {plain(str(error), 300)}"
+        st.session_state[f"{page}_upload_error"] = message
         return
     st.session_state[f"{page}_upload_error"] = None
     st.session_state[f"{page}_upload_image"] = PickedImage(
@@ -450,8 +453,13 @@ def _apply_grid_edits(page: str) -> None:
             values[int(row), int(column)] = np.nan if value is None else float(value)
     if np.array_equal(values, state[f"{page}_kernel"]):
         return
-    if not np.isfinite(values).all():
+    if np.isnan(values).any():
         _keep_last(page, "Every cell of the grid needs a number.")
+        return
+    try:
+        values = check_kernel(values)
+    except KernelError as error:
+        _keep_last(page, str(error))
         return
     state[f"{page}_kernel"] = values
     state[f"{page}_kernel_name"] = CUSTOM

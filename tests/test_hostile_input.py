@@ -94,3 +94,30 @@ def test_link_numbers_are_ascii_digits_only(page, query, key, default):
     assert "Use a whole number from" in warnings(at)
     widget = at.number_input if page == CONV else at.slider
     assert widget(key=key).value == default
+
+
+@pytest.mark.parametrize("value", [1e38, -1e308, 2e6])
+def test_a_grid_cell_beyond_the_range_is_refused_and_the_last_kernel_kept(value):
+    """The grid goes through the same check as typed text (1e38 overflowed float32 maps)."""
+    at = open_page(CONV, timeout=30)
+    version = at.session_state["conv_grid_version"]
+    at.session_state[f"conv_grid_{version}"] = {
+        "edited_rows": {0: {"2": value}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    error = shown(at.error[0].value)
+    assert "Row 1, entry 3 is" in error and "must lie between" in error
+    assert at.query_params["kernel"] == "Sobel x"
+
+
+def test_normalising_cannot_push_entries_out_of_range():
+    """A kernel summing to nearly 0 is not scaled into entries beyond ±1e6."""
+    at = open_page(CONV, timeout=30)
+    at.text_area(key="conv_kernel_text").set_value("1000 -999.9999").run()
+    at.button(key="conv_normalise").click().run()
+    assert not at.exception
+    assert "must lie between" in shown(at.error[0].value)
+    assert at.query_params["kernel"] == "1000 -1000"

@@ -150,7 +150,8 @@ def test_a_broken_upload_shows_why_and_keeps_the_image_and_settings(content, mes
     before = output_shape(at)
     at.file_uploader(key="conv_upload").set_value(("broken.png", content, "image/png")).run()
     assert not at.exception
-    assert message in at.error[0].value and shown(at.error[0].value).startswith("“broken.png”: ")
+    assert message in shown(at.error[0].value)
+    assert shown(at.error[0].value).startswith("“broken.png”: ")
     assert output_shape(at) == before == (14, 19)
     assert at.number_input(key="conv_stride").value == 2
 
