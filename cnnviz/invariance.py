@@ -188,6 +188,17 @@ class ShiftComparison:
         return bool(self.unchanged.all())
 
     @property
+    def change_scale(self) -> str:
+        """How to read :attr:`feature_change` and :attr:`pooled_change` for these maps.
+
+        ``1 − cosine`` stays within [0, 1] for maps without negative values (ReLU on); with
+        negative values it reaches 2 when one map is the other's negative.
+        """
+        if min(self.original.feature.min(), self.shifted.feature.min()) >= 0:
+            return "0 = the same, 1 = nothing in common"
+        return "0 = the same, 1 = unrelated, 2 = opposite"
+
+    @property
     def change_removed(self) -> float | None:
         """Share of the feature map's change that pooling took away, ``1 − pooled / feature``.
 

@@ -418,7 +418,7 @@ def shift_section(settings: Settings, stage: Stage, scale: ColorScale, diff: Col
     c = _comparison(stage, settings, dx, dy)  # the fragment keeps `stage`: no cache lookup
     st.markdown(
         f"Change of the pattern: feature map {_change(c.feature_change)} → pooled map "
-        f"{_change(c.pooled_change)} (0 = the same, 1 = nothing in common)  \n"
+        f"{_change(c.pooled_change)} ({c.change_scale})  \n"
         f"{_verdict(c)}  \n"
         f"Largest change of a pooled cell: {c.largest_change:.4g} (the strongest pooled value "
         f"is {c.peak:.4g})"

@@ -182,6 +182,12 @@ def test_feature_controls_and_shift_sliders():
     assert float(m[1]) == pytest.approx(c.feature_change, abs=0.005)
     assert float(m[2]) == pytest.approx(c.pooled_change, abs=0.005)
     assert at.query_params["dx"] == "-3" and at.query_params["relu"] == "0"
+    # Without ReLU the maps have negative values and 1 − cosine can reach 2: the scale says so.
+    assert c.original.feature.min() < 0
+    assert line(at, r"\(0 = the same, 1 = unrelated, 2 = opposite\)")
+    at.checkbox(key="pool_relu").set_value(True)
+    rerun(at)
+    assert line(at, r"\(0 = the same, 1 = nothing in common\)")
 
 
 def test_zero_shift_leaves_every_cell_unchanged():
