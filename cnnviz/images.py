@@ -44,7 +44,7 @@ _TILE_PIXELS = 1 << 20
 
 # Pillow's WebP decoder holds a picture four times over while decoding it (libwebp's two
 # canvases, a copy handed to Python, the raster): a quarter of the pixels keeps its peak at
-# what the largest PNG costs (measured: 751 MiB for 7000×7000, 3.8 times the raster).
+# what the largest accepted PNG costs (bench/bench_upload_memory.py measures both).
 _WEBP_COPIES = 4
 # Bytes of memory a decoded pixel may take (RGBA): max_pixels times this is the decoding budget.
 _BYTES_PER_PIXEL = 4
