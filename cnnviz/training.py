@@ -52,6 +52,7 @@ __all__ = [
     "default_model",
     "evaluate",
     "first_layer_kernels",
+    "format_duration",
     "max_trainings",
     "model_bytes",
     "train",
@@ -481,21 +482,43 @@ def check_limits(
         )
     if cost.seconds > limits.max_seconds:
         raise LimitError(
-            f"Training this model would take about {_duration(cost.seconds)} "
-            f"({_duration(cost.seconds_per_epoch)} per epoch × {cost.epochs}); one training on "
-            f"this server may take at most {_duration(limits.max_seconds)}, so that other "
-            "visitors get their turn. Use fewer epochs, fewer training digits, or a smaller "
-            "model."
+            f"Training this model would take about {format_duration(cost.seconds)} "
+            f"({format_duration(cost.seconds_per_epoch)} per epoch × {cost.epochs}); one "
+            f"training on this server may take at most {format_duration(limits.max_seconds)}, so "
+            "that other visitors get their turn. Use fewer epochs, fewer training digits, or a "
+            "smaller model."
         )
     return cost
 
 
-def _duration(seconds: float) -> str:
-    """E.g. "40 s", "3 min", "2 h 5 min"."""
+def format_duration(seconds: float) -> str:
+    """A duration as the pages and messages write it: seconds below 90 s, then minutes, hours.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration, at least 0.
+
+    Returns
+    -------
+    str
+        Two significant digits below 10 s, whole seconds below 90 s, whole minutes below two
+        hours, then hours and minutes.
+
+    Examples
+    --------
+    >>> [format_duration(s) for s in (0.5, 3, 45, 600, 9000, 7200)]
+    ['0.5 s', '3 s', '45 s', '10 min', '2 h 30 min', '2 h']
+    """
+    if seconds < 10:
+        return f"{seconds:.2g} s"
     if seconds < 90:
-        return f"{max(1, round(seconds))} s"
+        return f"{round(seconds)} s"
     minutes = round(seconds / 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def train(
@@ -506,6 +529,7 @@ def train(
     on_update: Callable[[TrainingRun], None] | None = None,
     update_every: float = DEFAULT_UPDATE_EVERY,
     should_stop: Callable[[], bool] | None = None,
+    on_scoring: Callable[[bool], None] | None = None,
     run: TrainingRun | None = None,
 ) -> TrainingRun:
     """Train ``model`` on ``data`` for ``spec.epochs`` epochs in batches of ``spec.batch_size``.
@@ -523,6 +547,10 @@ def train(
         and once at the end. If it raises, training ends there and the exception propagates.
     should_stop : callable, optional
         Polled after every batch; when it returns True, training ends after that batch.
+    on_scoring : callable, optional
+        ``on_scoring(True)`` when Keras starts scoring the test digits at the end of an epoch
+        (no batch ends meanwhile, so ``should_stop`` is not polled: seconds on full MNIST), and
+        ``on_scoring(False)`` when it is done.
     run : TrainingRun, optional
         A record to fill in (so a caller holds it even if training is interrupted).
 
@@ -542,7 +570,7 @@ def train(
     if run is None:
         run = TrainingRun.plan(spec, len(data.x_train))
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
-    live = _live_callback_class()(run, on_update, update_every, should_stop)
+    live = _live_callback_class()(run, on_update, update_every, should_stop, on_scoring)
     try:
         with contextlib.suppress(_StopRequested):
             model.fit(
@@ -804,8 +832,9 @@ def _live_callback_class():
     class LiveCallback(keras.callbacks.Callback):
         """Fills a TrainingRun after every batch and epoch; calls on_update, throttled."""
 
-        def __init__(self, run, on_update, update_every, should_stop):
+        def __init__(self, run, on_update, update_every, should_stop, on_scoring):
             super().__init__()
+            self.on_scoring = on_scoring
             self.run = run
             self.on_update = on_update
             self.update_every = update_every
@@ -842,6 +871,14 @@ def _live_callback_class():
                 # unfinished epoch, seconds on full MNIST, while the visitor waits on Stop.
                 raise _StopRequested
             self._notify()
+
+        def on_test_begin(self, logs=None):
+            if self.on_scoring is not None:
+                self.on_scoring(True)
+
+        def on_test_end(self, logs=None):
+            if self.on_scoring is not None:
+                self.on_scoring(False)
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}

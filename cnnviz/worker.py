@@ -17,8 +17,9 @@ everything back when it exits.
 The two processes talk over a socket pair with :mod:`multiprocessing.connection`. Server to
 worker: ``("train", spec, data, update_every, seconds, memory_mb)``, later maybe ``("stop",)``.
 Worker to server: ``("ready",)``, ``("progress", run, offset)`` at most every ``update_every``
-seconds (the run's per-batch lists hold only the batches from ``offset`` on), ``("stopping",)``
-when a stop has ended its batches and it scores what it learned, then ``("done", trained)`` or
+seconds (the run's per-batch lists hold only the batches from ``offset`` on), ``("scoring",
+True)`` when it starts scoring the test digits (at an epoch's end, and once its batches are
+over) and ``("scoring", False)`` when an epoch's scoring is done, then ``("done", trained)`` or
 ``("error", message)``. A worker whose server goes away sees the socket close and exits; an idle
 ready worker exits after ``idle_timeout`` seconds.
 
@@ -33,7 +34,8 @@ Limits that hold even if an estimate (:func:`cnnviz.training.check_limits`) is w
   (whose default action ends the process) and ``RLIMIT_CPU`` end it a minute later even if the
   server has stopped watching;
 * stop: :meth:`Trainer.stop` gives the worker ``STOP_GRACE`` seconds to finish its batch, then
-  kills it: one slow batch cannot keep a visitor waiting.
+  kills it: one slow batch cannot keep a visitor waiting. A worker scoring the test digits has
+  ``SCORE_TIMEOUT`` seconds instead: what it learned is whole, and worth the wait.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from cnnviz.training import (
     TrainedModel,
     TrainingRun,
     TrainingSlots,
+    format_duration,
     max_trainings,
 )
 
@@ -125,6 +128,7 @@ class Trainer:
         self._conn: Connection = ours
         self._ready = False
         self._sent = False
+        self._scoring = False  # the worker said it is scoring the test digits
         self._ended_because: str | None = None  # set when this side killed the worker
         self.result: TrainedModel | None = None
         self.last_run: TrainingRun | None = None  # the latest progress the worker reported
@@ -144,6 +148,11 @@ class Trainer:
     def alive(self) -> bool:
         """True while the worker process runs."""
         return self._process.poll() is None
+
+    @property
+    def scoring(self) -> bool:
+        """True while the worker scores the test digits (at an epoch's end, or at the end)."""
+        return self._scoring
 
     @property
     def sent(self) -> bool:
@@ -200,8 +209,6 @@ class Trainer:
         if self._sent:
             raise TrainingError("a Trainer trains one model; start another for the next.")
         deadline = math.inf if timeout is None else time.monotonic() + timeout
-        if memory_mb is not None:
-            self._watch_memory(memory_mb)
         run = TrainingRun.plan(spec, len(data.x_train))
         run.status = "starting"
         while not self.wait_ready(POLL):
@@ -215,6 +222,8 @@ class Trainer:
         except OSError as error:  # the worker went away between "ready" and now
             raise TrainingError(f"the training process went away ({error}).") from error
         self._sent = True
+        if memory_mb is not None:  # once, with the job: a worker given back never had one
+            self._watch_memory(memory_mb)
         self.last_run = run
         while True:
             # A caller interrupts from inside on_update, so call it at least once a second
@@ -225,8 +234,8 @@ class Trainer:
             if message is not None and message[0] == "progress":
                 _, news, offset = message
                 run = self.last_run = _merged(run, news, offset)
-            elif message is not None and message[0] == "stopping":
-                continue
+            elif message is not None and message[0] == "scoring":
+                self._scoring = message[1]
             elif message is not None and message[0] == "done":
                 self.result = message[1]
                 if on_update is not None:
@@ -242,7 +251,7 @@ class Trainer:
         if time.monotonic() > deadline:
             self._process.kill()
             raise TrainingError(
-                f"the training took longer than the {_duration(timeout)} one training may "
+                f"the training took longer than the {format_duration(timeout)} one training may "
                 "take on this server, and was ended."
             )
 
@@ -250,7 +259,7 @@ class Trainer:
         self, timeout: float | None, on_update: Callable[[TrainingRun], None] | None
     ) -> TrainedModel:
         """Stop a training at its deadline as Stop would: keep its model if it can be had."""
-        limit = f"it reached the {_duration(timeout)} one training may take on this server"
+        limit = f"it reached the {format_duration(timeout)} one training may take on this server"
         trained = self.stop()
         if trained is None:
             raise TrainingError(f"The training was ended: {limit}, and {self.note}.")
@@ -309,7 +318,8 @@ class Trainer:
         """
         if self.result is not None or not self._sent:
             return self.result
-        deadline = time.monotonic() + grace
+        # A worker scoring the test digits has learned all it will: wait for the score.
+        deadline = time.monotonic() + (scoring if self._scoring else grace)
         try:
             self._conn.send(("stop",))
             while (left := deadline - time.monotonic()) > 0:
@@ -319,23 +329,25 @@ class Trainer:
                 if message[0] == "progress":
                     _, news, offset = message
                     self.last_run = _merged(self.last_run, news, offset)
-                elif message[0] == "stopping":  # its batches are over: give it time to score
-                    deadline = time.monotonic() + scoring
-                    grace = None
+                elif message[0] == "scoring":  # give it time to score; then one batch again
+                    self._scoring = message[1]
+                    deadline = time.monotonic() + (scoring if self._scoring else grace)
                 elif message[0] == "done":
                     self.result = message[1]
                     return self.result
                 else:  # an error: nothing to keep
+                    self.note = f"it failed ({message[1]}), so there is no model to keep"
                     return None
-        except (TrainingError, OSError):  # the worker is gone: there is nothing to wait for
+        except (TrainingError, OSError) as error:  # the worker is gone: nothing to wait for
+            self.note = f"{str(error).rstrip('.')}, so what it learned could not be kept"
             return None
         self._process.kill()
         self.note = (
-            f"it did not end its batch within {STOP_GRACE:.0f} s of Stop (one batch of this "
-            "model takes long), so its process was ended and what it learned could not be kept"
-            if grace is not None
-            else f"it could not score what it learned within {scoring:.0f} s, so its process "
+            f"it could not score what it learned within {scoring:.0f} s, so its process "
             "was ended and the model could not be kept"
+            if self._scoring
+            else f"it did not end its batch within {grace:.0f} s of Stop (one batch of this "
+            "model takes long), so its process was ended and what it learned could not be kept"
         )
         return None
 
@@ -449,15 +461,6 @@ class TrainerPool:
             trainer.close()
 
 
-def _duration(seconds: float | None) -> str:
-    """E.g. "10 minutes", "45 s"."""
-    if seconds is None:
-        return "time"
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.3g} s"
-
-
 def _bound_self(seconds: float | None, memory_mb: int | None) -> None:
     """The worker's own limits, in case the server stops watching it (see the module notes).
 
@@ -526,13 +529,21 @@ def _serve(conn: Connection, idle_timeout: float) -> None:
         conn.send(("progress", news, sent))
         sent = len(run.batch_loss)
 
+    def scoring(now: bool) -> None:  # a Stop meanwhile waits for the score, not for a batch
+        conn.send(("scoring", now))
+
     try:
         model = build_model(spec)
         run = train(
-            model, data, spec, on_update=report, update_every=update_every, should_stop=should_stop
+            model,
+            data,
+            spec,
+            on_update=report,
+            update_every=update_every,
+            should_stop=should_stop,
+            on_scoring=scoring,
         )
-        if run.status == "stopped":
-            conn.send(("stopping",))  # its batches are over: the server waits for the score
+        scoring(True)  # its batches are over, stopped or finished: the score is all that is left
         trained = TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data))
     except (BrokenPipeError, ConnectionResetError):
         return

@@ -114,6 +114,19 @@ def test_should_stop_ends_training_after_that_batch_and_keeps_the_weights(small_
     assert not np.array_equal(before, model.get_weights()[0])
 
 
+def test_on_scoring_brackets_each_epochs_test_scoring(small_data):
+    """Keras scores the test digits at each epoch's end without a batch, so should_stop is not
+    polled then; on_scoring says when that starts and ends (a worker tells Stop to wait)."""
+    run = TrainingRun(SMALL.epochs, 10, SMALL.batch_size, 300)
+    calls = []
+
+    def on_scoring(now):
+        calls.append((now, run.step, len(run.test_accuracy)))
+
+    train(build_model(SMALL), small_data, SMALL, on_scoring=on_scoring, run=run)
+    assert calls == [(True, 10, 0), (False, 10, 0), (True, 20, 1), (False, 20, 1)]
+
+
 def test_exception_from_on_update_ends_training_at_once(small_data):
     """As Streamlit does on Stop or when the visitor leaves: fit ends, the record says stopped."""
     spec = SMALL.replace(epochs=5)

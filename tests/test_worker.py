@@ -4,6 +4,7 @@ import dataclasses
 import os
 import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -287,9 +288,78 @@ def test_stop_kills_a_worker_that_does_not_answer_within_seconds(small_data):
     finally:
         trainer.close()
     assert 2 <= took < 5
-    assert trainer.note.startswith("it did not end its batch within")
+    assert trainer.note.startswith("it did not end its batch within 2 s of Stop")  # not 5
     assert "what it learned could not be kept" in trainer.note
     assert trainer.last_run.step >= 2 and len(trainer.last_run.batch_loss) == trainer.last_run.step
+
+
+def test_stop_while_the_worker_scores_waits_for_the_score_and_keeps_the_model(small_data):
+    """Bug: a worker scoring the test digits sent nothing, so Stop (or the time limit) killed it
+    after the batch grace and the finished model was lost. Frozen while scoring for longer
+    than the grace, it is now waited for, and its model kept."""
+    trainer = Trainer()
+
+    def freeze(run):
+        if trainer.scoring:
+            os.kill(trainer.pid, signal.SIGSTOP)
+            raise _Interrupt
+
+    thaw = threading.Timer(2.5, os.kill, (trainer.pid, signal.SIGCONT))
+    try:
+        with pytest.raises(_Interrupt):
+            trainer.train(SMALL.replace(epochs=1), small_data, on_update=freeze, update_every=0)
+        thaw.start()
+        kept = trainer.stop(grace=1)
+    finally:
+        thaw.cancel()
+        os.kill(trainer.pid, signal.SIGCONT)
+        trainer.close()
+    assert kept is not None, trainer.note
+    assert kept.run.step == kept.run.total_steps and kept.run.status == "finished"
+    assert kept.evaluation is not None and len(kept.evaluation.true) == 200
+
+
+def test_stop_says_why_when_the_worker_died(small_data):
+    """Bug: stop() returned None with no note when the worker had died, so a training ended at
+    its deadline said "..., and None."."""
+    trainer = Trainer()
+
+    def kill(run):
+        if run.status == "running":
+            os.kill(trainer.pid, signal.SIGKILL)
+            raise _Interrupt
+
+    try:
+        with pytest.raises(_Interrupt):
+            trainer.train(SMALL.replace(epochs=20), small_data, on_update=kill, update_every=0)
+        assert trainer.stop() is None
+    finally:
+        trainer.close()
+    assert trainer.note.startswith("the training process ended unexpectedly, exit code -9")
+    assert trainer.note.endswith("so what it learned could not be kept")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_given_back_gets_one_memory_watcher(small_data):
+    """Bug: the memory watcher started before the worker was ready, so a worker given back
+    after an interrupted start had two watcher threads on its next training."""
+    trainer = Trainer()
+    watchers = []
+
+    def interrupt(run):
+        raise _Interrupt
+
+    def count(run):
+        names = [t.name for t in threading.enumerate()]
+        watchers.append(names.count(f"cnnviz-watch-{trainer.pid}"))
+
+    try:
+        with pytest.raises(_Interrupt):
+            trainer.train(SMALL, small_data, on_update=interrupt, memory_mb=4000)
+        trainer.train(SMALL.replace(epochs=1), small_data, on_update=count, memory_mb=4000)
+    finally:
+        trainer.close()
+    assert max(watchers) == 1
 
 
 def test_the_workers_own_limits_end_it_without_the_server(tmp_path):
