@@ -23,6 +23,7 @@ from cnnviz.training import (
     TrainingLimits,
     check_limits,
     first_layer_kernels,
+    format_duration,
     model_bytes,
     training_limits,
 )
@@ -173,21 +174,28 @@ def make_spec(settings: dict) -> ModelSpec:
         raise ValueError(f"{LABELS[name]}: {error}") from None
 
 
+def without_code_marks(message: str) -> str:
+    """A core message without the backticks around argument names, which ``plain`` would show.
+
+    Only before "Received:": what follows echoes the visitor's text, shown as typed.
+
+    >>> without_code_marks("`filters` must be numbers. Received: filters='`8`'.")
+    "filters must be numbers. Received: filters='`8`'."
+    """
+    rule, mark, received = message.partition(" Received: ")
+    return rule.replace("`", "") + mark + received
+
+
 def show_cost(cost: Cost, limits: TrainingLimits) -> None:
     """The estimate of what training this spec costs, beside the limits it must stay under."""
     st.caption(
         f"Estimated cost of this training: **{cost.parameters:,} parameters** (at most "
         f"{limits.max_parameters:,}) · about **{cost.peak_bytes / 2**20:,.0f} MB** of memory "
-        f"(at most {limits.max_memory_mb:,} MB) · about **{_duration(cost.seconds_per_epoch)} "
-        f"per epoch**, {_duration(cost.seconds)} in all (at most "
-        f"{_duration(limits.max_seconds)}). Estimates from the layer sizes, for this server."
+        f"(at most {limits.max_memory_mb:,} MB) · about "
+        f"**{format_duration(cost.seconds_per_epoch)} per epoch**, "
+        f"{format_duration(cost.seconds)} in all (at most {format_duration(limits.max_seconds)})."
+        " Estimates from the layer sizes, for this server."
     )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    return f"{seconds / 60:.0f} min"
 
 
 def show_data(data) -> None:
@@ -255,7 +263,7 @@ def run_training(spec: ModelSpec, data) -> None:
     try:
         train_live(spec, data, view, keep, lost=lost)
     except Exception as error:  # a failed training: say it, keep the page and the old model
-        st.error(f"Training failed: {error}")
+        st.error(f"Training failed: {plain(str(error), MAX_MESSAGE)}")  # the worker's text
     stop_area.empty()
     view.progress.empty()
     view.chart.empty()
@@ -370,18 +378,22 @@ try:
     spec = make_spec(settings)
     data = get_dataset(settings["source"]).subset(settings["limit"])
     show_cost(check_limits(spec, len(data.x_train), len(data.x_test), limits), limits)
+    refused = False
 except LimitError as error:  # a valid spec, too big for this server: still show its layers
-    st.error(f"This training is beyond what this server allows. {error}")
-    start = False
+    st.error(
+        f"This training is beyond what this server allows. {error} Change the settings above, "
+        "then press **Train**."
+    )
+    start, refused = False, True
 except ValueError as error:  # next to the form, so that Train never silently does nothing
-    st.error(plain(str(error), MAX_MESSAGE))  # it may echo the visitor's text: never Markdown
-    spec = None
+    st.error(plain(without_code_marks(str(error)), MAX_MESSAGE))  # it may echo the visitor's text
+    spec, refused = None, False
 if spec is None:
     data = get_dataset(settings["source"]).subset(
         max(MIN_DIGITS, min(settings["limit"], MAX_DIGITS))
     )
 show_data(data)
-if spec is not None:
+if spec is not None and not refused:  # a refused spec is not offered Train: the error says why
     st.subheader("Training")
     if start:
         run_training(spec, data)

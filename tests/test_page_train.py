@@ -68,7 +68,7 @@ def test_bad_filters_text_gets_a_clear_message_and_keeps_the_page(app):
     app.text_input(key="train_filters").set_value("32, lots")
     app.button(key="train_apply").click().run()
     shown = app.error[0].value.replace("\\", "")  # punctuation is escaped: shown as typed
-    assert shown.startswith("Kernels per conv block: `filters` must be 1 to 3 whole numbers")
+    assert shown.startswith("Kernels per conv block: filters must be 1 to 3 whole numbers")
     assert "Received: filters='32, lots'" in shown
     assert app.info[0].value.startswith("**Data:")  # the rest of the page is still there
     assert not app.exception
@@ -268,7 +268,7 @@ def test_an_out_of_range_number_says_what_is_wrong_next_to_the_form(app):
     app.number_input(key="train_dense_units").set_value(5000)
     app.button(key="train_start").click().run()
     assert app.error[0].value.replace("\\", "") == (
-        "Neurons in the dense layer: `dense_units` must be a whole number from 1 to 4096. "
+        "Neurons in the dense layer: dense_units must be a whole number from 1 to 4096. "
         "Received: dense_units=5000."
     )
     assert (
@@ -306,61 +306,41 @@ def test_the_estimate_is_shown_and_a_spec_beyond_the_limits_is_refused(app):
     )
     assert not app.get("stProgress") and not app.exception
     assert any("Parameters: **27,460,618**" in m.value for m in app.markdown)  # still explained
+    # Bug: the "Training" header still offered Train, which then did nothing.
+    assert app.error[0].value.endswith("Change the settings above, then press **Train**.")
+    assert "Training" not in [h.value for h in app.subheader]
+    assert not any("to start yours" in c.value for c in app.caption)
 
 
-def _frozen_training_script():
-    """A training whose worker freezes mid-batch (SIGSTOP) when the visitor's click arrives."""
-    import os
-    import signal
-
-    import streamlit as st
-
-    from cnnviz.data import load_sample
-    from cnnviz.model import ModelSpec
-    from pages._models import LiveView, get_trainer_pool, train_live
-
-    class Interrupt(Exception):
-        pass
-
-    pool = get_trainer_pool()
-    pool.warm()
-    worker = pool._spare  # the ready worker: train_live's pool.take() hands out this one
-
-    class View(LiveView):
-        def update(self, run):
-            super().update(run)
-            if run.status == "running" and run.step >= 2:
-                os.kill(worker.pid, signal.SIGSTOP)  # as if stuck in one long batch
-                raise Interrupt
-
-    kept, lost = [], []
-    spec = ModelSpec(filters=(8,), dense_units=32, epochs=20)
-    try:
-        train_live(
-            spec,
-            load_sample().subset(512, 200),
-            View(st.empty(), st.empty(), st.empty()),
-            kept.append,
-            lost=lambda run, why: lost.append((run, why)),
-        )
-    except Interrupt:
-        pass
-    run, why = lost[0]
-    st.write(f"kept={len(kept)} lost={len(lost)} step_ok={run.step >= 2}")
-    st.write(f"why={why[:31]}")
-    st.write(f"slots busy={get_trainer_pool().slots.busy}")
+def test_the_core_messages_show_without_backticks_and_escaped(app):
+    r"""Bug: plain() escaped the core's backticks, so visitors read \`dense_units\`; they are
+    dropped, and everything else the visitor typed stays literal (never Markdown)."""
+    app.text_input(key="train_filters").set_value("8, **`x`**")
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    rule, _, received = app.error[0].value.partition("Received")
+    assert rule.startswith("Kernels per conv block\\: filters must be") and "`" not in rule
+    assert r"\*\*\`x\`\*\*" in received, received  # the visitor's own text, as typed
 
 
-def test_a_stop_on_a_frozen_worker_ends_within_seconds_and_reports_what_was_lost():
-    """Issue 11: Stop on a slow batch waited out 60 s, then kept nothing without a word. Now
-    the worker is killed after its grace, lost() hears why, and the slot is free again."""
-    import time
+def test_a_failed_training_shows_the_workers_text_literally(app, monkeypatch):
+    """Bug: the worker's "Type: message" was shown as Markdown; now it is escaped."""
+    import pages._models
+    from cnnviz.worker import TrainingError
 
-    started = time.monotonic()
-    at = AppTest.from_function(_frozen_training_script, default_timeout=120).run()
+    def failing(*args, **kwargs):
+        raise TrainingError("ValueError: **bad** [x](http://y)")
+
+    monkeypatch.setattr(pages._models, "train_live", failing)
+    at = _train_small(app)
+    assert at.error[0].value == r"Training failed: ValueError\: \*\*bad\*\* \[x\]\(http\:\/\/y\)"
+
+
+def test_the_cost_caption_and_the_limit_message_write_durations_alike(monkeypatch, tmp_path):
+    """Bug: the page wrote "150 min" where the limit message wrote "2 h 30 min"."""
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_MAX_TRAINING_SECONDS", "9000")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
-    lines = [m.value for m in at.markdown]
-    assert "kept=0 lost=1 step_ok=True" in lines
-    assert "why=it did not end its batch within" in lines
-    assert "slots busy=0" in lines
-    assert time.monotonic() - started < 60
+    caption = [c.value for c in at.caption if c.value.startswith("Estimated cost")][0]
+    assert "(at most 2 h 30 min)" in caption, caption

@@ -132,9 +132,9 @@ def test_an_out_of_range_number_gets_a_message_instead_of_a_silent_train(train_u
     wait_idle(page)
     expect(
         page.get_by_text(
-            "Neurons in the dense layer: `dense_units` must be a whole number from 1 to 4096. "
+            "Neurons in the dense layer: dense_units must be a whole number from 1 to 4096. "
             "Received: dense_units=5000."
         )
-    ).to_be_visible()  # backticks shown as typed: the message is never read as Markdown
+    ).to_be_visible()  # no stray backticks: the core's are dropped, the rest shows as written
     expect(_progress(page)).to_have_count(0)
     screenshot(page, "train-out-of-range")
