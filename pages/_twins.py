@@ -2,10 +2,9 @@
 
 To show what pooling buys, the Inside page compares the model in use with its *twin*: the same
 spec (layers, seed, optimizer, epochs) with pooling switched off (or, for a model without
-pooling, switched to max pooling), trained on the same digits. Training the twin of the default
-model takes about 1.5 minutes on the sample on a 2-core host (without pooling its dense layer
-has four times the weights), so it is trained on demand, with a progress bar, and then kept for
-every session (:func:`get_twin_store`, read-only once stored).
+pooling, switched to max pooling), trained on the same digits. Training it takes minutes
+(without pooling its dense layer has four times the weights), so it is trained on demand, with
+a progress bar, and then kept for every session (:func:`get_twin_store`, read-only once stored).
 """
 
 from __future__ import annotations
@@ -16,8 +15,11 @@ import streamlit as st
 
 from cnnviz.data import Dataset
 from cnnviz.model import ModelSpec
-from cnnviz.training import TrainedModel
+from cnnviz.training import TrainedModel, TrainingRun
 from pages._models import LiveView, get_dataset, train_live
+from pages._ui import plain
+
+NOTICE_KEY = "inside_twin_notice"  # what became of this session's last twin training, unsaid yet
 
 
 class TwinStore:
@@ -70,13 +72,39 @@ def twin_key(trained: TrainedModel, data: Dataset) -> str:
     return f"{twin_spec(trained.spec)!r}|{data.name}|{len(data.x_train)}"
 
 
+def twin_notice() -> dict:
+    """This session's box for what became of its last twin training (made now, while the run
+    may still draw: filling it later is no Streamlit call)."""
+    box = st.session_state.get(NOTICE_KEY)
+    if box is None:
+        box = st.session_state[NOTICE_KEY] = {}
+    return box
+
+
+def show_twin_notice() -> None:
+    """Say, once, why the last twin training of this session left no twin (stopped or lost)."""
+    text = twin_notice().pop("text", None)
+    if text is not None:
+        st.warning(text, icon=":material/info:")
+
+
+def _stopped_text(run: TrainingRun) -> str:
+    why = f" ({run.reason})" if run.reason else ""
+    return (
+        f"The comparison model stopped after {run.epochs_text()} of {run.epochs}{why} and is "
+        "not kept: only a fully trained twin is compared with this model."
+    )
+
+
 def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     """Train the twin of ``trained`` on ``data`` with a live progress bar; store and return it.
 
     Trains in a worker process through :func:`pages._models.train_live`, waiting for a free
     slot like the Train page. Any click on the page (including the Stop button it shows) ends
-    the training; only a finished twin is stored. A failure is shown with ``st.error`` and
-    returns None.
+    the training; only a finished twin is stored. A twin stopped early (at the time limit, or by
+    a click) or lost (its worker did not answer Stop) leaves a notice that
+    :func:`show_twin_notice` shows, now or on the next run. A failure is shown with
+    ``st.error`` and returns None.
     """
     spec = twin_spec(trained.spec)
     stop_area = st.empty()
@@ -84,19 +112,27 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     view = LiveView(st.empty(), st.empty(), st.empty())
     finished: list[TrainedModel] = []
     store, key = get_twin_store(), twin_key(trained, data)  # now: keep() may make no st call
+    notice = twin_notice()
+    notice.pop("text", None)
 
     def keep(twin: TrainedModel) -> None:
         if twin.run is not None and twin.run.status == "finished":
             store.put(key, twin)
             finished.append(twin)
+        elif twin.run is not None:
+            notice["text"] = _stopped_text(twin.run)
+
+    def lost(run: TrainingRun, why: str) -> None:
+        notice["text"] = f"The comparison model's training was ended and nothing was kept: {why}."
 
     try:
-        train_live(spec, data, view, keep)
+        train_live(spec, data, view, keep, lost=lost)
     except Exception as error:  # a failed training: say it, keep the page
-        st.error(f"Training the comparison model failed: {error}")
+        st.error(f"Training the comparison model failed: {plain(str(error), 300)}")
     finally:
         stop_area.empty()
         view.progress.empty()
         view.status.empty()
         view.chart.empty()
+    show_twin_notice()
     return finished[0] if finished else None

@@ -33,13 +33,14 @@ from cnnviz.inspect import (
     shift_curve,
 )
 from cnnviz.model import estimate_cost
-from cnnviz.training import TrainedModel, first_layer_kernels
+from cnnviz.training import TrainedModel, first_layer_kernels, format_duration
 from cnnviz.worker import TrainingError
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
 from pages._twins import (
     get_twin_store,
     pooling_name,
+    show_twin_notice,
     train_twin,
     twin_data,
     twin_key,
@@ -172,7 +173,9 @@ def _on_upload() -> None:
         image = load_image(uploaded.getvalue()).array
         steps = explain_digit(image)
     except (ImageError, ValueError) as error:
-        st.session_state["inside_upload_error"] = f"{file_label(uploaded.name)}: {error}"
+        # Never Markdown: Pillow's messages quote the file's own bytes.
+        message = f"{file_label(uploaded.name)}: {plain(str(error), 300)}"
+        st.session_state["inside_upload_error"] = message
         return
     st.session_state["inside_upload_error"] = None
     st.session_state["inside_upload_digit"] = (uploaded.name, image, steps)
@@ -549,6 +552,7 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
             f"{twin.data_name} ({accuracy})."
         )
         return twin
+    show_twin_notice()  # why the last twin training of this session left no twin
     st.markdown(
         f"To compare, train the same model with {pooling_name(spec)}: same layers, seed and "
         f"{spec.epochs} epochs on the same {len(data.x_train):,} digits. It is trained once and "
@@ -567,15 +571,12 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
 
 
 def _twin_time(spec, data) -> str:
-    """How long the twin will train, estimated from its layer sizes (cnnviz.model.estimate_cost,
-    whose constants were measured on a 2-core host)."""
+    """How long the twin will train, estimated from its layer sizes (cnnviz.model.estimate_cost)."""
     seconds = estimate_cost(spec, len(data.x_train), len(data.x_test)).seconds
-    about = f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"
     weights = "four times" if spec.pooling == "none" else "a quarter of"
     return (
         f"With {pooling_name(spec)} the dense layer has about {weights} the weights. Estimated "
-        f"from the layer sizes: about {about} on a 2-core host (the default model's twin, "
-        "estimated 2 min, took 1.5 min)."
+        f"from the layer sizes: training it takes about {format_duration(seconds)}."
     )
 
 
