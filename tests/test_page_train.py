@@ -344,3 +344,61 @@ def test_the_cost_caption_and_the_limit_message_write_durations_alike(monkeypatc
     assert not at.exception
     caption = [c.value for c in at.caption if c.value.startswith("Estimated cost")][0]
     assert "(at most 2 h 30 min)" in caption, caption
+
+
+def _frozen_training_script():
+    """A training whose worker freezes mid-batch (SIGSTOP) when the visitor's click arrives."""
+    import os
+    import signal
+
+    import streamlit as st
+
+    from cnnviz.data import load_sample
+    from cnnviz.model import ModelSpec
+    from pages._models import LiveView, get_trainer_pool, train_live
+
+    class Interrupt(Exception):
+        pass
+
+    pool = get_trainer_pool()
+    pool.warm()
+    worker = pool._spare  # the ready worker: train_live's pool.take() hands out this one
+
+    class View(LiveView):
+        def update(self, run):
+            super().update(run)
+            if run.status == "running" and run.step >= 2:
+                os.kill(worker.pid, signal.SIGSTOP)  # as if stuck in one long batch
+                raise Interrupt
+
+    kept, lost = [], []
+    spec = ModelSpec(filters=(8,), dense_units=32, epochs=20)
+    try:
+        train_live(
+            spec,
+            load_sample().subset(512, 200),
+            View(st.empty(), st.empty(), st.empty()),
+            kept.append,
+            lost=lambda run, why: lost.append((run, why)),
+        )
+    except Interrupt:
+        pass
+    run, why = lost[0]
+    st.write(f"kept={len(kept)} lost={len(lost)} step_ok={run.step >= 2}")
+    st.write(f"why={why[:31]}")
+    st.write(f"slots busy={get_trainer_pool().slots.busy}")
+
+
+def test_a_stop_on_a_frozen_worker_ends_within_seconds_and_reports_what_was_lost():
+    """Issue 11: Stop on a slow batch waited out 60 s, then kept nothing without a word. Now
+    the worker is killed after its grace, lost() hears why, and the slot is free again."""
+    import time
+
+    started = time.monotonic()
+    at = AppTest.from_function(_frozen_training_script, default_timeout=120).run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown]
+    assert "kept=0 lost=1 step_ok=True" in lines
+    assert "why=it did not end its batch within" in lines
+    assert "slots busy=0" in lines
+    assert time.monotonic() - started < 60
