@@ -62,9 +62,9 @@ _POOL_LAYER = {"max": "MaxPool2D", "average": "AveragePooling2D"}
 _POOL_ARGS = {"max": "", "average": "(2, 2), "}
 _OPTIMIZER_CLASS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
-# What a training worker costs, measured on a 2-CPU host with tensorflow-cpu 2.21 / Keras 3
-# (RSS, so TensorFlow's ~0.5 GB of shared libraries count in full): see estimate_cost.
-WORKER_BASE_BYTES = 850 * 2**20  # a worker with TensorFlow loaded, before any job (773-824 MB)
+# What a training worker costs, as resident memory (so TensorFlow's shared libraries count in
+# full) and time: see estimate_cost. Measured, with the figures in the commit log and bench/.
+WORKER_BASE_BYTES = 850 * 2**20  # a worker with TensorFlow loaded, before any job
 TRAINING_BASE_BYTES = 150 * 2**20  # Keras' traced functions and buffers for even a tiny model
 PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1]
 # Bytes per parameter while training: weights, gradients, the optimizer's slots (Adam keeps two
@@ -72,9 +72,8 @@ PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1]
 _BYTES_PER_PARAMETER = {"adam": 24, "rmsprop": 20, "sgd": 16}
 ACTIVATION_COPIES = 3  # each activation is kept for the backward pass, beside its gradient
 EVAL_BUDGET_BYTES = 32 * 2**20  # scoring runs in chunks whose activations stay under this
-# A training's arithmetic on 2 shared CPUs at nice 10. Measured from 2.5e9 (9×9 kernels over
-# 128 channels) to 19e9 (3×3 kernels over 64 channels); the article's model 7-9e9. So the time
-# is a rough guide; the wall-time limit in the worker is what holds.
+# A training's arithmetic per second at nice 10. The rate varies several-fold with the layer
+# shapes, so the time is a rough guide; the wall-time limit in the worker is what holds.
 FLOPS_PER_SECOND = 6e9
 SECONDS_PER_STEP = 0.004  # Keras' fixed cost per batch, whatever its size
 
@@ -302,7 +301,7 @@ def estimate_cost(
     Notes
     -----
     A pure function of the spec and the digit counts; its constants were measured on a
-    2-CPU host. Per digit, let ``a`` be the numbers every layer outputs (the sum of the
+    small host. Per digit, let ``a`` be the numbers every layer outputs (the sum of the
     :func:`architecture` output sizes) and ``f`` the multiply-adds of one forward pass
     (``k·k·C·F·H·W`` per conv layer, ``n·units`` per dense layer). Then, in bytes,
 
