@@ -47,7 +47,7 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
 
 test: $(VENV)/.stamp-dev $(CHROMIUM) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # requirements.txt and requirements-dev.txt hold exact versions (what Community Cloud and CI
 # install), resolved from the *.in files for Linux, macOS and Windows, Python 3.11 and up.
