@@ -236,6 +236,10 @@ def parse_kernel(text: str) -> np.ndarray:
             f"are read (a {MAX_KERNEL_SIZE}×{MAX_KERNEL_SIZE} kernel needs far fewer)."
         )
     rows = _parse_json(text) if text.startswith("[") else _parse_rows(text)
+    if not rows:  # only separators, e.g. ";;;"
+        raise KernelError(
+            "The kernel has no numbers. Type rows of numbers, for example: 1 0 -1; 2 0 -2; 1 0 -1"
+        )
     widths = [len(row) for row in rows]
     h, w = len(rows), max(widths)
     if h > MAX_KERNEL_SIZE or w > MAX_KERNEL_SIZE:

@@ -479,9 +479,13 @@ def shift_legend() -> None:
 
 def article_section() -> None:
     _start(f"{PAGE}_article", "article", _choice(list(ARTICLE_SHIFTS)), "1 pixel right", "shift")
+    # `required` is kept by the browser; a run racing an upload was seen to get None anyway.
+    if st.session_state[f"{PAGE}_article"] is None:
+        st.session_state[f"{PAGE}_article"] = "1 pixel right"
     choice = st.segmented_control(
         "Move the picture", list(ARTICLE_SHIFTS), key=f"{PAGE}_article", required=True
     )
+    choice = choice or "1 pixel right"
     _to_url({"article": choice})
     c = _article(*ARTICLE_SHIFTS[choice])
     scale = scale_for(c.original.feature, c.shifted.feature)

@@ -45,8 +45,9 @@ def test_a_huge_link_value_is_echoed_shortened(name):
         ("[" * 3000 + "]" * 3000, "nested too deeply"),
         ("1e38 1e38 1e38; 1e38 1e38 1e38; 1e38 1e38 1e38", "must lie between"),
         ("; ".join([" ".join(["1e308"] * 15)] * 15), "must lie between"),
+        (";;;", "has no numbers"),
     ],
-    ids=["400-digits", "5000-digits", "deep-json", "float32-overflow", "1e308"],
+    ids=["400-digits", "5000-digits", "deep-json", "float32-overflow", "1e308", "separators"],
 )
 def test_a_kernel_that_cannot_be_used_falls_back_from_the_link_and_from_the_text_box(
     kernel, reason
@@ -121,3 +122,13 @@ def test_normalising_cannot_push_entries_out_of_range():
     assert not at.exception
     assert "must lie between" in shown(at.error[0].value)
     assert at.query_params["kernel"] == "1000 -1000"
+
+
+def test_the_article_shift_survives_a_run_that_lost_its_choice():
+    """Regression: a run racing a slow upload got None from the required segmented control,
+    and ``ARTICLE_SHIFTS[None]`` showed an exception box on every later run."""
+    at = open_page(POOL, timeout=60)
+    at.session_state["pool_article"] = None
+    at.run()
+    assert not at.exception
+    assert at.query_params["article"] == "1 pixel right"

@@ -123,6 +123,8 @@ def test_parse_kernel_reads_what_people_type(text, expected):
     [
         ("", r"The kernel is empty"),
         ("   \n ", r"The kernel is empty"),
+        (";;;", r"The kernel has no numbers"),  # regression: a bare ValueError from max()
+        ("\n;\n ; ", r"The kernel has no numbers"),
         ("1 2; 3 x", r"Row 2, entry 2 is not a number: 'x'"),
         ("1 2 3; 4 5", r"row 1 has 3, row 2 has 2"),
         ("1 nan; 0 1", r"NaN or infinity"),
@@ -185,3 +187,17 @@ def test_random_kernel_is_seeded_and_sized():
     assert random_kernel((2, 4), seed=1).shape == (2, 4)
     with pytest.raises(KernelError):
         random_kernel(16)
+
+
+def test_parse_kernel_raises_only_kernel_errors_on_random_text():
+    """Fuzz: 3,000 random strings of the characters kernels are made of (";;;" once escaped as
+    a bare ValueError from max() of no rows). Each gives a kernel or a KernelError."""
+    alphabet = list("0123456789.,;[] -+e/\n") + ["nan", "1e400", "[[", "]]", ";;"]
+    fuzz = np.random.default_rng(11)
+    for _ in range(3000):
+        text = "".join(fuzz.choice(alphabet, fuzz.integers(1, 30)))
+        try:
+            kernel = parse_kernel(text)
+        except KernelError:
+            continue
+        assert kernel.ndim == 2 and np.isfinite(kernel).all(), text
