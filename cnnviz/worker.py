@@ -59,10 +59,13 @@ from cnnviz.model import ModelSpec
 from cnnviz.training import (
     DEFAULT_UPDATE_EVERY,
     TrainedModel,
+    TrainingLimits,
     TrainingRun,
     TrainingSlots,
+    check_limits,
     format_duration,
     max_trainings,
+    training_limits,
 )
 
 __all__ = ["Trainer", "TrainerPool", "TrainingError", "training_niceness"]
@@ -452,6 +455,65 @@ class TrainerPool:
                 self._spare = trainer
                 return
         trainer.close()
+
+    def run(
+        self,
+        spec: ModelSpec,
+        data: Dataset,
+        *,
+        on_update: Callable[[TrainingRun], None] | None = None,
+        on_wait: Callable[[int, int], None] | None = None,
+        keep: Callable[[TrainedModel], None] | None = None,
+        lost: Callable[[TrainingRun, str], None] | None = None,
+        limits: TrainingLimits | None = None,
+    ) -> None:
+        """One training's whole life: check, wait for a slot, train in a worker, collect, let go.
+
+        Parameters
+        ----------
+        on_update : callable, optional
+            ``on_update(run)`` with the live record (see :meth:`Trainer.train`).
+        on_wait : callable, optional
+            ``on_wait(busy, limit)`` while every slot is taken.
+        keep : callable, optional
+            ``keep(trained)`` receives the model when the training finishes, and also when
+            ``on_update`` or ``on_wait`` raises (a click, a closed tab): the training is then
+            stopped after its batch and ``keep`` gets the model as far as it got.
+        lost : callable, optional
+            ``lost(run, why)``: the worker did not hand back a model (killed after Stop's grace,
+            or it died); ``run`` is its last reported record.
+        limits : TrainingLimits, optional
+            Defaults to :func:`cnnviz.training.training_limits` (the environment's).
+
+        Raises
+        ------
+        cnnviz.training.LimitError
+            The spec's estimated cost is beyond ``limits``; nothing was started.
+        TrainingError
+            The training failed; the message is written for a person.
+        """
+        limits = limits or training_limits()
+        check_limits(spec, len(data.x_train), len(data.x_test), limits)
+        with self.slots.slot(on_wait=on_wait):
+            trainer = self.take()
+            try:
+                trainer.train(
+                    spec,
+                    data,
+                    on_update=on_update,
+                    timeout=limits.max_seconds,
+                    memory_mb=limits.max_memory_mb,
+                )
+            finally:  # finished, failed or interrupted: collect what there is, free the process
+                if not trainer.sent:  # interrupted while TensorFlow loaded: keep it for later
+                    self.give_back(trainer)
+                else:
+                    trained = trainer.stop()
+                    trainer.close()
+                    if trained is not None and keep is not None:
+                        keep(trained)
+                    elif trained is None and trainer.note is not None and lost is not None:
+                        lost(trainer.last_run, trainer.note)
 
     def close(self) -> None:
         """Let the ready worker go."""

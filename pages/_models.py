@@ -222,30 +222,18 @@ def train_live(
         If the training failed; its message is written for the page.
     """
     limits = training_limits()
-    check_limits(spec, len(data.x_train), len(data.x_test), limits)
-    pool = get_trainer_pool()
+    check_limits(spec, len(data.x_train), len(data.x_test), limits)  # before waiting on others
     finished = training_started()
     try:
-        with pool.slots.slot(on_wait=view.waiting):
-            trainer = pool.take()
-            try:
-                trainer.train(
-                    spec,
-                    data,
-                    on_update=view.update,
-                    timeout=limits.max_seconds,
-                    memory_mb=limits.max_memory_mb,
-                )
-            finally:  # finished, failed or interrupted: collect what there is, free the process
-                if not trainer.sent:  # interrupted while TensorFlow loaded: keep it for later
-                    pool.give_back(trainer)
-                else:
-                    trained = trainer.stop()
-                    trainer.close()
-                    if trained is not None:
-                        keep(trained)
-                    elif trainer.note is not None and lost is not None:
-                        lost(trainer.last_run, trainer.note)
+        get_trainer_pool().run(
+            spec,
+            data,
+            on_update=view.update,
+            on_wait=view.waiting,
+            keep=keep,
+            lost=lost,
+            limits=limits,
+        )
     finally:  # the next run of this session waits for this before reading the model
         finished.set()
 

@@ -401,3 +401,26 @@ def test_pool_keeps_no_worker_ready_while_every_slot_trains():
     finally:
         pool.slots.release()
         pool.close()
+
+
+def test_pool_run_is_a_trainings_whole_life_under_the_limits(small_data):
+    """run(): a spec beyond the limits is refused before any worker starts; a good one is
+    trained in a worker, handed to keep(), and its slot and process are freed."""
+    from cnnviz.training import LimitError, TrainingLimits
+
+    pool = TrainerPool(limit=1)
+    tight = TrainingLimits(max_parameters=1_000, max_memory_mb=4000, max_seconds=600)
+    with pytest.raises(LimitError, match="parameters"):
+        pool.run(SMALL, small_data, keep=pytest.fail, limits=tight)
+    assert pool.slots.busy == 0 and pool._spare is None  # nothing was started
+    kept, updates = [], []
+    roomy = TrainingLimits(max_parameters=10**7, max_memory_mb=4000, max_seconds=600)
+    pool.run(
+        SMALL.replace(epochs=1), small_data, on_update=updates.append, keep=kept.append,
+        limits=roomy,
+    )  # fmt: skip
+    (trained,) = kept
+    assert trained.run.status == "finished" and trained.run.epochs_done == 1
+    assert updates[0].status == "starting" and updates[-1] is trained.run
+    assert pool.slots.busy == 0
+    pool.close()
