@@ -29,7 +29,7 @@ run: $(VENV)/.stamp-run
 # Train the shared default model once and cache its weights (~/.cache/cnnviz), so the first
 # visitor of the model pages waits well under a second instead of ~15 s. Handy before a talk.
 warm: $(VENV)/.stamp-run
-	$(BIN)/python -c "from cnnviz.training import default_model; m = default_model(); \
+	$(BIN)/python -c "from cnnviz.learning.training import default_model; m = default_model(); \
 	print(f'default model ready: test accuracy {m.evaluation.accuracy:.1%}')"
 
 lint: $(VENV)/.stamp-dev

@@ -1,6 +1,6 @@
 """Reading a server's processes from /proc: its pid, CPU time and memory, workers included.
 
-Trainings run in worker processes (cnnviz.worker), so the app's memory is the server's plus its
+Trainings run in worker processes (worker), so the app's memory is the server's plus its
 workers'. Resident sizes (RSS) count shared pages, e.g. TensorFlow's libraries, once per process;
 proportional set sizes (PSS) split each shared page between the processes that map it, so their
 sum is what the machine (and a host's memory limit) really pays.

@@ -9,9 +9,9 @@ picture to fetch and paint). ``?encode=png`` sends it as the page does (``png_by
 import numpy as np
 import streamlit as st
 
-from cnnviz.display import png_bytes, to_uint8
-from cnnviz.images import load_image
-from cnnviz.kernels import KERNELS
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.pictures.display import png_bytes, to_uint8
+from cnnviz.pictures.images import load_image
 
 
 @st.cache_data

@@ -1,4 +1,4 @@
-"""Benchmark: cnnviz.ops.conv2d against OpenCV's filter2D and SciPy, measured in the same run.
+"""Benchmark: cnnviz.maths.ops.conv2d against OpenCV's filter2D and SciPy, measured in the same run.
 
 Prints one row per case with the median time of each implementation and the ratio
 conv2d / OpenCV (target: at most 2.0). Ratios, not absolute times, are what to compare:
@@ -22,7 +22,7 @@ import numpy as np
 import scipy.ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cnnviz.ops import conv2d  # noqa: E402
+from cnnviz.maths.ops import conv2d  # noqa: E402
 
 
 def _median_seconds(fn, repeat: int) -> float:

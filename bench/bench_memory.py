@@ -8,7 +8,7 @@ Against one real ``streamlit run`` on loopback, driven by Debian's Chromium:
    resident memory is read after each: it should not keep growing (target: at most 10% above
    the figure after the second training).
 
-Trainings run in worker processes (cnnviz.worker), so besides the server's own VmRSS (now) and
+Trainings run in worker processes (worker), so besides the server's own VmRSS (now) and
 VmHWM (peak so far) it reports the server and its workers together: summed RSS (counts shared
 libraries once per process) and summed PSS (shares them out: what the machine pays), sampled
 every quarter second for the peaks. Compare with Streamlit Community Cloud's per-app memory

@@ -31,7 +31,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench._common import add_baseline_option, baseline_env  # noqa: E402
-from cnnviz.images import sample_image  # noqa: E402
+from cnnviz.pictures.images import sample_image  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 PRESETS = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]

@@ -7,7 +7,8 @@ the MNIST sample with the same batch size, epochs and test-set evaluation after 
 * ``plain fit, arrays``: ``model.fit(x, y, batch_size, epochs, validation_data=...)``, what a
   learner types (Keras shuffles the arrays);
 * ``plain fit, page's batches``: ``model.fit`` on the page's seeded tf.data pipeline, no callback;
-* ``page loop + live view``: ``cnnviz.training.train`` with the page's own ``LiveView.update``
+* ``page loop + live view``: ``cnnviz.learning.training.train`` with the page's own
+``LiveView.update``
   as ``on_update`` (every 0.25 s: progress bar, status line, the Plotly curves). Streamlit runs
   in bare mode here, so every update builds the Plotly figure and marshals the same protobuf
   messages as on the page; only the websocket send is absent.
@@ -37,9 +38,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cnnviz.data import as_model_input, load_sample, one_hot  # noqa: E402
-from cnnviz.model import ModelSpec, build_model, keras_module  # noqa: E402
-from cnnviz.training import _shuffled_batches, default_model, train  # noqa: E402
+from cnnviz.learning.data import as_model_input, load_sample, one_hot  # noqa: E402
+from cnnviz.learning.model import ModelSpec, build_model, keras_module  # noqa: E402
+from cnnviz.learning.training import _shuffled_batches, default_model, train  # noqa: E402
 
 
 def main() -> None:

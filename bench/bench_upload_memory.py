@@ -1,4 +1,5 @@
-"""Benchmark: what one upload costs the server, against an earlier version of cnnviz/images.py.
+"""Benchmark: what one upload costs the server, against an earlier version of
+cnnviz/pictures/images.py.
 
 Writes the files of tests/test_upload_memory.py (7000×7000 RGBA PNG and float TIFF of a few
 hundred KB, a 7000×7000 JPEG and a 7000×1750 panorama JPEG, the largest accepted WebP and
@@ -46,7 +47,7 @@ def main() -> None:
         directory = Path(tmp)
         old = directory / "images_before.py"
         source = subprocess.run(
-            ["git", "show", f"{args.against}:cnnviz/images.py"],
+            ["git", "show", f"{args.against}:cnnviz/pictures/images.py"],
             cwd=ROOT,
             check=True,
             capture_output=True,

@@ -30,17 +30,17 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from cnnviz.data import Dataset, load_mnist
-from cnnviz.model import ModelSpec
-from cnnviz.train_figures import training_curves
-from cnnviz.training import (
+from cnnviz.learning.data import Dataset, load_mnist
+from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.training import (
     TrainedModel,
     TrainingRun,
     check_limits,
     default_model,
     training_limits,
 )
-from cnnviz.worker import STOP_TIMEOUT, TrainerPool, TrainingError
+from cnnviz.learning.worker import STOP_TIMEOUT, TrainerPool, TrainingError
+from cnnviz.pictures.train_figures import training_curves
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -202,7 +202,8 @@ def train_live(
 ) -> None:
     """Train a fresh model for ``spec`` on ``data`` in a worker process, drawn live in ``view``.
 
-    Refuses a spec beyond this server's limits first (:func:`cnnviz.training.check_limits`),
+    Refuses a spec beyond this server's limits first
+    (:func:`~cnnviz.learning.training.check_limits`),
     then waits for a free training slot. ``keep(trained)`` receives the model when the training
     finishes, and also when a click or a closed tab interrupts this run (Streamlit raises its
     stop or rerun exception inside ``view.update``): the training is then stopped after its
@@ -216,9 +217,9 @@ def train_live(
 
     Raises
     ------
-    cnnviz.training.LimitError
+    cnnviz.learning.training.LimitError
         If the spec's estimated cost is beyond the limits; nothing was started.
-    cnnviz.worker.TrainingError
+    cnnviz.learning.worker.TrainingError
         If the training failed; its message is written for the page.
     """
     limits = training_limits()

@@ -13,11 +13,11 @@ import threading
 
 import streamlit as st
 
-from cnnviz.data import Dataset
-from cnnviz.model import ModelSpec
-from cnnviz.training import TrainedModel, TrainingRun
+from cnnviz.learning.data import Dataset
+from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.training import TrainedModel, TrainingRun
 from pages._models import LiveView, get_dataset, train_live
-from pages._ui import plain
+from pages._text import plain
 
 NOTICE_KEY = "inside_twin_notice"  # what became of this session's last twin training, unsaid yet
 

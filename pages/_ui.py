@@ -11,19 +11,14 @@ what belongs to one visitor — the uploaded image, the last valid kernel — li
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz.display import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
-from cnnviz.images import SAMPLES, ImageError, load_image, sample_image, to_grayscale
-from cnnviz.kernels import (
+from cnnviz.maths.kernels import (
     KERNELS,
     MAX_KERNEL_SIZE,
     KernelError,
@@ -34,20 +29,19 @@ from cnnviz.kernels import (
     random_kernel,
     resize_kernel,
 )
+from cnnviz.pictures.display import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
+from cnnviz.pictures.images import SAMPLES, ImageError, load_image, sample_image, to_grayscale
+from pages._state import Setting, keep, one_of, query_value, to_link
+from pages._text import file_label, plain
 
 __all__ = [
     "CUSTOM",
     "UPLOAD",
-    "file_label",
     "KernelChoice",
     "PickedImage",
+    "display_picture",
     "image_picker",
     "kernel_picker",
-    "plain",
-    "whole_number",
-    "display_picture",
-    "query_value",
-    "remember_widgets",
     "set_kernel",
     "show_image",
 ]
@@ -56,8 +50,6 @@ UPLOAD = "Your upload"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 DEFAULT_SAMPLE = "Cartoon face"
 CUSTOM = "Custom"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -119,107 +111,6 @@ def show_image(where, data: bytes | list[bytes], **kwargs) -> None:
     where.image(data, output_format=fmt, **kwargs)
 
 
-# --- state that outlives a visit to another page -------------------------------------------
-
-
-def remember_widgets(page: str, keys: list[str]) -> None:
-    """Keep these widgets' values while the visitor is on another page, and bring them back.
-
-    Streamlit drops the value of every widget that a run does not draw, so leaving a page
-    resets its controls. Call this at the start of the page (and of each fragment that owns
-    some of ``keys``): values missing from ``st.session_state`` are restored from a plain copy,
-    then the copy is refreshed.
-    """
-    state = st.session_state
-    saved = state.setdefault(f"{page}__remembered", {})
-    for key in keys:
-        if key not in state and key in saved:
-            state[key] = saved[key]
-        if key in state:
-            saved[key] = state[key]
-
-
-# --- query parameters -----------------------------------------------------------------------
-
-
-def query_value(name: str, parse: Callable[[str], T], default: T, what: str) -> T:
-    """The value of query parameter ``name`` read with ``parse``, or ``default`` with a warning.
-
-    ``parse`` raises ``ValueError`` for text it cannot use; the visitor then sees which part of
-    the link was ignored (shortened, shown literally) and the page carries on with ``default``.
-    """
-    raw = st.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return parse(raw)
-    except (ValueError, RecursionError, OverflowError) as error:
-        st.warning(
-            f"The link's {plain(name)}={plain(raw)} is not a valid {what}, so the default is "
-            f"used. ({plain(str(error), 300)})"
-        )
-        return default
-
-
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """A parser for a whole number from ``low`` to ``high`` written in ASCII digits.
-
-    Python's ``int`` also reads other scripts' digits (``int("٣") == 3``) and surrounding
-    spaces; a link's value is taken only as a person would type it on a keyboard.
-
-    >>> whole_number(1, 8)("3")
-    3
-    >>> whole_number(-5, 5)("-2")
-    -2
-    """
-
-    def parse(text: str) -> int:
-        if not re.fullmatch(r"-?[0-9]{1,6}", text) or not low <= int(text) <= high:
-            raise ValueError(f"Use a whole number from {low} to {high}.")
-        return int(text)
-
-    return parse
-
-
-#: Every ASCII punctuation character: each one means something to Markdown or to Streamlit's
-#: extensions of it (``:red[...]``, ``$math$``, ``:emoji:``), and a backslash makes any of them
-#: a plain character.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def plain(text: str, limit: int = 80) -> str:
-    """``text`` from a visitor, ready to place inside Markdown so it shows as itself, shortened.
-
-    Every punctuation mark is backslash-escaped, so backticks, ``**``, links, images and HTML
-    tags stay characters; line breaks become spaces (they would start new paragraphs); text
-    longer than ``limit`` characters is cut, saying how long it was.
-
-    >>> plain("a` **b** [c](http://x/)")
-    'a\\` \\*\\*b\\*\\* \\[c\\]\\(http\\:\\/\\/x\\/\\)'
-    >>> plain("1 2 3 4 5 6 7 8 9", limit=8)
-    '1 2 3 4… \\(17 characters\\)'
-    """
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = f"{text[: limit - 1].rstrip()}… ({len(text):,} characters)"
-    return _PUNCTUATION.sub(r"\\\1", text)
-
-
-def file_label(name: str) -> str:
-    """An uploaded file's name for a message, shown literally (never read as Markdown).
-
-    A visitor chooses the name: `*`, `[...](...)`, a backtick or `<b>` in it stay characters
-    instead of formatting, links or code; a very long name is shortened.
-    """
-    return f"“{plain(name, 60)}”"
-
-
-def _parse_sample(text: str) -> str:
-    if text not in SAMPLES:
-        raise ValueError(f"Samples are: {', '.join(SAMPLES)}.")
-    return text
-
-
 # --- the image picker -----------------------------------------------------------------------
 
 
@@ -278,18 +169,10 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     the page stops with a hint.
     """
     key = f"{page}_image"
-    if key not in st.session_state:
-        last = st.session_state.get(f"{page}_image_last")  # set when this page was shown before
-        if last is not None:
-            start = last
-        elif url:
-            start = query_value("sample", _parse_sample, default, "sample name")
-        else:
-            start = default
-        st.session_state[key] = start
+    link = ("sample", one_of(SAMPLES), "sample name") if url else (None, None, "")
+    keep(page, [Setting(key, default, *link)])
     show_image(st, _thumbnails(), caption=list(SAMPLES), width=96)
     choice = st.radio("Image", [*SAMPLES, UPLOAD], key=key, horizontal=True)
-    st.session_state[f"{page}_image_last"] = choice
     st.file_uploader(
         "…or upload your own picture (PNG, JPEG, WebP, BMP, GIF or TIFF)",
         type=UPLOAD_TYPES,
@@ -308,10 +191,7 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     else:
         picked = PickedImage(choice, _sample(choice), f"sample:{choice}")
     if url:
-        if picked.uploaded:
-            st.query_params.pop("sample", None)  # an upload cannot travel in a link
-        elif st.query_params.get("sample") != choice:
-            st.query_params["sample"] = choice
+        to_link({"sample": None if picked.uploaded else choice})  # an upload cannot travel
     for note in picked.notes:
         st.caption(f"ℹ️ {note}")
     return picked
@@ -491,7 +371,7 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         The page's name; every widget key starts with it (``f"{page}_preset"``,
         ``f"{page}_kernel_text"``, ``f"{page}_kh"``, ...).
     default : str
-        The preset used first (a key of :data:`cnnviz.kernels.KERNELS`).
+        The preset used first (a key of :data:`cnnviz.maths.kernels.KERNELS`).
     url : bool
         Read the first kernel from the ``kernel`` query parameter (a preset's name or rows of
         numbers) and keep the one in use there.
@@ -551,6 +431,6 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         )
         st.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
     choice = KernelChoice(name, state[f"{page}_kernel"].copy(), description)
-    if url and st.query_params.get("kernel") != choice.query_text:
-        st.query_params["kernel"] = choice.query_text
+    if url:
+        to_link({"kernel": choice.query_text})
     return choice

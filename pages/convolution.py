@@ -13,9 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz.activations import ACTIVATIONS
-from cnnviz.detect import spot_centres, threshold_map
-from cnnviz.display import (
+from cnnviz.maths.activations import ACTIVATIONS
+from cnnviz.maths.detect import spot_centres, threshold_map
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.maths.ops import (
+    conv2d,
+    conv2d_per_channel,
+    explain_conv_at,
+    explain_output_size,
+    format_products,
+    input_region,
+    padding_amounts,
+)
+from cnnviz.pictures.display import (
     crop,
     grid_html,
     is_drawing,
@@ -29,7 +39,7 @@ from cnnviz.display import (
     upscale_factor,
     zoom,
 )
-from cnnviz.figures import (
+from cnnviz.pictures.figures import (
     ColorScale,
     Legend,
     Panel,
@@ -38,29 +48,17 @@ from cnnviz.figures import (
     panel_grid,
     scale_for,
 )
-from cnnviz.images import FACE_EYES, cartoon_face
-from cnnviz.kernels import KERNELS
-from cnnviz.ops import (
-    conv2d,
-    conv2d_per_channel,
-    explain_conv_at,
-    explain_output_size,
-    format_products,
-    input_region,
-    padding_amounts,
-)
+from cnnviz.pictures.images import FACE_EYES, cartoon_face
 from pages._registry import ensure_app_navigation
+from pages._state import query_value, whole_number
 from pages._ui import (
     KernelChoice,
     PickedImage,
     display_picture,
     image_picker,
     kernel_picker,
-    query_value,
-    remember_widgets,
     set_kernel,
     show_image,
-    whole_number,
 )
 
 PAGE = "conv"
@@ -87,7 +85,7 @@ CHANNEL_SIDE = 280  # pixels per map in the channel maps' picture
 
 @dataclass(frozen=True)
 class Settings:
-    """How the kernel slides: the arguments :func:`cnnviz.ops.conv2d` takes."""
+    """How the kernel slides: the arguments :func:`cnnviz.maths.ops.conv2d` takes."""
 
     stride: int
     padding: str | int
@@ -107,6 +105,16 @@ class Result:
     raw: np.ndarray  # (H_out, W_out) the sums
     fmap: np.ndarray  # (H_out, W_out) the sums after the activation
     activation: str
+
+
+def remember_widgets(page: str, keys: list[str]) -> None:  # TODO(issue 12): pages._state.keep
+    state = st.session_state
+    saved = state.setdefault(f"{page}__remembered", {})
+    for key in keys:
+        if key not in state and key in saved:
+            state[key] = saved[key]
+        if key in state:
+            saved[key] = state[key]
 
 
 # --- controls -------------------------------------------------------------------------------

@@ -10,20 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz.data import as_model_input
-from cnnviz.digits import DigitPreparation, check_digit, explain_digit
-from cnnviz.display import png_bytes, thumbnail
-from cnnviz.figures import ColorScale, colorbar_image, heatmap_figure, scale_for
-from cnnviz.images import ImageError, load_image, shift
-from cnnviz.inside_figures import (
-    map_grid,
-    neuron_bars,
-    pattern_figure,
-    probability_bars,
-    shift_figure,
-    vector_strip,
-)
-from cnnviz.inspect import (
+from cnnviz.learning.data import as_model_input
+from cnnviz.learning.digits import DigitPreparation, check_digit, explain_digit
+from cnnviz.learning.model import estimate_cost
+from cnnviz.learning.probe import (
     LayerOutput,
     ShiftCurve,
     activation_pattern,
@@ -32,11 +22,22 @@ from cnnviz.inspect import (
     saliency,
     shift_curve,
 )
-from cnnviz.model import estimate_cost
-from cnnviz.training import TrainedModel, first_layer_kernels, format_duration
-from cnnviz.worker import TrainingError
+from cnnviz.learning.training import TrainedModel, first_layer_kernels, format_duration
+from cnnviz.learning.worker import TrainingError
+from cnnviz.pictures.display import png_bytes, thumbnail
+from cnnviz.pictures.figures import ColorScale, colorbar_image, heatmap_figure, scale_for
+from cnnviz.pictures.images import ImageError, load_image, shift
+from cnnviz.pictures.inside_figures import (
+    map_grid,
+    neuron_bars,
+    pattern_figure,
+    probability_bars,
+    shift_figure,
+    vector_strip,
+)
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
+from pages._text import file_label, plain
 from pages._twins import (
     get_twin_store,
     pooling_name,
@@ -46,7 +47,7 @@ from pages._twins import (
     twin_key,
     twin_spec,
 )
-from pages._ui import UPLOAD_TYPES, file_label, plain
+from pages._ui import UPLOAD_TYPES
 
 SOURCES = {"test": "A test digit", "draw": "Draw one", "upload": "Upload a photo"}
 CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
@@ -571,7 +572,7 @@ def twin_ui(trained: TrainedModel) -> TrainedModel | None:
 
 
 def _twin_time(spec, data) -> str:
-    """How long the twin will train, estimated from its layer sizes (cnnviz.model.estimate_cost)."""
+    """How long the twin will train, estimated from its layer sizes (model.estimate_cost)."""
     seconds = estimate_cost(spec, len(data.x_train), len(data.x_test)).seconds
     weights = "four times" if spec.pooling == "none" else "a quarter of"
     return (

@@ -12,20 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cnnviz.display import picture_bytes, png_bytes, shift_grid, to_uint8, upscale_factor, zoom
-from cnnviz.figures import (
-    HOVER_LIMIT,
-    ColorScale,
-    colorbar_image,
-    colorize,
-    heatmap_figure,
-    number_grid_figure,
-    scale_for,
-    shift_change_figure,
-    shrink,
-)
-from cnnviz.images import SAMPLES, sample_image
-from cnnviz.invariance import (
+from cnnviz.maths.invariance import (
     ARTICLE_CROSSES,
     ARTICLE_KEEPS,
     DEPTH_STACKS,
@@ -37,10 +24,31 @@ from cnnviz.invariance import (
     depth_curve,
     run_stage,
 )
-from cnnviz.kernels import KERNELS
-from cnnviz.ops import POOL_MODES, explain_output_size, explain_pool_at
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.maths.ops import POOL_MODES, explain_output_size, explain_pool_at
+from cnnviz.pictures.display import (
+    picture_bytes,
+    png_bytes,
+    shift_grid,
+    to_uint8,
+    upscale_factor,
+    zoom,
+)
+from cnnviz.pictures.figures import (
+    HOVER_LIMIT,
+    ColorScale,
+    colorbar_image,
+    colorize,
+    heatmap_figure,
+    number_grid_figure,
+    scale_for,
+    shift_change_figure,
+    shrink,
+)
+from cnnviz.pictures.images import SAMPLES, sample_image
 from pages._registry import ensure_app_navigation
-from pages._ui import PickedImage, image_picker, query_value, show_image, whole_number
+from pages._state import query_value, whole_number
+from pages._ui import PickedImage, image_picker, show_image
 
 PAGE = "pool"
 DEFAULT_KERNEL = "Eye detector"

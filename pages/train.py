@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.model import (
+from cnnviz.learning.model import (
     LOSSES,
     OPTIMIZERS,
     POOLINGS,
@@ -16,8 +16,7 @@ from cnnviz.model import (
     total_parameters,
     training_code,
 )
-from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, training_curves
-from cnnviz.training import (
+from cnnviz.learning.training import (
     LimitError,
     TrainedModel,
     TrainingLimits,
@@ -27,6 +26,7 @@ from cnnviz.training import (
     model_bytes,
     training_limits,
 )
+from cnnviz.pictures.train_figures import confusion_figure, digit_grid, kernel_grid, training_curves
 from pages._models import (
     LiveView,
     get_dataset,
@@ -39,7 +39,7 @@ from pages._models import (
     wait_for_training_to_end,
 )
 from pages._registry import ensure_app_navigation
-from pages._ui import plain
+from pages._text import plain
 
 SOURCES = {
     "sample": "MNIST sample (5,000 digits, trains in seconds)",

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cnnviz.activations import relu, sigmoid, softmax, tanh
-from cnnviz.figures import (
+from cnnviz.maths.activations import relu, sigmoid, softmax, tanh
+from cnnviz.pictures.figures import (
     HOVER_LIMIT,
     ColorScale,
     colorbar_image,

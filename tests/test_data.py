@@ -1,4 +1,4 @@
-"""cnnviz.data: the bundled sample, full MNIST from Keras' cache, and the quick offline fallback."""
+"""data: the bundled sample, full MNIST from Keras' cache, and the quick offline fallback."""
 
 import socket
 import threading
@@ -7,8 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz import data as mnist
-from cnnviz.data import Dataset, as_model_input, load_full_mnist, load_mnist, load_sample, one_hot
+from cnnviz.learning import data as mnist
+from cnnviz.learning.data import (
+    Dataset,
+    as_model_input,
+    load_full_mnist,
+    load_mnist,
+    load_sample,
+    one_hot,
+)
 
 
 @pytest.fixture

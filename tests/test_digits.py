@@ -6,8 +6,8 @@ import pytest
 import scipy.ndimage
 import skimage.data
 
-from cnnviz.data import as_model_input, load_sample
-from cnnviz.digits import (
+from cnnviz.learning.data import as_model_input, load_sample
+from cnnviz.learning.digits import (
     BOX_SIDE,
     CENTRE,
     EMPTY_MESSAGE,
@@ -163,7 +163,7 @@ def test_malformed_pictures_get_a_message_naming_the_rule(image, match):
 
 def test_an_mnist_digit_comes_back_nearly_unchanged():
     """MNIST's own digits already follow the recipe, so preparing one again changes little."""
-    from cnnviz.data import load_sample
+    from cnnviz.learning.data import load_sample
 
     data = load_sample()
     for image in data.x_test[:20]:
@@ -173,7 +173,7 @@ def test_an_mnist_digit_comes_back_nearly_unchanged():
 
 
 def test_importing_the_digit_and_inspection_modules_stays_light():
-    """cnnviz.digits, cnnviz.inspect and cnnviz.inside_figures import no TensorFlow or Streamlit.
+    """digits, probe and inside_figures import no TensorFlow or Streamlit.
 
     The drawing preprocessing must run without TensorFlow; inspect loads it on first call.
     """
@@ -181,7 +181,8 @@ def test_importing_the_digit_and_inspection_modules_stays_light():
     import sys
 
     code = (
-        "import sys, cnnviz.digits, cnnviz.inspect, cnnviz.inside_figures; "
+        "import sys, cnnviz.learning.digits, cnnviz.learning.probe, "
+        "cnnviz.pictures.inside_figures; "
         "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz.display import (
+from cnnviz.maths.ops import explain_conv_at
+from cnnviz.pictures.display import (
     crop,
     grid_html,
     jpeg_bytes,
@@ -21,7 +22,6 @@ from cnnviz.display import (
     upscale_factor,
     zoom,
 )
-from cnnviz.ops import explain_conv_at
 
 rng = np.random.default_rng(5)
 
@@ -88,7 +88,7 @@ def test_robust_scale_keeps_a_few_hot_pixels_from_washing_out_a_photo_map():
 
 def test_jpeg_keeps_a_colour_map_close_and_sharp():
     """Quality 95 without chroma subsampling: every pixel of a red/blue map within a few levels."""
-    from cnnviz.figures import colorize, scale_for
+    from cnnviz.pictures.figures import colorize, scale_for
 
     x = rng.normal(size=(64, 64)).astype(np.float32)
     rgb = colorize(np.kron(x, np.ones((4, 4))), scale_for(x))  # 4×4 blocks, sharp red/blue edges
@@ -106,7 +106,7 @@ def test_picture_bytes_sends_small_pictures_as_png_and_big_ones_as_jpeg():
 
 def test_grid_html_shows_every_number_on_its_map_colour():
     """Each cell's text and background colour match the number and colorize()."""
-    from cnnviz.figures import colorize, scale_for
+    from cnnviz.pictures.figures import colorize, scale_for
 
     kernel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]])
     table = grid_html(kernel)
@@ -132,8 +132,8 @@ def test_side_by_side_places_each_picture_unchanged_with_gaps_between():
 def test_is_drawing_tells_the_cartoon_face_from_every_photo():
     """The face (6 tones) and a flat-coloured upload are drawings; every photo sample is not,
     nor noise that the quick sample misses (the full check finds it)."""
-    from cnnviz.display import is_drawing
-    from cnnviz.images import SAMPLES, cartoon_face, sample_image
+    from cnnviz.pictures.display import is_drawing
+    from cnnviz.pictures.images import SAMPLES, cartoon_face, sample_image
 
     assert is_drawing(cartoon_face())
     assert is_drawing(np.kron(rng.integers(0, 4, (8, 8, 3)), np.ones((40, 40, 1))) / 3)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-import cnnviz.images
-from cnnviz.images import (
+import cnnviz.pictures.images
+from cnnviz.pictures.images import (
     MAX_BYTES,
     SAMPLES,
     ImageError,
@@ -264,7 +264,7 @@ def _pillow_reference(data: bytes, size: tuple[int, int]) -> np.ndarray:
 @pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"])
 def test_shrunk_upload_equals_pillow_full_decode_and_resize(mode, tile_pixels, monkeypatch):
     """Converting and shrinking tile by tile gives what one resize of the whole picture gives."""
-    monkeypatch.setattr(cnnviz.images, "_TILE_PIXELS", tile_pixels)
+    monkeypatch.setattr(cnnviz.pictures.images, "_TILE_PIXELS", tile_pixels)
     image, fmt = _random_picture(mode, 300, 190)
     data = _encode(image, fmt)
     loaded = load_image(data, max_side=64)

@@ -47,8 +47,9 @@ def test_page_runs_without_importing_tensorflow(path):
 def test_core_package_import_is_light():
     """`import cnnviz` and its image-side modules do not pull in TensorFlow or Streamlit."""
     code = (
-        "import sys, cnnviz, cnnviz.ops, cnnviz.kernels, cnnviz.images, cnnviz.figures, "
-        "cnnviz.activations; print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') "
+        "import sys, cnnviz, cnnviz.maths.ops, cnnviz.maths.kernels, cnnviz.pictures.images, "
+        "cnnviz.pictures.figures, "
+        "cnnviz.maths.activations; print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""cnnviz.invariance against conv2d/pool2d/shift composed here, the article's example in numbers,
+"""invariance against conv2d/pool2d/shift composed here, the article's example in numbers,
 and the depth curve's trend on the sample photos."""
 
 import numpy as np
@@ -6,9 +6,8 @@ import pytest
 import scipy.ndimage
 import scipy.spatial.distance
 
-from cnnviz.activations import relu
-from cnnviz.images import SAMPLES, sample_image, shift, to_grayscale
-from cnnviz.invariance import (
+from cnnviz.maths.activations import relu
+from cnnviz.maths.invariance import (
     ARTICLE_CROSSES,
     ARTICLE_EYES,
     ARTICLE_KEEPS,
@@ -23,8 +22,9 @@ from cnnviz.invariance import (
     run_stage,
     stack_outputs,
 )
-from cnnviz.kernels import KERNELS
-from cnnviz.ops import conv2d, pool2d
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.maths.ops import conv2d, pool2d
+from cnnviz.pictures.images import SAMPLES, sample_image, shift, to_grayscale
 
 ATOL = 1e-6
 rng = np.random.default_rng(4)

@@ -5,8 +5,7 @@ import pytest
 import scipy.ndimage
 import scipy.signal
 
-from cnnviz.images import FACE_EYES, cartoon_face, sample_image
-from cnnviz.kernels import (
+from cnnviz.maths.kernels import (
     KERNELS,
     KernelError,
     format_kernel,
@@ -14,7 +13,8 @@ from cnnviz.kernels import (
     parse_kernel,
     random_kernel,
 )
-from cnnviz.ops import conv2d
+from cnnviz.maths.ops import conv2d
+from cnnviz.pictures.images import FACE_EYES, cartoon_face, sample_image
 
 rng = np.random.default_rng(7)
 

@@ -1,4 +1,4 @@
-"""cnnviz.model: the article's model, spec variations, the hand-made table and the printed code."""
+"""model: the article's model, spec variations, the hand-made table and the printed code."""
 
 import os
 import subprocess
@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from cnnviz.data import as_model_input, load_sample, one_hot
-from cnnviz.model import (
+from cnnviz.learning.data import as_model_input, load_sample, one_hot
+from cnnviz.learning.model import (
     ModelSpec,
     architecture,
     build_model,
@@ -212,12 +212,13 @@ def test_spec_is_canonical_and_printable():
 
 
 def test_importing_the_model_modules_loads_neither_tensorflow_nor_streamlit():
-    """cnnviz.data/model/training/train_figures import TensorFlow only when a function needs it."""
+    """data/model/training/train_figures import TensorFlow only when a function needs it."""
     probe = (
         "import sys\n"
-        "import cnnviz, cnnviz.ops, cnnviz.data, cnnviz.model, cnnviz.training\n"
-        "import cnnviz.train_figures\n"
-        "from cnnviz.model import ModelSpec, architecture, keras_code\n"
+        "import cnnviz, cnnviz.maths.ops, cnnviz.learning.data, cnnviz.learning.model, "
+        "cnnviz.learning.training\n"
+        "import cnnviz.pictures.train_figures\n"
+        "from cnnviz.learning.model import ModelSpec, architecture, keras_code\n"
         "architecture(ModelSpec(filters=(8, 16))); keras_code()\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))\n"
     )
@@ -236,7 +237,7 @@ def test_tensorflow_thread_pools_are_bounded_from_the_environment():
     """In a fresh process, the first keras_module() call fixes TensorFlow's pools from the env."""
     probe = (
         "import tensorflow as tf\n"
-        "from cnnviz.model import keras_module\n"
+        "from cnnviz.learning.model import keras_module\n"
         "keras_module()\n"
         "print(tf.config.threading.get_intra_op_parallelism_threads(),"
         " tf.config.threading.get_inter_op_parallelism_threads())\n"

@@ -1,6 +1,6 @@
-"""cnnviz.nn against Keras and TensorFlow: every layer's output and every gradient, random data.
+"""nn against Keras and TensorFlow: every layer's output and every gradient, random data.
 
-The reference is the Keras model that :func:`cnnviz.model.build_model` builds for the same
+The reference is the Keras model that :func:`cnnviz.learning.model.build_model` builds for the same
 spec, given random weights, and ``tf.GradientTape`` on it.
 """
 
@@ -9,8 +9,8 @@ import functools
 import numpy as np
 import pytest
 
-from cnnviz.model import ModelSpec, build_model
-from cnnviz.nn import forward, gradients, pool_backward, pool_forward, weight_shapes
+from cnnviz.learning.model import ModelSpec, build_model
+from cnnviz.maths.nn import forward, gradients, pool_backward, pool_forward, weight_shapes
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")

@@ -1,4 +1,4 @@
-"""cnnviz.ops against independent implementations: SciPy and TensorFlow/Keras on random inputs."""
+"""ops against independent implementations: SciPy and TensorFlow/Keras on random inputs."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from cnnviz.ops import (
+from cnnviz.maths.ops import (
     conv2d,
     explain_conv_at,
     explain_output_size,

@@ -12,10 +12,10 @@ from scipy import ndimage
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.figures import ColorScale, Legend, Panel, colorize, panel_grid
-from cnnviz.images import FACE_EYES, SAMPLES, cartoon_face, sample_image, to_grayscale
-from cnnviz.kernels import KERNELS, format_kernel
-from cnnviz.ops import conv2d, output_size
+from cnnviz.maths.kernels import KERNELS, format_kernel
+from cnnviz.maths.ops import conv2d, output_size
+from cnnviz.pictures.figures import ColorScale, Legend, Panel, colorize, panel_grid
+from cnnviz.pictures.images import FACE_EYES, SAMPLES, cartoon_face, sample_image, to_grayscale
 from tests.apptest import open_page
 from tests.pictures import png
 from tests.rendered import assert_literal, shown
@@ -556,7 +556,7 @@ def test_padding_pixels_out_of_range_is_refused_in_words():
 
 def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():
     """PNG bytes go with output_format="PNG" (st.image would re-encode them as JPEG otherwise)."""
-    from cnnviz.display import jpeg_bytes, png_bytes
+    from cnnviz.pictures.display import jpeg_bytes, png_bytes
     from pages._ui import show_image
 
     class Recorder:

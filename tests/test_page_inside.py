@@ -14,10 +14,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.data import as_model_input, load_sample
-from cnnviz.model import ModelSpec, build_model, estimate_cost
-from cnnviz.training import TrainedModel, TrainingRun, evaluate
-from cnnviz.worker import TrainingError
+from cnnviz.learning.data import as_model_input, load_sample
+from cnnviz.learning.model import ModelSpec, build_model, estimate_cost
+from cnnviz.learning.training import TrainedModel, TrainingRun, evaluate
+from cnnviz.learning.worker import TrainingError
 from pages._models import SessionModel
 from tests.rendered import assert_literal, shown
 

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.images import sample_image
-from cnnviz.invariance import DEPTH_STACKS, compare_shift, depth_curve
-from cnnviz.kernels import KERNELS
+from cnnviz.maths.invariance import DEPTH_STACKS, compare_shift, depth_curve
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.pictures.images import sample_image
 from tests.apptest import open_page
 from tests.pictures import png
 from tests.test_invariance import reference_change

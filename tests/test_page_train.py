@@ -131,8 +131,8 @@ def _interrupted_training_script():
     batches, as Streamlit interrupts it when the visitor clicks Stop or closes the tab."""
     import streamlit as st
 
-    from cnnviz.data import load_sample
-    from cnnviz.model import ModelSpec
+    from cnnviz.learning.data import load_sample
+    from cnnviz.learning.model import ModelSpec
     from pages._models import LiveView, get_trainer_pool, train_live
 
     class Interrupt(Exception):
@@ -175,8 +175,8 @@ def _fake_trained(step, steps_per_epoch=100, epochs=8):
     """A stopped or finished model as a worker sends it: random weights, a made-up score."""
     import numpy as np
 
-    from cnnviz.model import ModelSpec
-    from cnnviz.training import Evaluation, TrainedModel, TrainingRun
+    from cnnviz.learning.model import ModelSpec
+    from cnnviz.learning.training import Evaluation, TrainedModel, TrainingRun
 
     rng = np.random.default_rng(0)
     run = TrainingRun(epochs, steps_per_epoch, 32, 32 * steps_per_epoch, step=step)
@@ -326,7 +326,7 @@ def test_the_core_messages_show_without_backticks_and_escaped(app):
 def test_a_failed_training_shows_the_workers_text_literally(app, monkeypatch):
     """Bug: the worker's "Type: message" was shown as Markdown; now it is escaped."""
     import pages._models
-    from cnnviz.worker import TrainingError
+    from cnnviz.learning.worker import TrainingError
 
     def failing(*args, **kwargs):
         raise TrainingError("ValueError: **bad** [x](http://y)")
@@ -353,8 +353,8 @@ def _frozen_training_script():
 
     import streamlit as st
 
-    from cnnviz.data import load_sample
-    from cnnviz.model import ModelSpec
+    from cnnviz.learning.data import load_sample
+    from cnnviz.learning.model import ModelSpec
     from pages._models import LiveView, get_trainer_pool, train_live
 
     class Interrupt(Exception):

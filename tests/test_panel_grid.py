@@ -4,9 +4,11 @@ its own map."""
 import numpy as np
 import pytest
 
-from cnnviz import figures
-from cnnviz.display import shift_grid
-from cnnviz.figures import (
+from cnnviz.maths.invariance import ARTICLE_CROSSES, ARTICLE_KEEPS, article_example, compare_shift
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.pictures import figures
+from cnnviz.pictures.display import shift_grid
+from cnnviz.pictures.figures import (
     ColorScale,
     Legend,
     Panel,
@@ -16,8 +18,6 @@ from cnnviz.figures import (
     shrink,
     upscale,
 )
-from cnnviz.invariance import ARTICLE_CROSSES, ARTICLE_KEEPS, article_example, compare_shift
-from cnnviz.kernels import KERNELS
 
 rng = np.random.default_rng(7)
 SIDE = 64

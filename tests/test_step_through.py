@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
-from cnnviz.detect import spot_centres, threshold_map
-from cnnviz.images import FACE_EYES, cartoon_face
-from cnnviz.kernels import KERNELS, KernelError, resize_kernel
-from cnnviz.ops import (
+from cnnviz.maths.detect import spot_centres, threshold_map
+from cnnviz.maths.kernels import KERNELS, KernelError, resize_kernel
+from cnnviz.maths.ops import (
     conv2d,
     conv2d_per_channel,
     explain_conv_at,
@@ -14,6 +13,7 @@ from cnnviz.ops import (
     input_region,
     output_size,
 )
+from cnnviz.pictures.images import FACE_EYES, cartoon_face
 
 rng = np.random.default_rng(11)
 

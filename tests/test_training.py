@@ -1,4 +1,4 @@
-"""cnnviz.training: live records, seeded reproducibility, stopping, slots, results, default."""
+"""training: live records, seeded reproducibility, stopping, slots, results, default."""
 
 import dataclasses
 import os
@@ -9,10 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz.data import as_model_input, load_sample, one_hot
-from cnnviz.model import ModelSpec, build_model
-from cnnviz.train_figures import confusion_figure, digit_grid, kernel_grid, mosaic, training_curves
-from cnnviz.training import (
+from cnnviz.learning.data import as_model_input, load_sample, one_hot
+from cnnviz.learning.model import ModelSpec, build_model
+from cnnviz.learning.training import (
     LimitError,
     TrainedModel,
     TrainingLimits,
@@ -27,6 +26,13 @@ from cnnviz.training import (
     model_bytes,
     train,
     training_limits,
+)
+from cnnviz.pictures.train_figures import (
+    confusion_figure,
+    digit_grid,
+    kernel_grid,
+    mosaic,
+    training_curves,
 )
 
 keras = pytest.importorskip("keras")
@@ -406,7 +412,7 @@ def test_confusion_figure_colours_row_percentages_and_says_so(seed):
 def test_evaluate_scores_big_models_in_small_chunks(small_data, monkeypatch):
     """Scoring a model with large maps calls it on chunks whose activations stay under the
     budget (1000 digits at once would hold 1.8 GB for three no-pooling 256-kernel blocks)."""
-    from cnnviz.model import scoring_chunk
+    from cnnviz.learning.model import scoring_chunk
 
     spec = ModelSpec(filters=(64,), pooling="none", dense_units=8)
     model = build_model(spec)

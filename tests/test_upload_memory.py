@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cnnviz.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE
+from cnnviz.pictures.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -74,7 +74,7 @@ if module_path:  # an older images.py, to measure what a change saved
     images = sys.modules["images_under_test"] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(images)
 else:
-    import cnnviz.images as images
+    import cnnviz.pictures.images as images
 from PIL import Image
 
 def status_mb(field):

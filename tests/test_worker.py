@@ -1,4 +1,4 @@
-"""cnnviz.worker: trainings in worker processes, checked against the same training done here."""
+"""worker: trainings in worker processes, checked against the same training done here."""
 
 import dataclasses
 import os
@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz.data import load_sample
-from cnnviz.model import ModelSpec
-from cnnviz.training import train_new_model
-from cnnviz.worker import Trainer, TrainerPool, TrainingError
+from cnnviz.learning.data import load_sample
+from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.training import train_new_model
+from cnnviz.learning.worker import Trainer, TrainerPool, TrainingError
 
 pytest.importorskip("keras")
 
@@ -256,7 +256,7 @@ def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(small_da
 def test_a_training_never_outgrows_its_own_memory_estimate(small_data):
     """The estimate is an upper bound of the measured worker: a training watched with its own
     estimate as the memory limit (RSS read ten times a second) is never killed."""
-    from cnnviz.model import estimate_cost
+    from cnnviz.learning.model import estimate_cost
 
     spec = ModelSpec(batch_size=1024, epochs=1)  # the biggest term: 0.4 GB of activations
     estimate = estimate_cost(spec, len(small_data.x_train), len(small_data.x_test))
@@ -371,7 +371,7 @@ def test_the_workers_own_limits_end_it_without_the_server(tmp_path):
     """The backstops inside a worker: alarm() ends the process at its wall time even with no
     server watching, and RLIMIT_DATA makes a larger allocation fail instead of growing."""
     probe = (
-        "from cnnviz.worker import _bound_self\n"
+        "from cnnviz.learning.worker import _bound_self\n"
         "_bound_self(None, 64)\n"  # RLIMIT_DATA at 128 MB
         "try:\n"
         "    bytearray(512 * 2**20)\n"
@@ -411,7 +411,7 @@ def test_pool_keeps_no_worker_ready_while_every_slot_trains():
 def test_pool_run_is_a_trainings_whole_life_under_the_limits(small_data):
     """run(): a spec beyond the limits is refused before any worker starts; a good one is
     trained in a worker, handed to keep(), and its slot and process are freed."""
-    from cnnviz.training import LimitError, TrainingLimits
+    from cnnviz.learning.training import LimitError, TrainingLimits
 
     pool = TrainerPool(limit=1)
     tight = TrainingLimits(max_parameters=1_000, max_memory_mb=4000, max_seconds=600)

@@ -9,7 +9,7 @@ The default :class:`ModelSpec` is exactly the model the article builds::
 Three views of one spec, kept in step by the tests:
 
 * :func:`architecture` — the table (layer, output shape, parameters) worked out by hand with
-  :func:`cnnviz.ops.output_size`, without TensorFlow;
+  :func:`cnnviz.maths.ops.output_size`, without TensorFlow;
 * :func:`build_model` — the Keras model itself;
 * :func:`keras_code` — the Python that builds that same model, for the learner to copy.
 
@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass, fields
 
 from cnnviz._validate import as_choice, env_int
-from cnnviz.ops import output_size
+from cnnviz.maths.ops import output_size
 
 __all__ = [
     "Cost",

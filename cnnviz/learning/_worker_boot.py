@@ -1,4 +1,4 @@
-"""Start a training worker (``python -m cnnviz._worker_boot``), see :mod:`cnnviz.worker`.
+"""Start a training worker (``python -m _worker_boot``), see :mod:`~cnnviz.learning.worker`.
 
 A separate entry point so that the worker lowers its priority before anything else: importing
 numpy already starts OpenBLAS's threads, and a thread keeps the nice value it was started with.
@@ -15,6 +15,6 @@ if __name__ == "__main__":
     # end of the socket closes, without printing a KeyboardInterrupt each.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from cnnviz.worker import main
+    from cnnviz.learning.worker import main
 
     main()

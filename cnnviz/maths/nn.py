@@ -5,7 +5,7 @@ model — run a digit through it, look at every layer, ask which pixels mattered
 module's work, on the weights as plain arrays. No TensorFlow: a server that only serves
 pictures and numbers stays small.
 
-The layers a :class:`~cnnviz.model.ModelSpec` builds, in Keras' order::
+The layers a :class:`~cnnviz.learning.model.ModelSpec` builds, in Keras' order::
 
     [Conv2D(relu) → pooling?] × blocks → Flatten → Dense(relu) → Dense(softmax)
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnviz.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
+from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
 
 __all__ = [
     "Gradients",
@@ -313,7 +313,8 @@ def forward(
     Returns
     -------
     list of ndarray, float32
-        One per layer, in the order of ``model.layers`` (see :func:`cnnviz.model.architecture`):
+        One per layer, in the order of ``model.layers`` (see
+        :func:`~cnnviz.learning.model.architecture`):
         ``(N, H, W, F)`` after convolutions (ReLU applied) and pooling, ``(N, D)`` after Flatten
         and Dense; the last is ``(N, 10)``, rows summing to 1.
 

@@ -1,6 +1,7 @@
 """Arrays made ready for a browser: 8-bit pixels, fast PNG bytes, thumbnails and crisp zooms.
 
-The pages send every large picture as a PNG (see :mod:`cnnviz.figures` for why); this module
+The pages send every large picture as a PNG (see :mod:`~cnnviz.pictures.figures` for why); this
+module
 makes those PNGs quickly and keeps small pictures sharp when they are enlarged. It also draws
 the few things the Convolution page overlays on a picture (the kernel's window and a feature map
 that fills in cell by cell while the window slides) and the Pooling page's shift comparison as
@@ -20,10 +21,18 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from cnnviz.figures import ColorScale, Legend, Panel, PanelGrid, colorize, panel_grid, scale_for
+from cnnviz.pictures.figures import (
+    ColorScale,
+    Legend,
+    Panel,
+    PanelGrid,
+    colorize,
+    panel_grid,
+    scale_for,
+)
 
 if TYPE_CHECKING:  # for the annotation only: drawing needs nothing else from the module
-    from cnnviz.invariance import ShiftComparison
+    from cnnviz.maths.invariance import ShiftComparison
 
 __all__ = [
     "crop",
@@ -154,7 +163,7 @@ def robust_scale(array: np.ndarray, percentile: float = 99.5) -> ColorScale:
     On photos, a few pixels (noise, a sharp corner) can be ten times stronger than every other
     response, and a min-to-max scale then paints nearly the whole map white. This scale ends
     at the ``percentile``-th value instead; stronger cells get the end colour. Like
-    :func:`cnnviz.figures.scale_for`, signed maps get a diverging scale centred on zero.
+    :func:`cnnviz.pictures.figures.scale_for`, signed maps get a diverging scale centred on zero.
 
     Parameters
     ----------
@@ -420,7 +429,7 @@ def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int
     ----------
     array : ndarray, shape (h, w), at most 15×15 advised
     scale : ColorScale, optional
-        Defaults to :func:`cnnviz.figures.scale_for` of ``array``.
+        Defaults to :func:`cnnviz.pictures.figures.scale_for` of ``array``.
     digits : int
         Decimals shown; trailing zeros are dropped.
 
@@ -469,13 +478,13 @@ def shift_grid(
     Rows, top to bottom: the image, the feature map, the pooled map. Columns: the original,
     the shifted copy (the two share one colour bar, drawn after them) and ``shifted −
     original`` on its own bar. The image row has a note on how to read the picture where a
-    difference would go. Built with :func:`cnnviz.figures.panel_grid`; titles, sizes and
+    difference would go. Built with :func:`cnnviz.pictures.figures.panel_grid`; titles, sizes and
     the shift are written in the picture, so it reads on its own.
 
     Parameters
     ----------
     comparison : ShiftComparison
-        From :func:`cnnviz.invariance.compare_shift`: images and feature maps of shape
+        From :func:`cnnviz.maths.invariance.compare_shift`: images and feature maps of shape
         (H, W), pooled maps and their difference of shape (H_out, W_out).
     scale : ColorScale
         For the feature and pooled maps, original and shifted alike.
@@ -496,7 +505,7 @@ def shift_grid(
     The article's example moved one pixel right: every 8×8 map is drawn as 8-pixel cells in a
     64-pixel square, the 4×4 pooled maps as 16-pixel cells.
 
-    >>> from cnnviz.invariance import article_example
+    >>> from cnnviz.maths.invariance import article_example
     >>> c = article_example(1, 0)
     >>> scale, diff = scale_for(c.original.feature), ColorScale("RdBu_r", -8, 8)  # gray 0 … 8
     >>> grid = shift_grid(c, scale, diff, side=64)

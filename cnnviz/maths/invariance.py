@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz._validate import Pair, as_float_array
-from cnnviz.activations import relu as _relu
-from cnnviz.images import shift, to_grayscale
-from cnnviz.kernels import KERNELS
-from cnnviz.ops import conv2d, pool2d
+from cnnviz.maths.activations import relu as _relu
+from cnnviz.maths.kernels import KERNELS
+from cnnviz.maths.ops import conv2d, pool2d
+from cnnviz.pictures.images import shift, to_grayscale
 
 __all__ = [
     "ARTICLE_CROSSES",
@@ -94,7 +94,7 @@ def run_stage(
     relu : bool
         Set negative responses to 0 before pooling, as a CNN layer does.
     size, stride, mode, padding
-        Pooling options, as for :func:`cnnviz.ops.pool2d` (stride defaults to ``size``).
+        Pooling options, as for :func:`cnnviz.maths.ops.pool2d` (stride defaults to ``size``).
 
     Returns
     -------
@@ -239,7 +239,7 @@ def compare_shift(
     kernel : ndarray, shape (kh, kw)
     dx, dy : int
         Pixels to move the image right and down (negative: left and up); the uncovered border
-        is filled with 0, as :func:`cnnviz.images.shift` does.
+        is filled with 0, as :func:`cnnviz.pictures.images.shift` does.
     relu, size, stride, mode, padding
         As for :func:`run_stage`.
     rtol : float

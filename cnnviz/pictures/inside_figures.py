@@ -1,7 +1,8 @@
 """Pictures for the Inside-the-model page: feature-map grids, the flattened vector, bar charts.
 
 Big pictures (a grid of 32 feature maps, a vector of 5,408 numbers) are RGB images made with
-:func:`cnnviz.figures.colorize`, sent to the browser as PNGs; small ones (10 probabilities, 256
+:func:`~cnnviz.pictures.figures.colorize`, sent to the browser as PNGs; small ones (10
+probabilities, 256
 neurons, a shift curve) are Plotly figures whose hover shows exact values. Nothing here imports
 Streamlit or TensorFlow: every function takes arrays and returns a picture.
 
@@ -19,8 +20,8 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
-from cnnviz.display import zoom
-from cnnviz.figures import ColorScale, colorize
+from cnnviz.pictures.display import zoom
+from cnnviz.pictures.figures import ColorScale, colorize
 
 __all__ = [
     "HIGHLIGHT",
@@ -77,7 +78,7 @@ def map_grid(
 
     Examples
     --------
-    >>> from cnnviz.figures import scale_for
+    >>> from cnnviz.pictures.figures import scale_for
     >>> maps = np.zeros((4, 4, 3))
     >>> map_grid(maps, scale_for(maps), cols=2, tile=8).shape
     (58, 26, 3)
@@ -146,7 +147,7 @@ def vector_strip(
 
     Examples
     --------
-    >>> from cnnviz.figures import scale_for
+    >>> from cnnviz.pictures.figures import scale_for
     >>> vector_strip(np.arange(6.0), 2, scale_for(np.arange(6.0)), max_width=12).shape
     (8, 12, 3)
     """

@@ -251,7 +251,7 @@ def cartoon_face() -> np.ndarray:
     """A 64×64 grayscale cartoon face: two eyes, a nose and a mouth on a round head.
 
     Each eye is a bright disk of radius 3.5 with a dark pupil of radius 1.5, the shape
-    :func:`cnnviz.kernels.eye_detector` looks for, centred at :data:`FACE_EYES`.
+    :func:`cnnviz.maths.kernels.eye_detector` looks for, centred at :data:`FACE_EYES`.
 
     Returns
     -------

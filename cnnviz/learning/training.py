@@ -1,13 +1,13 @@
 """Training the model with live progress, stopping it, and reading what it learned.
 
-* :func:`train` runs ``model.fit`` on a :class:`~cnnviz.data.Dataset` and keeps a
+* :func:`train` runs ``model.fit`` on a :class:`~cnnviz.learning.data.Dataset` and keeps a
   :class:`TrainingRun` up to date after every batch (loss and accuracy per batch, test accuracy
   per epoch, speed). A caller can watch it through ``on_update``, which is called at most
   every ``update_every`` seconds so that drawing never slows the training down, and can end it
   early with ``should_stop`` (or by raising from ``on_update``): the model keeps the weights it
   has reached. :func:`train_new_model` builds, trains and scores a model in one call.
 * :class:`TrainedModel` holds the result as plain arrays (it can cross a process boundary:
-  the app trains in worker processes, see :mod:`cnnviz.worker`).
+  the app trains in worker processes, see :mod:`cnnviz.learning.worker`).
 * :class:`TrainingSlots` lets at most N trainings run at once; the others wait.
 * :func:`evaluate`, :func:`confusion_matrix`, :func:`first_layer_kernels` and
   :func:`model_bytes` read the results.
@@ -37,8 +37,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnviz._validate import env_int
-from cnnviz.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
-from cnnviz.model import Cost, ModelSpec, build_model, estimate_cost, keras_module, scoring_chunk
+from cnnviz.learning.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
+from cnnviz.learning.model import (
+    Cost,
+    ModelSpec,
+    build_model,
+    estimate_cost,
+    keras_module,
+    scoring_chunk,
+)
 
 __all__ = [
     "Evaluation",
@@ -233,7 +240,8 @@ class TrainedModel:
     data_name : str
         The data set it was trained on, as :attr:`Dataset.name`.
     weights : list of ndarray
-        As ``model.get_weights()`` of :func:`cnnviz.model.build_model` ``(spec)``; the first is
+        As ``model.get_weights()`` of :func:`~cnnviz.learning.model.build_model` ``(spec)``; the
+        first is
         the first conv layer's kernel, shape ``(k, k, 1, F)``.
     run : TrainingRun, optional
         The training's record (``None`` if the weights were loaded from a cache).
@@ -242,7 +250,8 @@ class TrainedModel:
 
     Notes
     -----
-    Plain arrays, so that a model trained in another process (:mod:`cnnviz.worker`) travels as
+    Plain arrays, so that a model trained in another process (:mod:`~cnnviz.learning.worker`)
+    travels as
     a pickle and a page that only shows results needs no TensorFlow. :attr:`model` builds the
     Keras model on first use, once, also when several threads ask at the same time.
     """
@@ -442,7 +451,7 @@ def check_limits(
     Returns
     -------
     Cost
-        The estimate (:func:`cnnviz.model.estimate_cost`), for the page to show.
+        The estimate (:func:`cnnviz.learning.model.estimate_cost`), for the page to show.
 
     Raises
     ------
@@ -537,7 +546,7 @@ def train(
     Parameters
     ----------
     model : keras.Model
-        Built and compiled, e.g. by :func:`cnnviz.model.build_model`.
+        Built and compiled, e.g. by :func:`cnnviz.learning.model.build_model`.
     data : Dataset
         Training digits to learn from; test digits scored after each epoch.
     spec : ModelSpec
@@ -738,7 +747,7 @@ def default_model(
     Parameters
     ----------
     data : Dataset, optional
-        Defaults to :func:`cnnviz.data.load_sample`.
+        Defaults to :func:`cnnviz.learning.data.load_sample`.
     cache_dir : str, optional
         Where the trained weights are kept between runs: ``$CNNVIZ_CACHE_DIR``, else
         ``~/.cache/cnnviz``. The file name holds a hash of the spec, the data and the Keras

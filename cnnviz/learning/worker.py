@@ -7,10 +7,10 @@ measurable (13.3× vs 12.4× with no training at all: the rest is the visitors' 
 each training in the server left ~25 MB behind (a Keras/TensorFlow leak); a process gives
 everything back when it exits.
 
-* :class:`Trainer` — one worker process (``python -m cnnviz._worker_boot``). It lowers
+* :class:`Trainer` — one worker process (``python -m cnnviz.learning._worker_boot``). It lowers
   its priority, imports TensorFlow (3–6 s), says it is ready, trains one model, sends the
   result and exits. :meth:`Trainer.train` follows it, calling ``on_update`` with the live
-  :class:`~cnnviz.training.TrainingRun` as :func:`cnnviz.training.train` does.
+  :class:`~cnnviz.learning.training.TrainingRun` as :func:`cnnviz.learning.training.train` does.
 * :class:`TrainerPool` — at most ``limit`` trainings at once, and one worker kept ready ahead of
   time (:meth:`TrainerPool.warm`), so that pressing Train does not wait for TensorFlow's import.
 
@@ -23,7 +23,7 @@ over) and ``("scoring", False)`` when an epoch's scoring is done, then ``("done"
 ``("error", message)``. A worker whose server goes away sees the socket close and exits; an idle
 ready worker exits after ``idle_timeout`` seconds.
 
-Limits that hold even if an estimate (:func:`cnnviz.training.check_limits`) is wrong:
+Limits that hold even if an estimate (:func:`cnnviz.learning.training.check_limits`) is wrong:
 
 * memory: a thread of the server reads the worker's resident size (``/proc/PID/statm``) ten
   times a second and kills it beyond ``memory_mb``. Not ``RLIMIT_AS``: TensorFlow reserves far
@@ -54,9 +54,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 
 from cnnviz._validate import env_int
-from cnnviz.data import Dataset
-from cnnviz.model import ModelSpec
-from cnnviz.training import (
+from cnnviz.learning.data import Dataset
+from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.training import (
     DEFAULT_UPDATE_EVERY,
     TrainedModel,
     TrainingLimits,
@@ -104,7 +104,7 @@ class Trainer:
 
     Examples
     --------
-    >>> from cnnviz.data import load_sample
+    >>> from cnnviz.learning.data import load_sample
     >>> trainer = Trainer()  # doctest: +SKIP
     >>> trained = trainer.train(ModelSpec(epochs=1), load_sample())  # doctest: +SKIP
     >>> trainer.close()  # doctest: +SKIP
@@ -115,9 +115,15 @@ class Trainer:
         ours, theirs = Pipe(duplex=True)
         env = dict(os.environ, CNNVIZ_WORKER_NICE=str(niceness))
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "cnnviz._worker_boot", "--fd", str(theirs.fileno())]
+        command = [
+            sys.executable,
+            "-m",
+            "cnnviz.learning._worker_boot",
+            "--fd",
+            str(theirs.fileno()),
+        ]
         command += ["--idle-timeout", str(idle_timeout)]
         # Deliberately in the server's session: Linux shares the CPU fairly between sessions
         # (autogroups) before nice values count, so a worker in a session of its own took as
@@ -202,7 +208,8 @@ class Trainer:
         Returns
         -------
         TrainedModel
-            As :func:`cnnviz.training.train_new_model` returns it, also kept as :attr:`result`.
+            As :func:`~cnnviz.learning.training.train_new_model` returns it, also kept as
+            :attr:`result`.
 
         Raises
         ------
@@ -397,7 +404,7 @@ class TrainerPool:
     Parameters
     ----------
     limit : int, optional
-        Trainings at once: defaults to :func:`cnnviz.training.max_trainings`.
+        Trainings at once: defaults to :func:`cnnviz.learning.training.max_trainings`.
     idle_timeout : float
         How long the ready worker waits for a job before it exits (and frees its memory).
 
@@ -483,11 +490,11 @@ class TrainerPool:
             ``lost(run, why)``: the worker did not hand back a model (killed after Stop's grace,
             or it died); ``run`` is its last reported record.
         limits : TrainingLimits, optional
-            Defaults to :func:`cnnviz.training.training_limits` (the environment's).
+            Defaults to :func:`cnnviz.learning.training.training_limits` (the environment's).
 
         Raises
         ------
-        cnnviz.training.LimitError
+        cnnviz.learning.training.LimitError
             The spec's estimated cost is beyond ``limits``; nothing was started.
         TrainingError
             The training failed; the message is written for a person.
@@ -559,8 +566,8 @@ def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
 
 def _serve(conn: Connection, idle_timeout: float) -> None:
     """The worker's side: load TensorFlow, wait for one job, train, send the result."""
-    from cnnviz.model import build_model, keras_module
-    from cnnviz.training import evaluate, train
+    from cnnviz.learning.model import build_model, keras_module
+    from cnnviz.learning.training import evaluate, train
 
     keras_module()  # the slow part, done before anyone waits for it
     conn.send(("ready",))

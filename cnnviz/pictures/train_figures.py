@@ -1,7 +1,8 @@
 """Plotly figures for the Train page: learning curves, confusion matrix, digit and kernel grids.
 
 Pure Plotly and NumPy: no Streamlit, no TensorFlow. Each function takes plain data (a
-:class:`~cnnviz.training.TrainingRun`, arrays) and returns a ``plotly.graph_objects.Figure``.
+:class:`~cnnviz.learning.training.TrainingRun`, arrays) and returns a
+``plotly.graph_objects.Figure``.
 
 :func:`training_curves` is redrawn several times a second while a model trains, so it stays
 cheap: one figure, a few traces, at most ``max_points`` points per trace.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.training import SMOOTHING_WINDOW
+from cnnviz.learning.training import SMOOTHING_WINDOW
 
 __all__ = ["confusion_figure", "digit_grid", "kernel_grid", "mosaic", "training_curves"]
 

@@ -294,7 +294,7 @@ def shift_change_figure(shifts, change: np.ndarray, *, height: int = 380) -> go.
         Shifts of the image along x, in pixels.
     change : ndarray, shape (stages, S)
         ``change[s, i]``: 1 − cosine similarity of the outputs after ``s + 1`` stages for the
-        original and the image shifted by ``shifts[i]`` (see :mod:`cnnviz.invariance`).
+        original and the image shifted by ``shifts[i]`` (see :mod:`cnnviz.maths.invariance`).
 
     Returns
     -------

@@ -9,9 +9,10 @@
 * :func:`saliency` asks which pixels the decision depends on (gradient, or gradient × input).
 * :func:`shift_curve` moves the digit a few pixels and tracks the probability of the true class.
 
-The models are Keras models built by :func:`cnnviz.model.build_model`: a chain of layers, input
+The models are Keras models built by :func:`~cnnviz.learning.model.build_model`: a chain of layers,
+input
 ``(N, 28, 28, 1)`` floats in [0, 1], output ``(N, 10)`` probabilities. TensorFlow is imported on
-the first call (through :func:`cnnviz.model.keras_module`), never at import time.
+the first call (through :func:`cnnviz.learning.model.keras_module`), never at import time.
 
 Letters used in shapes: ``N`` digits, ``H, W`` a map's height and width (28×28 for the input),
 ``F`` filters, ``n`` neurons, ``K = 10`` classes, ``D`` shifts.
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz._validate import as_choice, as_float_array
-from cnnviz.images import shift
-from cnnviz.model import keras_module
+from cnnviz.learning.model import keras_module
+from cnnviz.pictures.images import shift
 
 __all__ = [
     "SALIENCY_METHODS",
@@ -167,7 +168,7 @@ def layer_activations(model, x: np.ndarray) -> list[LayerOutput]:
     Parameters
     ----------
     model : keras.Model
-        A chain of layers (e.g. from :func:`cnnviz.model.build_model`).
+        A chain of layers (e.g. from :func:`cnnviz.learning.model.build_model`).
     x : ndarray, shape (H, W), (H, W, 1) or (1, H, W, 1)
         One digit, values in [0, 1], the size the model takes (28×28).
 
@@ -188,7 +189,7 @@ def layer_activations(model, x: np.ndarray) -> list[LayerOutput]:
 
     Examples
     --------
-    >>> from cnnviz.model import ModelSpec, build_model
+    >>> from cnnviz.learning.model import ModelSpec, build_model
     >>> model = build_model(ModelSpec(filters=(4,), dense_units=8))
     >>> for layer in layer_activations(model, np.zeros((28, 28))):
     ...     print(layer)
@@ -374,7 +375,7 @@ def shift_curve(
         The true class of each digit.
     shifts : sequence of int
         Pixels to move by; negative moves left or up. What leaves the frame is lost, the
-        pixels that come in are 0 (see :func:`cnnviz.images.shift`).
+        pixels that come in are 0 (see :func:`cnnviz.pictures.images.shift`).
 
     Returns
     -------
@@ -387,7 +388,7 @@ def shift_curve(
 
     Examples
     --------
-    >>> from cnnviz.model import ModelSpec, build_model
+    >>> from cnnviz.learning.model import ModelSpec, build_model
     >>> model = build_model(ModelSpec(filters=(2,), dense_units=4))
     >>> curve = shift_curve(model, np.zeros((28, 28)), 3, shifts=[-1, 0, 1])
     >>> curve.shifts.tolist(), curve.along_x.shape

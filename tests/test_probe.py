@@ -4,11 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from cnnviz.activations import relu, softmax
-from cnnviz.data import load_sample
-from cnnviz.digits import prepare_digit
-from cnnviz.images import shift
-from cnnviz.inspect import (
+from cnnviz.learning.data import load_sample
+from cnnviz.learning.digits import prepare_digit
+from cnnviz.learning.model import ModelSpec, build_model, keras_module
+from cnnviz.learning.probe import (
     activation_pattern,
     compare_patterns,
     layer_activations,
@@ -16,8 +15,9 @@ from cnnviz.inspect import (
     saliency,
     shift_curve,
 )
-from cnnviz.model import ModelSpec, build_model, keras_module
-from cnnviz.ops import conv2d
+from cnnviz.maths.activations import relu, softmax
+from cnnviz.maths.ops import conv2d
+from cnnviz.pictures.images import shift
 
 RTOL, ATOL = 1e-5, 1e-5  # float32, the same operations in the same order as Keras
 CLOSE = {"rel": 1e-4, "abs": 1e-6}  # one digit alone or in a batch: float32 sums reordered
@@ -38,7 +38,7 @@ def digit():
 @pytest.fixture(scope="module")
 def default():
     """The app's default model: the article's CNN trained on the sample (cached on disk)."""
-    from cnnviz.training import default_model
+    from cnnviz.learning.training import default_model
 
     return default_model(load_sample()).model
 
@@ -91,7 +91,7 @@ def test_outputs_are_the_activation_of_the_sums_before_it(spec, digit):
 
 
 def test_conv_sums_match_cnnviz_conv2d_plus_bias(default, digit):
-    """The first layer's sums before ReLU are cnnviz.ops.conv2d with its kernels, plus bias."""
+    """The first layer's sums before ReLU are ops.conv2d with its kernels, plus bias."""
     kernel, bias = default.get_layer("conv_1").get_weights()  # (3, 3, 1, 32), (32,)
     expected = conv2d(digit[:, :, None], kernel) + bias  # (26, 26, 32)
     before = layer_activations(default, digit)[0].before_activation

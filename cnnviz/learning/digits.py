@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from cnnviz.images import to_grayscale
+from cnnviz.pictures.images import to_grayscale
 
 __all__ = [
     "BOX_SIDE",
@@ -56,7 +56,7 @@ LIGHTING_FRACTION = 6  # strokes are assumed thinner than 1/6 of the picture's s
 
 INK = 0.5  # a pixel brighter than this is ink (part of a stroke)
 TOUCHED = 0.1  # a pixel brighter than this has some ink in it (a stroke or its soft edge)
-#: Where the sample's 4,000 training digits lie (cnnviz.data.load_sample, values / 255), as
+#: Where the sample's 4,000 training digits lie (cnnviz.learning.data.load_sample, values / 255), as
 #: (low, high), None where one side does not matter. ``ink_share``: from the least ink any
 #: training digit has (a thin 1; a tall 1 drawn on the canvas has as little) to the 99.5th
 #: percentile; ``stroke_brightness``: the 0.5th percentile (a very solid stroke is fine: the
