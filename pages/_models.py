@@ -25,6 +25,7 @@ being trained, nor misses it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
@@ -32,15 +33,9 @@ import streamlit as st
 
 from cnnviz.learning.data import Dataset, load_mnist
 from cnnviz.learning.model import ModelSpec
-from cnnviz.learning.training import (
-    TrainedModel,
-    TrainingRun,
-    check_limits,
-    default_model,
-    training_limits,
-)
+from cnnviz.learning.training import TrainedModel, TrainingRun, default_model, training_limits
 from cnnviz.learning.worker import STOP_TIMEOUT, TrainerPool, TrainingError
-from cnnviz.pictures.train_figures import training_curves
+from cnnviz.lessons.train import LiveFrame, live_frame, waiting_text
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -60,23 +55,24 @@ def get_default_model() -> TrainedModel:
     return default_model(get_dataset("sample"), trainer=_train_quietly)
 
 
-DEFAULT_MODEL_TIMEOUT = 600.0  # seconds: ~15 s normally; a hung worker must not hang every page
+DEFAULT_MODEL_TIMEOUT = 600  # seconds: ~15 s normally; a hung worker must not hang every page
 
 
 def _train_quietly(spec: ModelSpec, data: Dataset) -> TrainedModel:
     """Train in a worker process without a live view (the default model, when not cached).
 
-    Takes a training slot like any training (each worker holds its own TensorFlow), and gives
-    up after ``DEFAULT_MODEL_TIMEOUT``: every session waits on this while it runs.
+    One :meth:`TrainerPool.run` like any training (a slot, a worker with its own TensorFlow),
+    under the server's limits but with ``DEFAULT_MODEL_TIMEOUT``: every session waits on this.
     """
-    pool = get_trainer_pool()
-    memory_mb = training_limits().max_memory_mb
-    with pool.slots.slot():
-        trainer = pool.take()
-        try:
-            trained = trainer.train(spec, data, timeout=DEFAULT_MODEL_TIMEOUT, memory_mb=memory_mb)
-        finally:
-            trainer.close()
+    limits = dataclasses.replace(training_limits(), max_seconds=DEFAULT_MODEL_TIMEOUT)
+    kept: list[TrainedModel] = []
+    lost: list[str] = []
+    get_trainer_pool().run(
+        spec, data, keep=kept.append, lost=lambda run, why: lost.append(why), limits=limits
+    )
+    if not kept:
+        raise TrainingError(f"the default model's training kept nothing: {''.join(lost)}")
+    trained = kept[0]
     if trained.run is not None and trained.run.status != "finished":  # never cache half a model
         raise TrainingError(f"the default model's training was stopped early: {trained.run.reason}")
     return trained
@@ -202,9 +198,8 @@ def train_live(
 ) -> None:
     """Train a fresh model for ``spec`` on ``data`` in a worker process, drawn live in ``view``.
 
-    Refuses a spec beyond this server's limits first
-    (:func:`~cnnviz.learning.training.check_limits`),
-    then waits for a free training slot. ``keep(trained)`` receives the model when the training
+    One :meth:`TrainerPool.run`: it refuses a spec beyond this server's limits, then waits for
+    a free training slot. ``keep(trained)`` receives the model when the training
     finishes, and also when a click or a closed tab interrupts this run (Streamlit raises its
     stop or rerun exception inside ``view.update``): the training is then stopped after its
     current batch and ``keep`` gets the model as far as it got (``run.status == "stopped"``).
@@ -222,8 +217,6 @@ def train_live(
     cnnviz.learning.worker.TrainingError
         If the training failed; its message is written for the page.
     """
-    limits = training_limits()
-    check_limits(spec, len(data.x_train), len(data.x_test), limits)  # before waiting on others
     finished = training_started()
     try:
         get_trainer_pool().run(
@@ -233,7 +226,7 @@ def train_live(
             on_wait=view.waiting,
             keep=keep,
             lost=lost,
-            limits=limits,
+            limits=training_limits(),
         )
     finally:  # the next run of this session waits for this before reading the model
         finished.set()
@@ -249,58 +242,27 @@ class LiveView:
 
     Notes
     -----
-    Every redraw is a Streamlit call from the script thread. When the visitor presses Stop,
-    changes page or closes the tab, Streamlit raises its stop or rerun exception in the next
-    such call; :func:`train_live` then stops the worker process: nothing trains on for nobody.
+    What to draw comes from :func:`cnnviz.lessons.train.live_frame`. Every redraw is a Streamlit
+    call from the script thread: when the visitor presses Stop, changes page or closes the tab,
+    Streamlit raises its stop or rerun exception in the next such call; :func:`train_live` then
+    stops the worker process: nothing trains on for nobody.
     """
 
     def __init__(self, progress, status, chart) -> None:
         self.progress, self.status, self.chart = progress, status, chart
+        self._frame: LiveFrame | None = None
         self._draws = 0  # each redrawn chart needs its own key within one script run
 
     def waiting(self, busy: int, limit: int) -> None:
-        self.status.info(
-            f"Waiting for a free training slot: {busy} of {limit} trainings are running for "
-            "other visitors. Yours starts by itself as soon as one finishes."
-        )
+        self.status.info(waiting_text(busy, limit))
 
     def update(self, run: TrainingRun) -> None:
-        if run.status == "starting":
-            self.progress.progress(0.0, text=progress_text(run))
-            self.status.info(
-                "Starting a training process: loading TensorFlow takes a few seconds…",
-                icon=":material/hourglass_top:",
-            )
+        frame = self._frame = live_frame(run, self._frame)
+        self.progress.progress(frame.progress, text=frame.progress_text)
+        if frame.starting:
+            self.status.info(frame.status, icon=":material/hourglass_top:")
             return
-        self.progress.progress(run.progress, text=progress_text(run))
-        self.status.markdown(status_text(run))
-        self._draws += 1
-        self.chart.plotly_chart(training_curves(run), key=f"train_live_curves_{self._draws}")
-
-
-def progress_text(run: TrainingRun) -> str:
-    """E.g. "Epoch 2 of 5 · batch 250 of 625"."""
-    current = min(run.epoch + 1, run.epochs)
-    return f"Epoch {current} of {run.epochs} · batch {run.step:,} of {run.total_steps:,}"
-
-
-def stopped_text(run: TrainingRun) -> str:
-    """Where a stopped training got to, in numbers that agree with each other.
-
-    E.g. "Stopped during epoch 2 of 8, after batch 126 of 800: 1.26 epochs trained", or
-    "Stopped after epoch 2 of 8 (batch 200 of 800): 2 epochs trained" at an epoch's end.
-    """
-    batches = f"batch {run.step:,} of {run.total_steps:,}"
-    if run.steps_per_epoch and run.step % run.steps_per_epoch == 0:
-        where = f"after epoch {run.epoch} of {run.epochs} ({batches})"
-    else:
-        where = f"during epoch {min(run.epoch + 1, run.epochs)} of {run.epochs}, after {batches}"
-    return f"Stopped {where}: {run.epochs_text()} trained"
-
-
-def status_text(run: TrainingRun) -> str:
-    """E.g. "12.3 s · 1,850 digits/s · test accuracy after epoch 2: 95.7%"."""
-    parts = [f"{run.elapsed:.1f} s", f"{run.samples_per_second:,.0f} digits/s"]
-    if run.test_accuracy:
-        parts.append(f"test accuracy after epoch {run.epoch}: {run.test_accuracy[-1]:.1%}")
-    return " · ".join(parts)
+        self.status.markdown(frame.status)
+        if frame.curves is not None:
+            self._draws += 1
+            self.chart.plotly_chart(frame.curves, key=f"train_live_curves_{self._draws}")
