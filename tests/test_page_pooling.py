@@ -1,4 +1,8 @@
-"""The Pooling page, run for real with AppTest: every control by key, the numbers it prints."""
+"""The Pooling page, run for real with AppTest: every control by key, its link, what it shows.
+
+What the numbers and sentences say is checked without Streamlit, against SciPy and NumPy, in
+``tests/test_lesson_pooling.py``; here the page must show its lesson's views and keep its settings.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,11 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.maths.invariance import DEPTH_STACKS, compare_shift, depth_curve
-from cnnviz.maths.kernels import KERNELS
+from cnnviz.lessons.pooling import Settings, article_view, depth_view, pooling_view, shift_view
+from cnnviz.maths.invariance import DEPTH_STACKS, depth_curve
 from cnnviz.pictures.images import sample_image
 from tests.apptest import open_page
 from tests.pictures import png
-from tests.test_invariance import reference_change
 
 PAGE = "pages/pooling.py"
 
@@ -81,24 +84,21 @@ def test_page_opens_with_keras_defaults_and_writes_them_to_the_link(first_run):
 CHANGE = r"Change of the pattern: feature map ([\d.e-]+) → pooled map ([\d.e-]+)"
 
 
-def test_shift_headline_says_pooling_helps_as_the_chart_does(first_run):
-    """Bug: on the face moved 1 px the headline read "72 % of pooled cells unchanged" against
-    "76 % of feature-map cells", as if pooling hurt. Now it gives the depth chart's measure for
-    both maps, recomputed with SciPy, and says how much of the change pooling took away."""
-    face, kernel = sample_image("Cartoon face"), KERNELS["Eye detector"].values
-    feature, pooled = reference_change(face, kernel, 1, 0)
-    m = line(first_run, CHANGE)
-    assert float(m[1]) == pytest.approx(feature, abs=0.005)
-    assert float(m[2]) == pytest.approx(pooled, abs=0.005)
-    assert float(m[2]) < float(m[1])
-    assert "(0 = the same, 1 = nothing in common)" in m.string  # the scale, read where it is
-    taken = line(first_run, r"Pooling took away (\d+)% of the change\.")
-    assert int(taken[1]) == round(100 * (1 - pooled / feature))
-    c = compare_shift(face, kernel, 1, 0)
-    assert f"Largest change of a pooled cell: {c.largest_change:.4g}" in m.string
-    assert not any("Unchanged" in t for t in texts(first_run))
+def test_page_shows_its_lessons_views(first_run):
+    """Each section's text is its lesson's (the numbers are checked in test_lesson_pooling)."""
+    settings = Settings("Eye detector", True, "max", 2, 2, "valid")
+    view = pooling_view(sample_image("Cartoon face"), settings)
+    shown = texts(first_run)
+    assert view.sizes in shown and view.formula in shown
+    assert shift_view(view.stage, settings, 1, 0, view.scale).summary in shown
+    assert article_view("1 pixel right").summary in shown
+    depth = depth_view(sample_image("Camera man"), "Edges, then blur")
+    assert depth.numbers in shown and depth.finding in shown
+    assert "Pooling took away" in line(first_run, CHANGE).string
+    assert not any("Unchanged" in t for t in shown)
 
 
+@pytest.mark.slow
 def test_article_example_is_identical_then_changed():
     """1 px right: identical; 2 px right and 1 px left: changed, with the count of cells."""
     at = run_page()
@@ -114,16 +114,11 @@ def test_article_example_is_identical_then_changed():
     at.segmented_control(key="pool_article").set_value("1 pixel left")
     rerun(at)
     assert line(at, r"Pooled maps identical: no \(2 of 16")
+    assert article_view("1 pixel left").summary in texts(at)
+    assert at.query_params["article"] == "1 pixel left"
 
 
-def test_depth_chart_numbers_come_from_the_core(first_run):
-    """The printed changes are depth_curve's on the chosen sample, and the trend holds."""
-    curve = depth_curve(sample_image("Camera man"))
-    m = line(first_run, r"Change for 1, 2, 3 stages at 1 px: ([\d.]+), ([\d.]+), ([\d.]+)")
-    assert [float(g) for g in m.groups()] == [round(v, 2) for v in curve.change[:, 1]]
-    assert line(first_run, "every extra stage changed less at every shift")
-
-
+@pytest.mark.slow
 def test_depth_controls_switch_stack_and_image():
     """Another stack and the picked image: the numbers follow the core."""
     at = run_page()
@@ -139,6 +134,7 @@ def test_depth_controls_switch_stack_and_image():
     assert at.query_params["stack"] == "Edges at every stage"
 
 
+@pytest.mark.slow
 def test_pooling_controls_change_the_sizes_and_the_formula():
     """Window 3, stride 2 (stride unlinked), padding 'same', average: ⌈64 / 2⌉ = 32."""
     at = run_page()
@@ -166,8 +162,10 @@ def test_window_step_through_reports_the_max():
     rerun(at)
     m = line(at, r"\*\*max = ([\d.]+)\*\*.*row (\d+), column (\d+).*pooled cell \(12, 10\)")
     assert int(m[2]) in (24, 25) and int(m[3]) in (20, 21)  # window rows 24–25, cols 20–21
+    assert "**Window: feature rows 24–25, columns 20–21**" in texts(at)
 
 
+@pytest.mark.slow
 def test_feature_controls_and_shift_sliders():
     """Kernel, ReLU and both shift directions change the numbers; the link follows."""
     at = run_page()
@@ -176,34 +174,16 @@ def test_feature_controls_and_shift_sliders():
     at.slider(key="pool_dx").set_value(-3)
     at.slider(key="pool_dy").set_value(2)
     rerun(at)
-    c = compare_shift(sample_image("Cartoon face"), KERNELS["Sobel x"].values, -3, 2, relu=False)
-    assert f"Largest change of a pooled cell: {c.largest_change:.4g}" in line(at, "Largest").string
-    m = line(at, CHANGE)
-    assert float(m[1]) == pytest.approx(c.feature_change, abs=0.005)
-    assert float(m[2]) == pytest.approx(c.pooled_change, abs=0.005)
-    assert at.query_params["dx"] == "-3" and at.query_params["relu"] == "0"
+    settings = Settings("Sobel x", False, "max", 2, 2, "valid")
+    view = pooling_view(sample_image("Cartoon face"), settings)
+    assert shift_view(view.stage, settings, -3, 2, view.scale).summary == line(at, CHANGE).string
+    assert at.query_params["dx"] == "-3" and at.query_params["dy"] == "2"
+    assert at.query_params["relu"] == "0" and at.query_params["kernel"] == "Sobel x"
     # Without ReLU the maps have negative values and 1 − cosine can reach 2: the scale says so.
-    assert c.original.feature.min() < 0
     assert line(at, r"\(0 = the same, 1 = unrelated, 2 = opposite\)")
     at.checkbox(key="pool_relu").set_value(True)
     rerun(at)
     assert line(at, r"\(0 = the same, 1 = nothing in common\)")
-
-
-def test_zero_shift_leaves_every_cell_unchanged():
-    at = run_page(dx="0")
-    assert line(at, r"feature map 0\.00 → pooled map 0\.00")
-    assert line(at, r"The feature map did not change, so neither did the pooled map\.")
-    assert line(at, r"Largest change of a pooled cell: 0 ")
-
-
-def test_a_shift_beyond_the_window_is_not_called_a_gain():
-    """Where the pooled map changes more than the feature map, the page says so, not "took away"."""
-    at = run_page(kernel="Sobel y", dx="-5")
-    c = compare_shift(sample_image("Cartoon face"), KERNELS["Sobel y"].values, -5, 0)
-    assert c.pooled_change > c.feature_change  # pinned: the case this test is about
-    assert line(at, r"Here the pooled map changed more than the feature map \(\d+% more\)")
-    assert not any("took away" in t for t in texts(at))
 
 
 def test_link_restores_settings_and_bad_values_fall_back_with_a_warning():
@@ -226,6 +206,7 @@ def test_sample_choice_changes_the_image():
     assert sizes(at) == (h, w, h // 2, w // 2)
 
 
+@pytest.mark.slow
 def test_upload_is_used_and_a_bad_upload_keeps_everything():
     """A good PNG is pooled; a text file shows an error and nothing else changes."""
     at = run_page()
@@ -240,6 +221,7 @@ def test_upload_is_used_and_a_bad_upload_keeps_everything():
     assert at.slider(key="pool_size").value == 4
 
 
+@pytest.mark.slow
 def test_core_error_is_shown_and_the_rest_of_the_page_stays():
     """A window bigger than a tiny upload: the core's message, the article still shown."""
     at = run_page()
@@ -261,6 +243,7 @@ def test_every_widget_key_starts_with_the_page_name(first_run):
     assert widgets and all(k.startswith("pool_") for k in widgets), widgets
 
 
+@pytest.mark.slow
 def test_big_upload_is_drawn_as_images():
     """A 300×300 upload is above the hover limit: maps go out as pictures; the shift comparison
     (image, feature map, pooled map × original, shifted, difference) is ONE picture, whose
@@ -282,3 +265,46 @@ def test_big_upload_is_drawn_as_images():
         assert f"original, shifted ({dx}, 0), shifted − original" in caption
         assert shift[0].proto.imgs[0].url.endswith(".jpg")  # picture_bytes' JPEG, sent as made
         assert line(at, CHANGE)
+
+
+@pytest.mark.slow
+def test_settings_survive_a_visit_to_another_page():
+    """Streamlit forgets widget values on other pages; coming back keeps every setting."""
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at.switch_page("pages/pooling.py").run()
+    at.selectbox(key="pool_kernel").set_value("Sobel x")
+    at.checkbox(key="pool_relu").set_value(False)
+    at.radio(key="pool_mode").set_value("average")
+    at.slider(key="pool_size").set_value(3)
+    at.toggle(key="pool_stride_auto").set_value(False)
+    at.radio(key="pool_padding").set_value("same")
+    at.segmented_control(key="pool_article").set_value("2 pixels right")
+    at.selectbox(key="pool_stack").set_value("Edges, then pooling only")
+    at.selectbox(key="pool_depth_image").set_value("Coins")
+    rerun(at)
+    at.slider(key="pool_stride").set_value(2)
+    at.slider(key="pool_dx").set_value(-2)
+    at.slider(key="pool_dy").set_value(3)
+    rerun(at)
+    at.slider(key="pool_row").set_value(5)
+    at.slider(key="pool_col").set_value(30)
+    rerun(at)
+    before = texts(at)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/pooling.py").run()
+    assert not at.exception, at.exception
+    values = {
+        "selectbox": {"pool_kernel": "Sobel x", "pool_stack": "Edges, then pooling only",
+                      "pool_depth_image": "Coins"},
+        "checkbox": {"pool_relu": False},
+        "radio": {"pool_mode": "average", "pool_padding": "same"},
+        "toggle": {"pool_stride_auto": False},
+        "slider": {"pool_size": 3, "pool_stride": 2, "pool_dx": -2, "pool_dy": 3,
+                   "pool_row": 5, "pool_col": 30},
+        "segmented_control": {"pool_article": "2 pixels right"},
+    }  # fmt: skip
+    for kind, keyed in values.items():
+        for key, value in keyed.items():
+            assert getattr(at, kind)(key=key).value == value, key
+    assert sizes(at) == (64, 64, 32, 32)
+    assert texts(at) == before  # every number and sentence as it was
