@@ -1,7 +1,14 @@
-"""What the page benchmarks share: how the baseline page's server is started."""
+"""What the page benchmarks share: the baseline page's server, the upload, the browser tabs."""
+
+from __future__ import annotations
 
 import argparse
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -11,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: plain page does not have. Pass ``--same-config`` to give the baseline the app's setting too.
 BASELINE_ENV = {"PYTHONPATH": str(ROOT), "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
 SAME_CONFIG_ENV = {"PYTHONPATH": str(ROOT)}
+VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def add_baseline_option(parser: argparse.ArgumentParser) -> None:
@@ -25,3 +33,42 @@ def add_baseline_option(parser: argparse.ArgumentParser) -> None:
 def baseline_env(args: argparse.Namespace) -> dict[str, str]:
     """The environment of the baseline page's server for these arguments."""
     return SAME_CONFIG_ENV if args.same_config else BASELINE_ENV
+
+
+def make_upload(folder: Path) -> Path:
+    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept."""
+    from cnnviz.pictures.images import sample_image
+
+    astronaut = (sample_image("Astronaut") * 255).round().astype("uint8")
+    path = folder / "astronaut_1024.png"
+    Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS).save(path)
+    return path
+
+
+@contextmanager
+def baseline_and_app(args: argparse.Namespace, tabs: int = 3) -> Iterator[tuple]:
+    """Both servers, the 1024×1024 upload and ``tabs`` Chromium tabs of 1400×1000.
+
+    Yields ``(baseline_url, app_url, pages, upload)``; everything is closed on the way out.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        upload = make_upload(Path(tmp))
+        with (
+            streamlit_server("bench/baseline_image_page.py", env=baseline_env(args)) as base_url,
+            streamlit_server() as app_url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield (
+                    base_url,
+                    app_url,
+                    [browser.new_page(viewport=VIEWPORT) for _ in range(tabs)],
+                    upload,
+                )
+            finally:
+                browser.close()

@@ -20,13 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench._common import add_baseline_option, baseline_env  # noqa: E402
-from cnnviz.pictures.images import sample_image  # noqa: E402
+from bench._common import make_upload as _make_upload  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
 
 # 3×3 presets in an order where no two neighbours are equal: the output stays 1022 × 1022.
@@ -55,14 +54,6 @@ ARM = """([selector, index]) => {
     };
     requestAnimationFrame(tick);
 }"""
-
-
-def _make_upload(folder: Path) -> Path:
-    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept."""
-    astronaut = (sample_image("Astronaut") * 255).round().astype("uint8")
-    path = folder / "astronaut_1024.png"
-    Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS).save(path)
-    return path
 
 
 class Target:

@@ -22,17 +22,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import add_baseline_option, baseline_env  # noqa: E402
-from cnnviz.pictures.images import sample_image  # noqa: E402
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle  # noqa: E402
+from bench._common import add_baseline_option, baseline_and_app  # noqa: E402
+from tests.browser.helpers import wait_idle  # noqa: E402
 
 PRESETS = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]
 FIRST_DX = 0  # then 1, 2, … 16: every step a new shift, and none of them 0 again
@@ -67,14 +64,6 @@ ARM = """([box, text]) => {
 }"""
 
 
-def _make_upload(folder: Path) -> Path:
-    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept."""
-    astronaut = (sample_image("Astronaut") * 255).round().astype("uint8")
-    path = folder / "astronaut_1024.png"
-    Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS).save(path)
-    return path
-
-
 def _open(page: Page, url: str, upload: Path, ready: str) -> None:
     """Open ``url``, upload the photo, wait until the picture ``ready`` (a selector) shows."""
     page.goto(url)
@@ -99,50 +88,39 @@ def main() -> None:
     add_baseline_option(parser)
     args = parser.parse_args()
     repeat = min(args.repeat, 15)
-    with tempfile.TemporaryDirectory() as tmp:
-        upload = _make_upload(Path(tmp))
-        env = baseline_env(args)
-        with (
-            streamlit_server("bench/baseline_image_page.py", env=env) as base_url,
-            streamlit_server() as app_url,
-            sync_playwright() as playwright,
-        ):
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            viewport = {"width": 1400, "height": 1000}
-            pages = [browser.new_page(viewport=viewport) for _ in range(3)]
-            for page, url in ((pages[0], base_url), (pages[1], f"{base_url}/?encode=png")):
-                _open(page, url, upload, "[data-testid=stImage] img")
-            shift_maps = ".st-key-pool_shift_maps img"
-            _open(pages[2], f"{app_url}/pooling?dx={FIRST_DX}", upload, shift_maps)
-            slider = pages[2].locator(".st-key-pool_dx").get_by_role("slider")
+    with baseline_and_app(args) as (base_url, app_url, pages, upload):
+        for page, url in ((pages[0], base_url), (pages[1], f"{base_url}/?encode=png")):
+            _open(page, url, upload, "[data-testid=stImage] img")
+        shift_maps = ".st-key-pool_shift_maps img"
+        _open(pages[2], f"{app_url}/pooling?dx={FIRST_DX}", upload, shift_maps)
+        slider = pages[2].locator(".st-key-pool_dx").get_by_role("slider")
 
-            def pick(page: Page, name: str):
-                def act():
-                    page.locator(".st-key-base_preset").click()
-                    page.keyboard.type(name)
-                    page.keyboard.press("Enter")
+        def pick(page: Page, name: str):
+            def act():
+                page.locator(".st-key-base_preset").click()
+                page.keyboard.type(name)
+                page.keyboard.press("Enter")
 
-                return act
+            return act
 
-            def step() -> None:
-                slider.focus()
-                slider.press("ArrowRight")
+        def step() -> None:
+            slider.focus()
+            slider.press("ArrowRight")
 
-            names = ["baseline: st.image(array)", "baseline: st.image(png_bytes)", "Pooling page"]
-            times: dict[str, list[float]] = {name: [] for name in names}
-            for i in range(repeat + 1):  # the first change of each page warms up
-                preset = PRESETS[(i + 1) % len(PRESETS)]
-                caption = f"shifted ({FIRST_DX + i + 1}, 0)"
-                runs = [
-                    _timed(pages[0], "[data-testid=stImage]", preset, pick(pages[0], preset)),
-                    _timed(pages[1], "[data-testid=stImage]", preset, pick(pages[1], preset)),
-                    _timed(pages[2], ".st-key-pool_shift_maps", caption, step),
-                ]
-                if i:
-                    for name, elapsed in zip(names, runs):
-                        times[name].append(elapsed)
-            shown = pages[2].locator(".st-key-pool_shift_maps").inner_text().strip()
-            browser.close()
+        names = ["baseline: st.image(array)", "baseline: st.image(png_bytes)", "Pooling page"]
+        times: dict[str, list[float]] = {name: [] for name in names}
+        for i in range(repeat + 1):  # the first change of each page warms up
+            preset = PRESETS[(i + 1) % len(PRESETS)]
+            caption = f"shifted ({FIRST_DX + i + 1}, 0)"
+            runs = [
+                _timed(pages[0], "[data-testid=stImage]", preset, pick(pages[0], preset)),
+                _timed(pages[1], "[data-testid=stImage]", preset, pick(pages[1], preset)),
+                _timed(pages[2], ".st-key-pool_shift_maps", caption, step),
+            ]
+            if i:
+                for name, elapsed in zip(names, runs):
+                    times[name].append(elapsed)
+        shown = pages[2].locator(".st-key-pool_shift_maps").inner_text().strip()
     medians = {name: statistics.median(runs) for name, runs in times.items()}
     print(f"{'1024×1024 upload, change → painted':<36} {'median ms':>9}   runs (ms)")
     for name, runs in times.items():
