@@ -1,10 +1,18 @@
-"""The Train page under AppTest: the real page, the sample data, one short epoch on a slice."""
+"""The Train page under AppTest: the real page, the sample data, one short epoch on a slice.
+
+What the page shows is computed by :mod:`cnnviz.lessons.train` and checked in
+``tests/test_lesson_train.py``; here, what only the page does: draw it, escape the visitor's
+text, train, stop, keep the form across page switches.
+"""
 
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.test_lesson_train import fake_trained
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "train.py")
 
 
@@ -40,6 +48,7 @@ def test_page_opens_with_the_articles_model_and_its_code(app):
     assert not app.get("download_button")
 
 
+@pytest.mark.slow
 def test_one_short_epoch_shows_curves_results_and_the_download(app):
     """64 digits, one epoch: accuracy, metrics, four figures, the download; a rerun keeps it."""
     at = _train_small(app)
@@ -99,6 +108,17 @@ def test_kernels_that_do_not_fit_get_a_clear_message(app):
     assert not app.exception
 
 
+def test_every_wrong_box_gets_its_own_message(app):
+    """Bug: only the first of several invalid boxes was shown."""
+    app.number_input(key="train_dense_units").set_value(5000)
+    app.number_input(key="train_seed").set_value(-1)
+    app.button(key="train_start").click().run()
+    shown = [e.value.replace("\\", "") for e in app.error]
+    assert [s.partition(":")[0] for s in shown] == ["Neurons in the dense layer", "Random seed"]
+    assert shown[1].endswith("Received: seed=-1.")
+    assert not app.get("stProgress") and not app.exception
+
+
 def test_full_mnist_offline_falls_back_and_says_why(app, monkeypatch, tmp_path):
     """Choosing full MNIST with no network and nothing cached: a warning naming the sample."""
     import socket
@@ -115,15 +135,6 @@ def test_full_mnist_offline_falls_back_and_says_why(app, monkeypatch, tmp_path):
     assert warning.startswith("**Data: MNIST sample (5,000 digits)**")
     assert "Full MNIST is not available here" in warning and "Using the sample." in warning
     assert not app.exception
-
-
-def test_changed_spec_updates_table_and_code(app):
-    app.text_input(key="train_filters").set_value("16, 32")
-    app.radio(key="train_pooling").set_value("average")
-    app.button(key="train_apply").click().run()
-    assert list(app.dataframe[0].value["layer"])[1:5] == ["conv_1", "pool_1", "conv_2", "pool_2"]
-    assert 'layers.AveragePooling2D((2, 2), name="pool_2")' in app.code[0].value
-    assert any("Parameters: **212,426**" in m.value for m in app.markdown)
 
 
 def _interrupted_training_script():
@@ -161,6 +172,7 @@ def _interrupted_training_script():
     st.write(f"slots busy={get_trainer_pool().slots.busy} finished={finished}")
 
 
+@pytest.mark.slow
 def test_an_interrupted_training_keeps_its_model_and_frees_its_slot():
     """What a Stop click does to train_live: the worker stops after its batch, keep() gets the
     model as far as it got, the slot is free again and the session's next run may go on."""
@@ -169,36 +181,6 @@ def test_an_interrupted_training_keeps_its_model_and_frees_its_slot():
     lines = [m.value for m in at.markdown]
     assert "kept=1 status=stopped step_ok=True" in lines
     assert "slots busy=0 finished=True" in lines
-
-
-def _fake_trained(step, steps_per_epoch=100, epochs=8):
-    """A stopped or finished model as a worker sends it: random weights, a made-up score."""
-    import numpy as np
-
-    from cnnviz.learning.model import ModelSpec
-    from cnnviz.learning.training import Evaluation, TrainedModel, TrainingRun
-
-    rng = np.random.default_rng(0)
-    run = TrainingRun(epochs, steps_per_epoch, 32, 32 * steps_per_epoch, step=step)
-    run.batch_loss = list(rng.uniform(0.1, 2, step))
-    run.batch_accuracy = list(rng.uniform(0, 1, step))
-    run.status = "finished" if step == run.total_steps else "stopped"
-    run.elapsed, run.samples_seen = 12.0, 32 * step
-    true = rng.integers(0, 10, 50)
-    probabilities = rng.dirichlet(np.ones(10), 50)
-    predicted = probabilities.argmax(axis=1)
-    wrong = np.flatnonzero(predicted != true)
-    scores = Evaluation(
-        probabilities,
-        predicted,
-        true,
-        float(np.mean(predicted == true)),
-        np.bincount(true * 10 + predicted, minlength=100).reshape(10, 10),
-        wrong,
-        rng.integers(0, 255, (len(wrong), 28, 28), dtype=np.uint8),
-    )
-    weights = [rng.normal(size=(3, 3, 1, 32)), np.zeros(32)]
-    return TrainedModel(ModelSpec(), "MNIST sample (5,000 digits)", weights, run, scores)
 
 
 def _page_with(box):
@@ -211,39 +193,14 @@ def _page_with(box):
     return at
 
 
-def test_a_stopped_training_gives_the_same_numbers_everywhere():
-    """Issue 11: "Stopped at epoch 2 of 8 · batch 126" beside "Epochs 1 of 8" and "after 1
-    epochs". Batch 126 of 100-batch epochs is 1.26 epochs trained, in every sentence and metric."""
-    from pages._models import SessionModel
-
-    at = _page_with(SessionModel(_fake_trained(step=126)))
-    assert at.warning[0].value.startswith(
-        "Stopped during epoch 2 of 8, after batch 126 of 800: 1.26 epochs trained. The model "
-        "keeps what it learned so far."
-    )
-    accuracy = [m.value for m in at.markdown if m.value.startswith("Test accuracy: **")]
-    assert accuracy[0].endswith("after 1.26 epochs on MNIST sample (5,000 digits).")
-    assert {m.label: m.value for m in at.metric}["Epochs trained"] == "1.26 of 8"
-
-
-def test_a_training_stopped_at_an_epochs_end_says_one_epoch():
-    from pages._models import SessionModel
-
-    at = _page_with(SessionModel(_fake_trained(step=100)))
-    assert at.warning[0].value.startswith(
-        "Stopped after epoch 1 of 8 (batch 100 of 800): 1 epoch trained."
-    )
-    assert {m.label: m.value for m in at.metric}["Epochs trained"] == "1 of 8"
-
-
 def test_a_stop_that_kept_nothing_says_so_with_the_curves_it_reached():
     """When Stop had to kill a worker stuck in a long batch, the page says plainly that
     nothing could be kept, how far it got, and that the earlier model stays in use."""
     from pages._models import SessionModel
 
-    earlier = _fake_trained(step=800)
+    earlier = fake_trained(step=800)
     box = SessionModel(earlier)
-    box.lost = (_fake_trained(step=37).run, "it did not end its batch within 5 s of Stop")
+    box.lost = (fake_trained(step=37).run, "it did not end its batch within 5 s of Stop")
     at = _page_with(box)
     warning = at.warning[0].value
     assert warning.startswith("Stopped during epoch 1 of 8, after batch 37 of 800: 0.37 epochs")
@@ -252,14 +209,6 @@ def test_a_stop_that_kept_nothing_says_so_with_the_curves_it_reached():
     assert at.session_state["train_model"].trained is earlier
     charts = [e for e in at.main if getattr(e, "type", None) == "plotly_chart"]
     assert len(charts) == 5  # the lost training's curves, then the earlier model's four
-
-
-def test_the_confusion_matrix_says_its_colour_is_the_row_percentage():
-    from pages._models import SessionModel
-
-    at = _page_with(SessionModel(_fake_trained(step=800)))
-    caption = [m.value for m in at.markdown if m.value.startswith("**Confusion matrix**")][0]
-    assert "the colour is each count's share of its row, the row percentage" in caption
 
 
 def test_an_out_of_range_number_says_what_is_wrong_next_to_the_form(app):
@@ -336,16 +285,6 @@ def test_a_failed_training_shows_the_workers_text_literally(app, monkeypatch):
     assert at.error[0].value == r"Training failed: ValueError\: \*\*bad\*\* \[x\]\(http\:\/\/y\)"
 
 
-def test_the_cost_caption_and_the_limit_message_write_durations_alike(monkeypatch, tmp_path):
-    """Bug: the page wrote "150 min" where the limit message wrote "2 h 30 min"."""
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("CNNVIZ_MAX_TRAINING_SECONDS", "9000")
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception
-    caption = [c.value for c in at.caption if c.value.startswith("Estimated cost")][0]
-    assert "(at most 2 h 30 min)" in caption, caption
-
-
 def _frozen_training_script():
     """A training whose worker freezes mid-batch (SIGSTOP) when the visitor's click arrives."""
     import os
@@ -389,6 +328,7 @@ def _frozen_training_script():
     st.write(f"slots busy={get_trainer_pool().slots.busy}")
 
 
+@pytest.mark.slow
 def test_a_stop_on_a_frozen_worker_ends_within_seconds_and_reports_what_was_lost():
     """Issue 11: Stop on a slow batch waited out 60 s, then kept nothing without a word. Now
     the worker is killed after its grace, lost() hears why, and the slot is free again."""
@@ -402,3 +342,37 @@ def test_a_stop_on_a_frozen_worker_ends_within_seconds_and_reports_what_was_lost
     assert "why=it did not end its batch within" in lines
     assert "slots busy=0" in lines
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_the_form_keeps_its_values_across_a_visit_to_another_page(monkeypatch, tmp_path):
+    """Streamlit forgets a form's widgets on other pages; coming back keeps every value."""
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/train.py").run()
+    changed = {
+        "train_filters": "16, 32",
+        "train_kernel": 5,
+        "train_pooling": "average",
+        "train_dense_units": 128,
+        "train_optimizer": "sgd",
+        "train_learning_rate": 0.01,
+        "train_loss": "mean_squared_error",
+        "train_batch_size": 64,
+        "train_epochs": 2,
+        "train_seed": 7,
+        "train_limit": 1000,
+    }
+    for key, value in changed.items():
+        next(w for w in _widgets(at) if w.key == key).set_value(value)
+    at.button(key="train_apply").click().run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert {key: next(w for w in _widgets(at) if w.key == key).value for key in changed} == changed
+    assert list(at.dataframe[0].value["layer"])[1:5] == ["conv_1", "pool_1", "conv_2", "pool_2"]
+    assert at.info[0].value.startswith("**Data: MNIST sample (5,000 digits)**, using 1,000")
+
+
+def _widgets(at):
+    return [*at.text_input, *at.number_input, *at.slider, *at.radio, *at.selectbox]
