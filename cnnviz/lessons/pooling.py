@@ -54,8 +54,7 @@ from cnnviz.pictures import (
     shift_grid,
     shrink,
     to_uint8,
-    upscale_factor,
-    zoom,
+    upscale,
 )
 
 __all__ = [
@@ -63,12 +62,15 @@ __all__ = [
     "ARTICLE_SHIFTS",
     "DEFAULT_KERNEL",
     "DEPTH_INTRO",
+    "DISPLAY_SIDE",
     "INTRO",
     "MAX_SHIFT",
     "MAX_WINDOW",
+    "MOVED",
     "PICKED",
     "SHIFT_INTRO",
     "SHIFT_LEGEND",
+    "SHIFT_PANEL_SIDE",
     "ArticleView",
     "DepthView",
     "MapView",
@@ -82,6 +84,7 @@ __all__ = [
     "depth_view",
     "difference_scale",
     "feature_caption",
+    "map_png",
     "pooling_view",
     "shift_view",
     "verdict",
@@ -218,7 +221,7 @@ def map_png(array: np.ndarray, scale: ColorScale | None, side: int = DISPLAY_SID
     """
     shown = shrink(array, side)
     pixels = to_uint8(shown) if scale is None else colorize(shown, scale)
-    return png_bytes(zoom(pixels, upscale_factor(pixels.shape, min_side=side // 2, max_side=side)))
+    return png_bytes(upscale(pixels, min_side=side // 2, max_side=side))
 
 
 @dataclass(frozen=True)
