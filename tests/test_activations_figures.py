@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnviz.maths.activations import relu, sigmoid, softmax, tanh
-from cnnviz.pictures.figures import (
+from cnnviz.pictures import (
     HOVER_LIMIT,
     ColorScale,
     colorbar_image,
@@ -94,7 +94,7 @@ def test_colorbar_and_figures_build():
     np.testing.assert_allclose(np.asarray(fig.data[0].z), x.astype(np.float32))
     assert fig.layout.shapes[0].x0 == 1.5
     grid = number_grid_figure(np.array([[1.0, -0.5]]))
-    assert list(grid.data[0].text[0]) == ["1", "-0.5"]
+    assert list(grid.data[0].text[0]) == ["1", "−0.5"]  # a real minus, as on Plotly's axes
     assert grid.layout.yaxis.autorange == "reversed" and grid.layout.yaxis.scaleanchor == "x"
 
 

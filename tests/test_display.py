@@ -1,4 +1,4 @@
-"""Browser-ready pictures: fast PNGs that decode back exactly, crops that see the padding."""
+"""Pictures made ready for a browser: encodings, the one zoom, crops, tiles, tables, numbers."""
 
 import io
 
@@ -7,18 +7,27 @@ import pytest
 from PIL import Image
 
 from cnnviz.maths.ops import explain_conv_at
-from cnnviz.pictures.display import (
+from cnnviz.pictures import (
+    SAMPLES,
+    cartoon_face,
+    colorize,
     crop,
     grid_html,
+    is_drawing,
     jpeg_bytes,
+    number_text,
     outline,
     picture_bytes,
     png_bytes,
     reveal,
     robust_scale,
+    sample_image,
+    scale_for,
     side_by_side,
     thumbnail,
+    tile_grid,
     to_uint8,
+    upscale,
     upscale_factor,
     zoom,
 )
@@ -88,8 +97,6 @@ def test_robust_scale_keeps_a_few_hot_pixels_from_washing_out_a_photo_map():
 
 def test_jpeg_keeps_a_colour_map_close_and_sharp():
     """Quality 95 without chroma subsampling: every pixel of a red/blue map within a few levels."""
-    from cnnviz.pictures.figures import colorize, scale_for
-
     x = rng.normal(size=(64, 64)).astype(np.float32)
     rgb = colorize(np.kron(x, np.ones((4, 4))), scale_for(x))  # 4×4 blocks, sharp red/blue edges
     decoded = np.asarray(Image.open(io.BytesIO(jpeg_bytes(rgb)))).astype(int)
@@ -106,8 +113,6 @@ def test_picture_bytes_sends_small_pictures_as_png_and_big_ones_as_jpeg():
 
 def test_grid_html_shows_every_number_on_its_map_colour():
     """Each cell's text and background colour match the number and colorize()."""
-    from cnnviz.pictures.figures import colorize, scale_for
-
     kernel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]])
     table = grid_html(kernel)
     assert table.count("<td") == 6 and ">−2<" in table and ">2<" in table
@@ -132,9 +137,6 @@ def test_side_by_side_places_each_picture_unchanged_with_gaps_between():
 def test_is_drawing_tells_the_cartoon_face_from_every_photo():
     """The face (6 tones) and a flat-coloured upload are drawings; every photo sample is not,
     nor noise that the quick sample misses (the full check finds it)."""
-    from cnnviz.pictures.display import is_drawing
-    from cnnviz.pictures.images import SAMPLES, cartoon_face, sample_image
-
     assert is_drawing(cartoon_face())
     assert is_drawing(np.kron(rng.integers(0, 4, (8, 8, 3)), np.ones((40, 40, 1))) / 3)
     photos = [name for name in SAMPLES if name != "Cartoon face"]
@@ -142,3 +144,94 @@ def test_is_drawing_tells_the_cartoon_face_from_every_photo():
     hidden = np.zeros(600 * 600)
     hidden[1::5] = rng.random(hidden[1::5].size)  # the sample (every 5th value) sees only 0
     assert not is_drawing(hidden.reshape(600, 600))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (4, 2, 3)])
+@pytest.mark.parametrize("factor", [1, 2, 5])
+def test_zoom_equals_numpys_kronecker_product_with_a_block_of_ones(shape, factor):
+    """Each pixel becomes a factor × factor block: exactly np.kron with ones, dtype kept."""
+    x = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    block = np.ones((factor, factor) + (1,) * (len(shape) - 2), np.uint8)
+    got = zoom(x, factor)
+    np.testing.assert_array_equal(got, np.kron(x, block))
+    assert got.dtype == np.uint8
+
+
+def _factor_by_search(h, w, min_side, max_side):
+    """The smallest whole factor reaching min_side, then lowered until max_side is kept."""
+    factor = 1
+    while factor * min(h, w) < min_side:
+        factor += 1
+    while factor > 1 and factor * max(h, w) > max_side:
+        factor -= 1
+    return factor
+
+
+@pytest.mark.parametrize(
+    ("shape", "min_side", "max_side"),
+    [
+        ((2, 3), 6, 2048),
+        ((2, 3), 6, 6),
+        ((62, 62), 320, 2048),
+        ((7, 300), 320, 2048),
+        ((28, 28, 3), 300, 400),
+        ((1024, 1024), 320, 2048),
+        ((5, 9), 240, 480),
+    ],
+)
+def test_upscale_zooms_by_the_factor_a_search_finds(shape, min_side, max_side):
+    """upscale = zoom by upscale_factor: checked against a step-by-step search and np.kron."""
+    x = rng.random(shape)
+    factor = _factor_by_search(shape[0], shape[1], min_side, max_side)
+    assert upscale_factor(shape, min_side, max_side) == factor
+    block = np.ones((factor, factor) + (1,) * (len(shape) - 2))
+    np.testing.assert_array_equal(upscale(x, min_side, max_side), np.kron(x, block))
+
+
+def _tiles_by_hand(tiles, cols, gap, fill):
+    """Reference tile grid: a canvas of `fill`, each tile copied in by a plain loop."""
+    count, h, w = tiles.shape[:3]
+    cols = min(cols, count)
+    rows = -(-count // cols)
+    dtype = np.float64 if np.isnan(fill) else tiles.dtype
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap) + tiles.shape[3:], fill, dtype)
+    for m in range(count):
+        top, left = (m // cols) * (h + gap), (m % cols) * (w + gap)
+        out[top : top + h, left : left + w] = tiles[m]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "cols", "gap", "fill", "dtype"),
+    [
+        ((7, 4, 5), 3, 1, np.nan, np.float32),
+        ((10, 28, 28), 8, 12, np.nan, np.uint8),
+        ((1, 2, 2), 8, 0, np.nan, np.float64),
+        ((5, 6, 3, 3), 2, 10, 255, np.uint8),
+        ((4, 3, 3), 4, 2, 0.5, np.float32),
+    ],
+)
+def test_tile_grid_places_every_tile_where_a_plain_loop_does(shape, cols, gap, fill, dtype):
+    """The one tile grid (digits, kernels, feature maps) against a loop over the tiles."""
+    tiles = (rng.random(shape) * 255).astype(dtype)
+    got = tile_grid(tiles, cols=cols, gap=gap, fill=fill)
+    expected = _tiles_by_hand(tiles, cols, gap, fill)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_tile_grid_refuses_no_tiles_with_the_shape_it_got():
+    with pytest.raises(ValueError, match=r"`tiles` must be .* Received: \(0, 2, 2\)"):
+        tile_grid(np.zeros((0, 2, 2)), cols=2)
+
+
+@pytest.mark.parametrize("value", [*rng.normal(scale=10.0, size=40), 0.0, -0.0, -1e-5, 123456.0])
+@pytest.mark.parametrize(("digits", "fixed"), [(3, False), (2, True), (0, True)])
+def test_number_text_reads_back_as_pythons_rounding_with_a_real_minus(value, digits, fixed):
+    """Parsed back (− as -), the text is the number Python's own format rounds to; negative
+    numbers use U+2212 and never a hyphen; zero is plain "0"."""
+    reference = format(value, f".{digits}{'f' if fixed else 'g'}")
+    text = number_text(value, digits, fixed=fixed)
+    assert "-" not in text and text != ""
+    assert float(text.replace("\u2212", "-")) == float(reference)
+    assert text.startswith("\u2212") == (float(reference) < 0)

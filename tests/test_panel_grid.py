@@ -6,18 +6,22 @@ import pytest
 
 from cnnviz.maths.invariance import ARTICLE_CROSSES, ARTICLE_KEEPS, article_example, compare_shift
 from cnnviz.maths.kernels import KERNELS
-from cnnviz.pictures import figures
-from cnnviz.pictures.display import shift_grid
-from cnnviz.pictures.figures import (
+from cnnviz.pictures import (
     ColorScale,
     Legend,
     Panel,
+    colorbar_image,
     colorize,
+    colour_ramp,
+    map_grid,
     panel_grid,
     scale_for,
+    scale_ticks,
+    shift_grid,
     shrink,
     upscale,
 )
+from cnnviz.pictures import text as lettering
 
 rng = np.random.default_rng(7)
 SIDE = 64
@@ -103,9 +107,9 @@ def test_titles_and_notes_are_drawn_and_a_long_title_stays_above_its_own_panel()
 def test_a_note_too_long_for_its_square_stays_inside_it():
     """Notes wrap at spaces; at side 32 one line fits and no ink falls below the square."""
     words = "one two three four five six seven eight nine ten eleven twelve"
-    lines = figures._wrapped(words, 12, 60)
+    lines = lettering._wrapped(words, 12, 60)
     assert len(lines) > 2 and " ".join(lines) == words
-    assert all(figures._label_font(12).getlength(line) <= 60 for line in lines)
+    assert all(lettering._label_font(12).getlength(line) <= 60 for line in lines)
     grid = panel_grid([[Panel("n", note=words)]], side=32)
     ink = grid.pixels.min(axis=2) < 128
     assert ink[22:54].any() and not ink[54:].any()
@@ -142,8 +146,10 @@ def test_bad_grids_are_refused_with_a_message_that_says_what_to_change(rows, sid
 
 def test_without_the_label_font_symbols_are_spelt_in_ascii(monkeypatch):
     """Pillow's own font has no − or ×: they become - and x rather than empty boxes."""
-    monkeypatch.setattr(figures, "_has_label_font", lambda: False)
-    assert figures._drawable("Image 64×64: shifted − original") == "Image 64x64: shifted - original"
+    monkeypatch.setattr(lettering, "_has_label_font", lambda: False)
+    assert (
+        lettering._drawable("Image 64×64: shifted − original") == "Image 64x64: shifted - original"
+    )
 
 
 def test_shift_grid_puts_each_map_of_the_comparison_in_its_place():
@@ -186,3 +192,43 @@ def test_shift_grid_keeps_the_article_example_pooled_difference_blank():
         grid = shift_grid(c, scale_for(c.original.feature), diff, side=SIDE)
         pooled_change = _crop(grid.pixels, grid.boxes[2][3])
         assert bool((pooled_change == zero).all()) is blank
+
+
+def test_map_grid_puts_each_zoomed_map_and_kernel_in_its_tile():
+    """Tile f (row f // cols, column f % cols) holds np.kron(colorize(map f), ones) under its
+    16-pixel number band, its kernel zoomed to its left; tiles are 10 pixels apart."""
+    maps = rng.normal(size=(6, 6, 5)).astype(np.float32)
+    kernels = rng.normal(size=(5, 3, 3)).astype(np.float32)
+    scale, kernel_scale = scale_for(maps), scale_for(kernels)
+    picture = map_grid(maps, scale, kernels=kernels, kernel_scale=kernel_scale, cols=2, tile=24)
+    z, kz = 4, 3  # 24 / 6 and round(0.4 · 24 / 3)
+    kernel_side, map_side = 3 * kz + 4, 6 * z
+    cell_w, cell_h = kernel_side + map_side, 16 + map_side
+    assert picture.shape == (3 * (cell_h + 10) - 10, 2 * (cell_w + 10) - 10, 3)
+    for f in range(5):
+        top, left = (f // 2) * (cell_h + 10) + 16, (f % 2) * (cell_w + 10)
+        shown = picture[top : top + map_side, left + kernel_side : left + cell_w]
+        np.testing.assert_array_equal(
+            shown, np.kron(colorize(maps[:, :, f], scale), np.ones((z, z, 1), np.uint8))
+        )
+        ky = top + (map_side - 3 * kz) // 2
+        kernel = picture[ky : ky + 3 * kz, left : left + 3 * kz]
+        np.testing.assert_array_equal(
+            kernel, np.kron(colorize(kernels[f], kernel_scale), np.ones((kz, kz, 1), np.uint8))
+        )
+    assert (picture[2 * (cell_h + 10) :, cell_w + 10 :] == 255).all()  # no sixth tile: white
+
+
+def test_a_legend_and_the_standalone_colour_bar_show_the_same_ramp_and_ticks():
+    """One colour bar: the panel grid's legend and colorbar_image both paint colour_ramp, and
+    their five ticks are the scale's ends, quarters and middle (np.linspace), top first."""
+    scale = ColorScale("RdBu_r", -2.5, 2.5)
+    grid = panel_grid([[Panel("m", np.zeros((4, 4)), scale), Legend(scale, "v")]], side=SIDE)
+    np.testing.assert_array_equal(
+        _crop(grid.pixels, grid.boxes[0][1]), colour_ramp(scale, SIDE, 12)
+    )
+    bar = colorbar_image(scale, height=SIDE + 30)  # 22 pixels above the bar, 8 below
+    np.testing.assert_array_equal(bar[22 : 22 + SIDE, 4 : 4 + 18], colour_ramp(scale, SIDE, 18))
+    values = [float(t.replace("\u2212", "-")) for _, t in scale_ticks(scale)]
+    np.testing.assert_allclose(values, np.linspace(2.5, -2.5, 5), rtol=1e-3)
+    assert [f for f, _ in scale_ticks(scale)] == [0.0, 0.25, 0.5, 0.75, 1.0]

@@ -1,42 +1,51 @@
 """Pictures: colour scales, PNG/JPEG encodings, zooms, tile grids, colour bars, Plotly figures.
 
 Everything a lesson draws with is imported from this package (``from cnnviz.pictures import
-zoom``); which file holds a function is this package's own business. Loading pictures (samples,
-uploads) is :mod:`cnnviz.pictures.images`. No Streamlit, no TensorFlow.
+zoom``); which file holds a function is this package's own business. The files, one technique
+each, lowest first:
+
+* :mod:`~cnnviz.pictures.text` — the one number formatter (a real minus sign), fonts.
+* :mod:`~cnnviz.pictures.colour` — colour scales, values to colours, the colour bar.
+* :mod:`~cnnviz.pictures.encode` — 8-bit pixels, PNG and JPEG bytes.
+* :mod:`~cnnviz.pictures.raster` — the one zoom, shrinking, crops, outlines, the tile grid.
+* :mod:`~cnnviz.pictures.tables` — numbers on coloured cells as an HTML table.
+* :mod:`~cnnviz.pictures.panels` — many maps, titled, with colour bars, as one picture.
+* :mod:`~cnnviz.pictures.heatmaps`, :mod:`~cnnviz.pictures.charts` — Plotly figures.
+* :mod:`~cnnviz.pictures.images` — loading pictures (samples, uploads).
+
+No Streamlit, no TensorFlow.
 """
 
-from cnnviz.pictures.display import (
-    crop,
-    grid_html,
-    is_drawing,
-    jpeg_bytes,
-    outline,
-    picture_bytes,
-    png_bytes,
-    reveal,
-    robust_scale,
-    shift_grid,
-    side_by_side,
-    thumbnail,
-    to_uint8,
-    upscale_factor,
-    zoom,
+from cnnviz.pictures.charts import (
+    HIGHLIGHT,
+    neuron_bars,
+    pattern_figure,
+    probability_bars,
+    shift_change_figure,
+    shift_figure,
+    training_curves,
 )
-from cnnviz.pictures.figures import (
-    HOVER_LIMIT,
+from cnnviz.pictures.colour import (
+    DIVERGING,
+    SEQUENTIAL,
     ColorScale,
-    Legend,
-    Panel,
-    PanelGrid,
     colorbar_image,
     colorize,
-    heatmap_figure,
-    number_grid_figure,
-    panel_grid,
+    colour_ramp,
+    is_drawing,
+    plotly_colours,
+    robust_scale,
     scale_for,
-    shift_change_figure,
-    shrink,
-    upscale,
+    scale_ticks,
+)
+from cnnviz.pictures.encode import PNG_LIMIT, jpeg_bytes, picture_bytes, png_bytes, to_uint8
+from cnnviz.pictures.heatmaps import (
+    HOVER_LIMIT,
+    confusion_figure,
+    digit_grid,
+    heatmap_figure,
+    kernel_grid,
+    number_grid_figure,
 )
 from cnnviz.pictures.images import (
     FACE_EYES,
@@ -50,38 +59,53 @@ from cnnviz.pictures.images import (
     shift,
     to_grayscale,
 )
-from cnnviz.pictures.inside_figures import (
-    HIGHLIGHT,
+from cnnviz.pictures.panels import (
+    Legend,
+    Panel,
+    PanelGrid,
     map_grid,
-    neuron_bars,
-    pattern_figure,
-    probability_bars,
-    shift_figure,
+    panel_grid,
+    shift_grid,
     vector_strip,
 )
-from cnnviz.pictures.train_figures import (
-    confusion_figure,
-    digit_grid,
-    kernel_grid,
-    mosaic,
-    training_curves,
+from cnnviz.pictures.raster import (
+    WINDOW_COLOR,
+    crop,
+    outline,
+    reveal,
+    shrink,
+    side_by_side,
+    thumbnail,
+    tile_grid,
+    upscale,
+    upscale_factor,
+    zoom,
 )
+from cnnviz.pictures.tables import grid_html
+from cnnviz.pictures.text import number_text
+
+mosaic = tile_grid  # TODO(lead): remove after callers move (tests/test_training.py)
 
 __all__ = [
-    "ColorScale",
+    "DIVERGING",
     "FACE_EYES",
     "HIGHLIGHT",
     "HOVER_LIMIT",
+    "PNG_LIMIT",
+    "SAMPLES",
+    "SEQUENTIAL",
+    "WINDOW_COLOR",
+    "ColorScale",
     "ImageError",
     "Legend",
     "LoadedImage",
     "Panel",
     "PanelGrid",
-    "SAMPLES",
     "Sample",
     "cartoon_face",
     "colorbar_image",
     "colorize",
+    "colour_ramp",
     "confusion_figure",
     "crop",
     "digit_grid",
@@ -95,16 +119,19 @@ __all__ = [
     "mosaic",
     "neuron_bars",
     "number_grid_figure",
+    "number_text",
     "outline",
     "panel_grid",
     "pattern_figure",
     "picture_bytes",
+    "plotly_colours",
     "png_bytes",
     "probability_bars",
     "reveal",
     "robust_scale",
     "sample_image",
     "scale_for",
+    "scale_ticks",
     "shift",
     "shift_change_figure",
     "shift_figure",
@@ -112,6 +139,7 @@ __all__ = [
     "shrink",
     "side_by_side",
     "thumbnail",
+    "tile_grid",
     "to_grayscale",
     "to_uint8",
     "training_curves",

@@ -1,0 +1,67 @@
+"""Tables: small grids of numbers on coloured cells, as HTML (a kernel, a window, ...).
+
+A table costs the browser almost nothing to draw, unlike a chart, so a page can redraw
+several of them on every change.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from cnnviz.pictures.colour import ColorScale, colorize, scale_for
+from cnnviz.pictures.text import number_text
+
+__all__ = ["grid_html"]
+
+
+def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int = 2) -> str:
+    """A small grid of numbers on coloured cells, as an HTML table (a kernel, a window, ...).
+
+    Cell colours come from ``scale`` (the same colours as
+    the maps); the text is black on light cells and white on dark ones.
+
+    Parameters
+    ----------
+    array : ndarray, shape (h, w), at most 15×15 advised
+    scale : ColorScale, optional
+        Defaults to :func:`~cnnviz.pictures.colour.scale_for` of ``array``.
+    digits : int
+        Decimals shown; trailing zeros are dropped.
+
+    Returns
+    -------
+    str
+        A ``<table>`` with row and column numbers in its margins.
+
+    Examples
+    --------
+    >>> table = grid_html(np.array([[1.0, -0.5]]))
+    >>> "<td" in table and "−0.5" in table and ">1<" in table
+    True
+    """
+    array = np.asarray(array, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"`array` must be 2-D. Received: array.shape={array.shape}.")
+    scale = scale or scale_for(array)
+    colors = colorize(array, scale)  # (h, w, 3)
+    luma = colors @ np.array([0.299, 0.587, 0.114])  # (h, w): light or dark background
+    size = 13 if max(array.shape) <= 7 else 10
+    cell = f"padding:4px 6px;text-align:center;font-size:{size}px;min-width:2.6em;"
+    head = "padding:0 4px;font-size:10px;color:#888;font-weight:normal;"
+    rows = [
+        "<tr><th></th>" + "".join(f'<th style="{head}">{j}</th>' for j in range(array.shape[1]))
+    ]
+    for i, row in enumerate(array):
+        cells = []
+        for j, value in enumerate(row):
+            r, g, b = (int(v) for v in colors[i, j])
+            ink = "#000" if luma[i, j] > 140 else "#fff"
+            text = html.escape(number_text(value, digits, fixed=True))
+            cells.append(f'<td style="{cell}background:rgb({r},{g},{b});color:{ink}">{text}</td>')
+        rows.append(f'<tr><th style="{head}">{i}</th>{"".join(cells)}</tr>')
+    return (
+        '<table style="border-collapse:collapse;font-variant-numeric:tabular-nums;'
+        f'border:none">{"".join(rows)}</table>'
+    )

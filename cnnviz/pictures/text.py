@@ -1,0 +1,134 @@
+"""Words and numbers drawn into pictures: one number formatter, fonts, text as pixels.
+
+Every picture that writes a number (colour-bar ticks, a table of kernel weights, a worked
+sum) formats it with :func:`number_text`, so a negative number always reads with a real minus
+sign (−), never a hyphen. The rest are the package's own helpers: the fonts, and text drawn
+once as a small tile of pixels that a picture pastes wherever it needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+__all__ = ["number_text"]
+
+MINUS = "\u2212"  # the minus sign, a little longer and higher than the hyphen "-"
+
+
+def number_text(value: float, digits: int = 3, *, fixed: bool = False) -> str:
+    """``value`` written short, with a real minus sign: ``−0.5``, ``1.25``, ``3e−05``.
+
+    Parameters
+    ----------
+    value : float
+    digits : int
+        Significant digits (``format(value, ".{digits}g")``), or with ``fixed=True`` decimals
+        (``".{digits}f"``) with trailing zeros and a trailing point dropped.
+    fixed : bool
+        Decimals instead of significant digits: numbers in a table line up by their point.
+
+    Returns
+    -------
+    str
+        Never ``"-0"`` nor empty: a value that rounds to zero is ``"0"``.
+
+    Examples
+    --------
+    >>> number_text(-0.5), number_text(1234.5), number_text(-0.00003)
+    ('−0.5', '1.23e+03', '−3e−05')
+    >>> [number_text(v, 2, fixed=True) for v in (2.0, -0.004, 10.0)]
+    ['2', '0', '10']
+    """
+    if fixed:
+        text = f"{value:.{digits}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text  # "10", not "1"
+    else:
+        text = f"{value:.{digits}g}"
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace("-", MINUS)
+
+
+#: A font with the symbols the titles use (−, ×); Pillow's own font lacks them.
+_LABEL_FONT = "DejaVuSans.ttf"
+
+
+@functools.lru_cache(maxsize=4)
+def _default_font(size: int) -> ImageFont.ImageFont:
+    """Pillow's own font (always there; it has no − nor ×)."""
+    return ImageFont.load_default(size)
+
+
+@functools.lru_cache(maxsize=1)
+def _has_label_font() -> bool:
+    try:
+        ImageFont.truetype(_LABEL_FONT, 10)
+    except OSError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4)
+def _label_font(size: int) -> ImageFont.ImageFont:
+    if _has_label_font():
+        return ImageFont.truetype(_LABEL_FONT, size)
+    return _default_font(size)  # and _drawable spells the symbols out
+
+
+def _drawable(text: str) -> str:
+    """``text`` with − and × spelt in ASCII when the font in use lacks them."""
+    if _has_label_font():
+        return text
+    return text.replace(MINUS, "-").replace("×", "x")
+
+
+@functools.lru_cache(maxsize=512)
+def _text_tile(text: str, size: int, ink: tuple[int, int, int]) -> np.ndarray:
+    """``text`` drawn on white as pixels (h, w, 3), from the pen's origin; cached, as titles,
+    ticks and notes repeat from one picture to the next and drawing text is the slow part."""
+    font = _label_font(size)
+    _, _, right, bottom = font.getbbox(text or " ")
+    tile = Image.new("RGB", (max(1, int(right)), max(1, int(bottom))), "white")
+    ImageDraw.Draw(tile).text((0, 0), text, fill=ink, font=font)
+    pixels = np.asarray(tile)
+    pixels.flags.writeable = False
+    return pixels
+
+
+def _paste_text(canvas: np.ndarray, tile: np.ndarray, top: int, left: int) -> None:
+    """A :func:`_text_tile` onto ``canvas`` at ``(top, left)``, cut at the canvas's edge."""
+    h = min(tile.shape[0], canvas.shape[0] - top)
+    w = min(tile.shape[1], canvas.shape[1] - left)
+    if h <= 0 or w <= 0:
+        return
+    region = canvas[top : top + h, left : left + w]
+    np.minimum(region, tile[:h, :w], out=region)  # dark ink over white: keep the darker
+
+
+@functools.lru_cache(maxsize=64)
+def _wrapped(text: str, size: int, width: int) -> tuple[str, ...]:
+    """``text`` broken at spaces into lines at most ``width`` pixels wide."""
+    font = _label_font(size)
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and font.getlength(trial) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return (*lines, line)
+
+
+@functools.lru_cache(maxsize=256)
+def _fit_text(text: str, size: int, width: int) -> str:
+    """``text``, cut short with an ellipsis if it is wider than ``width`` pixels."""
+    font = _label_font(size)
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
