@@ -14,8 +14,15 @@ import threading
 import streamlit as st
 
 from cnnviz.learning.data import Dataset
-from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel, TrainingRun
+from cnnviz.lessons.inside import (
+    no_twin_data_text,
+    twin_caption,
+    twin_lost_text,
+    twin_offer,
+    twin_spec,
+    twin_stopped_text,
+)
 from pages._models import LiveView, get_dataset, train_live
 from pages._text import plain
 
@@ -45,16 +52,6 @@ class TwinStore:
 def get_twin_store() -> TwinStore:
     """One store per server."""
     return TwinStore()
-
-
-def twin_spec(spec: ModelSpec) -> ModelSpec:
-    """The same spec with pooling switched: off if it was on, max if it was off."""
-    return spec.replace(pooling="none" if spec.pooling != "none" else "max")
-
-
-def pooling_name(spec: ModelSpec) -> str:
-    """E.g. "max pooling", "no pooling"."""
-    return "no pooling" if spec.pooling == "none" else f"{spec.pooling} pooling"
 
 
 def twin_data(trained: TrainedModel) -> Dataset | None:
@@ -88,12 +85,26 @@ def show_twin_notice() -> None:
         st.warning(text, icon=":material/info:")
 
 
-def _stopped_text(run: TrainingRun) -> str:
-    why = f" ({run.reason})" if run.reason else ""
-    return (
-        f"The comparison model stopped after {run.epochs_text()} of {run.epochs}{why} and is "
-        "not kept: only a fully trained twin is compared with this model."
-    )
+def twin_ui(trained: TrainedModel) -> TrainedModel | None:
+    """The comparison model if it exists; else a button that trains it, once for everybody."""
+    data = twin_data(trained)
+    if data is None:
+        st.info(no_twin_data_text(trained))
+        return None
+    twin = get_twin_store().get(twin_key(trained, data))
+    if twin is not None:
+        st.caption(twin_caption(trained, twin))
+        return twin
+    show_twin_notice()  # why the last twin training of this session left no twin
+    offer = twin_offer(trained, data)
+    st.markdown(offer.text)
+    if not st.button(
+        offer.button, key="inside_twin_train", icon=":material/model_training:", help=offer.help
+    ):
+        return None
+    if train_twin(trained, data) is not None:
+        st.rerun()  # draw the page again, now with the twin
+    return None
 
 
 def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
@@ -120,10 +131,10 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
             store.put(key, twin)
             finished.append(twin)
         elif twin.run is not None:
-            notice["text"] = _stopped_text(twin.run)
+            notice["text"] = twin_stopped_text(twin.run)
 
     def lost(run: TrainingRun, why: str) -> None:
-        notice["text"] = f"The comparison model's training was ended and nothing was kept: {why}."
+        notice["text"] = twin_lost_text(why)
 
     try:
         train_live(spec, data, view, keep, lost=lost)

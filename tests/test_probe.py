@@ -64,17 +64,35 @@ def test_every_activation_equals_keras_intermediate_output(spec, digit):
 def test_default_model_activations_equal_keras_and_end_in_probabilities(default, digit):
     """The trained default model, layer by layer, as Keras computes it; the last sums to 1."""
     outputs = layer_activations(default, digit)
-    assert [(o.name, o.kind) for o in outputs] == [
-        ("conv_1", "Conv2D"),
-        ("pool_1", "MaxPooling2D"),
-        ("flatten", "Flatten"),
-        ("dense", "Dense"),
-        ("output", "Dense"),
+    assert [(o.name, o.kind, o.role) for o in outputs] == [
+        ("conv_1", "Conv2D", "conv"),
+        ("pool_1", "MaxPooling2D", "max_pool"),
+        ("flatten", "Flatten", "flatten"),
+        ("dense", "Dense", "dense"),
+        ("output", "Dense", "dense"),
     ]
     for ours, theirs in zip(outputs, _keras_outputs(default, digit)):
         np.testing.assert_allclose(ours.output, theirs, rtol=RTOL, atol=ATOL, err_msg=ours.name)
     assert outputs[-1].output.sum() == pytest.approx(1.0, abs=1e-5)
     np.testing.assert_allclose(predict(default, digit), outputs[-1].output, rtol=1e-5, atol=1e-6)
+
+
+ROLES = {
+    "Conv2D": "conv",
+    "MaxPooling2D": "max_pool",
+    "AveragePooling2D": "average_pool",
+    "Flatten": "flatten",
+    "Dense": "dense",
+}
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
+def test_each_layers_role_is_its_keras_type(spec, digit):
+    """The typed role a page reads matches the Keras layer's own class, layer by layer."""
+    model = build_model(spec)
+    outputs = layer_activations(model, digit)
+    assert [o.role for o in outputs] == [ROLES[type(layer).__name__] for layer in model.layers]
+    assert {o.role for o in outputs} >= {"conv", "flatten", "dense"}
 
 
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())

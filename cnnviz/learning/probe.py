@@ -66,6 +66,9 @@ class LayerOutput:
         activation function; ``None`` for layers without weights.
     activation : str or None
         The activation's name (``"relu"``, ``"softmax"``, ``"linear"``), or ``None``.
+    role : {"conv", "max_pool", "average_pool", "flatten", "dense", "other"}
+        What the layer does, as a page explains it: found once here from the layer's type, so
+        that no page reads Keras class names.
     """
 
     name: str
@@ -73,6 +76,7 @@ class LayerOutput:
     output: np.ndarray
     before_activation: np.ndarray | None = None
     activation: str | None = None
+    role: str = "other"
 
     def __repr__(self) -> str:
         shape = " × ".join(str(n) for n in self.output.shape)
@@ -213,6 +217,7 @@ def layer_activations(model, x: np.ndarray) -> list[LayerOutput]:
                 output=_numpy(keras, h)[0],
                 before_activation=None if before is None else _numpy(keras, before)[0],
                 activation=getattr(activation, "__name__", None) if activation else None,
+                role=_role(keras, layer),
             )
         )
     return outputs
@@ -421,6 +426,18 @@ def shift_curve(
 def _chain(model, keras) -> list:
     """The model's layers in order, input layer left out."""
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def _role(keras, layer) -> str:
+    """What ``layer`` does, from its type (see :attr:`LayerOutput.role`)."""
+    roles = {
+        "conv": keras.layers.Conv2D,
+        "max_pool": keras.layers.MaxPooling2D,
+        "average_pool": keras.layers.AveragePooling2D,
+        "flatten": keras.layers.Flatten,
+        "dense": keras.layers.Dense,
+    }
+    return next((role for role, kind in roles.items() if isinstance(layer, kind)), "other")
 
 
 def _as_batch(model, x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,166 @@
+"""The Inside page's inputs: a test digit, a drawing or a photo, and the digit to compare with.
+
+Each function draws its controls and returns a :class:`~cnnviz.lessons.inside.Digit` (or None
+while there is nothing to read yet). The page declares these widgets' settings
+(``pages/inside.py``: ``settings``); an uploaded photo and the last drawing are plain session
+state, so they outlive a visit to another page too.
+"""
+
+from __future__ import annotations
+
+import random
+
+import streamlit as st
+
+from cnnviz.lessons import inside as lesson
+from cnnviz.lessons.inside import Digit
+from cnnviz.pictures import ImageError
+from pages._models import get_dataset
+from pages._text import file_label, plain
+from pages._ui import UPLOAD_TYPES
+
+SOURCES = {"test": "A test digit", "draw": "Draw one", "upload": "Upload a photo"}
+COMPARE = ["another test digit", "this digit, shifted"]
+NOT_SAID = "not said (use the prediction)"
+CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
+STROKE = 20
+
+
+def input_ui() -> Digit | None:
+    """The choice of input and its controls; None when there is nothing to show yet."""
+    source = st.radio(
+        "Which digit goes in?",
+        list(SOURCES),
+        format_func=SOURCES.get,
+        horizontal=True,
+        key="inside_source",
+    )
+    return {"test": test_digit_ui, "draw": drawn_digit_ui, "upload": uploaded_digit_ui}[source]()
+
+
+def _random_index(count: int) -> None:
+    st.session_state["inside_index"] = random.randrange(count)
+
+
+def test_digit_ui() -> Digit:
+    """A test digit by number, or a random one; with its true label."""
+    data = get_dataset("sample")
+    count = len(data.x_test)
+    number, button = st.columns([3, 1], vertical_alignment="bottom")
+    index = number.number_input(
+        f"Test digit number (0 to {count - 1})",
+        min_value=0,
+        max_value=count - 1,
+        key="inside_index",
+        help="The sample's test digits: the default model never trained on them.",
+    )
+    button.button(
+        "Random digit", key="inside_random", on_click=_random_index, args=(count,), width="stretch"
+    )
+    return lesson.numbered_digit(data, index)
+
+
+def meant_ui(key: str) -> int | None:
+    """Which digit the visitor meant to draw or photograph (None: not said)."""
+    choice = st.selectbox(
+        "Which digit is it?",
+        [NOT_SAID, *range(10)],
+        key=key,
+        help="Used as the true digit in the shift experiment below.",
+    )
+    return None if choice == NOT_SAID else int(choice)
+
+
+def drawn_digit_ui() -> Digit | None:
+    """A canvas to draw on with the mouse or a finger; the last drawing outlives a page switch."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception as error:  # the component failed to register: say so, offer the rest
+        st.info(f"The drawing canvas is not available here ({error}). Upload a photo instead.")
+        return None
+    kept = st.session_state.setdefault("inside_drawing", {})
+    if "inside_canvas" not in st.session_state:  # a new canvas: it starts with the kept drawing
+        kept["start"] = kept.get("json")
+    pad, notes = st.columns([1, 2], gap="large")
+    with pad:
+        st.caption("Draw here (the buttons undo, redo, or clear the square):")
+        result = st_canvas(
+            stroke_width=STROKE,
+            stroke_color="#ffffff",
+            background_color="#000000",
+            height=CANVAS_SIDE,
+            width=CANVAS_SIDE,
+            drawing_mode="freedraw",
+            initial_drawing=kept.get("start"),
+            key="inside_canvas",
+            return_image_data=True,
+        )
+    with notes:
+        st.markdown(
+            "Draw one digit with the mouse or a finger, large, filling most of the black square: "
+            "white ink on black, as in MNIST. The model reads it as soon as you lift the pen."
+        )
+        label = meant_ui("inside_meant_drawn")
+    image = getattr(result, "image_data", None)
+    if image is not None:
+        kept.update(image=image, json=getattr(result, "json_data", None))
+    image = kept.get("image")
+    if image is None:
+        st.info("Draw a digit on the black square to see the model read it.")
+        return None
+    try:
+        return lesson.drawn_digit(image, label)
+    except ValueError as error:  # an empty canvas
+        st.info(str(error))
+        return None
+
+
+def _on_upload() -> None:
+    """Read and prepare a new upload; on failure keep the previous one and say why."""
+    uploaded = st.session_state.get("inside_upload")
+    st.session_state["inside_upload_error"] = None
+    if uploaded is None:
+        return
+    try:
+        image, steps = lesson.read_photo(uploaded.getvalue())
+    except (ImageError, ValueError) as error:
+        # Never Markdown: Pillow's messages quote the file's own bytes.
+        message = f"{file_label(uploaded.name)}: {plain(str(error), 300)}"
+        st.session_state["inside_upload_error"] = message
+        return
+    st.session_state["inside_upload_digit"] = (uploaded.name, image, steps)
+
+
+def uploaded_digit_ui() -> Digit | None:
+    """An uploader for a photo or scan of one handwritten digit."""
+    st.file_uploader(
+        "A photo or scan of one handwritten digit (PNG, JPEG, WebP, BMP, GIF or TIFF)",
+        type=UPLOAD_TYPES,
+        key="inside_upload",
+        on_change=_on_upload,
+        help="Dark ink on light paper or light ink on a dark background; a thick pen works best.",
+    )
+    error = st.session_state.get("inside_upload_error")
+    if error:
+        st.error(error)
+    label = meant_ui("inside_meant_upload")
+    kept = st.session_state.get("inside_upload_digit")
+    if kept is None:
+        st.info("Choose a picture of a digit with the uploader above.")
+        return None
+    return lesson.photo_digit(*kept, label)
+
+
+def second_input_ui(digit: Digit) -> Digit:
+    """The second input of the comparison: this digit shifted, or another test digit."""
+    kind = st.radio("Compare with", COMPARE, horizontal=True, key="inside_compare_kind")
+    if kind == "this digit, shifted":
+        left, right = st.columns(2)
+        dx = left.slider("Shift right (pixels)", -4, 4, key="inside_compare_dx")
+        dy = right.slider("Shift down (pixels)", -4, 4, key="inside_compare_dy")
+        return lesson.shifted_digit(digit, dx, dy)
+    data = get_dataset("sample")
+    index = st.number_input(
+        "Test digit number", 0, len(data.x_test) - 1, key="inside_compare_index"
+    )
+    return lesson.numbered_digit(data, index)
