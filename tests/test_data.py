@@ -1,5 +1,6 @@
 """data: the bundled sample, full MNIST from Keras' cache, and the quick offline fallback."""
 
+import dataclasses
 import socket
 import threading
 import time
@@ -56,11 +57,30 @@ def test_sample_is_split_4000_1000_stratified_and_disjoint():
 
 
 def test_sample_split_is_the_same_every_time():
-    """Two loads give identical arrays in identical order."""
-    first, second = load_sample(), load_sample()
-    for name in ("x_train", "y_train", "x_test", "y_test"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
-    assert first.fingerprint() == second.fingerprint()
+    """Two parses of the file (the shared one and a fresh one) give identical arrays in
+    identical order."""
+    first = load_sample()
+    names = ("x_train", "y_train", "x_test", "y_test")
+    again = dict(zip(names, mnist._sample_split.__wrapped__(), strict=True))  # not the cached
+    for name, array in again.items():
+        assert getattr(first, name) is not array
+        np.testing.assert_array_equal(getattr(first, name), array)
+    assert first.fingerprint() == dataclasses.replace(first, **again).fingerprint()
+
+
+def test_sample_is_parsed_once_and_shared_read_only():
+    """Every call shares one parse of the file; writing into the shared arrays (or a subset's
+    view of them) raises instead of changing what every other caller sees."""
+    first, second = load_sample(), load_sample(reason="another reason")
+    assert first.x_train is second.x_train and second.reason == "another reason"
+    for array in (first.x_train, first.y_train, first.x_test, first.y_test):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1
+    with pytest.raises(ValueError, match="read-only"):
+        first.subset(10, 10).x_test[0, 0, 0] = 1
+    copy = first.x_train.copy()
+    copy[0] = 0  # a copy is the caller's own
+    assert first.x_train[0].any()
 
 
 def test_sample_order_is_mixed_so_a_prefix_holds_every_digit():

@@ -25,6 +25,7 @@ Letters used in shapes: ``N`` digits, ``H = W = 28`` pixels, ``K = 10`` classes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import hashlib
 import importlib.util
@@ -186,10 +187,30 @@ def load_sample(*, reason: str = "The 5,000-digit sample that ships with the app
     seeded random generator) go to the test set, the other 400 to the training set; each set is
     then shuffled once with the same generator.
 
+    The file is parsed once per process (about half a second) and its arrays are shared by every
+    call, so they are read-only: copy one (``data.x_train.copy()``) to change it.
+
     >>> data = load_sample()
     >>> np.bincount(data.y_test).tolist()
     [100, 100, 100, 100, 100, 100, 100, 100, 100, 100]
+    >>> data.x_train.flags.writeable
+    False
     """
+    x_train, y_train, x_test, y_test = _sample_split()
+    return Dataset(
+        name=f"MNIST sample ({len(y_train) + len(y_test):,} digits)",
+        source="sample",
+        reason=reason,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+    )
+
+
+@functools.cache
+def _sample_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sample's ``(x_train, y_train, x_test, y_test)``, parsed once, all read-only."""
     path = _sample_path()
     with gzip.open(path, "rt") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.uint8)  # (5000, 785): pixels, label
@@ -203,15 +224,10 @@ def load_sample(*, reason: str = "The 5,000-digit sample that ships with the app
         train_idx.append(members[SAMPLE_TEST_PER_CLASS:])
     train = rng.permutation(np.concatenate(train_idx))
     test = rng.permutation(np.concatenate(test_idx))
-    return Dataset(
-        name=f"MNIST sample ({len(labels):,} digits)",
-        source="sample",
-        reason=reason,
-        x_train=images[train],
-        y_train=labels[train],
-        x_test=images[test],
-        y_test=labels[test],
-    )
+    arrays = (images[train], labels[train], images[test], labels[test])
+    for array in arrays:
+        array.flags.writeable = False  # shared by every caller: nobody may change them
+    return arrays
 
 
 def load_full_mnist(*, cache_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Dataset:
