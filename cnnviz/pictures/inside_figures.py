@@ -1,25 +1,7 @@
-"""Old address of some picture functions: import them from :mod:`cnnviz.pictures` instead.
+"""Old address of the Inside page's pictures and charts: import them from :mod:`cnnviz.pictures`,
+which is arranged by technique now.
 
-The package is arranged by technique now (colour, encode, raster, text, tables, panels, heatmaps,
-charts). TODO(lead): remove after callers move (tests/test_digits.py, pages/inside.py).
+TODO(lead): remove after callers move (tests/test_digits.py, pages/inside.py).
 """
 
-from cnnviz.pictures import (
-    HIGHLIGHT,
-    map_grid,
-    neuron_bars,
-    pattern_figure,
-    probability_bars,
-    shift_figure,
-    vector_strip,
-)
-
-__all__ = [
-    "HIGHLIGHT",
-    "map_grid",
-    "neuron_bars",
-    "pattern_figure",
-    "probability_bars",
-    "shift_figure",
-    "vector_strip",
-]
+from cnnviz.pictures import *  # noqa: F403
