@@ -7,11 +7,11 @@ the MNIST sample with the same batch size, epochs and test-set evaluation after 
 * ``plain fit, arrays``: ``model.fit(x, y, batch_size, epochs, validation_data=...)``, what a
   learner types (Keras shuffles the arrays);
 * ``plain fit, page's batches``: ``model.fit`` on the page's seeded tf.data pipeline, no callback;
-* ``page loop + live view``: ``cnnviz.learning.training.train`` with the page's own
-``LiveView.update``
-  as ``on_update`` (every 0.25 s: progress bar, status line, the Plotly curves). Streamlit runs
-  in bare mode here, so every update builds the Plotly figure and marshals the same protobuf
-  messages as on the page; only the websocket send is absent.
+* ``page loop + live view``: ``cnnviz.learning.training.train`` with the page's live view as
+  ``on_update`` (every 0.25 s): :func:`cnnviz.lessons.train.live_frame` builds the progress
+  text, status line and (when something was learned) the Plotly curves, which are serialised
+  to JSON as ``st.plotly_chart`` does. No Streamlit: only its protobuf wrapping and the
+  websocket send are absent.
 
 Rows run interleaved, ``--rounds`` times, each on a fresh model with the same seed; the table
 shows medians and each row's ratio to the first (target: page loop >= 0.9x), by wall time and
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cnnviz.learning.data import as_model_input, load_sample, one_hot  # noqa: E402
 from cnnviz.learning.model import ModelSpec, build_model, keras_module  # noqa: E402
 from cnnviz.learning.training import _shuffled_batches, default_model, train  # noqa: E402
+from cnnviz.lessons.train import live_frame  # noqa: E402
 
 
 def main() -> None:
@@ -50,15 +51,10 @@ def main() -> None:
     args = parser.parse_args()
 
     keras_module()
-    import streamlit as st
-    from streamlit.logger import set_log_level
-
-    from pages._models import LiveView
-
-    st.empty()  # the first call reads Streamlit's config, which sets the log level...
-    set_log_level("ERROR")  # ...that we lower here: bare mode warns on every Streamlit call
-    warnings.filterwarnings("ignore")
+    import plotly.io
     import tensorflow as tf
+
+    warnings.filterwarnings("ignore")
 
     data = load_sample()
     spec = ModelSpec(epochs=args.epochs)
@@ -80,12 +76,13 @@ def main() -> None:
         )
 
     def page_loop():
-        view = LiveView(st.empty(), st.empty(), st.empty())
-        calls = []
+        calls, frames = [], [None]
 
-        def on_update(run):
+        def on_update(run):  # what pages._models.LiveView.update computes, without drawing
             calls.append(run.step)
-            view.update(run)
+            frame = frames[0] = live_frame(run, frames[0])
+            if frame.curves is not None:
+                plotly.io.to_json(frame.curves, validate=False)
 
         train(build_model(spec), data, spec, on_update=on_update)
         updates.append(len(calls))
