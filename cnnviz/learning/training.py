@@ -750,8 +750,8 @@ def default_model(
         Defaults to :func:`cnnviz.learning.data.load_sample`.
     cache_dir : str, optional
         Where the trained weights are kept between runs: ``$CNNVIZ_CACHE_DIR``, else
-        ``~/.cache/cnnviz``. The file name holds a hash of the spec, the data and the Keras
-        version, so any change trains afresh.
+        ``$XDG_CACHE_HOME/cnnviz`` or ``~/.cache/cnnviz``. The file name holds a hash of the
+        spec, the data and the Keras version, so any change trains afresh.
     trainer : callable, optional
         ``trainer(spec, data) -> TrainedModel`` trains it when it is not cached: by default
         :func:`train_new_model`, here; a server passes one that trains in a worker process.
@@ -761,6 +761,12 @@ def default_model(
     TrainedModel
         With its :class:`Evaluation` on the test digits. ``run`` is ``None`` when the weights
         came from the cache.
+
+    Notes
+    -----
+    Several processes may ask at once (the test suite's workers, replicas of a server sharing
+    a disk): the first takes a lock on ``<weights file>.lock`` and trains, the others wait for
+    the lock and then load what it saved, so the model is trained once, not once per process.
     """
     data = data or load_sample()
     spec = ModelSpec()
@@ -770,11 +776,14 @@ def default_model(
     folder = cache_dir or os.environ.get("CNNVIZ_CACHE_DIR") or _default_cache_dir()
     path = os.path.join(folder, f"default-model-{key}.npz")
     weights = _load_weights(path)
+    if weights is None:
+        with _locked(f"{path}.lock"):
+            weights = _load_weights(path)  # another process may have trained it meanwhile
+            if weights is None:
+                trained = (trainer or train_new_model)(spec, data)
+                _save_weights(trained.weights, path)
     if weights is not None:
         trained = TrainedModel(spec, data.name, weights)
-    else:
-        trained = (trainer or train_new_model)(spec, data)
-        _save_weights(trained.weights, path)
     if trained.evaluation is None:
         trained.evaluation = evaluate(trained.model, data)
     return trained
@@ -783,6 +792,28 @@ def default_model(
 def _default_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "cnnviz")
+
+
+@contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block.
+
+    Waits while another process (or thread) holds it. Where no lock can be had (no ``fcntl``
+    on Windows, a read-only disk) the block runs unlocked: at worst two processes both train.
+    """
+    try:
+        import fcntl
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = open(path, "a")  # closed below, after the block: that releases the lock
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
 
 
 def _load_weights(path: str) -> list[np.ndarray] | None:

@@ -7,9 +7,11 @@ from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 
 def pytest_collection_modifyitems(items):
+    """Every test here is a browser test, and slow: its module starts a server (3-5 s)."""
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")

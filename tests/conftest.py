@@ -1,0 +1,87 @@
+"""What every test shares: a temporary home for whatever the run writes, and read-only models.
+
+* The run's writes stay in one temporary folder, made by the controlling pytest process before
+  any xdist worker or streamlit server starts (they inherit its environment) and removed at the
+  end: the default model's weights (``CNNVIZ_CACHE_DIR``), Keras' ``keras.json``
+  (``KERAS_HOME``), Matplotlib's font cache and Chromium's settings and crash reports (the XDG
+  folders). The default model is then trained once per run (the first process to need it trains
+  it under a file lock, the others load it) and never read from, or left in, ``~/.cache``.
+* Training workers run at the server's priority (``CNNVIZ_TRAINING_NICE=0``): at nice 10 they
+  only got the CPU the other test processes left over, and the worker tests waited on them.
+* Files holding a test marked ``slow`` are handed out first, so that xdist starts the long
+  files while the short ones fill the gaps, instead of starting the longest file last.
+* Session fixtures for tests that only read them: ``sample`` (the MNIST sample),
+  ``default_trained`` (the app's default model) and ``small_trained`` (a small model trained
+  for two epochs on 300 digits, its Keras model included). Never change them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+#: The small model shared by tests that read a trained model (one conv block of 8 kernels).
+SMALL_SPEC = dict(filters=(8,), dense_units=32, batch_size=32, epochs=2)
+_RUN_FOLDER = "CNNVIZ_TEST_RUN_DIR"  # set by the controlling process, inherited by the rest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or os.environ.get(_RUN_FOLDER):
+        return  # an xdist worker: the controller's folder is already in its environment
+    root = tempfile.mkdtemp(prefix="cnnviz-tests-")
+    config._cnnviz_run_dir = root
+    os.environ[_RUN_FOLDER] = root
+    for name, folder in [
+        ("CNNVIZ_CACHE_DIR", "cnnviz-cache"),
+        ("KERAS_HOME", "keras"),
+        ("MPLCONFIGDIR", "matplotlib"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+        ("XDG_CONFIG_HOME", "xdg-config"),
+    ]:
+        os.environ[name] = os.path.join(root, folder)
+        os.makedirs(os.environ[name])
+    os.environ["CNNVIZ_TRAINING_NICE"] = "0"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = getattr(config, "_cnnviz_run_dir", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+        del os.environ[_RUN_FOLDER]
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a slow test first (a stable sort: the order within a file is kept)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The 5,000-digit MNIST sample (its arrays are read-only)."""
+    from cnnviz.learning.data import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture(scope="session")
+def default_trained():
+    """The app's default model (the article's CNN on the sample), from this run's cache."""
+    from cnnviz.learning.training import default_model
+
+    return default_model()
+
+
+@pytest.fixture(scope="session")
+def small_trained(sample):
+    """``SMALL_SPEC`` trained on the sample's first 300 training and 200 test digits, scored;
+    ``.model`` is the Keras model it trained (with ``.history``)."""
+    pytest.importorskip("keras")
+    from cnnviz.learning.model import ModelSpec
+    from cnnviz.learning.training import train_new_model
+
+    return train_new_model(ModelSpec(**SMALL_SPEC), sample.subset(300, 200))
