@@ -232,3 +232,11 @@ def test_a_legend_and_the_standalone_colour_bar_show_the_same_ramp_and_ticks():
     values = [float(t.replace("\u2212", "-")) for _, t in scale_ticks(scale)]
     np.testing.assert_allclose(values, np.linspace(2.5, -2.5, 5), rtol=1e-3)
     assert [f for f, _ in scale_ticks(scale)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 3), (5, 3, 2)])
+def test_map_grid_refuses_kernels_that_do_not_match_its_maps(shape):
+    """One square kernel per map, or a message naming both shapes."""
+    maps = np.zeros((6, 6, 5))
+    with pytest.raises(ValueError, match=r"one square kernel per map.*Received: kernels.shape="):
+        map_grid(maps, scale_for(maps), kernels=np.zeros(shape), kernel_scale=scale_for(maps))

@@ -416,22 +416,23 @@ def map_grid(
     kernel_side = kernel_factor = 0
     if kernels is not None:
         kernels = np.asarray(kernels, dtype=np.float32)
-        if kernels.ndim != 3 or kernels.shape[0] != count or kernel_scale is None:
+        square = kernels.ndim == 3 and kernels.shape[1] == kernels.shape[2]
+        if not square or kernels.shape[0] != count or kernel_scale is None:
             raise ValueError(
-                "`kernels` must be (F, k, k) with one kernel per map, and `kernel_scale` given. "
+                "`kernels` must be (F, k, k), one square kernel per map, and `kernel_scale` given. "
                 f"Received: kernels.shape={kernels.shape}, maps.shape={maps.shape}."
             )
         kernel_factor = max(1, round(0.4 * map_h / kernels.shape[1]))
         kernel_side = kernels.shape[1] * kernel_factor + 4
     cell_w, cell_h = kernel_side + map_w, _LABEL_H + map_h
     tiles = np.full((count, cell_h, cell_w, 3), 255, np.uint8)  # (F, 16 + h, w_t, 3)
-    kernel_tops = []
+    kernel_boxes = []  # (top, height, width) of each kernel in its tile
     for f in range(count):
         if kernels is not None:
             kernel = zoom(colorize(kernels[f], kernel_scale), kernel_factor)  # (k·z, k·z, 3)
             ky = _LABEL_H + (map_h - kernel.shape[0]) // 2
             tiles[f, ky : ky + kernel.shape[0], : kernel.shape[1]] = kernel
-            kernel_tops.append(ky)
+            kernel_boxes.append((ky, *kernel.shape[:2]))
         tiles[f, _LABEL_H:, kernel_side:] = zoom(colorize(maps[:, :, f], scale), factor)
     cols = max(1, min(cols, count))
     canvas = Image.fromarray(tile_grid(tiles, cols=cols, gap=_GAP, fill=255))
@@ -441,8 +442,8 @@ def map_grid(
         x0, y0 = (f % cols) * (cell_w + _GAP), (f // cols) * (cell_h + _GAP)
         draw.text((x0, y0 + 1), str(first + f), fill="black", font=font)
         if kernels is not None:
-            side = kernel_side - 4
-            _frame(draw, x0, y0 + kernel_tops[f], side, side)
+            ky, kh, kw = kernel_boxes[f]
+            _frame(draw, x0, y0 + ky, kw, kh)
         _frame(draw, x0 + kernel_side, y0 + _LABEL_H, map_w, map_h)
     return np.asarray(canvas)
 
