@@ -1,8 +1,6 @@
 """Convolution: slide a kernel over a picture, multiply and add, and see every number it makes.
 
-The story: pick a picture and a kernel, set how it slides, see the feature map, step into one
-output cell to watch its sum, then the article's eye detector finds a face's eyes. Every number,
-sentence and picture shown comes from :mod:`cnnviz.lessons.convolution`.
+The story is page(); every number, sentence and picture comes from cnnviz.lessons.convolution.
 """
 
 from __future__ import annotations
@@ -21,52 +19,47 @@ from pages._state import Setting, either, keep, to_link, whole_number
 from pages._ui import PickedImage, display_picture, image_picker, kernel_picker, set_kernel
 from pages._ui import show_image as show
 
-PAGE = "conv"
-MAX_STRIDE, MAX_DILATION, MAX_PADDING = 8, 6, 20
-PLAY_DELAY = 0.12  # seconds per animation frame
+PAGE, MAX_STRIDE, MAX_DILATION, MAX_PADDING = "conv", 8, 6, 20
 _PLAY = {"conv_playing": True, "conv_frame": 0, "conv_play_started": True}  # from the first cell
 PLAY = {"on_click": st.session_state.update, "kwargs": _PLAY}  # the Play button's callback
 STOP = {"on_click": st.session_state.update, "kwargs": {"conv_playing": False}}
 PADDING = either(["valid", "same"], 0, MAX_PADDING, "of pixels")
-#: The settings, each kept across page switches; stride, padding and dilation also in the link.
-SETTINGS = [
+#: Settings by name, kept across page switches (see _keep()); stride, padding, dilation in links.
+SETTINGS = {setting.key.removeprefix("conv_"): setting for setting in [
     Setting("conv_stride", 1, "stride", whole_number(1, MAX_STRIDE), "stride"),
-    # A link's "padding=2" means the mode "pixels" and 2 in its box (see page()).
+    # A link's "padding=2" means the mode "pixels" and 2 in its box (see settings_controls()).
     Setting("conv_padding", "valid", "padding", PADDING, "padding"),
-    *(Setting(f"conv_{name}", default) for name, default in [
-        ("pad_px", 1), ("color", lesson.GRAYSCALE), ("activation", "none"), ("clip", False),
-        ("row", None), ("col", None), ("channel", lesson.CHANNELS[0]), ("eye_threshold", 40),
-    ]),
     Setting("conv_dilation", 1, "dilation", whole_number(1, MAX_DILATION), "dilation"),
-]  # fmt: skip
+    *(Setting(f"conv_{name}", default) for name, default in {
+        "pad_px": 1, "color": lesson.GRAYSCALE, "activation": "none", "clip": False, "row": None,
+        "col": None, "channel": lesson.CHANNELS[0], "eye_threshold": 40}.items()),
+]}  # fmt: skip
 _colorbar = st.cache_data(show_spinner=False, max_entries=64)(lesson.colorbar_png)
 _eye_example = st.cache_data(show_spinner=False, max_entries=32)(lesson.eye_example)
+_clips = st.cache_data(show_spinner=False, max_entries=16)(
+    lambda token, _picture: lesson.clips_by_default(_picture)  # once per picture
+)
 
 
 def page() -> None:
-    """The lesson, top to bottom: a picture, a kernel and how it slides, the map, one cell."""
+    """The lesson, top to bottom: a picture, a kernel and how it slides, the map, a cell, eyes."""
     ensure_app_navigation()
     st.title("Convolution: slide a kernel, multiply, add up")
     st.markdown(lesson.INTRO)
-    keep(PAGE, SETTINGS)
-    if isinstance(padding := st.session_state["conv_padding"], int):  # a link's "padding=2"
-        st.session_state.update(conv_padding="pixels", conv_pad_px=padding)
     st.subheader("1 · Pick a picture")
     picked = image_picker(PAGE)
-    mode = color_control(picked)
-    # The two headings stay outside the fragment: a kernel change need not redraw them.
-    headings = ["2 · Pick or write a kernel", "3 · How the kernel slides"]
-    for column, heading in zip(st.columns([3, 2], gap="large"), headings):  # as the fragment's
-        column.subheader(heading)
-    kernel_and_map(picked, mode)
+    per_channel = color_control(picked) != lesson.GRAYSCALE
+    left, right = st.columns([3, 2], gap="large")  # headings outside the fragment: a kernel
+    left.subheader("2 · Pick or write a kernel")  # change need not redraw them
+    right.subheader("3 · How the kernel slides")
+    kernel_and_map(picked, per_channel)
     st.subheader("6 · The article's example: where are the eyes?")
     eye_example()
 
 
 @st.fragment
-def kernel_and_map(picked: PickedImage, mode: str) -> None:
+def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
     """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
-    keep(PAGE, SETTINGS)
     state = st.session_state
     state["conv_section_run"] = state.get("conv_section_run", 0) + 1  # see animation()
     kernel_col, settings_col = st.columns([3, 2], gap="large")
@@ -74,21 +67,21 @@ def kernel_and_map(picked: PickedImage, mode: str) -> None:
         kernel = kernel_picker(PAGE)
     with settings_col:
         settings = settings_controls()
-        activation = st.radio(
-            "Activation after the sum", list(ACTIVATIONS), key="conv_activation", horizontal=True
-        )
+        label = "Activation after the sum"
+        activation = st.radio(label, list(ACTIVATIONS), key="conv_activation", horizontal=True)
         st.caption(ACTIVATIONS[activation][1])
     st.subheader("4 · The feature map")
     if state.get("conv_clip_for") != picked.token:  # a new picture: the clip that suits it
         state["conv_clip_for"] = picked.token
-        state["conv_clip"] = _clips_by_default(picked.token, picked.array)
-    gray = mode == lesson.GRAYSCALE
+        state["conv_clip"] = _clips(picked.token, picked.array)
+    _keep("clip")
     try:
         view = lesson.feature_map(
-            picked.array, kernel.values, settings, per_channel=not gray, activation=activation,
-            clip=state["conv_clip"], kernel_name=kernel.name, gray=picked.gray if gray else None,
+            picked.array, kernel.values, settings, per_channel=per_channel, clip=state["conv_clip"],
+            activation=activation, kernel_name=kernel.name, gray=picked.gray,
         )  # fmt: skip
     except ValueError as error:
+        del state["conv_clip"]  # no box this run: see _keep()
         st.markdown(lesson.output_size_text(picked.array.shape, kernel.values.shape, settings))
         st.error(str(error))
         return
@@ -101,6 +94,7 @@ def kernel_and_map(picked: PickedImage, mode: str) -> None:
 def eye_example() -> None:
     """The article's example: an eye-shaped kernel on a cartoon face, then a threshold."""
     st.markdown(lesson.EYE_INTRO)
+    _keep("eye_threshold")
     label = "Threshold, as a share of the strongest response (%)"
     percent = st.slider(label, min_value=0, max_value=100, step=5, key="conv_eye_threshold")
     eye = _eye_example(int(percent))
@@ -115,7 +109,10 @@ def eye_example() -> None:
 
 
 def settings_controls() -> Settings:
-    """Stride, padding and dilation, written into the link."""
+    """Stride, padding and dilation (and the activation drawn next), written into the link."""
+    _keep("stride", "padding", "dilation", "activation")
+    if isinstance(padding := st.session_state["conv_padding"], int):  # a link's "padding=2"
+        st.session_state.update(conv_padding="pixels", conv_pad_px=padding)
     label = "Stride: how many pixels the window moves each step"
     stride = number_box(label, "conv_stride", 1, MAX_STRIDE, "stride")
     padding = st.radio(
@@ -123,6 +120,7 @@ def settings_controls() -> Settings:
         key="conv_padding", captions=["none", "keep the size (stride 1)", "choose how many"],
     )  # fmt: skip
     if padding == "pixels":
+        _keep("pad_px")
         label = "Zeros on each side (pixels)"
         padding = number_box(label, "conv_pad_px", 0, MAX_PADDING, "padding")
     label = "Dilation: spacing between the kernel's taps (1 = side by side)"
@@ -132,9 +130,8 @@ def settings_controls() -> Settings:
 
 
 def number_box(label: str, key: str, low: int, high: int, name: str, *, refusals=None, **kw) -> int:
-    """A whole number from ``low`` to ``high``; returns the value in use. (With ``min_value``
-    the browser refused a value with only a red icon: here the refusal is in words naming the
-    value still in use, shown or added to ``refusals``.)"""
+    """A whole number from ``low`` to ``high``, or refused in words naming the value still in use
+    (shown, or added to ``refusals``; ``min_value`` would refuse with only a red icon)."""
     value, in_use = st.number_input(label, step=1, key=key, **kw), f"{key}_in_use"
     if value is not None and low <= value <= high:
         st.session_state[in_use] = int(value)
@@ -150,6 +147,7 @@ def number_box(label: str, key: str, low: int, high: int, name: str, *, refusals
 def color_control(picked: PickedImage) -> str:
     """Grayscale or per channel, for colour pictures."""
     if picked.is_color:
+        _keep("color")
         modes, captions = list(lesson.COLOUR_MODES), list(lesson.COLOUR_MODES.values())
         return st.radio("Colour", modes, key="conv_color", horizontal=True, captions=captions)
     st.caption("This picture has one channel (grayscale), so one kernel makes one map.")
@@ -187,6 +185,7 @@ def show_maps(picked: PickedImage, view: MapView) -> None:
 def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
     """One output cell: its window, the kernel, the products and the sum; then Play."""
     (oh, ow), state = view.fmap.shape, st.session_state
+    _keep("row", "col")
     resized = state.get("conv_cell_map") != (oh, ow)  # a new map size moves the cell inside
     state["conv_cell_map"] = (oh, ow)
     for key, n in (("conv_row", oh), ("conv_col", ow)):
@@ -198,6 +197,7 @@ def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
         row = number_box("Output row", "conv_row", 0, oh - 1, "row", **box)
         col = number_box("Output column", "conv_col", 0, ow - 1, "column", **box)
         if view.per_channel:
+            _keep("channel")
             label = "Channel in the grids"
             channel = st.radio(label, lesson.CHANNELS, key="conv_channel", horizontal=True)
     for message in refusals:
@@ -214,11 +214,10 @@ def animation(kernel: np.ndarray, settings: Settings, view: MapView, block: tupl
     """The Play animation over output cells ``block`` = (row, col, rows, cols): one frame a run.
 
     A loop in one run could not be stopped (Streamlit finishes a run before it handles a click
-    in a fragment): each frame reruns the fragment, and a Stop click joins that rerun."""
+    in a fragment): each frame reruns the fragment, and a Stop click joins that rerun. Only its
+    own reruns advance a frame: a redraw of the section (maybe a new map) ends the animation."""
     state = st.session_state
     run, started = state["conv_section_run"], state.pop("conv_play_started", False)
-    # Only the fragment's own reruns may ask for the next frame (a redraw of the section
-    # around it may not, and may have changed the map): a redraw ends the animation.
     if state.get("conv_play_section") != run:
         state.update(conv_play_section=run, conv_playing=False, conv_frame=None)
     elif state["conv_playing"] and not started:
@@ -238,13 +237,14 @@ def animation(kernel: np.ndarray, settings: Settings, view: MapView, block: tupl
             show(a, frame.window, caption="The window on the input")
             show(b, frame.cells, caption=frame.cells_caption)
     if playing:
-        time.sleep(PLAY_DELAY)
+        time.sleep(0.12)  # seconds per frame
         st.rerun(scope="fragment")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _clips_by_default(token: str, _array: np.ndarray) -> bool:
-    return lesson.clips_by_default(_array)
+def _keep(*names: str) -> None:
+    """Keep these settings, in the run that draws their widgets: a value written in a run
+    without its widget outlives the widget's own (Streamlit drops that at a page switch)."""
+    keep(PAGE, [SETTINGS[name] for name in names])
 
 
 page()

@@ -12,10 +12,18 @@ from scipy import ndimage
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.lessons.convolution import Settings, feature_map
 from cnnviz.maths.kernels import KERNELS, format_kernel
 from cnnviz.maths.ops import conv2d, output_size
-from cnnviz.pictures.figures import ColorScale, Legend, Panel, colorize, panel_grid
-from cnnviz.pictures.images import FACE_EYES, SAMPLES, cartoon_face, sample_image, to_grayscale
+from cnnviz.pictures import (
+    FACE_EYES,
+    SAMPLES,
+    ColorScale,
+    cartoon_face,
+    colorize,
+    sample_image,
+    to_grayscale,
+)
 from tests.apptest import open_page
 from tests.pictures import png
 from tests.rendered import assert_literal, shown
@@ -301,16 +309,10 @@ def test_a_kernel_that_does_not_fit_shows_the_core_message_and_keeps_the_rest():
     assert at.success[0].value.startswith("Two white spots")
 
 
-@pytest.mark.parametrize(
-    ("kernel", "stride", "padding", "dilation", "cell"),
-    [
-        ("Sobel x", 1, "valid", 1, (20, 17)),
-        ("Eye detector", 1, "same", 1, (24, 21)),
-        ("Gaussian blur 5×5", 2, "same", 2, (0, 31)),
-    ],
-)
-def test_step_through_sum_equals_the_feature_map_value(kernel, stride, padding, dilation, cell):
-    """The printed sum of products equals the shown map value and an independent conv2d."""
+def test_step_through_sum_equals_the_feature_map_value():
+    """The printed sum of products equals the shown map value and an independent conv2d (the
+    page's boxes reach the lesson; more cells in tests/test_lesson_convolution.py)."""
+    kernel, stride, padding, dilation, cell = "Gaussian blur 5×5", 2, "same", 2, (0, 31)
     at = run_page()
     at.selectbox(key="conv_preset").set_value(kernel)
     at.number_input(key="conv_stride").set_value(stride)
@@ -346,11 +348,11 @@ def test_per_channel_sums_of_a_colour_picture_add_up_to_the_map_value():
     assert sum(parts) == pytest.approx(value, abs=1e-3)
 
 
-@pytest.mark.parametrize("channel", [0, 1, 2])
-def test_per_channel_sum_line_writes_the_channel_in_the_grids_and_its_partial_sum(channel):
+def test_per_channel_sum_line_writes_the_channel_in_the_grids_and_its_partial_sum():
     """Regression: the sum line mixed 27 R, G and B products while the grids showed red only.
-    Now it writes the chosen channel's 9 products and their sum, which is SciPy's value."""
-    name = ("red", "green", "blue")[channel]
+    Now it writes the chosen channel's 9 products and their sum, which is SciPy's value (the
+    radio reaches the lesson; every channel in tests/test_lesson_convolution.py)."""
+    channel, name = 2, "blue"
     at = run_page(sample="Cat")
     at.radio(key="conv_color").set_value("per channel").run()
     at.number_input(key="conv_row").set_value(100)
@@ -369,42 +371,18 @@ def test_per_channel_sum_line_writes_the_channel_in_the_grids_and_its_partial_su
 
 
 def test_channel_maps_are_drawn_on_a_scale_of_their_own_range(drawn):
-    """Regression: the channel maps were drawn on the sum's scale, about three times wider,
-    so they looked washed out. Each is now coloured on the channel maps' own range (the
-    99.5th percentile of |value|, as the map above when clipping), the sum on its own."""
+    """Regression: the channel maps were drawn on the sum's scale, about three times wider, so
+    they looked washed out. The page draws the lesson's channel picture for the clipped photo,
+    byte for byte (its scales are checked against SciPy in tests/test_lesson_convolution.py)."""
     at = run_page(sample="Cat")
     at.radio(key="conv_color").set_value("per channel").run()
     assert not at.exception and at.checkbox(key="conv_clip").value  # a photo: clipped
-    maps = channel_maps("Cat", KERNELS["Sobel x"].values)
-    total = maps.sum(axis=-1)
-    bound = float(np.percentile(np.abs(maps), 99.5))
-    sum_bound = float(np.percentile(np.abs(total), 99.5))
-    assert bound < 0.5 * sum_bound  # on the sum's scale the channels would stay pale
-    channels = ColorScale("RdBu_r", -bound, bound)
-    summed = ColorScale("RdBu_r", -sum_bound, sum_bound)
-    rows = [
-        [
-            Panel(f"{n} channel", maps[..., c], channels)
-            for c, n in enumerate(("red", "green", "blue"))
-        ]
-        + [Legend(channels, "channels")],
-        [
-            Panel("= red + green + blue", total, summed),
-            Legend(summed, "sum"),
-            Panel("How to read this", note=""),
-        ],
-    ]
-    expected = panel_grid(rows, side=280)
-    shown_rgb = picture(at, drawn, "Channel maps and their sum")
-    assert shown_rgb.shape == expected.pixels.shape
-    for top, left, h, w in [*expected.boxes[0], *expected.boxes[1][:2]]:  # maps and bars
-        drawn_box = shown_rgb[top : top + h, left : left + w].astype(int)
-        expected_box = expected.pixels[top : top + h, left : left + w].astype(int)
-        off = np.abs(drawn_box - expected_box).max(axis=-1) > 3
-        assert off.mean() < 0.002, off.mean()
-    for top, left, h, w in expected.boxes[0][:3]:  # not washed out: strong cells in each map
-        level = diverging_level(shown_rgb[top : top + h, left : left + w])
-        assert (np.abs(level - 127.5) > 64).mean() > 0.01
+    view = feature_map(
+        sample_image("Cat"), KERNELS["Sobel x"].values, Settings(1, "valid", 1),
+        per_channel=True, clip=True,
+    )  # fmt: skip
+    expected = np.asarray(Image.open(io.BytesIO(view.channels_picture)).convert("RGB"))
+    np.testing.assert_array_equal(picture(at, drawn, "Channel maps and their sum"), expected)
 
 
 def test_grayscale_mode_convolves_the_brightness():
@@ -422,7 +400,9 @@ def test_relu_clips_the_map_and_is_reported():
     at = run_page()
     at.radio(key="conv_activation").set_value("ReLU").run()
     assert not at.exception
-    assert any(t.startswith("After ReLU:") for t in texts(at))
+    after = next(t for t in texts(at) if t.startswith("After ReLU:"))
+    _, _, value = shown_value(at)
+    assert float(after.split(": ")[1]) == pytest.approx(max(value, 0.0), abs=1e-5)
 
 
 def test_a_link_reproduces_a_setting():
@@ -556,7 +536,7 @@ def test_padding_pixels_out_of_range_is_refused_in_words():
 
 def test_show_image_tells_streamlit_the_format_so_pngs_are_not_reencoded():
     """PNG bytes go with output_format="PNG" (st.image would re-encode them as JPEG otherwise)."""
-    from cnnviz.pictures.display import jpeg_bytes, png_bytes
+    from cnnviz.pictures import jpeg_bytes, png_bytes
     from pages._ui import show_image
 
     class Recorder:
@@ -589,3 +569,35 @@ def test_settings_and_kernel_survive_a_visit_to_another_page():
         2,
         "Custom",
     )
+    # Every other setting, on a colour picture, is kept too.
+    at.radio(key="conv_image").set_value("Cat").run()
+    at.radio(key="conv_color").set_value("per channel")
+    at.radio(key="conv_padding").set_value("pixels").run()
+    at.number_input(key="conv_pad_px").set_value(2)
+    at.number_input(key="conv_dilation").set_value(2)
+    at.radio(key="conv_activation").set_value("ReLU")
+    at.checkbox(key="conv_clip").uncheck()
+    at.slider(key="conv_eye_threshold").set_value(60)
+    at.number_input(key="conv_row").set_value(5)
+    at.number_input(key="conv_col").set_value(7)
+    at.radio(key="conv_channel").set_value("blue").run()
+    kept = {
+        ("radio", "conv_color"): "per channel",
+        ("radio", "conv_padding"): "pixels",
+        ("number_input", "conv_pad_px"): 2,
+        ("number_input", "conv_dilation"): 2,
+        ("radio", "conv_activation"): "ReLU",
+        ("checkbox", "conv_clip"): False,
+        ("slider", "conv_eye_threshold"): 60,
+        ("number_input", "conv_row"): 5,
+        ("number_input", "conv_col"): 7,
+        ("radio", "conv_channel"): "blue",
+    }
+    before = (output_shape(at), shown_value(at), dict(at.query_params))
+    assert before[0] == (151, 227) and before[1][:2] == (5, 7)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/convolution.py").run()
+    assert not at.exception
+    for (kind, key), value in kept.items():
+        assert getattr(at, kind)(key=key).value == value, key
+    assert (output_shape(at), shown_value(at), dict(at.query_params)) == before

@@ -13,7 +13,7 @@ from cnnviz.maths.ops import (
     input_region,
     output_size,
 )
-from cnnviz.pictures.images import FACE_EYES, cartoon_face
+from cnnviz.pictures import FACE_EYES, cartoon_face
 
 rng = np.random.default_rng(11)
 

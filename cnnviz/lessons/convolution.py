@@ -221,7 +221,8 @@ def feature_map(
     kernel_name : str
         Named in the headline.
     gray : ndarray, shape (H, W), optional
-        The picture's brightness if it was already worked out (a large picture's is kept).
+        The picture's brightness if it was already worked out (a large picture's is kept); not
+        used per channel.
 
     Returns
     -------
