@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.learning.model import ModelSpec
 from tests.test_lesson_train import fake_trained
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -376,3 +377,35 @@ def test_the_form_keeps_its_values_across_a_visit_to_another_page(monkeypatch, t
 
 def _widgets(at):
     return [*at.text_input, *at.number_input, *at.slider, *at.radio, *at.selectbox]
+
+
+@pytest.mark.parametrize("ending", ["finished", "stopped", "lost"])
+def test_the_default_model_trains_through_the_pool_and_is_never_cached_half_done(
+    monkeypatch, ending
+):
+    """_train_quietly is one TrainerPool.run under the default model's own time limit; a model
+    stopped early (at that limit) or lost is refused rather than cached for every session."""
+    import pages._models
+    from cnnviz.learning.worker import TrainingError
+
+    calls = []
+
+    class Pool:
+        def run(self, spec, data, *, keep, lost, limits):
+            calls.append(limits)
+            trained = fake_trained(step=800 if ending == "finished" else 126)
+            if ending == "lost":
+                lost(trained.run, "it did not end its batch within 5 s of Stop")
+            else:
+                trained.run.reason = "it reached the 10 min one training may take"
+                keep(trained)
+
+    monkeypatch.setattr(pages._models, "get_trainer_pool", Pool)
+    monkeypatch.setenv("CNNVIZ_MAX_WORKER_MB", "1234")
+    if ending == "finished":
+        assert pages._models._train_quietly(ModelSpec(), None).run.status == "finished"
+    else:
+        expected = "stopped early: it reached" if ending == "stopped" else "kept nothing: it did"
+        with pytest.raises(TrainingError, match=expected):
+            pages._models._train_quietly(ModelSpec(), None)
+    assert (calls[0].max_seconds, calls[0].max_memory_mb) == (600, 1234)
