@@ -45,6 +45,10 @@ MAX_MESSAGE = 300  # characters of a form error shown; a 10 KB filters text is n
 # The form's widget keys by setting name; kept across a visit to another page (not in links).
 KEYS = {name: f"train_{name}" for name in FORM_DEFAULTS} | {"kernel_size": "train_kernel"}
 SETTINGS = [Setting(KEYS[name], value) for name, value in FORM_DEFAULTS.items()]
+# The whole-number boxes hold floats shown without decimals: an int box would turn a typed
+# 2.5 into 2 in the browser, unseen; this way the lesson receives 2.5 and says what is wrong.
+WHOLE = "%g"
+ONE = {"step": 1.0, "format": WHOLE}
 
 
 def main() -> None:
@@ -88,8 +92,9 @@ def settings_form() -> tuple[dict, bool]:
             )
             st.number_input(
                 "Training digits to use (at most)",
-                step=500,
+                step=500.0,
                 key="train_limit",
+                format=WHOLE,
                 help=f"{MIN_DIGITS} to {MAX_DIGITS:,}. Fewer digits train faster and learn "
                 "less. The test digits are all used.",
             )
@@ -110,7 +115,7 @@ def settings_form() -> tuple[dict, bool]:
                 help="A 2×2 window moved in steps of 2: each side of the maps halves.",
             )
             st.number_input(
-                "Neurons in the dense layer", step=1, key="train_dense_units", help="1 to 4096."
+                "Neurons in the dense layer", **ONE, key="train_dense_units", help="1 to 4096."
             )
         with learn_col:
             st.markdown("**Learning**")
@@ -127,9 +132,15 @@ def settings_form() -> tuple[dict, bool]:
             st.radio("Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss")
         with plan_col:
             st.markdown("**Schedule**")
-            st.number_input("Batch size", step=1, key="train_batch_size", help="1 to 4096.")
+            st.number_input("Batch size", **ONE, key="train_batch_size", help="1 to 4096.")
             st.slider("Epochs", 1, 20, key="train_epochs")
-            st.number_input("Random seed", step=1, key="train_seed", help="Same seed, same curves.")
+            st.number_input(
+                "Random seed",
+                step=1.0,
+                format="%.0f",  # %g would write a 7-digit seed as 1.23457e+06
+                key="train_seed",
+                help="Same seed, same curves.",
+            )
         left, right = st.columns(2)
         with left:
             st.form_submit_button("Apply settings", key="train_apply", width="stretch")

@@ -120,6 +120,16 @@ def test_every_wrong_box_gets_its_own_message(app):
     assert not app.get("stProgress") and not app.exception
 
 
+def test_a_fraction_in_a_whole_number_box_is_refused_not_read_as_a_smaller_number(app):
+    """Bug: 2.5 typed as the batch size was trained as 2 (the box and the page rounded down)."""
+    app.number_input(key="train_batch_size").set_value(2.5)
+    app.button(key="train_start").click().run()
+    assert app.error[0].value.replace("\\", "") == (
+        "Batch size: batch_size must be a whole number from 1 to 4096. Received: batch_size=2.5."
+    )
+    assert not app.get("stProgress") and not app.exception
+
+
 def test_full_mnist_offline_falls_back_and_says_why(app, monkeypatch, tmp_path):
     """Choosing full MNIST with no network and nothing cached: a warning naming the sample."""
     import socket

@@ -138,3 +138,15 @@ def test_an_out_of_range_number_gets_a_message_instead_of_a_silent_train(train_u
     ).to_be_visible()  # no stray backticks: the core's are dropped, the rest shows as written
     expect(_progress(page)).to_have_count(0)
     screenshot(page, "train-out-of-range")
+    # Bug: 2.5 typed as the batch size reached the server as 2 (an int box rounds it down).
+    box.fill("256")
+    page.get_by_role("spinbutton", name="Batch size").fill("2.5")
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_idle(page)
+    expect(
+        page.get_by_text(
+            "Batch size: batch_size must be a whole number from 1 to 4096. "
+            "Received: batch_size=2.5."
+        )
+    ).to_be_visible()
+    expect(_progress(page)).to_have_count(0)
