@@ -2,7 +2,9 @@
 
 A thin renderer of :mod:`cnnviz.lessons.inside`: the visitor picks a digit (a test digit, a
 drawing or a photo), each section makes one call into the lesson and draws the view it returns.
-The comparison model without pooling (the *twin*) is trained on request in ``pages/_twins.py``.
+The controls and their settings (kept across page switches, the main ones in the link) are
+in ``pages/_inside_controls.py``; the comparison model without pooling (the *twin*) is trained
+on request in ``pages/_twins.py``.
 """
 
 from __future__ import annotations
@@ -15,30 +17,12 @@ from cnnviz.learning.probe import ShiftCurve
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import inside as lesson
 from cnnviz.lessons.inside import ForwardView, LayerSection
-from pages._digit_input import COMPARE, NOT_SAID, SOURCES, input_ui, second_input_ui
+from pages._inside_controls import input_ui, saliency_ui, second_input_ui
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
-from pages._state import Setting, keep, one_of, to_link, whole_number
+from pages._state import to_link
 from pages._text import plain
 from pages._twins import twin_ui
-
-PAGE = "inside"
-
-
-def settings(count: int) -> list[Setting]:
-    """Every control's value, kept across page switches; the main ones also in the link."""
-    return [
-        Setting("inside_source", "test", "source", one_of(list(SOURCES)), "input"),
-        Setting("inside_index", 0, "digit", whole_number(0, count - 1), "test digit number"),
-        Setting("inside_meant_drawn", NOT_SAID),
-        Setting("inside_meant_upload", NOT_SAID),
-        Setting("inside_compare_kind", COMPARE[0]),
-        Setting("inside_compare_dx", 2),
-        Setting("inside_compare_dy", 0),
-        Setting("inside_compare_index", 1),
-        Setting("inside_saliency_class", lesson.PREDICTION, "explain", whole_number(0, 9), "digit"),
-    ]
-
 
 # --- the page ---------------------------------------------------------------------------------
 
@@ -57,7 +41,6 @@ def main() -> None:
         st.error(f"The default model could not be prepared: {error} Reload the page to try again.")
         st.stop()
     st.info(f"Model in use: {which}", icon=":material/neurology:")
-    keep(PAGE, settings(len(get_dataset("sample").x_test)))
     digit = input_ui()
     if digit is None:
         st.stop()
@@ -83,18 +66,14 @@ def main() -> None:
     )
 
     st.header("What the model looks at")
-    choice = st.selectbox(
-        "Explain the score of digit",
-        [lesson.PREDICTION, *range(10)],
-        format_func=lambda d: lesson.saliency_label(d, view.predicted),
-        key="inside_saliency_class",
-    )
+    choice = saliency_ui(view.predicted)
     target = view.predicted if choice == lesson.PREDICTION else int(choice)
     show_saliency(lesson.saliency_view(trained.model, digit, target))
+    source = st.session_state["inside_source"]
     to_link(
         {
-            "source": st.session_state["inside_source"],
-            "digit": st.session_state["inside_index"],
+            "source": source,
+            "digit": st.session_state["inside_index"] if source == "test" else None,
             "explain": None if choice == lesson.PREDICTION else choice,
         }
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
+import sys
 import types
 
 import cv2
@@ -14,14 +14,16 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.learning.data import as_model_input, load_sample
-from cnnviz.learning.model import ModelSpec, build_model, estimate_cost
+from cnnviz.learning.data import load_sample
+from cnnviz.learning.model import ModelSpec, build_model
 from cnnviz.learning.training import TrainedModel, TrainingRun, evaluate
 from cnnviz.learning.worker import TrainingError
+from cnnviz.lessons import inside as lesson
 from pages._models import SessionModel
 from tests.rendered import assert_literal, shown
 
 PAGE = "../pages/inside.py"
+pytestmark = pytest.mark.slow  # each test runs the whole page: Keras, saliency, shift curves
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +71,9 @@ def ring_photo() -> np.ndarray:
     return paper
 
 
-def test_a_test_digit_goes_through_every_layer_to_a_prediction():
-    """Default input: test digit 0 with its label, each layer's section, the plain result line."""
+def test_a_test_digit_goes_through_every_layer_to_a_prediction(default_trained):
+    """Default input: test digit 0 with its label, each layer's section, the plain result line,
+    no caution, and the offer to train the twin with the lesson's estimated time."""
     at = run_page()
     data = load_sample()
     assert "The default model" in at.info[0].value
@@ -90,6 +93,12 @@ def test_a_test_digit_goes_through_every_layer_to_a_prediction():
     )
     assert any(re.fullmatch(r"\d+ of 256 neurons fire \(output above 0\)\.", t) for t in texts(at))
     assert [h.value for h in at.header][-1] == "What the model looks at"
+    first_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert first_chart["layout"]["title"]["text"] == "What the model sees: 28×28"
+    assert not _prediction_column(at).warning and not at.warning  # test digit 0: no caution
+    offer = lesson.twin_offer(default_trained, data)  # its time: test_lesson_inside.py
+    assert at.button(key="inside_twin_train").help == offer.help
+    assert at.button(key="inside_twin_train").label == offer.button
 
 
 def test_choosing_a_test_digit_by_number_and_at_random():
@@ -117,14 +126,17 @@ def test_the_canvas_before_drawing_asks_for_a_digit():
 
 
 def _fake_canvas(monkeypatch, image):
-    """Replace the drawing component by one that returns ``image`` (RGBA), as the browser does."""
-    import streamlit_drawable_canvas
+    """Replace the drawing component by one that returns ``image`` (RGBA), as the browser does.
+
+    The fake module stands in for the real one, which registers its component on import and
+    can only do so inside a running page."""
 
     def st_canvas(**kwargs):
         assert kwargs["key"] == "inside_canvas"
-        return types.SimpleNamespace(image_data=image)
+        return types.SimpleNamespace(image_data=image() if callable(image) else image)
 
-    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", st_canvas)
+    fake = types.SimpleNamespace(st_canvas=st_canvas)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake)
 
 
 def _rgba(gray: np.ndarray) -> np.ndarray:
@@ -201,14 +213,18 @@ def test_the_visitors_own_model_is_used_and_named():
     assert "8 neurons" in at.subheader[3].value
 
 
-def test_comparing_with_the_same_digit_shifted():
-    """Shifting the digit by (2, 0) names both inputs and prints their pattern similarity."""
+def test_comparing_with_the_same_digit_shifted(default_trained):
+    """Shifting the digit by (2, 0) (the default) names both inputs and prints the lesson's
+    pattern similarity and neuron counts for exactly that pair."""
     at = run_page()
     at.radio(key="inside_compare_kind").set_value("this digit, shifted").run()
     assert not at.exception
-    line = next(t for t in texts(at) if t.startswith("Cosine similarity of the two patterns"))
-    assert 0.0 < float(line.rsplit(" ", 1)[1]) <= 1.0
-    assert any(t.startswith("Neurons firing for both: ") for t in texts(at))
+    digit = lesson.numbered_digit(load_sample(), 0)
+    view = lesson.forward_pass(default_trained, digit)
+    expected = lesson.comparison(
+        default_trained.model, digit, view, lesson.shifted_digit(digit, 2, 0)
+    )
+    assert expected.cosine in texts(at) and expected.neurons in texts(at)
 
 
 def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
@@ -263,17 +279,6 @@ def test_saliency_can_explain_another_digit_than_the_prediction():
     assert any(t.startswith("The gradient of the score for 3 ") for t in texts(at))
 
 
-def test_the_page_shows_the_28_by_28_the_model_sees():
-    """The first chart is the input digit itself: test digit 0 divided by 255, 28×28."""
-    at = run_page()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert spec["layout"]["title"]["text"] == "What the model sees: 28×28"
-    z = spec["data"][0]["z"]
-    shown = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(28, 28)
-    expected = as_model_input(load_sample().x_test[0])[0, :, :, 0]
-    np.testing.assert_allclose(shown, expected, atol=1e-6)
-
-
 def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
     at.radio(key="inside_source").set_value("upload").run()
     at.file_uploader(key="inside_upload").upload(name, content, "image/png").run()
@@ -303,12 +308,6 @@ def test_a_photo_that_is_not_a_digit_gets_a_caution_beside_the_prediction():
     assert "(training digits: " in caution and "a guess" in caution
 
 
-def test_a_test_digit_gets_no_caution():
-    """The default input, test digit 0, looks like the training digits: no warning at all."""
-    at = run_page()
-    assert not _prediction_column(at).warning and not at.warning
-
-
 def test_an_uploaded_file_name_is_shown_literally_and_shortened():
     """Bug: the caption "Input: your photo …" read the file name as Markdown, so a name like
     ``a` **bold** [x](http://x/) `` rendered a link. Now it shows as typed: in the caption, in the
@@ -332,19 +331,6 @@ def test_an_uploaded_file_name_is_shown_literally_and_shortened():
 
     at.file_uploader(key="inside_upload").upload(name, b"text, not pixels", "image/png").run()
     assert_literal(at.error[0].value, f"“{name}”")
-
-
-def test_the_twin_buttons_help_gives_the_estimated_time():
-    """Bug: the help promised half a minute to a minute; the twin took about 1.5 minutes. It now
-    gives estimate_cost's time for the twin (the default model without pooling, on the sample)."""
-    data = load_sample()
-    twin = ModelSpec().replace(pooling="none")
-    minutes = round(estimate_cost(twin, len(data.x_train), len(data.x_test)).seconds / 60)
-    help_text = run_page().button(key="inside_twin_train").help
-    assert help_text.endswith(f"training it takes about {minutes} min."), help_text
-    assert minutes >= 2 and "half a minute" not in help_text
-    assert "2-core" not in help_text and "took" not in help_text  # no measurement diary
-    assert help_text.startswith("With no pooling the dense layer has about four times the weights")
 
 
 def _fake_twin_training(monkeypatch, outcome):
@@ -423,3 +409,63 @@ def test_a_twin_failure_shows_the_workers_text_literally(monkeypatch):
     at.button(key="inside_twin_train").click().run()
     assert not at.exception
     assert_literal(at.error[0].value, "failed: ValueError: **bad** [x](http://y)")
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    layouts = [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
+    return [layout["title"]["text"] for layout in layouts if "title" in layout]
+
+
+def _away_and_back(at: AppTest) -> AppTest:
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/inside.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_settings_photo_and_drawing_survive_a_visit_to_another_page(monkeypatch, default_trained):
+    """Streamlit forgets widget values while another page is shown; coming back keeps every
+    setting, the uploaded photo and the last drawing (the canvas returns nothing until the
+    browser redraws it)."""
+    canvas = np.zeros((280, 280), np.uint8)
+    cv2.line(canvas, (140, 30), (146, 250), 255, 20)
+    drawings = [_rgba(canvas)]  # the canvas reports the stroke once, then nothing new
+
+    _fake_canvas(monkeypatch, lambda: drawings.pop() if drawings else None)
+    at = AppTest.from_file("../app.py", default_timeout=120).run()
+    at.switch_page("pages/inside.py").run()
+    at.number_input(key="inside_index").set_value(7)
+    at.radio(key="inside_compare_kind").set_value("this digit, shifted").run()
+    at.slider(key="inside_compare_dx").set_value(-3)
+    at.slider(key="inside_compare_dy").set_value(1)
+    at.selectbox(key="inside_saliency_class").set_value(3).run()
+    before = prediction(at)
+    _away_and_back(at)
+    assert at.number_input(key="inside_index").value == 7
+    assert at.radio(key="inside_compare_kind").value == "this digit, shifted"
+    assert (at.slider(key="inside_compare_dx").value, at.slider(key="inside_compare_dy").value) == (
+        -3,
+        1,
+    )
+    assert at.selectbox(key="inside_saliency_class").value == 3
+    assert prediction(at) == before
+    assert any(t.startswith("B: test digit #7 moved (-3, 1) → ") for t in _chart_titles(at))
+    assert any(t.startswith("The gradient of the score for 3 ") for t in texts(at))
+
+    at.radio(key="inside_source").set_value("upload").run()
+    at.file_uploader(key="inside_upload").upload("zero.png", png(ring_photo()), "image/png")
+    at.selectbox(key="inside_meant_upload").set_value(0).run()
+    _away_and_back(at)
+    assert at.radio(key="inside_source").value == "upload"
+    assert at.selectbox(key="inside_meant_upload").value == 0
+    assert prediction(at)[0] == 0
+    assert any("Input: your photo zero.png." in shown(c.value) for c in at.caption)
+
+    at.radio(key="inside_source").set_value("draw").run()
+    at.selectbox(key="inside_meant_drawn").set_value(1).run()
+    assert prediction(at)[0] == 1 and not drawings
+    _away_and_back(at)
+    assert at.radio(key="inside_source").value == "draw"
+    assert at.selectbox(key="inside_meant_drawn").value == 1
+    assert prediction(at)[0] == 1
+    assert any("Input: your drawing." in shown(c.value) for c in at.caption)

@@ -1,9 +1,13 @@
-"""The Inside page's inputs: a test digit, a drawing or a photo, and the digit to compare with.
+"""The Inside page's controls: its input (a test digit, a drawing or a photo), the digit to
+compare with, and the class whose saliency is shown.
 
-Each function draws its controls and returns a :class:`~cnnviz.lessons.inside.Digit` (or None
-while there is nothing to read yet). The page declares these widgets' settings
-(``pages/inside.py``: ``settings``); an uploaded photo and the last drawing are plain session
-state, so they outlive a visit to another page too.
+Each function draws its controls and returns plain values or a
+:class:`~cnnviz.lessons.inside.Digit` (None while there is nothing to read yet). Every
+control's setting is declared once, in :func:`settings`, and kept (``pages._state.keep``) just
+before its widget is drawn: a value written for a widget that is not drawn in the same run
+would stay behind in the session and come back in place of the visitor's value after a visit
+to another page. An uploaded photo and the last drawing are plain session state, so they
+outlive such a visit too.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from cnnviz.lessons import inside as lesson
 from cnnviz.lessons.inside import Digit
 from cnnviz.pictures import ImageError
 from pages._models import get_dataset
+from pages._state import Setting, keep, one_of, whole_number
 from pages._text import file_label, plain
 from pages._ui import UPLOAD_TYPES
+
+PAGE = "inside"
 
 SOURCES = {"test": "A test digit", "draw": "Draw one", "upload": "Upload a photo"}
 COMPARE = ["another test digit", "this digit, shifted"]
@@ -26,8 +33,36 @@ CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
 STROKE = 20
 
 
+def settings() -> dict[str, Setting]:
+    """Every control's setting by widget key; the main ones also travel in the link."""
+    count = len(get_dataset("sample").x_test)
+    return {
+        setting.key: setting
+        for setting in [
+            Setting("inside_source", "test", "source", one_of(list(SOURCES)), "input"),
+            Setting("inside_index", 0, "digit", whole_number(0, count - 1), "test digit number"),
+            Setting("inside_meant_drawn", NOT_SAID),
+            Setting("inside_meant_upload", NOT_SAID),
+            Setting("inside_compare_kind", COMPARE[0]),
+            Setting("inside_compare_dx", 2),
+            Setting("inside_compare_dy", 0),
+            Setting("inside_compare_index", 1),
+            Setting(
+                "inside_saliency_class", lesson.PREDICTION, "explain", whole_number(0, 9), "digit"
+            ),
+        ]
+    }
+
+
+def _keep(*keys: str) -> None:
+    """Keep these controls' settings; call it just before drawing their widgets."""
+    declared = settings()
+    keep(PAGE, [declared[key] for key in keys])
+
+
 def input_ui() -> Digit | None:
     """The choice of input and its controls; None when there is nothing to show yet."""
+    _keep("inside_source")
     source = st.radio(
         "Which digit goes in?",
         list(SOURCES),
@@ -46,6 +81,7 @@ def test_digit_ui() -> Digit:
     """A test digit by number, or a random one; with its true label."""
     data = get_dataset("sample")
     count = len(data.x_test)
+    _keep("inside_index")
     number, button = st.columns([3, 1], vertical_alignment="bottom")
     index = number.number_input(
         f"Test digit number (0 to {count - 1})",
@@ -62,6 +98,7 @@ def test_digit_ui() -> Digit:
 
 def meant_ui(key: str) -> int | None:
     """Which digit the visitor meant to draw or photograph (None: not said)."""
+    _keep(key)
     choice = st.selectbox(
         "Which digit is it?",
         [NOT_SAID, *range(10)],
@@ -153,14 +190,28 @@ def uploaded_digit_ui() -> Digit | None:
 
 def second_input_ui(digit: Digit) -> Digit:
     """The second input of the comparison: this digit shifted, or another test digit."""
+    _keep("inside_compare_kind")
     kind = st.radio("Compare with", COMPARE, horizontal=True, key="inside_compare_kind")
     if kind == "this digit, shifted":
+        _keep("inside_compare_dx", "inside_compare_dy")
         left, right = st.columns(2)
         dx = left.slider("Shift right (pixels)", -4, 4, key="inside_compare_dx")
         dy = right.slider("Shift down (pixels)", -4, 4, key="inside_compare_dy")
         return lesson.shifted_digit(digit, dx, dy)
     data = get_dataset("sample")
+    _keep("inside_compare_index")
     index = st.number_input(
         "Test digit number", 0, len(data.x_test) - 1, key="inside_compare_index"
     )
     return lesson.numbered_digit(data, index)
+
+
+def saliency_ui(predicted: int) -> str | int:
+    """The digit whose score is explained: :data:`~cnnviz.lessons.inside.PREDICTION` or 0–9."""
+    _keep("inside_saliency_class")
+    return st.selectbox(
+        "Explain the score of digit",
+        [lesson.PREDICTION, *range(10)],
+        format_func=lambda choice: lesson.saliency_label(choice, predicted),
+        key="inside_saliency_class",
+    )
