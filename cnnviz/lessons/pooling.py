@@ -21,7 +21,7 @@ Letters used in shapes: ``H, W`` the image's (and the feature map's) height and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -200,9 +200,9 @@ class MapView:
     """
 
     title: str
-    array: np.ndarray
+    array: np.ndarray = field(repr=False)
     scale: ColorScale
-    png: bytes | None = None
+    png: bytes | None = field(default=None, repr=False)
 
     @property
     def figure(self) -> go.Figure:
@@ -233,7 +233,7 @@ class NumberGrid:
     """
 
     title: str
-    array: np.ndarray
+    array: np.ndarray = field(repr=False)
     scale: ColorScale | None
     digits: int
     height: int = 260
@@ -286,7 +286,7 @@ class PoolingView:
     hover: bool
     feature: MapView
     pooled: MapView
-    bar: bytes | None
+    bar: bytes | None = field(repr=False)
     caption: str
 
 
@@ -473,7 +473,7 @@ class ShiftView:
     comparison: ShiftComparison
     summary: str
     rows: tuple[tuple[str, tuple[MapView | str, ...]], ...]
-    picture: bytes | None
+    picture: bytes | None = field(repr=False)
     caption: str
 
 
