@@ -57,14 +57,14 @@ CASES = [
 
 
 def zeros_before_after(n: int, k: int, stride: int, padding, dilation: int) -> tuple[int, int]:
-    """TensorFlow's padding: 'same' keeps ⌈n / stride⌉ outputs, the odd extra zero after."""
-    if padding == "valid":
-        return 0, 0
-    if padding != "same":
-        return padding, padding
-    span = dilation * (k - 1) + 1
-    total = max((math.ceil(n / stride) - 1) * stride + span - n, 0)
-    return total // 2, total - total // 2
+    """Zeros (before, after) along one axis, as TensorFlow's documentation gives 'same' padding:
+    max(span − stride, 0) when stride divides n, else max(span − n mod stride, 0); the odd
+    extra zero goes after."""
+    if padding in ("valid", "same"):
+        span = dilation * (k - 1) + 1
+        total = max(span - (n % stride or stride), 0) if padding == "same" else 0
+        return total // 2, total - total // 2
+    return padding, padding
 
 
 def reference(x: np.ndarray, kernel: np.ndarray, stride: int, padding, dilation: int):
