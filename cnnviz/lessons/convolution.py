@@ -15,7 +15,7 @@ Letters: ``H, W`` the input's height and width, ``C`` its channels (3 for colour
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,6 +58,7 @@ from cnnviz.pictures import (
 
 __all__ = [
     "CHANNELS",
+    "CHANNELS_CAPTION",
     "CHANNEL_INTRO",
     "CLIP_LABEL",
     "COLOUR_MODES",
@@ -166,19 +167,19 @@ class MapView:
         Per-channel mode: the three channel maps and their sum, each on its colour bar (PNG).
     """
 
-    x: np.ndarray
-    maps: np.ndarray | None
-    raw: np.ndarray
-    fmap: np.ndarray
+    x: np.ndarray = field(repr=False)
+    maps: np.ndarray | None = field(repr=False)
+    raw: np.ndarray = field(repr=False)
+    fmap: np.ndarray = field(repr=False)
     activation: str
     scale: ColorScale
-    headline: str
+    headline: str = field(repr=False)
     factor: int
     widths: tuple[float, float, float]
     input_caption: str
     map_caption: str
-    map_picture: bytes
-    channels_picture: bytes | None
+    map_picture: bytes = field(repr=False)
+    channels_picture: bytes | None = field(repr=False)
 
     @property
     def per_channel(self) -> bool:
@@ -403,9 +404,9 @@ class StepView:
         The output cells the Play animation fills in from this cell (see :func:`play_block`).
     """
 
-    picture: bytes
-    caption: str
-    grids: str
+    picture: bytes = field(repr=False)
+    caption: str = field(repr=False)
+    grids: str = field(repr=False)
     sums: str
     value: float
     block: tuple[int, int, int, int]
@@ -563,8 +564,8 @@ class Frame:
 
     playing: bool
     status: str
-    window: bytes
-    cells: bytes
+    window: bytes = field(repr=False)
+    cells: bytes = field(repr=False)
     cells_caption: str
 
 
@@ -640,10 +641,10 @@ class EyeView:
     verdict : str
     """
 
-    face: bytes
-    feature_map: bytes
-    colorbar: bytes
-    mask: bytes
+    face: bytes = field(repr=False)
+    feature_map: bytes = field(repr=False)
+    colorbar: bytes = field(repr=False)
+    mask: bytes = field(repr=False)
     threshold: float
     spots: tuple[tuple[int, int], ...]
     mask_caption: str
