@@ -1,7 +1,8 @@
 """The pages' settings: each widget bound to its link parameter and kept across page switches.
 
-A page declares its settings once, as a list of :class:`Setting`, and calls :func:`keep` before
-drawing its controls. Each setting's first value comes from, in order:
+A page declares its settings once, as a list of :class:`Setting`, and calls :func:`keep` for
+the ones it is about to draw, just before drawing their widgets.
+Each setting's first value comes from, in order:
 
 1. the copy kept when the visitor last saw this page (Streamlit forgets a widget's value while
    another page is shown, so leaving a page would otherwise reset it);
@@ -67,8 +68,9 @@ class Setting:
 def keep(page: str, settings: Iterable[Setting]) -> None:
     """Give each setting its first value and keep a copy that outlives a visit to another page.
 
-    Call it at the start of the page (and of each fragment drawing some of the settings),
-    before the widgets are drawn.
+    Call it in the run that draws these settings' widgets, just before drawing them: a value
+    written here for a widget that this run does not draw stays behind in the session, and
+    Streamlit would bring that stale value back after the visitor's next page switch.
     """
     state = st.session_state
     kept = state.setdefault(f"{page}__kept", {})
