@@ -46,6 +46,18 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     assert_no_errors(page)
     screenshot(page, "inside")
 
+    # Home and back through the sidebar: the drawing is still read, and still drawn.
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Home").click()
+    wait_idle(page)
+    nav.get_by_role("link", name="Inside the model").click()
+    wait_idle(page, timeout=60_000)
+    expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
+    expect(page.get_by_text("Input: your drawing.", exact=False)).to_be_visible()
+    expect(page.get_by_role("radio", name="Draw one")).to_be_checked()
+    assert_no_errors(page)
+    screenshot(page, "inside_back")
+
 
 def test_a_photo_with_a_crafted_name_is_read_with_a_caution_and_its_name_shown_as_typed(
     app_url, page
