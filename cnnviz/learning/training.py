@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -112,6 +113,8 @@ class TrainingRun:
     samples_seen: int = 0
     status: str = "running"
     reason: str = ""
+    #: Batches averaged by :meth:`smoothed` (a class constant, not a field).
+    smoothing_window: ClassVar[int] = SMOOTHING_WINDOW
 
     def __repr__(self) -> str:
         return f"TrainingRun({self.summary()})"

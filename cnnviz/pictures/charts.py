@@ -17,8 +17,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.learning.training import SMOOTHING_WINDOW
-
 __all__ = [
     "HIGHLIGHT",
     "neuron_bars",
@@ -57,7 +55,7 @@ def training_curves(run, *, max_points: int = 400) -> go.Figure:
     smooth_loss, smooth_accuracy = run.smoothed(run.batch_loss), run.smoothed(run.batch_accuracy)
     keep = slice(None, None, max(1, int(np.ceil(len(x) / max_points))))
     end = max(run.epochs, 1)
-    each, recent = "each batch", f"mean of the last {SMOOTHING_WINDOW} batches"
+    each, recent = "each batch", f"mean of the last {run.smoothing_window} batches"
     traces = [
         _line(x[keep], loss[keep], each, _BATCH_COLOUR, "x", "y"),
         _line(x[keep], smooth_loss[keep], recent, _SMOOTH_COLOUR, "x", "y"),
