@@ -247,6 +247,20 @@ class ForwardView:
 def forward_pass(trained: TrainedModel, digit: Digit) -> ForwardView:
     """Run ``digit`` through ``trained`` and describe every layer the way that suits its role.
 
+    Parameters
+    ----------
+    trained : TrainedModel
+        The model in use (the default one or the visitor's).
+    digit : Digit
+        Its ``x`` has shape (28, 28), values in [0, 1].
+
+    Returns
+    -------
+    ForwardView
+        The input section, one :class:`LayerSection` per conv, pooling, flatten and dense
+        layer (a conv layer's maps on one signed colour scale that the pooling and flatten
+        sections reuse), the prediction, the ``K`` probabilities and the activation pattern.
+
     Examples
     --------
     >>> from cnnviz.learning.model import ModelSpec, build_model
@@ -464,7 +478,21 @@ class ComparisonView:
 def comparison(model, digit: Digit, view: ForwardView, other: Digit) -> ComparisonView:
     """Compare ``digit``'s activation pattern (from ``view``) with ``other``'s.
 
-    ``model`` is the Keras model ``view`` came from (a :attr:`TrainedModel.model`).
+    Parameters
+    ----------
+    model : keras.Model
+        The model ``view`` came from (a :attr:`TrainedModel.model`), passed on to
+        :func:`~cnnviz.learning.probe.layer_activations`.
+    digit, other : Digit
+        Inputs A and B, each ``x`` of shape (28, 28).
+    view : ForwardView
+        :func:`forward_pass` of ``digit``: its pattern, shape (n,), and prediction.
+
+    Returns
+    -------
+    ComparisonView
+        The two inputs titled with their names (escaped for Plotly) and predictions, the
+        cosine similarity of the patterns, the neurons firing for both or one, both patterns.
     """
     other_outputs = layer_activations(model, other.x)
     other_pattern = activation_pattern(other_outputs)
