@@ -20,6 +20,7 @@ from cnnviz.learning.training import TrainedModel, TrainingRun, evaluate
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import inside as lesson
 from pages._models import SessionModel
+from tests.apptest import open_page
 from tests.rendered import assert_literal, shown
 
 PAGE = "../pages/inside.py"
@@ -469,3 +470,18 @@ def test_settings_photo_and_drawing_survive_a_visit_to_another_page(monkeypatch,
     assert at.selectbox(key="inside_meant_drawn").value == 1
     assert prediction(at)[0] == 1
     assert any("Input: your drawing." in shown(c.value) for c in at.caption)
+
+
+def test_a_link_chooses_the_input_digit_and_the_explained_class(default_trained):
+    """?digit=7&explain=3 opens test digit 7 explaining the score of 3; a number out of range
+    is named in a warning and the first digit is used."""
+    at = open_page("pages/inside.py", timeout=120, digit="7", explain="3")
+    assert at.number_input(key="inside_index").value == 7
+    assert at.selectbox(key="inside_saliency_class").value == 3
+    assert any("Input: test digit #7." in shown(c.value) for c in at.caption)
+    assert any(t.startswith("The gradient of the score for 3 ") for t in texts(at))
+    bad = open_page("pages/inside.py", timeout=120, digit="5000")
+    assert shown(bad.warning[0].value).startswith(
+        "The link's digit=5000 is not a valid test digit number, so the default is used."
+    )
+    assert bad.number_input(key="inside_index").value == 0
