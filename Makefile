@@ -8,7 +8,7 @@ PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format bench warm pins clean
+.PHONY: run test quick lint format bench warm pins clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ $(CHROMIUM):
 
 test: $(VENV)/.stamp-dev $(CHROMIUM) lint
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+
+# The tests that take under ~3 s each: no browser, no training worker, no default model.
+quick: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile -m "not slow"
 
 # requirements.txt and requirements-dev.txt hold exact versions (what Community Cloud and CI
 # install), resolved from the *.in files for Linux, macOS and Windows, Python 3.11 and up.

@@ -11,8 +11,9 @@
 * Files holding a test marked ``slow`` are handed out first, so that xdist starts the long
   files while the short ones fill the gaps, instead of starting the longest file last.
 * Session fixtures for tests that only read them: ``sample`` (the MNIST sample),
-  ``default_trained`` (the app's default model) and ``small_trained`` (a small model trained
-  for two epochs on 300 digits, its Keras model included). Never change them.
+  ``small_sample`` (300 + 200 of its digits), ``default_trained`` (the app's default model)
+  and ``small_trained`` (a small model trained for two epochs on ``small_sample``, its Keras
+  model included). Never change them.
 """
 
 from __future__ import annotations
@@ -77,11 +78,18 @@ def default_trained():
 
 
 @pytest.fixture(scope="session")
-def small_trained(sample):
-    """``SMALL_SPEC`` trained on the sample's first 300 training and 200 test digits, scored;
+def small_sample(sample):
+    """The sample's first 300 training digits (10 batches of 32, the last of 12) and 200 test
+    digits."""
+    return sample.subset(300, 200)
+
+
+@pytest.fixture(scope="session")
+def small_trained(small_sample):
+    """``SMALL_SPEC`` trained on ``small_sample`` by ``train_new_model``, and scored;
     ``.model`` is the Keras model it trained (with ``.history``)."""
     pytest.importorskip("keras")
     from cnnviz.learning.model import ModelSpec
     from cnnviz.learning.training import train_new_model
 
-    return train_new_model(ModelSpec(**SMALL_SPEC), sample.subset(300, 200))
+    return train_new_model(ModelSpec(**SMALL_SPEC), small_sample)
