@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sys
 import types
 
-import cv2
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.learning.data import load_sample
@@ -22,6 +19,7 @@ from cnnviz.lessons import inside as lesson
 from pages._models import SessionModel
 from tests.apptest import open_page
 from tests.rendered import assert_literal, shown
+from tests.test_lesson_inside import png, ring_photo, stroke_drawing
 
 PAGE = "../pages/inside.py"
 pytestmark = pytest.mark.slow  # each test runs the whole page: Keras, saliency, shift curves
@@ -57,19 +55,6 @@ def prediction(at: AppTest) -> tuple[int, float]:
         if match:
             return int(match[1]), float(match[2])
     raise AssertionError(f"no prediction line in {texts(at)}")
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def ring_photo() -> np.ndarray:
-    """A dark ring on light paper: what a phone photo of a handwritten 0 looks like."""
-    paper = np.full((300, 240), 225, np.uint8)
-    cv2.ellipse(paper, (120, 150), (55, 95), 0, 0, 360, 30, 16)
-    return paper
 
 
 def test_a_test_digit_goes_through_every_layer_to_a_prediction(default_trained):
@@ -147,9 +132,7 @@ def _rgba(gray: np.ndarray) -> np.ndarray:
 
 def test_a_drawn_stroke_is_prepared_like_mnist_and_read_as_a_one(monkeypatch):
     """A white vertical stroke on the black canvas: the preparation steps, then "1"."""
-    canvas = np.zeros((280, 280), np.uint8)
-    cv2.line(canvas, (140, 30), (146, 250), 255, 20)
-    _fake_canvas(monkeypatch, _rgba(canvas))
+    _fake_canvas(monkeypatch, stroke_drawing())
     at = run_page()
     at.radio(key="inside_source").set_value("draw").run()
     assert not at.exception
@@ -428,9 +411,7 @@ def test_settings_photo_and_drawing_survive_a_visit_to_another_page(monkeypatch,
     """Streamlit forgets widget values while another page is shown; coming back keeps every
     setting, the uploaded photo and the last drawing (the canvas returns nothing until the
     browser redraws it)."""
-    canvas = np.zeros((280, 280), np.uint8)
-    cv2.line(canvas, (140, 30), (146, 250), 255, 20)
-    drawings = [_rgba(canvas)]  # the canvas reports the stroke once, then nothing new
+    drawings = [stroke_drawing()]  # the canvas reports the stroke once, then nothing new
 
     _fake_canvas(monkeypatch, lambda: drawings.pop() if drawings else None)
     at = AppTest.from_file("../app.py", default_timeout=120).run()
