@@ -22,7 +22,7 @@ Letters used in shapes: ``H, W`` a map's height and width, ``F`` maps, ``n`` neu
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -130,11 +130,11 @@ class Digit:
         The drawing or photo before preparation.
     """
 
-    x: np.ndarray
+    x: np.ndarray = field(repr=False)
     label: int | None
     name: str
-    steps: DigitPreparation | None = None
-    original: np.ndarray | None = None
+    steps: DigitPreparation | None = field(default=None, repr=False)
+    original: np.ndarray | None = field(default=None, repr=False)
 
 
 def numbered_digit(data: Dataset, index: int) -> Digit:
@@ -190,23 +190,23 @@ def shifted_digit(digit: Digit, dx: int, dy: int) -> Digit:
 class InputView:
     """The 28×28 the model sees, how it was made, and the prediction as plain text."""
 
-    figure: go.Figure  # the input heatmap
+    figure: go.Figure = field(repr=False)  # the input heatmap
     headline: str  # "### Prediction: 7 (98.2%)"
     caution: str | None  # when the input looks unlike the training digits
     verdict: str | None  # "True digit: 7 · the model is **right**."
     name: str  # the input's name: raw text, escape it where it is shown
     about_pixels: str  # the caption after "Input: <name>."
-    original: np.ndarray | None  # a thumbnail of what the visitor gave
-    preparation: str | None  # the preparation steps as a numbered Markdown list
+    original: np.ndarray | None = field(repr=False)  # a thumbnail of what the visitor gave
+    preparation: str | None = field(repr=False)  # the steps, a numbered Markdown list
 
 
 @dataclass(frozen=True)
 class Picture:
     """A picture in a layer's section: PNG bytes, caption, the colour bars drawn beside it."""
 
-    png: bytes
+    png: bytes = field(repr=False)
     caption: str
-    bars: tuple[np.ndarray, ...] = ()  # (h, w, 3) colour-bar images; none: full width
+    bars: tuple[np.ndarray, ...] = field(default=(), repr=False)  # (h, w, 3) colour bars
     note: str | None = None  # a caption under it
 
 
@@ -228,8 +228,8 @@ class LayerSection:
 
     title: str
     text: str
-    pictures: tuple[Picture, ...] = ()
-    charts: tuple[tuple[str, go.Figure], ...] = ()
+    pictures: tuple[Picture, ...] = field(default=(), repr=False)
+    charts: tuple[tuple[str, go.Figure], ...] = field(default=(), repr=False)
     notes: tuple[str, ...] = ()
 
 
@@ -240,8 +240,8 @@ class ForwardView:
     input: InputView
     sections: tuple[LayerSection, ...]
     predicted: int
-    probabilities: np.ndarray  # (K,)
-    pattern: LayerOutput  # the activation pattern, for the comparison
+    probabilities: np.ndarray = field(repr=False)  # (K,)
+    pattern: LayerOutput = field(repr=False)  # the activation pattern, for the comparison
 
 
 def forward_pass(trained: TrainedModel, digit: Digit) -> ForwardView:
@@ -467,12 +467,12 @@ def _output(
 class ComparisonView:
     """Two inputs side by side, how much their activation patterns agree, and both patterns."""
 
-    figure_a: go.Figure
-    figure_b: go.Figure
+    figure_a: go.Figure = field(repr=False)
+    figure_b: go.Figure = field(repr=False)
     cosine: str
     neurons: str
     caption: str
-    patterns: go.Figure
+    patterns: go.Figure = field(repr=False)
 
 
 def comparison(model, digit: Digit, view: ForwardView, other: Digit) -> ComparisonView:
@@ -551,10 +551,10 @@ def average_shift_curve(model, data: Dataset, count: int = AVERAGE_OVER) -> Shif
 class ShiftView:
     """The shift curves of one digit and of many, for this model and (if trained) its twin."""
 
-    figure: go.Figure
+    figure: go.Figure = field(repr=False)
     mean: str
     average_title: str
-    average_figure: go.Figure
+    average_figure: go.Figure = field(repr=False)
     average_mean: str
     gain: str | None  # what pooling buys, when the twin is there
 
@@ -694,7 +694,7 @@ class SaliencyView:
 
     target: int
     text: str
-    panels: tuple[tuple[str, go.Figure], ...]  # (title, figure), left to right
+    panels: tuple[tuple[str, go.Figure], ...] = field(repr=False)  # (title, figure), left to right
     caption: str
 
 
