@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, JpegImagePlugin
 
 import cnnviz.pictures.images
+from cnnviz.maths.pixels import shift, to_grayscale
 from cnnviz.pictures.images import (
     MAX_BYTES,
     SAMPLES,
@@ -19,8 +20,6 @@ from cnnviz.pictures.images import (
     cartoon_face,
     load_image,
     sample_image,
-    shift,
-    to_grayscale,
 )
 
 rng = np.random.default_rng(11)

@@ -24,7 +24,8 @@ from cnnviz.maths.invariance import (
 )
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.maths.ops import conv2d, pool2d
-from cnnviz.pictures.images import SAMPLES, sample_image, shift, to_grayscale
+from cnnviz.maths.pixels import shift, to_grayscale
+from cnnviz.pictures.images import SAMPLES, sample_image
 
 ATOL = 1e-6
 rng = np.random.default_rng(4)

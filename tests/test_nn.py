@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cnnviz.learning.model import ModelSpec, build_model
-from cnnviz.maths.nn import forward, gradients, pool_backward, pool_forward, weight_shapes
+from cnnviz.learning.nn import forward, gradients, pool_backward, pool_forward, weight_shapes
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")

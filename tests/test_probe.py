@@ -17,7 +17,7 @@ from cnnviz.learning.probe import (
 )
 from cnnviz.maths.activations import relu, softmax
 from cnnviz.maths.ops import conv2d
-from cnnviz.pictures.images import shift
+from cnnviz.maths.pixels import shift
 
 RTOL, ATOL = 1e-5, 1e-5  # float32, the same operations in the same order as Keras
 CLOSE = {"rel": 1e-4, "abs": 1e-6}  # one digit alone or in a batch: float32 sums reordered

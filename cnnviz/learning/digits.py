@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from cnnviz.pictures.images import to_grayscale
+from cnnviz.maths.pixels import to_grayscale
 
 __all__ = [
     "BOX_SIDE",

@@ -28,7 +28,7 @@ import numpy as np
 
 from cnnviz._validate import as_choice, as_float_array
 from cnnviz.learning.model import keras_module
-from cnnviz.pictures.images import shift
+from cnnviz.maths.pixels import shift
 
 __all__ = [
     "SALIENCY_METHODS",
@@ -380,7 +380,7 @@ def shift_curve(
         The true class of each digit.
     shifts : sequence of int
         Pixels to move by; negative moves left or up. What leaves the frame is lost, the
-        pixels that come in are 0 (see :func:`cnnviz.pictures.images.shift`).
+        pixels that come in are 0 (see :func:`cnnviz.maths.pixels.shift`).
 
     Returns
     -------

@@ -31,6 +31,7 @@ from cnnviz.maths.ops import (
     input_region,
     padding_amounts,
 )
+from cnnviz.maths.pixels import to_grayscale
 from cnnviz.pictures import (
     FACE_EYES,
     ColorScale,
@@ -50,7 +51,6 @@ from cnnviz.pictures import (
     robust_scale,
     scale_for,
     side_by_side,
-    to_grayscale,
     to_uint8,
     upscale_factor,
     zoom,

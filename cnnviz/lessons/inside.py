@@ -45,6 +45,7 @@ from cnnviz.learning.training import (
     first_layer_kernels,
     format_duration,
 )
+from cnnviz.maths.pixels import shift
 from cnnviz.pictures import (
     ColorScale,
     colorbar_image,
@@ -56,7 +57,6 @@ from cnnviz.pictures import (
     png_bytes,
     probability_bars,
     scale_for,
-    shift,
     shift_figure,
     thumbnail,
     vector_strip,

@@ -24,7 +24,7 @@ from cnnviz._validate import Pair, as_float_array
 from cnnviz.maths.activations import relu as _relu
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.maths.ops import conv2d, pool2d
-from cnnviz.pictures.images import shift, to_grayscale
+from cnnviz.maths.pixels import shift, to_grayscale
 
 __all__ = [
     "ARTICLE_CROSSES",
@@ -239,7 +239,7 @@ def compare_shift(
     kernel : ndarray, shape (kh, kw)
     dx, dy : int
         Pixels to move the image right and down (negative: left and up); the uncovered border
-        is filled with 0, as :func:`cnnviz.pictures.images.shift` does.
+        is filled with 0, as :func:`cnnviz.maths.pixels.shift` does.
     relu, size, stride, mode, padding
         As for :func:`run_stage`.
     rtol : float

@@ -56,8 +56,6 @@ from cnnviz.pictures.images import (
     cartoon_face,
     load_image,
     sample_image,
-    shift,
-    to_grayscale,
 )
 from cnnviz.pictures.panels import (
     Legend,
@@ -132,7 +130,6 @@ __all__ = [
     "sample_image",
     "scale_for",
     "scale_ticks",
-    "shift",
     "shift_change_figure",
     "shift_figure",
     "shift_grid",
@@ -140,7 +137,6 @@ __all__ = [
     "side_by_side",
     "thumbnail",
     "tile_grid",
-    "to_grayscale",
     "to_uint8",
     "training_curves",
     "upscale",
