@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.maths.kernels import KERNELS
-from cnnviz.pictures.display import png_bytes, to_uint8
+from cnnviz.pictures import png_bytes, to_uint8
 from cnnviz.pictures.images import load_image
 
 

@@ -30,7 +30,7 @@ from cnnviz.maths.kernels import (
     resize_kernel,
 )
 from cnnviz.maths.pixels import to_grayscale
-from cnnviz.pictures.display import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
+from cnnviz.pictures import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
 from cnnviz.pictures.images import SAMPLES, ImageError, load_image, sample_image
 from pages._state import Setting, keep, one_of, query_value, to_link
 from pages._text import file_label, plain

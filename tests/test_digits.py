@@ -182,7 +182,7 @@ def test_importing_the_digit_and_inspection_modules_stays_light():
 
     code = (
         "import sys, cnnviz.learning.digits, cnnviz.learning.probe, "
-        "cnnviz.pictures.inside_figures; "
+        "cnnviz.pictures; "
         "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

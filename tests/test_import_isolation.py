@@ -49,7 +49,7 @@ def test_core_package_import_is_light():
     """`import cnnviz` and its image-side modules do not pull in TensorFlow or Streamlit."""
     code = (
         "import sys, cnnviz, cnnviz.maths.ops, cnnviz.maths.kernels, cnnviz.pictures.images, "
-        "cnnviz.pictures.figures, "
+        "cnnviz.pictures, "
         "cnnviz.maths.activations; print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') "
         "if m in sys.modules))"
     )

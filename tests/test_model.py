@@ -219,12 +219,12 @@ def test_spec_is_canonical_and_printable():
 
 
 def test_importing_the_model_modules_loads_neither_tensorflow_nor_streamlit():
-    """data/model/training/train_figures import TensorFlow only when a function needs it."""
+    """data/model/training/pictures import TensorFlow only when a function needs it."""
     probe = (
         "import sys\n"
         "import cnnviz, cnnviz.maths.ops, cnnviz.learning.data, cnnviz.learning.model, "
         "cnnviz.learning.training\n"
-        "import cnnviz.pictures.train_figures\n"
+        "import cnnviz.pictures\n"
         "from cnnviz.learning.model import ModelSpec, architecture, keras_code\n"
         "architecture(ModelSpec(filters=(8, 16))); keras_code()\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))\n"

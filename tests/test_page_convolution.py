@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.lessons.convolution import Settings, feature_map
 from cnnviz.maths.kernels import KERNELS, format_kernel
 from cnnviz.maths.ops import conv2d, output_size
+from cnnviz.maths.pixels import to_grayscale
 from cnnviz.pictures import (
     FACE_EYES,
     SAMPLES,
@@ -22,7 +23,6 @@ from cnnviz.pictures import (
     cartoon_face,
     colorize,
     sample_image,
-    to_grayscale,
 )
 from tests.apptest import open_page
 from tests.pictures import png

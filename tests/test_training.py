@@ -31,11 +31,11 @@ from cnnviz.learning.training import (
     train,
     training_limits,
 )
-from cnnviz.pictures.train_figures import (
+from cnnviz.pictures import (
     confusion_figure,
     digit_grid,
     kernel_grid,
-    mosaic,
+    tile_grid,
     training_curves,
 )
 
@@ -382,7 +382,7 @@ def test_figures_draw_a_run_and_results(small_data):
     assert confusion_figure(np.eye(10, dtype=int)).data[0].z.shape == (10, 10)
     assert len(digit_grid(small_data.x_test[:5], ["a"] * 5).layout.annotations) == 5
     assert kernel_grid(np.ones((32, 3, 3))).data[0].z.shape == (4 * 4 - 1, 8 * 4 - 1)
-    assert mosaic(np.zeros((1, 2, 2)), cols=8).shape == (2, 2)
+    assert tile_grid(np.zeros((1, 2, 2)), cols=8).shape == (2, 2)
 
 
 # The "every control at its maximum": 27.5 M parameters, 4.3 GB and no batch in 93 s.

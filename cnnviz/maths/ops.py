@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from cnnviz._validate import Pair, as_choice, as_float_array, as_padding, as_pair
+from cnnviz.maths.numbers import MINUS, number_text
 
 __all__ = [
     "ConvExplanation",
@@ -564,13 +565,8 @@ def format_products(
 
 
 def _number(value: float, digits: int, *, brackets: bool = False) -> str:
-    text = f"{float(value):.{digits}g}"
-    if text in ("-0", "0"):
-        return "0"
-    if text.startswith("-"):
-        text = "−" + text[1:]  # a real minus sign reads better than a hyphen
-        return f"({text})" if brackets else text
-    return text
+    text = number_text(float(value), digits)
+    return f"({text})" if brackets and text.startswith(MINUS) else text
 
 
 @dataclass(frozen=True)

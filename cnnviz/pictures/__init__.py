@@ -82,8 +82,6 @@ from cnnviz.pictures.raster import (
 from cnnviz.pictures.tables import grid_html
 from cnnviz.pictures.text import number_text
 
-mosaic = tile_grid  # TODO(lead): remove after callers move (tests/test_training.py)
-
 __all__ = [
     "DIVERGING",
     "FACE_EYES",
@@ -114,7 +112,6 @@ __all__ = [
     "kernel_grid",
     "load_image",
     "map_grid",
-    "mosaic",
     "neuron_bars",
     "number_grid_figure",
     "number_text",

@@ -1,9 +1,10 @@
 """Words and numbers drawn into pictures: one number formatter, fonts, text as pixels.
 
 Every picture that writes a number (colour-bar ticks, a table of kernel weights, a worked
-sum) formats it with :func:`number_text`, so a negative number always reads with a real minus
-sign (−), never a hyphen. The rest are the package's own helpers: the fonts, and text drawn
-once as a small tile of pixels that a picture pastes wherever it needs it.
+sum) formats it with :func:`~cnnviz.maths.numbers.number_text`, so a negative number always
+reads with a real minus sign (−), never a hyphen. The rest are the package's own helpers:
+the fonts, and text drawn once as a small tile of pixels that a picture pastes wherever it
+needs it.
 """
 
 from __future__ import annotations
@@ -13,43 +14,9 @@ import functools
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from cnnviz.maths.numbers import MINUS, number_text
+
 __all__ = ["number_text"]
-
-MINUS = "\u2212"  # the minus sign, a little longer and higher than the hyphen "-"
-
-
-def number_text(value: float, digits: int = 3, *, fixed: bool = False) -> str:
-    """``value`` written short, with a real minus sign: ``−0.5``, ``1.25``, ``3e−05``.
-
-    Parameters
-    ----------
-    value : float
-    digits : int
-        Significant digits (``format(value, ".{digits}g")``), or with ``fixed=True`` decimals
-        (``".{digits}f"``) with trailing zeros and a trailing point dropped.
-    fixed : bool
-        Decimals instead of significant digits: numbers in a table line up by their point.
-
-    Returns
-    -------
-    str
-        Never ``"-0"`` nor empty: a value that rounds to zero is ``"0"``.
-
-    Examples
-    --------
-    >>> number_text(-0.5), number_text(1234.5), number_text(-0.00003)
-    ('−0.5', '1.23e+03', '−3e−05')
-    >>> [number_text(v, 2, fixed=True) for v in (2.0, -0.004, 10.0)]
-    ['2', '0', '10']
-    """
-    if fixed:
-        text = f"{value:.{digits}f}"
-        text = text.rstrip("0").rstrip(".") if "." in text else text  # "10", not "1"
-    else:
-        text = f"{value:.{digits}g}"
-    if text in ("-0", ""):
-        text = "0"
-    return text.replace("-", MINUS)
 
 
 #: A font with the symbols the titles use (−, ×); Pillow's own font lacks them.
