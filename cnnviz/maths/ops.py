@@ -417,10 +417,13 @@ class ConvExplanation:
         return tuple(float(v) for v in self.products.sum(axis=(0, 1)))  # (C,)
 
     def __repr__(self) -> str:
-        return (
-            f"ConvExplanation(row={self.row}, col={self.col}, window at ({self.top}, "
-            f"{self.left}), shape {self.window.shape}, total={self.total:.6g})"
-        )
+        return f"ConvExplanation({_where(self)}, shape {self.window.shape}, total={self.total:.6g})"
+
+
+def _where(explanation) -> str:
+    """Which output cell an explanation is about, and where its window sits in the input."""
+    e = explanation
+    return f"row={e.row}, col={e.col}, window at ({e.top}, {e.left})"
 
 
 def explain_conv_at(
@@ -592,10 +595,7 @@ class PoolExplanation:
     argmax: tuple[int, int] | None
 
     def __repr__(self) -> str:
-        return (
-            f"PoolExplanation(row={self.row}, col={self.col}, window at ({self.top}, "
-            f"{self.left}), value={self.value:.6g})"
-        )
+        return f"PoolExplanation({_where(self)}, value={self.value:.6g})"
 
 
 def explain_pool_at(
