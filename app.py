@@ -24,9 +24,9 @@ def _freeze_startup_heap() -> None:
 
     A full collection holds the interpreter, so the server serves nothing meanwhile, not even
     the pictures the run just made. On this app's heap (about 90k objects from Streamlit, NumPy,
-    Plotly…) one took 80–90 ms. Run once per process, before any page: the objects alive then
-    (modules, config) move to the collector's permanent generation and a full pass takes
-    10–20 ms. (Streamlit's own full pass after every run is switched off in
+    Plotly…) one takes tens of milliseconds (figures in bench/README.md). Run once per process,
+    before any page: the objects alive then (modules, config) move to the collector's permanent
+    generation and a full pass takes a fraction of that. (Streamlit's own full pass after every run is switched off in
     .streamlit/config.toml, `runner.postScriptGC`; Python's collector still runs when garbage
     piles up.) They are still freed by reference counting; only a reference cycle among them
     would never be collected, and they live as long as the server anyway.

@@ -1,14 +1,13 @@
 """Trainings in processes of their own: the server sends the job and follows the progress.
 
-Why not train in the server's own threads: measured with ``bench/bench_load.py``, two trainings
-inside the server made the 95th-percentile click of 20 other visitors 37× slower than an idle
-visitor's, while the same two trainings in separate processes at nice 10 cost them nothing
-measurable (13.3× vs 12.4× with no training at all: the rest is the visitors' own load). And
-each training in the server left ~25 MB behind (a Keras/TensorFlow leak); a process gives
-everything back when it exits.
+Why not train in the server's own threads: a training inside the server shares its one
+interpreter with every visitor's clicks and slows them all (``bench/bench_load.py`` measures
+it; the figures are in ``bench/README.md``), while a training in its own process at a lower
+priority barely touches them. And each training in the server left memory behind (a
+Keras/TensorFlow leak); a process gives everything back when it exits.
 
 * :class:`Trainer` — one worker process (``python -m cnnviz.learning._worker_boot``). It lowers
-  its priority, imports TensorFlow (3–6 s), says it is ready, trains one model, sends the
+  its priority, imports TensorFlow (seconds), says it is ready, trains one model, sends the
   result and exits. :meth:`Trainer.train` follows it, calling ``on_update`` with the live
   :class:`~cnnviz.learning.training.TrainingRun` as :func:`cnnviz.learning.training.train` does.
 * :class:`TrainerPool` — at most ``limit`` trainings at once, and one worker kept ready ahead of
@@ -127,7 +126,7 @@ class Trainer:
         command += ["--idle-timeout", str(idle_timeout)]
         # Deliberately in the server's session: Linux shares the CPU fairly between sessions
         # (autogroups) before nice values count, so a worker in a session of its own took as
-        # much CPU as the whole server (measured: 20 visitors' p95 18-22x idle instead of 9-11x).
+        # much CPU as the whole server (bench/bench_load.py shows it in the visitors' p95).
         self._process = subprocess.Popen(
             command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL
         )
