@@ -26,9 +26,9 @@ def _freeze_startup_heap() -> None:
     the pictures the run just made. On this app's heap (about 90k objects from Streamlit, NumPy,
     Plotly…) one takes tens of milliseconds (figures in bench/README.md). Run once per process,
     before any page: the objects alive then (modules, config) move to the collector's permanent
-    generation and a full pass takes a fraction of that. (Streamlit's own full pass after every run is switched off in
-    .streamlit/config.toml, `runner.postScriptGC`; Python's collector still runs when garbage
-    piles up.) They are still freed by reference counting; only a reference cycle among them
+    generation and a full pass takes a fraction of that. (Streamlit's own full pass after every
+    run is switched off in .streamlit/config.toml, `runner.postScriptGC`; Python's collector
+    still runs when garbage piles up.) They are still freed by reference counting; only a reference cycle among them
     would never be collected, and they live as long as the server anyway.
     """
     gc.collect()
