@@ -28,8 +28,8 @@ def _freeze_startup_heap() -> None:
     before any page: the objects alive then (modules, config) move to the collector's permanent
     generation and a full pass takes a fraction of that. (Streamlit's own full pass after every
     run is switched off in .streamlit/config.toml, `runner.postScriptGC`; Python's collector
-    still runs when garbage piles up.) They are still freed by reference counting; only a reference cycle among them
-    would never be collected, and they live as long as the server anyway.
+    still runs when garbage piles up.) They are still freed by reference counting; only a
+    reference cycle among them would never be collected, and they live as long as the server.
     """
     gc.collect()
     gc.freeze()
