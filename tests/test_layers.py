@@ -1,4 +1,4 @@
-"""The core's layers only look down: maths < pictures < learning < lessons < pages.
+"""The core's layers only look down (maths < pictures < learning < lessons < pages); pages are thin.
 
 Read from the source with :mod:`ast` (every ``import`` anywhere in a module, also inside
 functions), so a new import that breaks the layering fails here, whatever it is for.
@@ -55,3 +55,17 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from cnnviz.lessons.train import plan\n    import streamlit\n")
     assert _imports(module) == {"cnnviz.lessons.train.plan", "streamlit"}
+
+
+PAGES = sorted(p for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_a_page_is_a_thin_renderer_of_its_lesson(path):
+    """A page reads its controls, calls its lesson and draws: short, and never the core's maths."""
+    lines = path.read_text().splitlines()
+    assert len(lines) <= 250, f"{path.name} has {len(lines)} lines"
+    # The page may name the core's constants (a radio's options), not call its maths.
+    maths = ("cnnviz.maths.ops.", "cnnviz.learning.nn.")
+    deep = {n for n in _imports(path) if n.startswith(maths) and not n.rsplit(".", 1)[1].isupper()}
+    assert not deep, f"{path.name} computes with {sorted(deep)} itself; its lesson should"
