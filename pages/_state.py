@@ -32,6 +32,7 @@ __all__ = [
     "keep",
     "on_off",
     "one_of",
+    "put",
     "query_value",
     "to_link",
     "whole_number",
@@ -85,6 +86,18 @@ def keep(page: str, settings: Iterable[Setting]) -> None:
             else:
                 state[setting.key] = setting.default
         kept[setting.key] = state[setting.key]
+
+
+def put(page: str, values: Mapping[str, object]) -> None:
+    """Set these settings to values the page chose (not the visitor), and keep the copy.
+
+    For a setting the page moves itself (a slider back to the middle of a new map, a stride
+    that follows the window). Like :func:`keep`, call it in the run that draws their widgets,
+    before drawing them.
+    """
+    kept = st.session_state.setdefault(f"{page}__kept", {})
+    for key, value in values.items():
+        st.session_state[key] = kept[key] = value
 
 
 def to_link(values: Mapping[str, object]) -> None:

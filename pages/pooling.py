@@ -18,36 +18,39 @@ from cnnviz.maths.kernels import KERNELS
 from cnnviz.maths.ops import POOL_MODES
 from cnnviz.pictures.images import SAMPLES, sample_image
 from pages._registry import ensure_app_navigation
-from pages._state import Setting, either, keep, on_off, one_of, to_link, whole_number
+from pages._state import Setting, either, keep, on_off, one_of, put, to_link, whole_number
 from pages._ui import PickedImage, image_picker, show_image
 
 PAGE = "pool"
 ARTICLE_DEFAULT = "1 pixel right"
-#: st.image re-encodes any picture as JPEG unless told otherwise: slower, and it smears cells.
-LOSSLESS = {"width": "stretch", "output_format": "PNG"}
 NO_BAR = {"displayModeBar": False}
-SETTINGS = [
+SHIFTS = (-MAX_SHIFT, MAX_SHIFT)
+SHIFT = whole_number(*SHIFTS)
+#: Every setting, by name, kept across page switches (see _keep()); all but the cell in links.
+SETTINGS = {setting.key.removeprefix("pool_"): setting for setting in [
     Setting("pool_kernel", lesson.DEFAULT_KERNEL, "kernel", one_of(list(KERNELS)), "kernel name"),
     Setting("pool_relu", True, "relu", on_off, "ReLU switch"),
     Setting("pool_mode", "max", "mode", one_of(POOL_MODES), "pooling mode"),
     Setting("pool_size", 2, "size", whole_number(1, MAX_WINDOW), "window size"),
-    Setting("pool_stride_choice", "auto", "stride", either(["auto"], 1, MAX_WINDOW), "stride"),
+    # A link's stride: "auto" (the toggle on) or a number (in the slider; see pooling_controls)
+    Setting("pool_stride_auto", True, "stride", either(["auto"], 1, MAX_WINDOW), "stride"),
+    Setting("pool_stride", 2),
     Setting("pool_padding", "valid", "padding", one_of(("valid", "same")), "padding"),
+    # The pooled cell of section 3 and the map size it was chosen on (see window_section)
+    *(Setting(f"pool_{name}", default) for name, default in {
+        "row": 0, "col": 0, "window_grid": None}.items()),
+    Setting("pool_dx", 1, "dx", SHIFT, "shift"),
+    Setting("pool_dy", 0, "dy", SHIFT, "shift"),
+    Setting("pool_article", ARTICLE_DEFAULT, "article", one_of(list(ARTICLE_SHIFTS)), "shift"),
     Setting("pool_stack", "Edges, then blur", "stack", one_of(list(DEPTH_STACKS)), "stack"),
     Setting("pool_depth_image", "Camera man", "depth_image", one_of([*SAMPLES, PICKED]), "image"),
-    Setting("pool_article", ARTICLE_DEFAULT, "article", one_of(list(ARTICLE_SHIFTS)), "shift"),
-]
-SHIFT_SETTINGS = [
-    Setting("pool_dx", 1, "dx", whole_number(-MAX_SHIFT, MAX_SHIFT), "shift"),
-    Setting("pool_dy", 0, "dy", whole_number(-MAX_SHIFT, MAX_SHIFT), "shift"),
-]
+]}  # fmt: skip
 
 
 def main() -> None:
     ensure_app_navigation()
     st.title("Pooling: keep the strongest answer, forget exactly where it was")
     st.markdown(lesson.INTRO)
-    keep(PAGE, SETTINGS)  # before the widgets; a link's bad value is named here
     st.header("1. An image and a feature", divider="gray")
     picked: PickedImage = image_picker(PAGE)
     kernel, relu = feature_controls()
@@ -83,15 +86,12 @@ def main() -> None:
 
 # --- cached lesson calls ----------------------------------------------------------------------
 
+_article = st.cache_data(show_spinner=False)(lesson.article_view)
+
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _pooling(token: str, _image, settings: lesson.Settings) -> lesson.PoolingView:
     return lesson.pooling_view(_image, settings)
-
-
-@st.cache_data(show_spinner=False)
-def _article(choice: str) -> lesson.ArticleView:
-    return lesson.article_view(choice)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -108,6 +108,7 @@ def _sample_depth(name: str, stack: str) -> lesson.DepthView:
 
 
 def feature_controls() -> tuple[str, bool]:
+    _keep("kernel", "relu")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     name = left.selectbox("Feature kernel", list(KERNELS), key="pool_kernel")
     relu = right.checkbox("ReLU after the convolution", key="pool_relu")
@@ -116,18 +117,19 @@ def feature_controls() -> tuple[str, bool]:
 
 
 def pooling_controls() -> tuple[str, int, int, str]:
-    chosen = st.session_state["pool_stride_choice"]  # the link's: "auto" or a number
-    auto = chosen == "auto"
-    keep(PAGE, [Setting("pool_stride_auto", auto), Setting("pool_stride", 2 if auto else chosen)])
+    _keep("mode", "size", "stride_auto", "stride", "padding")
+    if not isinstance(chosen := st.session_state["pool_stride_auto"], bool):  # from a link
+        put(PAGE, {"pool_stride_auto": True} if chosen == "auto" else
+                  {"pool_stride_auto": False, "pool_stride": chosen})  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
     mode = c1.radio("Pooling", POOL_MODES, key="pool_mode", horizontal=True)
     size = c2.slider("Window size", 1, MAX_WINDOW, key="pool_size")
     auto = c3.toggle("Stride = window (Keras)", key="pool_stride_auto")
     if auto:
-        st.session_state["pool_stride"] = size
+        put(PAGE, {"pool_stride": size})
     stride = c3.slider("Stride", 1, MAX_WINDOW, key="pool_stride", disabled=auto)
     padding = c4.radio("Padding", ("valid", "same"), key="pool_padding", horizontal=True)
-    c4.caption("'same' pads so each side keeps ⌈length / stride⌉ cells; padding never wins.")
+    c4.caption(lesson.PADDING_NOTE)
     return mode, size, stride, padding
 
 
@@ -141,17 +143,16 @@ def pooling_section(view: lesson.PoolingView) -> None:
     show_map(left, view.feature, "pool_f")
     show_map(right, view.pooled, "pool_p")
     if view.bar is not None:
-        bar.image(view.bar, output_format="PNG")
+        show_image(bar, view.bar)
     st.caption(view.caption)
 
 
 @st.fragment
 def window_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
     ph, pw = view.stage.pooled.shape
-    if st.session_state.get("pool_window_grid") != (ph, pw):  # new map: start in the middle
-        st.session_state["pool_window_grid"] = (ph, pw)
-        st.session_state["pool_row"], st.session_state["pool_col"] = ph // 2, pw // 2
-    keep(PAGE, [Setting("pool_row", ph // 2), Setting("pool_col", pw // 2)])
+    _keep("row", "col", "window_grid")
+    if st.session_state["pool_window_grid"] != (ph, pw):  # new map: start in the middle
+        put(PAGE, {"pool_window_grid": (ph, pw), "pool_row": ph // 2, "pool_col": pw // 2})
     left, right = st.columns(2)
     row = left.slider("Pooled row", 0, ph - 1, key="pool_row") if ph > 1 else 0
     col = right.slider("Pooled column", 0, pw - 1, key="pool_col") if pw > 1 else 0
@@ -165,17 +166,10 @@ def window_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
 
 @st.fragment
 def shift_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
-    keep(PAGE, SHIFT_SETTINGS)
+    _keep("dx", "dy")
     left, right = st.columns(2)
-    dx = left.slider(
-        "Shift right (dx, pixels; negative = left)",
-        -MAX_SHIFT,
-        MAX_SHIFT,
-        key="pool_dx",
-    )
-    dy = right.slider(
-        "Shift down (dy, pixels; negative = up)", -MAX_SHIFT, MAX_SHIFT, key="pool_dy"
-    )
+    dx = left.slider("Shift right (dx, pixels; negative = left)", *SHIFTS, key="pool_dx")
+    dy = right.slider("Shift down (dy, pixels; negative = up)", *SHIFTS, key="pool_dy")
     to_link({"dx": dx, "dy": dy})
     shift = lesson.shift_view(view.stage, settings, dx, dy, view.scale)  # the fragment keeps stage
     st.markdown(shift.summary)
@@ -184,16 +178,14 @@ def shift_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
         show_image(maps, shift.picture, caption=shift.caption)
     for name, row in shift.rows:  # small maps: a row of hover heatmaps per stage
         for where, item, part in zip(maps.columns(3), row, "osd"):
-            if isinstance(item, str):
-                where.caption(item)
-            else:
-                show_map(where, item, f"pool_{part}_{name}")
+            show_map(where, item, f"pool_{part}_{name}")
 
 
 def article_section() -> None:
+    _keep("article")
     # `required` is kept by the browser; a run racing an upload was seen to get None anyway.
     if st.session_state["pool_article"] is None:
-        st.session_state["pool_article"] = ARTICLE_DEFAULT
+        put(PAGE, {"pool_article": ARTICLE_DEFAULT})
     choice = st.segmented_control(
         "Move the picture", list(ARTICLE_SHIFTS), key="pool_article", required=True
     )
@@ -209,11 +201,12 @@ def article_section() -> None:
 
 
 def depth_section(picked: PickedImage) -> None:
+    _keep("stack", "depth_image")
     left, right = st.columns(2)
     stack = left.selectbox("Stages", list(DEPTH_STACKS), key="pool_stack")
     source = right.selectbox("Measured on", [*SAMPLES, PICKED], key="pool_depth_image")
     to_link({"stack": stack, "depth_image": source})
-    st.caption(DEPTH_STACKS[stack].description)
+    st.caption(lesson.stack_caption(stack))
     try:
         if source == PICKED:
             depth = _depth(picked.token, picked.array, stack)
@@ -231,19 +224,26 @@ def depth_section(picked: PickedImage) -> None:
 # --- drawing: takes a view, only renders ------------------------------------------------------
 
 
-def show_map(where, view: lesson.MapView, key: str) -> None:
-    """One map: a hover heatmap with its title above, or its picture with the title below."""
-    if view.png is None:
+def show_map(where, view: lesson.MapView | lesson.MapNote, key: str) -> None:
+    """One map as its ``kind`` says: heatmap (title above), picture (title below) or sentence."""
+    if view.kind == "note":
+        where.caption(view.text)
+    elif view.kind == "picture":
+        show_image(where, view.png, caption=view.title, width="stretch")
+    else:
         where.markdown(f"**{view.title}**")  # above: a Plotly title would collide with the ticks
         where.plotly_chart(view.figure, key=key, config=NO_BAR)
-    else:
-        where.image(view.png, caption=view.title, **LOSSLESS)
 
 
 def show_grid(where, grid: lesson.NumberGrid, key: str) -> None:
     """A grid of numbers with its title above (a Plotly title would collide with the ticks)."""
     where.markdown(f"**{grid.title}**")
     where.plotly_chart(grid.figure, key=key, config=NO_BAR)
+
+
+def _keep(*names: str) -> None:
+    """Keep these settings just before drawing their widgets (see pages._state.keep: why)."""
+    keep(PAGE, [SETTINGS[name] for name in names])
 
 
 main()

@@ -17,6 +17,8 @@ from scipy.spatial.distance import cosine
 from cnnviz.lessons.pooling import (
     DISPLAY_SIDE,
     MOVED,
+    PADDING_NOTE,
+    MapNote,
     Settings,
     article_view,
     change_text,
@@ -25,11 +27,13 @@ from cnnviz.lessons.pooling import (
     feature_caption,
     pooling_view,
     shift_view,
+    stack_caption,
     verdict,
     window_view,
 )
 from cnnviz.maths.invariance import DEPTH_STACKS, compare_shift, depth_curve
 from cnnviz.maths.kernels import KERNELS
+from cnnviz.maths.ops import explain_output_size
 from cnnviz.pictures import HOVER_LIMIT, colorize
 from cnnviz.pictures.images import sample_image
 from tests.test_invariance import reference_change
@@ -302,7 +306,9 @@ def test_small_maps_are_nine_heatmaps_with_a_note_where_the_image_has_no_differe
     assert view.picture is None
     names = [name for name, _ in view.rows]
     assert names == ["Image", "Feature map", "Pooled map"]
-    assert view.rows[0][1][2] == MOVED
+    assert view.rows[0][1][2] == MapNote(MOVED) and view.rows[0][1][2].text == MOVED
+    kinds = [[item.kind for item in row] for _, row in view.rows]
+    assert kinds == [["heatmap", "heatmap", "note"]] + [["heatmap"] * 3] * 2  # what to draw
     original, shifted, change = view.rows[2][1]
     assert shifted.title == "Pooled map: shifted (2, -1)"
     np.testing.assert_array_equal(change.array, shifted.array - original.array)
@@ -415,3 +421,37 @@ def test_feature_caption_describes_the_kernel():
     caption = feature_caption("Sobel y")
     assert caption.startswith(f"**Sobel y**: {KERNELS['Sobel y'].description} ")
     assert "padding 'same'" in caption
+
+
+def test_map_kind_says_whether_it_is_drawn_as_heatmap_or_picture():
+    """Regression: the page sniffed types (``isinstance(item, str)``); each item now says."""
+    small = pooling_view(random_image(5, (12, 12)), Settings("Sobel x", True, "max", 2, 2, "valid"))
+    big = pooling_view(random_image(5, (90, 90)), Settings("Sobel x", True, "max", 2, 2, "valid"))
+    assert (small.feature.kind, small.pooled.kind) == ("heatmap", "heatmap")
+    assert small.feature.png is None
+    assert (big.feature.kind, big.pooled.kind) == ("picture", "picture")
+    assert big.feature.png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_padding_note_states_the_rule_the_formula_computes(seed):
+    """The note's ⌈length / stride⌉ is what 'same' gives (against math.ceil on random sizes),
+    written as the formula line writes it with numbers."""
+    rng = np.random.default_rng(seed)
+    n, size, stride = int(rng.integers(5, 80)), int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    view = pooling_view(
+        random_image(seed, (n, n)), Settings("Identity", True, "max", size, stride, "same")
+    )
+    assert view.stage.pooled.shape == (math.ceil(n / stride),) * 2
+    rule = re.search(r"⌈(\w+) / (\w+)⌉", PADDING_NOTE)
+    assert rule.groups() == ("length", "stride")
+    numbers = f"⌈{n} / {stride}⌉ = {math.ceil(n / stride)}"
+    assert explain_output_size(n, size, stride, "same") == numbers
+    assert view.formula == f"Rows: `{numbers}`  \nColumns: `{numbers}`"
+
+
+def test_stack_caption_is_the_stacks_description_and_refuses_unknown_names():
+    for name, stack in DEPTH_STACKS.items():
+        assert stack_caption(name) == stack.description
+    with pytest.raises(ValueError, match=r"`stack` must be one of .*Received: stack='deep'"):
+        stack_caption("deep")

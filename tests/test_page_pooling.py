@@ -14,7 +14,15 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.lessons.pooling import Settings, article_view, depth_view, pooling_view, shift_view
+from cnnviz.lessons.pooling import (
+    PADDING_NOTE,
+    Settings,
+    article_view,
+    depth_view,
+    pooling_view,
+    shift_view,
+    stack_caption,
+)
 from cnnviz.maths.invariance import DEPTH_STACKS, depth_curve
 from cnnviz.pictures.images import sample_image
 from tests.apptest import open_page
@@ -79,6 +87,15 @@ def test_page_opens_with_keras_defaults_and_writes_them_to_the_link(first_run):
         "depth_image": "Camera man",
     }
     assert not at.error and not at.warning
+
+
+def test_captions_come_from_the_lesson(first_run):
+    """Regression: the page wrote the 'same' rule itself and read the stack's description from
+    the core's table; both now come from the lesson."""
+    captions = [c.value for c in first_run.caption]
+    assert PADDING_NOTE in captions
+    assert stack_caption("Edges, then blur") in captions
+    assert "The image moved; black fills the uncovered edge." in " ".join(captions)  # MapNote
 
 
 CHANGE = r"Change of the pattern: feature map ([\d.e-]+) → pooled map ([\d.e-]+)"
@@ -308,3 +325,45 @@ def test_settings_survive_a_visit_to_another_page():
             assert getattr(at, kind)(key=key).value == value, key
     assert sizes(at) == (64, 64, 32, 32)
     assert texts(at) == before  # every number and sentence as it was
+
+
+@pytest.mark.slow
+def test_link_stride_number_turns_the_toggle_off_and_a_bad_one_warns():
+    """stride=3 in a link: toggle off, slider at 3 (⌊(64 − 3) / 3⌋ + 1 = 21 with window 3)."""
+    at = run_page(stride="3", size="3")
+    assert at.toggle(key="pool_stride_auto").value is False
+    assert at.slider(key="pool_stride").value == 3 and sizes(at) == (64, 64, 21, 21)
+    assert at.query_params["stride"] == "3" and not at.warning
+    at.toggle(key="pool_stride_auto").set_value(True)
+    at.slider(key="pool_size").set_value(4)
+    rerun(at)
+    assert at.slider(key="pool_stride").value == 4 and at.query_params["stride"] == "auto"
+    at = run_page(stride="0")
+    assert "stride=0" in at.warning[0].value and at.toggle(key="pool_stride_auto").value is True
+    assert at.slider(key="pool_stride").value == 2 and at.query_params["stride"] == "auto"
+
+
+@pytest.mark.slow
+def test_window_cell_starts_in_the_middle_of_a_new_map_and_survives_a_stopped_run():
+    """A new pooled-map size moves the cell to its middle; a run stopped by the image picker
+    (upload chosen, no file) draws no controls and keeps none, so nothing comes back stale."""
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at.switch_page("pages/pooling.py").run()
+    assert (at.slider(key="pool_row").value, at.slider(key="pool_col").value) == (16, 16)
+    at.slider(key="pool_row").set_value(3)
+    rerun(at)
+    at.slider(key="pool_size").set_value(4)  # 32×32 → 16×16
+    rerun(at)
+    assert (at.slider(key="pool_row").value, at.slider(key="pool_col").value) == (8, 8)
+    at.slider(key="pool_row").set_value(5)
+    at.slider(key="pool_dx").set_value(-4)
+    rerun(at)
+    at.radio(key="pool_image").set_value("Your upload")
+    rerun(at)
+    assert not at.get("slider")  # stopped before the controls
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/pooling.py").run()
+    at.radio(key="pool_image").set_value("Cartoon face")
+    rerun(at)
+    assert at.slider(key="pool_size").value == 4 and at.slider(key="pool_row").value == 5
+    assert at.slider(key="pool_dx").value == -4 and sizes(at) == (64, 64, 16, 16)

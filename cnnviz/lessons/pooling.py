@@ -22,6 +22,7 @@ Letters used in shapes: ``H, W`` the image's (and the feature map's) height and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar, Literal
 
 import numpy as np
 import plotly.graph_objects as go
@@ -67,12 +68,14 @@ __all__ = [
     "MAX_SHIFT",
     "MAX_WINDOW",
     "MOVED",
+    "PADDING_NOTE",
     "PICKED",
     "SHIFT_INTRO",
     "SHIFT_LEGEND",
     "SHIFT_PANEL_SIDE",
     "ArticleView",
     "DepthView",
+    "MapNote",
     "MapView",
     "NumberGrid",
     "PoolingView",
@@ -87,6 +90,7 @@ __all__ = [
     "map_png",
     "pooling_view",
     "shift_view",
+    "stack_caption",
     "verdict",
     "window_view",
 ]
@@ -131,6 +135,10 @@ DEPTH_INTRO = (
     "One pooling layer forgives a pixel or two. Stack several conv + pool stages and each "
     "cell covers a larger patch, so larger moves go unnoticed. Measured, not drawn:"
 )
+#: Beside the padding control: TensorFlow's rule, computed by :func:`cnnviz.maths.ops.output_size`
+#: and written out with the numbers by :func:`~cnnviz.maths.ops.explain_output_size` in
+#: :attr:`PoolingView.formula` (``⌈64 / 2⌉ = 32``); padding cells take no part in the max or mean.
+PADDING_NOTE = "'same' pads so each side keeps ⌈length / stride⌉ cells; padding never wins."
 MOVED = (
     "The image moved; black fills the uncovered edge. On the right: blue = lower after the "
     "shift, red = higher, white = unchanged."
@@ -205,9 +213,26 @@ class MapView:
     png: bytes | None = field(default=None, repr=False)
 
     @property
+    def kind(self) -> Literal["heatmap", "picture"]:
+        """How the page draws it: ``figure`` as a hover heatmap, or ``png`` as a picture."""
+        return "heatmap" if self.png is None else "picture"
+
+    @property
     def figure(self) -> go.Figure:
         """The hover heatmap (built on each read: see the module's docstring)."""
         return heatmap_figure(self.array, self.scale, height=330)
+
+
+@dataclass(frozen=True)
+class MapNote:
+    """A sentence shown in place of a map (the image has no difference map: :data:`MOVED`).
+
+    >>> MapNote("The image moved.").kind
+    'note'
+    """
+
+    text: str
+    kind: ClassVar[Literal["note"]] = "note"
 
 
 def _map(title: str, array: np.ndarray, scale: ColorScale, *, picture: bool) -> MapView:
@@ -462,8 +487,8 @@ class ShiftView:
         The pattern change of both maps, the verdict, the largest change (Markdown).
     rows : tuple of 3 (name, tuple of 3)
         Small maps: per stage ("Image", "Feature map", "Pooled map") the original, the shifted
-        copy and their difference as :class:`MapView`, or a sentence where the image row has
-        none. Empty for big maps.
+        copy and their difference as :class:`MapView`, or a :class:`MapNote` where the image
+        row has none (each item's ``kind`` says which). Empty for big maps.
     picture : bytes or None
         Big maps: the whole comparison as one picture (JPEG or PNG); None for small maps.
     caption : str
@@ -472,7 +497,7 @@ class ShiftView:
 
     comparison: ShiftComparison
     summary: str
-    rows: tuple[tuple[str, tuple[MapView | str, ...]], ...]
+    rows: tuple[tuple[str, tuple[MapView | MapNote, ...]], ...]
     picture: bytes | None = field(repr=False)
     caption: str
 
@@ -527,7 +552,9 @@ def shift_view(stage: Stage, settings: Settings, dx: int, dy: int, scale: ColorS
             (
                 MapView(f"{name}: original", before, row_scale),
                 MapView(f"{name}: shifted {moved}", after, row_scale),
-                MOVED if change is None else MapView(f"{name}: shifted − original", change, diff),
+                MapNote(MOVED)
+                if change is None
+                else MapView(f"{name}: shifted − original", change, diff),
             ),
         )
         for name, before, after, change, row_scale in stages
@@ -628,6 +655,23 @@ class DepthView:
         return shift_change_figure(self.curve.shifts, self.curve.change)
 
 
+def stack_caption(stack: str) -> str:
+    """What the stack of stages named ``stack`` (a key of ``DEPTH_STACKS``) does.
+
+    Shown under the stack's picker, before (and whether or not) its curve can be measured.
+
+    >>> stack_caption("Edges, then blur") == DEPTH_STACKS["Edges, then blur"].description
+    True
+    """
+    _check_stack(stack)
+    return DEPTH_STACKS[stack].description
+
+
+def _check_stack(stack: str) -> None:
+    if stack not in DEPTH_STACKS:
+        raise ValueError(f"`stack` must be one of {list(DEPTH_STACKS)}. Received: stack={stack!r}.")
+
+
 def depth_view(image: np.ndarray, stack: str) -> DepthView:
     """Measure :func:`~cnnviz.maths.invariance.depth_curve` on ``image`` with a named stack.
 
@@ -636,8 +680,7 @@ def depth_view(image: np.ndarray, stack: str) -> DepthView:
     ValueError
         ``stack`` unknown, or the image too small for three stages (the core's message).
     """
-    if stack not in DEPTH_STACKS:
-        raise ValueError(f"`stack` must be one of {list(DEPTH_STACKS)}. Received: stack={stack!r}.")
+    _check_stack(stack)
     curve = depth_curve(image, kernels=DEPTH_STACKS[stack].kernels)
     at = [d for d in (1, 2, 4, 8) if d in curve.shifts]
     numbers = "; ".join(
