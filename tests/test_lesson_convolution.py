@@ -18,13 +18,20 @@ from scipy import ndimage
 
 from cnnviz.lessons.convolution import (
     CHANNELS,
+    MAX_DILATION,
+    MAX_PADDING,
+    MAX_STRIDE,
     Settings,
     animation_frame,
     clips_by_default,
+    colorbar_png,
     eye_example,
     feature_map,
+    number_in_use,
     output_size_text,
+    padding_choice,
     play_block,
+    start_cell,
     step_through,
 )
 from cnnviz.maths.kernels import KERNELS
@@ -437,6 +444,100 @@ def test_eye_example_finds_the_spots_scipy_finds_at_each_threshold(percent):
         )
     else:
         assert not eye.found and eye.verdict.startswith(f"{len(spots)} white spots: ")
+
+
+# --- the boxes: the value in use, the refusal, the cell shown ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "last", "low", "high", "name", "used", "message"),
+    [
+        (3, 1, 1, MAX_STRIDE, "stride", 3, None),
+        (
+            9, 3, 1, MAX_STRIDE, "stride", 3,
+            "Stride must be a whole number from 1 to 8. Received: stride=9. Still using stride 3.",
+        ),
+        (0, 3, 1, MAX_STRIDE, "stride", 3, "Received: stride=0. Still using stride 3."),
+        (
+            7, 1, 1, MAX_DILATION, "dilation", 1,
+            "Dilation must be a whole number from 1 to 6. Received: dilation=7. Still using "
+            "dilation 1.",
+        ),
+        (25, 2, 0, MAX_PADDING, "padding", 2, "Received: padding=25. Still using padding 2."),
+        (
+            40, 20, 0, 20, "row", 20,
+            "Row must be a whole number from 0 to 20. Received: row=40. Still using row 20.",
+        ),
+        (None, 4, 0, 20, "column", 4, "Received: an empty box. Still using column 4."),
+        (None, None, 1, MAX_STRIDE, "stride", 1, "Still using stride 1."),  # none accepted yet
+        (-1, 30, 0, 20, "row", 20, "Still using row 20."),  # the range shrank under it
+        (2.0, 5, 0, 20, "row", 2, None),  # Streamlit may hand over a float
+    ],
+)  # fmt: skip
+def test_a_box_uses_a_value_in_range_and_refuses_the_rest_naming_the_one_in_use(
+    typed, last, low, high, name, used, message
+):
+    """The refusal's words are the page's, word for word (its AppTest checks they are shown)."""
+    value, refusal = number_in_use(typed, last, low, high, name)
+    assert value == used and isinstance(value, int)
+    if message is None:
+        assert refusal is None
+    else:
+        assert refusal.endswith(message)
+        assert refusal.startswith(
+            f"{name.capitalize()} must be a whole number from {low} to {high}."
+        )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_random_typed_value_is_used_exactly_when_it_is_in_range(seed):
+    """Against the plain rule: in range, used as typed; else the last one, clipped to the range."""
+    r = np.random.default_rng(seed)
+    low, high = int(r.integers(0, 3)), int(r.integers(3, 30))
+    typed, last = int(r.integers(-10, 40)), int(r.integers(-10, 40))
+    value, refusal = number_in_use(typed, last, low, high, "stride")
+    assert (refusal is None) == (low <= typed <= high)
+    assert value == (typed if refusal is None else int(np.clip(last, low, high)))
+
+
+def test_a_links_padding_number_means_the_pixels_choice_with_that_many_zeros():
+    assert padding_choice(2) == ("pixels", 2)
+    assert padding_choice(0) == ("pixels", 0)
+    assert padding_choice("valid") == ("valid", None)
+    assert padding_choice("same") == ("same", None)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_cell_shown_is_the_middle_first_then_kept_or_moved_inside_a_resized_map(seed):
+    """Against the rule in words: no cell, the middle; a new size moves an outside cell to the
+    nearest edge; the same size leaves a typed cell alone (its box refuses it instead)."""
+    r = np.random.default_rng(seed)
+    shape = tuple(int(n) for n in r.integers(1, 70, size=2))
+    last = None if seed % 5 == 0 else tuple(int(n) for n in r.integers(1, 70, size=2))
+    if seed % 3 == 0:
+        last = shape
+    cell = tuple(None if r.random() < 0.2 else int(v) for v in r.integers(-5, 90, size=2))
+    placed = start_cell(cell, shape, last)
+    for value, n, got in zip(cell, shape, placed):
+        if value is None:
+            assert got == n // 2
+        elif last == shape or 0 <= value < n:
+            assert got == value
+        else:
+            assert got == (0 if value < 0 else n - 1)
+
+
+def test_the_map_view_carries_its_colour_bar():
+    """The bar drawn beside the map is the map's own scale's (its ends are the scale's colours)."""
+    view = feature_map(cartoon_face(), SOBEL, Settings(1, "valid", 1))
+    assert view.colorbar == colorbar_png(view.scale)
+    bar = np.asarray(Image.open(io.BytesIO(view.colorbar)).convert("RGB"))
+    assert bar.shape[0] >= 320
+    ends = colorize(np.array([[view.scale.vmin, view.scale.vmax]]), view.scale)[0]
+    colours = {tuple(int(v) for v in px) for px in bar.reshape(-1, 3)}
+    assert {tuple(int(v) for v in end) for end in ends} <= colours
+    clipped = feature_map(sample_image("Cat"), SOBEL, Settings(1, "valid", 1), clip=True)
+    assert clipped.colorbar == colorbar_png(clipped.scale) != view.colorbar
 
 
 # --- errors name the argument and the value received ------------------------------------------

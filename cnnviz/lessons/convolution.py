@@ -16,6 +16,7 @@ Letters: ``H, W`` the input's height and width, ``C`` its channels (3 for colour
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -65,6 +66,9 @@ __all__ = [
     "GRAYSCALE",
     "EYE_INTRO",
     "INTRO",
+    "MAX_DILATION",
+    "MAX_PADDING",
+    "MAX_STRIDE",
     "EyeView",
     "Frame",
     "MapView",
@@ -75,12 +79,16 @@ __all__ = [
     "colorbar_png",
     "eye_example",
     "feature_map",
+    "number_in_use",
     "output_size_text",
+    "padding_choice",
     "play_block",
     "play_label",
+    "start_cell",
     "step_through",
 ]
 
+MAX_STRIDE, MAX_DILATION, MAX_PADDING = 8, 6, 20  # the largest values the boxes accept
 CHANNELS = ("red", "green", "blue")
 GRAYSCALE = "grayscale"
 #: How the kernel meets a colour picture: each mode and what it does.
@@ -134,6 +142,73 @@ class Settings:
         return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
 
 
+def number_in_use(
+    typed: float | None, last: int | None, low: int, high: int, name: str
+) -> tuple[int, str | None]:
+    """The whole number a box gives the lesson, and the refusal to show when it gives none.
+
+    A typed value from ``low`` to ``high`` is used; anything else (or an empty box, ``None``)
+    is refused in words naming the value still in use: ``last``, the box's last accepted value,
+    moved inside the range if the range shrank (``low`` when there is none yet).
+
+    >>> number_in_use(3, 1, 1, MAX_STRIDE, "stride")
+    (3, None)
+    >>> number_in_use(9, 3, 1, MAX_STRIDE, "stride")[1]
+    'Stride must be a whole number from 1 to 8. Received: stride=9. Still using stride 3.'
+    >>> number_in_use(None, 40, 0, 20, "row")
+    (20, 'Row must be a whole number from 0 to 20. Received: an empty box. Still using row 20.')
+    """
+    if typed is not None and low <= typed <= high:
+        return int(typed), None
+    used = min(max(int(low if last is None else last), low), high)
+    received = "an empty box" if typed is None else f"{name}={typed}"
+    message = f"{name.capitalize()} must be a whole number from {low} to {high}. Received: "
+    return used, f"{message}{received}. Still using {name} {used}."
+
+
+def padding_choice(value: str | int) -> tuple[str, int | None]:
+    """The padding radio's choice for a padding setting, and the zeros for its box if a number.
+
+    A link's ``padding=2`` means the choice "pixels" with 2 in the box; "valid" and "same"
+    are choices of their own.
+
+    >>> padding_choice(2), padding_choice("same")
+    (('pixels', 2), ('same', None))
+    """
+    if isinstance(value, int):
+        return "pixels", value
+    return value, None
+
+
+def start_cell(
+    cell: tuple[int | None, int | None],
+    shape: tuple[int, int],
+    last_shape: tuple[int, int] | None,
+) -> tuple[int, int]:
+    """The output cell ``(row, col)`` to show on a map of ``shape`` (H_out, W_out).
+
+    No cell yet (``None``) means the map's middle. When the map's size changed since the cell
+    was placed (``shape != last_shape``), a row or column that fell outside it moves to the
+    nearest edge; otherwise the cell stays as typed (a box refuses a value outside the map in
+    words, see :func:`number_in_use`).
+
+    >>> start_cell((None, None), (62, 62), None), start_cell((31, 5), (21, 21), (62, 62))
+    ((31, 31), (20, 5))
+    >>> start_cell((40, 5), (21, 21), (21, 21))
+    (40, 5)
+    """
+    resized = tuple(shape) != (None if last_shape is None else tuple(last_shape))
+
+    def place(value: int | None, n: int) -> int:
+        if value is None:
+            return n // 2
+        if resized and not 0 <= value < n:
+            return min(max(int(value), 0), n - 1)
+        return value
+
+    return place(cell[0], shape[0]), place(cell[1], shape[1])
+
+
 # --- section 4: the feature map ---------------------------------------------------------------
 
 
@@ -154,6 +229,8 @@ class MapView:
     activation : str
     scale : ColorScale
         The map's colours (clipped or full range).
+    colorbar : bytes
+        The map's colour bar (PNG; see :func:`colorbar_png`).
     headline : str
         Markdown: "**Output: H_out × W_out** (input …)" and the output size worked out.
     factor : int
@@ -173,6 +250,7 @@ class MapView:
     fmap: np.ndarray = field(repr=False)
     activation: str
     scale: ColorScale
+    colorbar: bytes = field(repr=False)
     headline: str = field(repr=False)
     factor: int
     widths: tuple[float, float, float]
@@ -275,6 +353,7 @@ def feature_map(
         fmap=fmap,
         activation=activation,
         scale=scale,
+        colorbar=colorbar_png(scale),
         headline=f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel_name})\n\n"
         + output_size_text(x.shape, np.shape(kernel), settings),
         factor=factor,
@@ -335,6 +414,7 @@ def clips_by_default(picture: np.ndarray) -> bool:
     return not is_drawing(picture)
 
 
+@lru_cache(maxsize=64)  # a kernel change often keeps the scale; the bar takes about 4 ms
 def colorbar_png(scale: ColorScale) -> bytes:
     """The feature map's colour bar, 320 pixels tall, as PNG bytes."""
     return png_bytes(colorbar_image(scale, height=320, label="map value"))
