@@ -40,6 +40,7 @@ __all__ = [
     "UPLOAD",
     "KernelChoice",
     "PickedImage",
+    "choose_sample",
     "display_picture",
     "image_picker",
     "kernel_picker",
@@ -196,6 +197,17 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     for note in picked.notes:
         st.caption(f"ℹ️ {note}")
     return picked
+
+
+def choose_sample(page: str, name: str) -> None:
+    """Make sample ``name`` the page's picture, as if the visitor had chosen it.
+
+    Call it from a widget callback or before :func:`image_picker` runs (Streamlit lets a
+    widget's value be set only before the widget is drawn).
+    """
+    if name not in SAMPLES:
+        raise ValueError(f"`name` must be one of {', '.join(SAMPLES)}. Received: name={name!r}.")
+    st.session_state[f"{page}_image"] = name
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
