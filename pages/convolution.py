@@ -1,6 +1,7 @@
 """Convolution: slide a kernel over a picture, multiply and add, and see every number it makes.
 
-The story is page(); every number, sentence and picture comes from cnnviz.lessons.convolution.
+The story is main(); every number, sentence and picture comes from cnnviz.lessons.convolution;
+the settings are declared once, in SETTINGS at the bottom, and kept by pages._state.
 """
 
 from __future__ import annotations
@@ -11,37 +12,19 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.lessons import convolution as lesson
-from cnnviz.lessons.convolution import MapView, Settings
+from cnnviz.lessons.convolution import MAX_DILATION, MAX_PADDING, MAX_STRIDE, MapView, Settings
 from cnnviz.maths.activations import ACTIVATIONS
 from cnnviz.maths.kernels import KERNELS
+from pages import _ui
 from pages._registry import ensure_app_navigation
 from pages._state import Setting, either, keep, to_link, whole_number
-from pages._ui import PickedImage, display_picture, image_picker, kernel_picker, set_kernel
+from pages._ui import PickedImage, display_picture, image_picker, kernel_picker
 from pages._ui import show_image as show
 
-PAGE, MAX_STRIDE, MAX_DILATION, MAX_PADDING = "conv", 8, 6, 20
-_PLAY = {"conv_playing": True, "conv_frame": 0, "conv_play_started": True}  # from the first cell
-PLAY = {"on_click": st.session_state.update, "kwargs": _PLAY}  # the Play button's callback
-STOP = {"on_click": st.session_state.update, "kwargs": {"conv_playing": False}}
-PADDING = either(["valid", "same"], 0, MAX_PADDING, "of pixels")
-#: Settings by name, kept across page switches (see _keep()); stride, padding, dilation in links.
-SETTINGS = {setting.key.removeprefix("conv_"): setting for setting in [
-    Setting("conv_stride", 1, "stride", whole_number(1, MAX_STRIDE), "stride"),
-    # A link's "padding=2" means the mode "pixels" and 2 in its box (see settings_controls()).
-    Setting("conv_padding", "valid", "padding", PADDING, "padding"),
-    Setting("conv_dilation", 1, "dilation", whole_number(1, MAX_DILATION), "dilation"),
-    *(Setting(f"conv_{name}", default) for name, default in {
-        "pad_px": 1, "color": lesson.GRAYSCALE, "activation": "none", "clip": False, "row": None,
-        "col": None, "channel": lesson.CHANNELS[0], "eye_threshold": 40}.items()),
-]}  # fmt: skip
-_colorbar = st.cache_data(show_spinner=False, max_entries=64)(lesson.colorbar_png)
-_eye_example = st.cache_data(show_spinner=False, max_entries=32)(lesson.eye_example)
-_clips = st.cache_data(show_spinner=False, max_entries=16)(
-    lambda token, _picture: lesson.clips_by_default(_picture)  # once per picture
-)
+PAGE = "conv"
 
 
-def page() -> None:
+def main() -> None:
     """The lesson, top to bottom: a picture, a kernel and how it slides, the map, a cell, eyes."""
     ensure_app_navigation()
     st.title("Convolution: slide a kernel, multiply, add up")
@@ -71,9 +54,9 @@ def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
         activation = st.radio(label, list(ACTIVATIONS), key="conv_activation", horizontal=True)
         st.caption(ACTIVATIONS[activation][1])
     st.subheader("4 · The feature map")
-    if state.get("conv_clip_for") != picked.token:  # a new picture: the clip that suits it
-        state["conv_clip_for"] = picked.token
-        state["conv_clip"] = _clips(picked.token, picked.array)
+    _keep("clip_for")
+    if state["conv_clip_for"] != picked.token:  # a new picture: the clip that suits it
+        state.update(conv_clip_for=picked.token, conv_clip=_clips(picked.token, picked.array))
     _keep("clip")
     try:
         view = lesson.feature_map(
@@ -111,37 +94,32 @@ def eye_example() -> None:
 def settings_controls() -> Settings:
     """Stride, padding and dilation (and the activation drawn next), written into the link."""
     _keep("stride", "padding", "dilation", "activation")
-    if isinstance(padding := st.session_state["conv_padding"], int):  # a link's "padding=2"
-        st.session_state.update(conv_padding="pixels", conv_pad_px=padding)
+    mode, pixels = lesson.padding_choice(st.session_state["conv_padding"])  # a link's "padding=2"
+    if pixels is not None:
+        st.session_state.update(conv_padding=mode, conv_pad_px=pixels)
     label = "Stride: how many pixels the window moves each step"
-    stride = number_box(label, "conv_stride", 1, MAX_STRIDE, "stride")
+    stride = number_box(label, "stride", 1, MAX_STRIDE)
     padding = st.radio(
         "Padding: zeros added around the picture", ["valid", "same", "pixels"], horizontal=True,
         key="conv_padding", captions=["none", "keep the size (stride 1)", "choose how many"],
     )  # fmt: skip
     if padding == "pixels":
-        _keep("pad_px")
-        label = "Zeros on each side (pixels)"
-        padding = number_box(label, "conv_pad_px", 0, MAX_PADDING, "padding")
+        padding = number_box("Zeros on each side (pixels)", "pad_px", 0, MAX_PADDING, "padding")
     label = "Dilation: spacing between the kernel's taps (1 = side by side)"
-    dilation = number_box(label, "conv_dilation", 1, MAX_DILATION, "dilation")
+    dilation = number_box(label, "dilation", 1, MAX_DILATION)
     to_link({"stride": stride, "padding": padding, "dilation": dilation})
     return Settings(stride, padding, dilation)
 
 
-def number_box(label: str, key: str, low: int, high: int, name: str, *, refusals=None, **kw) -> int:
-    """A whole number from ``low`` to ``high``, or refused in words naming the value still in use
-    (shown, or added to ``refusals``; ``min_value`` would refuse with only a red icon)."""
-    value, in_use = st.number_input(label, step=1, key=key, **kw), f"{key}_in_use"
-    if value is not None and low <= value <= high:
-        st.session_state[in_use] = int(value)
-        return int(value)
-    used = min(max(int(st.session_state.get(in_use, low)), low), high)
-    received = "an empty box" if value is None else f"{name}={value}"
-    message = f"{name.capitalize()} must be a whole number from {low} to {high}. Received: "
-    message += f"{received}. Still using {name} {used}."
-    st.error(message) if refusals is None else refusals.append(message)
-    return used
+def number_box(label: str, name: str, low: int, high: int, what="", refusals=None, **kw) -> int:
+    """Setting ``name``'s box; out of range, refused in words (shown, or added to ``refusals``)."""
+    _keep(name, f"{name}_in_use")
+    typed, last = st.number_input(label, step=1, key=f"conv_{name}", **kw), f"conv_{name}_in_use"
+    value, refusal = lesson.number_in_use(typed, st.session_state[last], low, high, what or name)
+    st.session_state[last] = value  # the last accepted value (or that one, moved into range)
+    if refusal:
+        st.error(refusal) if refusals is None else refusals.append(refusal)
+    return value
 
 
 def color_control(picked: PickedImage) -> str:
@@ -155,12 +133,10 @@ def color_control(picked: PickedImage) -> str:
 
 
 def _use_eye_example() -> None:
-    # The example is about the eyes being the strongest cells: no clipping of the strongest.
-    st.session_state.update(
-        conv_clip=False, conv_clip_for="sample:Cartoon face", conv_image="Cartoon face",
-        conv_padding="same", conv_stride=1, conv_dilation=1,
-    )  # fmt: skip
-    set_kernel(PAGE, KERNELS["Eye detector"].values, "Eye detector")
+    # The eyes are the strongest cells: no clipping (a new picture's is the face's own: off).
+    st.session_state.update(conv_clip=False, conv_padding="same", conv_stride=1, conv_dilation=1)
+    _ui.choose_sample(PAGE, "Cartoon face")
+    _ui.set_kernel(PAGE, KERNELS["Eye detector"].values, "Eye detector")
 
 
 def show_maps(picked: PickedImage, view: MapView) -> None:
@@ -176,7 +152,7 @@ def show_maps(picked: PickedImage, view: MapView) -> None:
         picture = display_picture(PAGE, picked, gray=not view.per_channel, factor=view.factor)
         show(left, picture, caption=view.input_caption, width="stretch")
         show(right, view.map_picture, caption=view.map_caption, width="stretch")
-        show(bar, _colorbar(view.scale))
+        show(bar, view.colorbar)
     if view.per_channel:
         st.markdown(lesson.CHANNEL_INTRO)
         show(st, view.channels_picture, caption=lesson.CHANNELS_CAPTION)
@@ -185,17 +161,14 @@ def show_maps(picked: PickedImage, view: MapView) -> None:
 def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
     """One output cell: its window, the kernel, the products and the sum; then Play."""
     (oh, ow), state = view.fmap.shape, st.session_state
-    _keep("row", "col")
-    resized = state.get("conv_cell_map") != (oh, ow)  # a new map size moves the cell inside
+    _keep("row", "col", "cell_map")  # a new map size moves the cell inside (lesson.start_cell)
+    cell = state["conv_row"], state["conv_col"]
+    state["conv_row"], state["conv_col"] = lesson.start_cell(cell, (oh, ow), state["conv_cell_map"])
     state["conv_cell_map"] = (oh, ow)
-    for key, n in (("conv_row", oh), ("conv_col", ow)):
-        if state.get(key) is None or (resized and not 0 <= state[key] < n):
-            state[key] = state[f"{key}_in_use"] = min(max(state.get(key) or n // 2, 0), n - 1)
     channel, refusals = lesson.CHANNELS[0], []
     with st.container(horizontal=True, gap="medium"):  # one block, not 1 + 3 columns
-        box = {"refusals": refusals, "width": 180}
-        row = number_box("Output row", "conv_row", 0, oh - 1, "row", **box)
-        col = number_box("Output column", "conv_col", 0, ow - 1, "column", **box)
+        row = number_box("Output row", "row", 0, oh - 1, "row", refusals, width=180)
+        col = number_box("Output column", "col", 0, ow - 1, "column", refusals, width=180)
         if view.per_channel:
             _keep("channel")
             label = "Channel in the grids"
@@ -242,9 +215,36 @@ def animation(kernel: np.ndarray, settings: Settings, view: MapView, block: tupl
 
 
 def _keep(*names: str) -> None:
-    """Keep these settings, in the run that draws their widgets: a value written in a run
-    without its widget outlives the widget's own (Streamlit drops that at a page switch)."""
-    keep(PAGE, [SETTINGS[name] for name in names])
+    """Keep these settings: call it in the run that draws their widgets (see pages._state.keep)."""
+    keep(PAGE, [BY_NAME[name] for name in names])
 
 
-page()
+#: Each setting once; stride, padding and dilation travel in links (see lesson.padding_choice).
+PADDING = either(["valid", "same"], 0, MAX_PADDING, "of pixels")
+SETTINGS = [
+    Setting("conv_stride", 1, "stride", whole_number(1, MAX_STRIDE), "stride"),
+    Setting("conv_padding", "valid", "padding", PADDING, "padding"),
+    Setting("conv_dilation", 1, "dilation", whole_number(1, MAX_DILATION), "dilation"),
+    Setting("conv_pad_px", 1),
+    Setting("conv_color", lesson.GRAYSCALE),
+    Setting("conv_activation", "none"),
+    Setting("conv_clip", False),
+    Setting("conv_clip_for", None),  # the picture whose clip choice conv_clip holds
+    Setting("conv_row", None),  # None: the map's middle (lesson.start_cell)
+    Setting("conv_col", None),
+    Setting("conv_cell_map", None),  # the map's size when the cell was last placed
+    Setting("conv_channel", lesson.CHANNELS[0]),
+    Setting("conv_eye_threshold", 40),
+    # The last value each number box accepted: lesson.number_in_use names it when refusing.
+    *(Setting(f"conv_{n}_in_use", None) for n in ("stride", "pad_px", "dilation", "row", "col")),
+]
+BY_NAME = {setting.key.removeprefix("conv_"): setting for setting in SETTINGS}
+_PLAY = {"conv_playing": True, "conv_frame": 0, "conv_play_started": True}  # from the first cell
+PLAY = {"on_click": st.session_state.update, "kwargs": _PLAY}  # the Play button's callback
+STOP = {"on_click": st.session_state.update, "kwargs": {"conv_playing": False}}
+_eye_example = st.cache_data(show_spinner=False, max_entries=32)(lesson.eye_example)
+_clips = st.cache_data(show_spinner=False, max_entries=16)(
+    lambda token, _p: lesson.clips_by_default(_p)
+)
+
+main()

@@ -441,6 +441,8 @@ def test_use_this_example_draws_the_eyes_as_the_strongest_cells(drawn):
     assert at.checkbox(key="conv_clip").value is True
     at.button(key="conv_use_eye").click().run()
     assert not at.exception and output_shape(at) == (64, 64)
+    assert at.radio(key="conv_image").value == at.query_params["sample"] == "Cartoon face"
+    assert at.checkbox(key="conv_clip").value is False  # the face's own clip, not the photo's
     reference = ndimage.correlate(
         cartoon_face().astype(np.float64), KERNELS["Eye detector"].values, mode="constant"
     )
@@ -523,6 +525,23 @@ def test_a_number_out_of_range_is_refused_in_words_naming_the_value_in_use(
         assert shown_value(at)[0] == 20
 
 
+def test_a_links_padding_number_chooses_pixels_with_that_many_zeros():
+    """padding=2 in a link: the radio shows "pixels", its box 2, and the map is 66 × 66."""
+    at = run_page(padding="2")
+    assert not at.exception and not at.warning
+    assert at.radio(key="conv_padding").value == "pixels"
+    assert at.number_input(key="conv_pad_px").value == 2
+    assert output_shape(at) == (66, 66) and at.query_params["padding"] == "2"
+
+
+def test_choose_sample_refuses_a_name_that_is_no_sample():
+    """The image picker's own setter (the eye example's button uses it) names what it refused."""
+    from pages._ui import choose_sample
+
+    with pytest.raises(ValueError, match=r"`name` must be one of Cartoon face, .*name='Nope'"):
+        choose_sample("conv", "Nope")
+
+
 def test_padding_pixels_out_of_range_is_refused_in_words():
     """Zeros on each side: 25 is more than 20; the message names the padding still used."""
     at = run_page()
@@ -601,3 +620,7 @@ def test_settings_and_kernel_survive_a_visit_to_another_page():
     for (kind, key), value in kept.items():
         assert getattr(at, kind)(key=key).value == value, key
     assert (output_shape(at), shown_value(at), dict(at.query_params)) == before
+    # The last accepted stride is kept too: a refusal still names it.
+    at.number_input(key="conv_stride").set_value(9).run()
+    assert at.error[0].value.endswith("Received: stride=9. Still using stride 2.")
+    assert output_shape(at) == (151, 227)
