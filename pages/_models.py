@@ -13,6 +13,8 @@
 * :func:`get_trainer_pool` — the server's training processes: at most N at once, one kept ready.
 * :func:`train_live` — train a model in a worker process, following it in a :class:`LiveView`
   (the progress bar, status line and curves of a training).
+* :func:`train_with_stop` — :func:`train_live` under a Stop button, with a failure shown and the
+  live view cleared afterwards: a training as a page shows it.
 
 Why wait for a training to end: with Streamlit's fast reruns (the default), a click during a
 run starts the new run at once in a new thread, while the interrupted run is still stopping
@@ -36,6 +38,7 @@ from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel, TrainingRun, default_model, training_limits
 from cnnviz.learning.worker import STOP_TIMEOUT, TrainerPool, TrainingError
 from cnnviz.lessons.train import LiveFrame, live_frame, waiting_text
+from pages._text import plain
 
 SESSION_KEY = "train_model"
 FINISHED_KEY = "train_finished"  # a threading.Event, set when this session's training ends
@@ -230,6 +233,42 @@ def train_live(
         )
     finally:  # the next run of this session waits for this before reading the model
         finished.set()
+
+
+MAX_ERROR_SHOWN = 300  # characters of a failed training's message shown
+
+
+def train_with_stop(
+    spec: ModelSpec,
+    data: Dataset,
+    keep: Callable[[TrainedModel], None],
+    lost: Callable[[TrainingRun, str], None],
+    *,
+    stop: str,
+    stop_key: str,
+    failed: str,
+):
+    """Train ``spec`` on ``data`` live under a Stop button; return the status line's placeholder.
+
+    Draws a button labelled ``stop`` (key ``stop_key``; any click ends the training) above a
+    :class:`LiveView`, and runs :func:`train_live` with ``keep`` and ``lost``, which may make no
+    Streamlit call. A failed training is shown as ``st.error("<failed>: <the worker's text>")``
+    (literally, shortened) and the page goes on. Then the button, the progress bar and the
+    curves are cleared; the status line is left for the caller to fill or empty. A click or a
+    closed tab ends the script run inside (Streamlit's exception passes through, nothing is
+    cleared: the next run draws the page afresh).
+    """
+    stop_area = st.empty()
+    stop_area.button(stop, key=stop_key, icon=":material/stop_circle:")
+    live = LiveView(st.empty(), st.empty(), st.empty())
+    try:
+        train_live(spec, data, live, keep, lost=lost)
+    except Exception as error:  # a failed training: say it, keep the page and the old model
+        st.error(f"{failed}: {plain(str(error), MAX_ERROR_SHOWN)}")  # the worker's text
+    stop_area.empty()
+    live.progress.empty()
+    live.chart.empty()
+    return live.status
 
 
 class LiveView:

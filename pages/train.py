@@ -13,11 +13,14 @@ from cnnviz.learning.model import LOSSES, OPTIMIZERS, POOLINGS, ModelSpec
 from cnnviz.learning.training import TrainedModel, training_limits
 from cnnviz.lessons.train import (
     ARCHITECTURE_TEXT,
+    DOWNLOAD_HELP,
+    DOWNLOAD_NAME,
     FORM_DEFAULTS,
+    HELP,
+    INTRO,
     LOSS_NAMES,
-    MAX_DIGITS,
-    MIN_DIGITS,
     OPTIMIZER_NAMES,
+    SLIDERS,
     SOURCES,
     Plan,
     Results,
@@ -27,13 +30,12 @@ from cnnviz.lessons.train import (
     slots_text,
 )
 from pages._models import (
-    LiveView,
     get_dataset,
     get_lost_training,
     get_session_model,
     get_trainer_pool,
     session_model_box,
-    train_live,
+    train_with_stop,
     wait_for_training_to_end,
 )
 from pages._registry import ensure_app_navigation
@@ -54,11 +56,7 @@ ONE = {"step": 1.0, "format": WHOLE}
 def main() -> None:
     ensure_app_navigation()
     st.title("Train a CNN on handwritten digits")
-    st.markdown(
-        "Build the article's network in Keras, train it on MNIST and watch it learn: the loss "
-        "falls, the accuracy climbs, and the first layer's kernels become stroke detectors. The "
-        "layers and the exact Keras code of your model are at the bottom of the page."
-    )
+    st.markdown(INTRO)
     keep(PAGE, SETTINGS)
     settings, start = settings_form()
     view = plan(settings, get_dataset(settings["source"]), training_limits())
@@ -95,27 +93,24 @@ def settings_form() -> tuple[dict, bool]:
                 step=500.0,
                 key="train_limit",
                 format=WHOLE,
-                help=f"{MIN_DIGITS} to {MAX_DIGITS:,}. Fewer digits train faster and learn "
-                "less. The test digits are all used.",
+                help=HELP["limit"],
             )
         with layer_col:
             st.markdown("**Layers**")
-            st.text_input(
-                "Kernels per conv block",
-                key="train_filters",
-                help="One number per conv block, 1 to 3 blocks. '32' is the article's model; "
-                "'16, 32' adds a second conv block with 32 kernels.",
-            )
-            st.slider("Kernel size (pixels a side)", 1, 9, key="train_kernel")
+            st.text_input("Kernels per conv block", key="train_filters", help=HELP["filters"])
+            st.slider("Kernel size (pixels a side)", *SLIDERS["kernel_size"], key="train_kernel")
             st.radio(
                 "Pooling after each conv layer",
                 POOLINGS,
                 horizontal=True,
                 key="train_pooling",
-                help="A 2×2 window moved in steps of 2: each side of the maps halves.",
+                help=HELP["pooling"],
             )
             st.number_input(
-                "Neurons in the dense layer", **ONE, key="train_dense_units", help="1 to 4096."
+                "Neurons in the dense layer",
+                **ONE,
+                key="train_dense_units",
+                help=HELP["dense_units"],
             )
         with learn_col:
             st.markdown("**Learning**")
@@ -127,19 +122,19 @@ def settings_form() -> tuple[dict, bool]:
                 step=0.0005,
                 format="%.5f",
                 key="train_learning_rate",
-                help="Above 0, at most 1. Adam's default is 0.001.",
+                help=HELP["learning_rate"],
             )
             st.radio("Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss")
         with plan_col:
             st.markdown("**Schedule**")
-            st.number_input("Batch size", **ONE, key="train_batch_size", help="1 to 4096.")
-            st.slider("Epochs", 1, 20, key="train_epochs")
+            st.number_input("Batch size", **ONE, key="train_batch_size", help=HELP["batch_size"])
+            st.slider("Epochs", *SLIDERS["epochs"], key="train_epochs")
             st.number_input(
                 "Random seed",
                 step=1.0,
                 format="%.0f",  # %g would write a 7-digit seed as 1.23457e+06
                 key="train_seed",
-                help="Same seed, same curves.",
+                help=HELP["seed"],
             )
         left, right = st.columns(2)
         with left:
@@ -181,9 +176,6 @@ def show_architecture(view: Plan) -> None:
 
 def run_training(spec: ModelSpec, data) -> None:
     """Train a fresh model for ``spec``, live; keep it in the session even if stopped early."""
-    stop_area = st.empty()
-    stop_area.button("Stop training", key="train_stop", icon=":material/stop_circle:")
-    live = LiveView(st.empty(), st.empty(), st.empty())
     box = session_model_box()
     outcome: list[TrainedModel] = []
 
@@ -194,18 +186,20 @@ def run_training(spec: ModelSpec, data) -> None:
     def lost(run, why: str) -> None:  # no Streamlit calls either
         box.lost = (run, why)
 
-    try:
-        train_live(spec, data, live, keep_model, lost=lost)
-    except Exception as error:  # a failed training: say it, keep the page and the old model
-        st.error(f"Training failed: {plain(str(error), MAX_MESSAGE)}")  # the worker's text
-    stop_area.empty()
-    live.progress.empty()
-    live.chart.empty()
+    status = train_with_stop(
+        spec,
+        data,
+        keep_model,
+        lost,
+        stop="Stop training",
+        stop_key="train_stop",
+        failed="Training failed",
+    )
     finished = finished_text(outcome[0].run if outcome else None)
     if finished is not None:
-        live.status.success(finished)
+        status.success(finished)
     else:
-        live.status.empty()
+        status.empty()
 
 
 def show_results(view: Results) -> None:
@@ -237,13 +231,12 @@ def show_results(view: Results) -> None:
     st.download_button(
         "Download the trained model (.keras)",
         data=view.model_file,
-        file_name="cnnviz-model.keras",
+        file_name=DOWNLOAD_NAME,
         mime="application/octet-stream",
         on_click="ignore",
         key="train_download",
         icon=":material/download:",
-        help="Load it with keras.models.load_model('cnnviz-model.keras') to predict or to "
-        "train further (the optimizer starts its running averages afresh).",
+        help=DOWNLOAD_HELP,
     )
 
 

@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 
 from cnnviz.learning.data import load_mnist
-from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.model import ModelSpec, parse_filters
 from cnnviz.learning.training import Evaluation, TrainedModel, TrainingLimits, TrainingRun
 from cnnviz.lessons.train import (
+    EPOCHS_OFFERED,
     FORM_DEFAULTS,
+    HELP,
     NO_MODEL_TEXT,
+    SLIDERS,
     live_frame,
     plan,
     results,
@@ -331,3 +334,66 @@ def test_a_stop_that_kept_nothing_says_so_with_the_curves_it_reached():
         "using the default model."
     )
     assert alone.lost_curves is None and alone.no_model == NO_MODEL_TEXT
+
+
+# --- the form's limits: the core's, stated once ------------------------------------------------
+
+
+def _accepts(**field) -> bool:
+    """Whether ModelSpec takes this one field (the others at the article's values)."""
+    try:
+        ModelSpec(**field)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(text: str) -> list[int]:
+    """The whole numbers a help text states, in order: "32 to 60,000." gives [32, 60000]."""
+    return [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)]
+
+
+@pytest.mark.parametrize("name", ["dense_units", "batch_size"])
+def test_a_boxs_help_states_the_range_the_core_accepts(name):
+    """Found by asking ModelSpec at each end, not by reading its constants."""
+    low, high = _numbers(HELP[name])
+    assert _accepts(**{name: low}) and _accepts(**{name: high})
+    assert not _accepts(**{name: low - 1}) and not _accepts(**{name: high + 1})
+
+
+def test_the_filters_help_states_the_blocks_the_core_accepts():
+    low, high = _numbers(HELP["filters"])[:2]  # "One number per conv block, 1 to 3 blocks."
+    assert low == 1
+    assert parse_filters(" ".join(["8"] * high)) and _accepts(filters=(8,) * high)
+    with pytest.raises(ValueError, match="filters"):
+        parse_filters(" ".join(["8"] * (high + 1)))
+    assert not _accepts(filters=(8,) * (high + 1))
+
+
+def test_the_learning_rate_help_states_the_rates_the_core_accepts():
+    assert HELP["learning_rate"].startswith("Above 0, at most ")
+    high = _numbers(HELP["learning_rate"])[1]
+    assert _accepts(learning_rate=high) and _accepts(learning_rate=1e-300)
+    assert not _accepts(learning_rate=math.nextafter(high, 2)) and not _accepts(learning_rate=0.0)
+
+
+def test_the_digits_help_states_the_range_the_form_accepts(sample):
+    low, high = _numbers(HELP["limit"])[:2]
+    assert not _plan(sample, limit=low).errors and not _plan(sample, limit=high).errors
+    assert _plan(sample, limit=low - 1).errors and _plan(sample, limit=high + 1).errors
+
+
+def test_the_kernel_slider_spans_the_sizes_the_core_accepts():
+    low, high = SLIDERS["kernel_size"]
+    assert _accepts(kernel_size=low) and _accepts(kernel_size=high)
+    assert not _accepts(kernel_size=low - 1) and not _accepts(kernel_size=high + 1)
+
+
+def test_the_epochs_slider_stops_below_the_core_where_the_sample_still_trains(sample):
+    """The slider starts where the core does and stops at the lesson's EPOCHS_OFFERED, below
+    the most epochs the core accepts; the article's model on the sample trains that long."""
+    low, high = SLIDERS["epochs"]
+    assert high == EPOCHS_OFFERED
+    assert _accepts(epochs=low) and not _accepts(epochs=low - 1) and _accepts(epochs=high)
+    assert _accepts(epochs=high + 1)  # the core takes more: the slider's end is the lesson's
+    assert _plan(sample, epochs=high).refusal is None

@@ -5,12 +5,16 @@ What the page shows is computed by :mod:`cnnviz.lessons.train` and checked in
 text, train, stop, keep the form across page switches.
 """
 
+import ast
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.learning.model import ModelSpec
+import cnnviz.learning.model
+import cnnviz.lessons.train
+from cnnviz.learning.model import RANGES, ModelSpec
+from cnnviz.lessons.train import HELP, INTRO, SLIDERS
 from tests.test_lesson_train import fake_trained
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -72,6 +76,34 @@ def test_one_short_epoch_shows_curves_results_and_the_download(app):
     assert at.session_state["train_model"].trained is trained
     assert at.get("download_button") and not at.success
     assert not at.exception
+
+
+def test_the_forms_ranges_and_help_are_the_lessons_and_the_cores(app):
+    """No limit is written in the page: the sliders span the lesson's ranges (the kernel's is
+    the core's), each box shows the lesson's help; test_lesson_train checks those against the
+    core's checks."""
+    assert app.markdown[0].value == INTRO
+    kernel, epochs = app.slider(key="train_kernel"), app.slider(key="train_epochs")
+    assert (kernel.min, kernel.max) == SLIDERS["kernel_size"] == RANGES["kernel_size"]
+    assert (epochs.min, epochs.max) == SLIDERS["epochs"]
+    assert epochs.min == RANGES["epochs"][0] and epochs.max <= RANGES["epochs"][1]
+    for name in ("limit", "dense_units", "learning_rate", "batch_size", "seed"):
+        assert app.number_input(key=f"train_{name}").help == HELP[name]
+    assert app.text_input(key="train_filters").help == HELP["filters"]
+    assert app.radio(key="train_pooling").help == HELP["pooling"]
+
+
+def test_every_name_the_page_imports_from_the_core_is_public():
+    """The lesson's and the model's ``__all__`` list what the page uses of them."""
+    tree = ast.parse(Path(PAGE).read_text())
+    for module in (cnnviz.lessons.train, cnnviz.learning.model):
+        used = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == module.__name__
+            for alias in node.names
+        }
+        assert used and used <= set(module.__all__), used - set(module.__all__)
 
 
 def test_bad_filters_text_gets_a_clear_message_and_keeps_the_page(app):

@@ -36,6 +36,12 @@ from cnnviz._validate import as_choice, env_int
 from cnnviz.maths.ops import output_size
 
 __all__ = [
+    "LOSSES",
+    "MAX_BLOCKS",
+    "MAX_LEARNING_RATE",
+    "OPTIMIZERS",
+    "POOLINGS",
+    "RANGES",
     "Cost",
     "LayerRow",
     "ModelSpec",
@@ -55,6 +61,18 @@ NUM_CLASSES = 10
 POOLINGS = ("max", "average", "none")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LOSSES = ("categorical_crossentropy", "mean_squared_error")
+# The spec's limits, each written once: ModelSpec checks them and the Train page's form states
+# them. RANGES holds the lowest and highest value of each whole-number field (filters: per block).
+MAX_BLOCKS = 3
+RANGES = {
+    "filters": (1, 256),
+    "kernel_size": (1, 9),
+    "dense_units": (1, 4096),
+    "batch_size": (1, 4096),
+    "epochs": (1, 50),
+    "seed": (0, 2**31 - 1),
+}
+MAX_LEARNING_RATE = 1.0  # and above 0
 # Keras class names for the spec's plain-word choices.
 _POOL_LAYER = {"max": "MaxPool2D", "average": "AveragePooling2D"}
 # MaxPool2D() defaults to 2×2 windows with stride 2, as the article says; in Keras 3
@@ -139,22 +157,22 @@ learning_rate=0.001, loss='categorical_crossentropy', batch_size=32, epochs=5, s
         filters = self.filters
         if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
             filters = (filters,)
-        if not isinstance(filters, (tuple, list)) or not 1 <= len(filters) <= 3:
+        if not isinstance(filters, (tuple, list)) or not 1 <= len(filters) <= MAX_BLOCKS:
             raise ValueError(
-                "`filters` must hold 1 to 3 kernel counts, one per conv block. "
+                f"`filters` must hold 1 to {MAX_BLOCKS} kernel counts, one per conv block. "
                 f"Received: filters={self.filters!r}."
             )
         clean = {
-            "filters": tuple(_as_int(f, "filters", 1, 256) for f in filters),
-            "kernel_size": _as_int(self.kernel_size, "kernel_size", 1, 9),
+            "filters": tuple(_as_int(f, "filters") for f in filters),
+            "kernel_size": _as_int(self.kernel_size, "kernel_size"),
             "pooling": as_choice(self.pooling, "pooling", POOLINGS),
-            "dense_units": _as_int(self.dense_units, "dense_units", 1, 4096),
+            "dense_units": _as_int(self.dense_units, "dense_units"),
             "optimizer": as_choice(self.optimizer, "optimizer", OPTIMIZERS),
             "learning_rate": _as_rate(self.learning_rate),
             "loss": as_choice(self.loss, "loss", LOSSES),
-            "batch_size": _as_int(self.batch_size, "batch_size", 1, 4096),
-            "epochs": _as_int(self.epochs, "epochs", 1, 50),
-            "seed": _as_int(self.seed, "seed", 0, 2**31 - 1),
+            "batch_size": _as_int(self.batch_size, "batch_size"),
+            "epochs": _as_int(self.epochs, "epochs"),
+            "seed": _as_int(self.seed, "seed"),
         }
         for name, value in clean.items():
             object.__setattr__(self, name, value)
@@ -435,10 +453,10 @@ def parse_filters(text: str) -> tuple[int, ...]:
     ValueError: `filters` must be 1 to 3 whole numbers separated by commas, ... Received: ...
     """
     words = str(text).replace(",", " ").split()
-    if not 1 <= len(words) <= 3 or not all(word.isdigit() for word in words):
+    if not 1 <= len(words) <= MAX_BLOCKS or not all(word.isdigit() for word in words):
         raise ValueError(
-            "`filters` must be 1 to 3 whole numbers separated by commas, one per conv block, "
-            f"e.g. '32' or '16, 32'. Received: filters={text!r}."
+            f"`filters` must be 1 to {MAX_BLOCKS} whole numbers separated by commas, one per conv "
+            f"block, e.g. '32' or '16, 32'. Received: filters={text!r}."
         )
     return tuple(int(word) for word in words)
 
@@ -549,7 +567,9 @@ def keras_module():
     return keras
 
 
-def _as_int(value: object, name: str, low: int, high: int) -> int:
+def _as_int(value: object, name: str) -> int:
+    """``value`` as an int within ``RANGES[name]``, else ValueError naming ``name``."""
+    low, high = RANGES[name]
     whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if not whole or not low <= value <= high:
         raise ValueError(
@@ -560,9 +580,10 @@ def _as_int(value: object, name: str, low: int, high: int) -> int:
 
 def _as_rate(value: object) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not ok or not 0 < float(value) <= 1:
+    if not ok or not 0 < float(value) <= MAX_LEARNING_RATE:
         raise ValueError(
-            "`learning_rate` must be a number above 0 and at most 1 (Adam's default is 0.001). "
+            f"`learning_rate` must be a number above 0 and at most {MAX_LEARNING_RATE:g} (Adam's "
+            "default is 0.001). "
             f"Received: learning_rate={value!r}."
         )
     return float(value)

@@ -1,5 +1,7 @@
 """The Train page's lesson: from the form's values and a trained model to everything shown.
 
+* :data:`INTRO`, :data:`HELP`, :data:`SLIDERS` — the page's introduction, the form's help texts
+  and its sliders' ranges; the model's limits they state come from :mod:`cnnviz.learning.model`.
 * :func:`plan` — the form's values in, a :class:`Plan` out: the model spec (or every box's
   error, each naming its box), the digits in use and why, the cost estimate beside the
   server's limits (or why the training is refused), and the architecture table and code.
@@ -25,6 +27,9 @@ import plotly.graph_objects as go
 
 from cnnviz.learning.data import Dataset
 from cnnviz.learning.model import (
+    MAX_BLOCKS,
+    MAX_LEARNING_RATE,
+    RANGES,
     ModelSpec,
     architecture,
     keras_code,
@@ -45,10 +50,23 @@ from cnnviz.learning.training import (
 from cnnviz.pictures import confusion_figure, digit_grid, kernel_grid, training_curves
 
 __all__ = [
+    "ARCHITECTURE_TEXT",
+    "DOWNLOAD_HELP",
+    "DOWNLOAD_NAME",
+    "EPOCHS_OFFERED",
     "FORM_DEFAULTS",
+    "HELP",
+    "INTRO",
+    "LOSS_NAMES",
+    "MAX_DIGITS",
+    "MIN_DIGITS",
+    "OPTIMIZER_NAMES",
+    "SLIDERS",
+    "SOURCES",
     "LiveFrame",
     "Plan",
     "Results",
+    "cost_text",
     "finished_text",
     "live_frame",
     "plan",
@@ -60,6 +78,12 @@ __all__ = [
     "waiting_text",
     "without_code_marks",
 ]
+
+INTRO = (
+    "Build the article's network in Keras, train it on MNIST and watch it learn: the loss "
+    "falls, the accuracy climbs, and the first layer's kernels become stroke detectors. The "
+    "layers and the exact Keras code of your model are at the bottom of the page."
+)
 
 SOURCES = {
     "sample": "MNIST sample (5,000 digits, trains in seconds)",
@@ -97,6 +121,33 @@ FORM_DEFAULTS = {
     "epochs": _ARTICLE.epochs,
     "seed": _ARTICLE.seed,
 }
+# The form's help texts by setting name. Every limit they state is the core's (RANGES,
+# MAX_BLOCKS, MAX_LEARNING_RATE in cnnviz.learning.model) or this lesson's (MIN/MAX_DIGITS).
+HELP = {
+    "limit": f"{MIN_DIGITS} to {MAX_DIGITS:,}. Fewer digits train faster and learn less. The "
+    "test digits are all used.",
+    "filters": f"One number per conv block, 1 to {MAX_BLOCKS} blocks. '32' is the article's "
+    "model; '16, 32' adds a second conv block with 32 kernels.",
+    "pooling": "A 2×2 window moved in steps of 2: each side of the maps halves.",
+    "dense_units": "{} to {}.".format(*RANGES["dense_units"]),
+    "learning_rate": f"Above 0, at most {MAX_LEARNING_RATE:g}. Adam's default is 0.001.",
+    "batch_size": "{} to {}.".format(*RANGES["batch_size"]),
+    "seed": "Same seed, same curves.",
+}
+# The Epochs slider offers fewer epochs than the 50 ModelSpec accepts: 20 is the page's range
+# since its first version (the article trains for 5), kept as it was; at 20 the article's model
+# on the sample still trains within the server's default time limit. Code may ask for up to 50.
+EPOCHS_OFFERED = 20
+# The sliders' (lowest, highest) by setting name.
+SLIDERS = {
+    "kernel_size": RANGES["kernel_size"],
+    "epochs": (RANGES["epochs"][0], EPOCHS_OFFERED),
+}
+DOWNLOAD_NAME = "cnnviz-model.keras"
+DOWNLOAD_HELP = (
+    f"Load it with keras.models.load_model('{DOWNLOAD_NAME}') to predict or to train further "
+    "(the optimizer starts its running averages afresh)."
+)
 ARCHITECTURE_TEXT = (
     "Each conv layer slides its kernels over the image (a cross-correlation, as Keras "
     "computes it), pooling keeps the strongest response in each 2×2 window, and the dense "
