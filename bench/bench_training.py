@@ -78,7 +78,7 @@ def main() -> None:
     def page_loop():
         calls, frames = [], [None]
 
-        def on_update(run):  # what pages._models.LiveView.update computes, without drawing
+        def on_update(run):  # what the Train page's live view computes, without drawing
             calls.append(run.step)
             frame = frames[0] = live_frame(run, frames[0])
             if frame.curves is not None:
