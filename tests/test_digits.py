@@ -172,10 +172,11 @@ def test_an_mnist_digit_comes_back_nearly_unchanged():
         assert np.abs(again - original).mean() < 0.08
 
 
-def test_importing_the_digit_and_inspection_modules_stays_light():
-    """digits, probe and inside_figures import no TensorFlow or Streamlit.
+def test_importing_the_digit_and_probe_modules_stays_light():
+    """cnnviz.learning.digits, cnnviz.learning.probe and cnnviz.pictures import no TensorFlow
+    or Streamlit.
 
-    The drawing preprocessing must run without TensorFlow; inspect loads it on first call.
+    The drawing preprocessing must run without TensorFlow; probe loads it on first call.
     """
     import subprocess
     import sys

@@ -1,4 +1,4 @@
-"""inspect against Keras itself: every layer's output, the sums before activations, gradients."""
+"""cnnviz.learning.probe against Keras: each layer's output, sums before activation, gradients."""
 
 import cv2
 import numpy as np
