@@ -17,7 +17,7 @@ from cnnviz.maths.activations import ACTIVATIONS
 from cnnviz.maths.kernels import KERNELS
 from pages import _ui
 from pages._registry import ensure_app_navigation
-from pages._state import Setting, either, keep, to_link, whole_number
+from pages._state import Setting, either, keep, put, to_link, whole_number
 from pages._ui import PickedImage, display_picture, image_picker, kernel_picker
 from pages._ui import show_image as show
 
@@ -56,7 +56,7 @@ def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
     st.subheader("4 · The feature map")
     _keep("clip_for")
     if state["conv_clip_for"] != picked.token:  # a new picture: the clip that suits it
-        state.update(conv_clip_for=picked.token, conv_clip=_clips(picked.token, picked.array))
+        put(PAGE, {"conv_clip_for": picked.token, "conv_clip": _clips(picked.token, picked.array)})
     _keep("clip")
     try:
         view = lesson.feature_map(
@@ -96,7 +96,7 @@ def settings_controls() -> Settings:
     _keep("stride", "padding", "dilation", "activation")
     mode, pixels = lesson.padding_choice(st.session_state["conv_padding"])  # a link's "padding=2"
     if pixels is not None:
-        st.session_state.update(conv_padding=mode, conv_pad_px=pixels)
+        put(PAGE, {"conv_padding": mode, "conv_pad_px": pixels})
     label = "Stride: how many pixels the window moves each step"
     stride = number_box(label, "stride", 1, MAX_STRIDE)
     padding = st.radio(
@@ -116,7 +116,7 @@ def number_box(label: str, name: str, low: int, high: int, what="", refusals=Non
     _keep(name, f"{name}_in_use")
     typed, last = st.number_input(label, step=1, key=f"conv_{name}", **kw), f"conv_{name}_in_use"
     value, refusal = lesson.number_in_use(typed, st.session_state[last], low, high, what or name)
-    st.session_state[last] = value  # the last accepted value (or that one, moved into range)
+    put(PAGE, {last: value})  # the last accepted value (or that one, moved into range)
     if refusal:
         st.error(refusal) if refusals is None else refusals.append(refusal)
     return value
@@ -134,7 +134,7 @@ def color_control(picked: PickedImage) -> str:
 
 def _use_eye_example() -> None:
     # The eyes are the strongest cells: no clipping (a new picture's is the face's own: off).
-    st.session_state.update(conv_clip=False, conv_padding="same", conv_stride=1, conv_dilation=1)
+    put(PAGE, {"conv_clip": False, "conv_padding": "same", "conv_stride": 1, "conv_dilation": 1})
     _ui.choose_sample(PAGE, "Cartoon face")
     _ui.set_kernel(PAGE, KERNELS["Eye detector"].values, "Eye detector")
 
@@ -163,8 +163,8 @@ def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
     (oh, ow), state = view.fmap.shape, st.session_state
     _keep("row", "col", "cell_map")  # a new map size moves the cell inside (lesson.start_cell)
     cell = state["conv_row"], state["conv_col"]
-    state["conv_row"], state["conv_col"] = lesson.start_cell(cell, (oh, ow), state["conv_cell_map"])
-    state["conv_cell_map"] = (oh, ow)
+    row, col = lesson.start_cell(cell, (oh, ow), state["conv_cell_map"])
+    put(PAGE, {"conv_row": row, "conv_col": col, "conv_cell_map": (oh, ow)})
     channel, refusals = lesson.CHANNELS[0], []
     with st.container(horizontal=True, gap="medium"):  # one block, not 1 + 3 columns
         row = number_box("Output row", "row", 0, oh - 1, "row", refusals, width=180)
