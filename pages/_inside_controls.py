@@ -84,7 +84,7 @@ def test_digit_ui() -> Digit:
     _keep("inside_index")
     number, button = st.columns([3, 1], vertical_alignment="bottom")
     index = number.number_input(
-        f"Test digit number (0 to {count - 1})",
+        lesson.digit_number_label(count),
         min_value=0,
         max_value=count - 1,
         key="inside_index",
@@ -171,7 +171,7 @@ def _on_upload() -> None:
 def uploaded_digit_ui() -> Digit | None:
     """An uploader for a photo or scan of one handwritten digit."""
     st.file_uploader(
-        "A photo or scan of one handwritten digit (PNG, JPEG, WebP, BMP, GIF or TIFF)",
+        lesson.upload_label(UPLOAD_TYPES),
         type=UPLOAD_TYPES,
         key="inside_upload",
         on_change=_on_upload,

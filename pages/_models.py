@@ -7,8 +7,8 @@
   the Train page, kept in a :class:`SessionModel` in ``st.session_state`` (so in this browser
   tab only).
 * :func:`training_started` / :func:`wait_for_training_to_end` — see below.
-* :func:`get_current_model` — the visitor's own model if there is one, else the default, with a
-  sentence saying which.
+* :func:`get_current_model` — the visitor's own model if there is one, else the default, and
+  whether it is their own.
 * :func:`get_dataset` — MNIST, full or the sample, cached per server.
 * :func:`get_trainer_pool` — the server's training processes: at most N at once, one kept ready.
 * :func:`train_live` — train a model in a worker process, following it in a :class:`LiveView`
@@ -37,7 +37,7 @@ from cnnviz.learning.data import Dataset, load_mnist
 from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel, TrainingRun, default_model, training_limits
 from cnnviz.learning.worker import STOP_TIMEOUT, TrainerPool, TrainingError
-from cnnviz.lessons.train import LiveFrame, live_frame, waiting_text
+from cnnviz.lessons.train import LiveFrame, live_frame, stopping_text, waiting_text
 from pages._text import plain
 
 SESSION_KEY = "train_model"
@@ -76,7 +76,7 @@ def _train_quietly(spec: ModelSpec, data: Dataset) -> TrainedModel:
     if not kept:
         raise TrainingError(f"the default model's training kept nothing: {''.join(lost)}")
     trained = kept[0]
-    if trained.run is not None and trained.run.status != "finished":  # never cache half a model
+    if not trained.complete:  # never cache half a model
         raise TrainingError(f"the default model's training was stopped early: {trained.run.reason}")
     return trained
 
@@ -146,29 +146,23 @@ def wait_for_training_to_end(timeout: float = STOP_TIMEOUT + 15) -> bool:
     finished = st.session_state.get(FINISHED_KEY)
     if finished is None or finished.is_set():
         return True
-    with st.spinner(
-        "Stopping your training: it ends its current batch and scores what it learned "
-        f"(at most {STOP_TIMEOUT:.0f} s)…"
-    ):
+    with st.spinner(stopping_text(STOP_TIMEOUT)):
         return finished.wait(timeout)
 
 
-def get_current_model() -> tuple[TrainedModel, str]:
+def get_current_model() -> tuple[TrainedModel, bool]:
     """The visitor's own model if they trained one, else the shared default; and which it is.
 
     Returns
     -------
-    (TrainedModel, str)
-        The model and a sentence for the page, e.g. "Your model from the Train page (...)".
+    (TrainedModel, bool)
+        The model, and True if it is the visitor's own (the sentence saying which is
+        :func:`cnnviz.lessons.inside.model_in_use`).
     """
     own = get_session_model()
     if own is not None:
-        return own, f"Your own model from the Train page, trained on {own.data_name}."
-    shared = get_default_model()
-    return shared, (
-        f"The default model: the article's CNN trained for {shared.spec.epochs} epochs on "
-        f"{shared.data_name}. Train your own on the Train page to use it here instead."
-    )
+        return own, True
+    return get_default_model(), False
 
 
 @st.cache_resource(ttl=600, show_spinner="Loading MNIST…", max_entries=2)

@@ -18,6 +18,8 @@ from cnnviz.learning.training import TrainedModel, TrainingRun
 from cnnviz.lessons.inside import (
     no_twin_data_text,
     twin_caption,
+    twin_data,
+    twin_key,
     twin_lost_text,
     twin_offer,
     twin_spec,
@@ -30,7 +32,13 @@ NOTICE_KEY = "inside_twin_notice"  # what became of this session's last twin tra
 
 
 class TwinStore:
-    """Trained twins by :func:`twin_key`, shared by every session; a lock guards the dict."""
+    """Trained twins by :func:`~cnnviz.lessons.inside.twin_key`, shared by every session.
+
+    A lock guards the dict, and an entry is never replaced once stored. What it hands out is
+    shared, so it is only read: a stored twin is complete (:attr:`TrainedModel.complete`), its
+    Keras model builds once under the model's own lock, and the pages only predict and take
+    gradients with it (never ``fit``); :meth:`put` makes its weight arrays read-only.
+    """
 
     def __init__(self) -> None:
         self._models: dict[str, TrainedModel] = {}
@@ -44,6 +52,8 @@ class TwinStore:
             return self._models.get(key)
 
     def put(self, key: str, twin: TrainedModel) -> None:
+        for array in twin.weights:
+            array.setflags(write=False)
         with self._lock:
             self._models.setdefault(key, twin)
 
@@ -52,21 +62,6 @@ class TwinStore:
 def get_twin_store() -> TwinStore:
     """One store per server."""
     return TwinStore()
-
-
-def twin_data(trained: TrainedModel) -> Dataset | None:
-    """The digits ``trained`` learned from (same source, same number), or None if unavailable."""
-    for source in ("sample", "full"):
-        data = get_dataset(source)
-        if data.name == trained.data_name:
-            n_train = trained.run.n_train if trained.run is not None else len(data.x_train)
-            return data.subset(min(n_train, len(data.x_train)))
-    return None
-
-
-def twin_key(trained: TrainedModel, data: Dataset) -> str:
-    """What identifies a twin: its spec and the digits it learns from."""
-    return f"{twin_spec(trained.spec)!r}|{data.name}|{len(data.x_train)}"
 
 
 def twin_notice() -> dict:
@@ -87,7 +82,7 @@ def show_twin_notice() -> None:
 
 def twin_ui(trained: TrainedModel) -> TrainedModel | None:
     """The comparison model if it exists; else a button that trains it, once for everybody."""
-    data = twin_data(trained)
+    data = twin_data(trained, (get_dataset(source) for source in ("sample", "full")))
     if data is None:
         st.info(no_twin_data_text(trained))
         return None
@@ -127,10 +122,10 @@ def train_twin(trained: TrainedModel, data: Dataset) -> TrainedModel | None:
     notice.pop("text", None)
 
     def keep(twin: TrainedModel) -> None:
-        if twin.run is not None and twin.run.status == "finished":
+        if twin.complete:
             store.put(key, twin)
             finished.append(twin)
-        elif twin.run is not None:
+        else:
             notice["text"] = twin_stopped_text(twin.run)
 
     def lost(run: TrainingRun, why: str) -> None:

@@ -9,8 +9,6 @@ on request in ``pages/_twins.py``.
 
 from __future__ import annotations
 
-import weakref
-
 import streamlit as st
 
 from cnnviz.learning.probe import ShiftCurve
@@ -30,17 +28,13 @@ from pages._twins import twin_ui
 def main() -> None:
     ensure_app_navigation()
     st.title("Inside the model: follow one digit through the network")
-    st.markdown(
-        "Pick or draw a digit and watch the article's CNN read it: the kernels find local "
-        "features, pooling makes them tolerant to small shifts, and the dense layers turn the "
-        "pattern of features into a decision."
-    )
+    st.markdown(lesson.INTRO)
     try:
-        trained, which = get_current_model()
+        trained, own = get_current_model()
     except TrainingError as error:  # only when the default model had to be trained and failed
         st.error(f"The default model could not be prepared: {error} Reload the page to try again.")
         st.stop()
-    st.info(f"Model in use: {which}", icon=":material/neurology:")
+    st.info(lesson.model_in_use(trained, own), icon=":material/neurology:")
     digit = input_ui()
     if digit is None:
         st.stop()
@@ -83,17 +77,14 @@ def main() -> None:
 
 
 @st.cache_resource
-def _average_curves() -> weakref.WeakKeyDictionary:
-    """Averaged shift curves by model, for every session; an entry goes when its model does."""
-    return weakref.WeakKeyDictionary()
+def _average_curves() -> lesson.AverageCurves:
+    """Averaged shift curves by model, for every session (once each, under a lock, read-only)."""
+    return lesson.AverageCurves()
 
 
 def average_shift_curve(model) -> ShiftCurve:
     """The shift curve averaged over the first test digits of the sample (computed once)."""
-    curves = _average_curves()
-    if model not in curves:
-        curves[model] = lesson.average_shift_curve(model, get_dataset("sample"))
-    return curves[model]
+    return _average_curves()(model, get_dataset("sample"))
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -110,7 +101,7 @@ def show_input(view: ForwardView) -> None:
             st.warning(shown.caution, icon=":material/help:")
         if shown.verdict is not None:
             st.markdown(shown.verdict)
-        st.caption(f"Input: {plain(shown.name)}. {shown.about_pixels}")
+        st.caption(shown.caption(plain))
         if shown.original is not None:
             st.image(shown.original, caption="What you gave")
             st.markdown(shown.preparation)

@@ -320,3 +320,120 @@ def test_saliency_view_matches_a_gradient_tape_on_the_score(default_trained, def
         figure_z(view.panels[2][1]), gradient * digit.x, rtol=1e-4, atol=1e-6
     )
     assert lesson.saliency_label(lesson.PREDICTION, 7) == "7 (the prediction)"
+
+
+def test_the_model_in_use_is_named_word_for_word():
+    """The page's first line, for the visitor's own model and for the default one."""
+    rng = np.random.default_rng()
+    epochs = int(rng.integers(1, 20))
+    trained = TrainedModel(ModelSpec(epochs=epochs), "MNIST sample (5,000 digits)", [])
+    assert lesson.model_in_use(trained, own=True) == (
+        "Model in use: Your own model from the Train page, trained on MNIST sample (5,000 digits)."
+    )
+    assert lesson.model_in_use(trained, own=False) == (
+        f"Model in use: The default model: the article's CNN trained for {epochs} epochs on "
+        "MNIST sample (5,000 digits). Train your own on the Train page to use it here instead."
+    )
+
+
+def test_the_digit_number_label_names_the_last_test_digit():
+    count = int(np.random.default_rng().integers(2, 10_000))
+    assert lesson.digit_number_label(count) == f"Test digit number (0 to {count - 1})"
+
+
+def test_the_input_caption_escapes_only_the_name(default_view):
+    _, view = default_view
+    assert view.input.caption(lambda name: f"<{name}>") == (
+        "Input: <test digit #0>. Every pixel is a number from 0 (black) to 1 (white); hover over "
+        "the picture to read them."
+    )
+
+
+def test_a_model_is_complete_unless_its_training_stopped_early():
+    """The one test of "finished" (default model cached, twin kept): TrainedModel.complete."""
+    spec = ModelSpec()
+    assert TrainedModel(spec, "MNIST sample", []).complete  # loaded without a record
+    run = TrainingRun.plan(spec, 5000)
+    run.step, run.status = run.total_steps, "finished"
+    assert TrainedModel(spec, "MNIST sample", [], run).complete
+    stopped = TrainingRun.plan(spec, 5000)
+    stopped.step, stopped.status = stopped.steps_per_epoch, "stopped"
+    assert not TrainedModel(spec, "MNIST sample", [], stopped).complete
+
+
+def test_the_twin_learns_from_the_same_digits_as_its_model(sample):
+    """Same data set by name, as many training digits as the run used (never more than there
+    are); None when no candidate matches; later candidates not loaded once one matched."""
+    spec = ModelSpec()
+    n_train = int(np.random.default_rng().integers(50, len(sample.x_train)))
+    trained = TrainedModel(spec, sample.name, [], TrainingRun.plan(spec, n_train))
+
+    def candidates():
+        yield sample
+        raise AssertionError("a later candidate was loaded")
+
+    data = lesson.twin_data(trained, candidates())
+    np.testing.assert_array_equal(data.x_train, sample.x_train[:n_train])
+    np.testing.assert_array_equal(data.y_test, sample.y_test)
+    more = TrainedModel(spec, sample.name, [], TrainingRun.plan(spec, 10**6))
+    assert len(lesson.twin_data(more, [sample]).x_train) == len(sample.x_train)
+    assert len(lesson.twin_data(TrainedModel(spec, sample.name, []), [sample]).x_train) == len(
+        sample.x_train
+    )
+    assert lesson.twin_data(TrainedModel(spec, "full MNIST", []), [sample]) is None
+    key = lesson.twin_key(trained, data)
+    assert key == f"{spec.replace(pooling='none')!r}|{sample.name}|{n_train}"
+    assert key != lesson.twin_key(trained, sample)
+    other = TrainedModel(spec.replace(pooling="average"), sample.name, [])
+    assert lesson.twin_key(other, data) == key  # both twins have no pooling
+
+
+def test_averaged_shift_curves_are_computed_once_per_model_and_read_only(
+    default_trained, sample, monkeypatch
+):
+    """Two sessions asking at once get the same curve, computed once, equal to a direct
+    computation; no session can write into it."""
+    import threading
+
+    calls = []
+    direct = lesson.average_shift_curve
+
+    def counted(model, data, count):
+        calls.append(model)
+        return direct(model, data, count)
+
+    curves = lesson.AverageCurves(count=20)
+    monkeypatch.setattr(lesson, "average_shift_curve", counted)
+    got = [None, None]
+
+    def session(i):
+        got[i] = curves(default_trained.model, sample)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got[0] is got[1] and len(calls) == 1
+    reference = direct(default_trained.model, sample, 20)
+    for name in ("shifts", "along_x", "along_y"):
+        np.testing.assert_array_equal(getattr(got[0], name), getattr(reference, name))
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(got[0], name)[0] = 0
+
+
+@pytest.mark.parametrize("target", [-1, 10, 2.5, "3", True, None])
+def test_saliency_refuses_a_target_that_is_no_digit_by_name(target):
+    digit = lesson.Digit(np.zeros((28, 28), np.float32), None, "nothing")
+    with pytest.raises(ValueError, match=r"`target` must be a whole number from 0 to 9\. Received"):
+        lesson.saliency_view(None, digit, target)
+
+
+def test_the_upload_label_names_each_accepted_format_once():
+    assert lesson.upload_label(["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]) == (
+        "A photo or scan of one handwritten digit (PNG, JPEG, WebP, BMP, GIF or TIFF)"
+    )
+    assert lesson.upload_label(["tiff", "tif"]).endswith("(TIFF)")
+    assert lesson.upload_label(["png", "gif"]).endswith("(PNG or GIF)")
+    with pytest.raises(ValueError, match="`types`"):
+        lesson.upload_label([])

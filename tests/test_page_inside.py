@@ -63,6 +63,8 @@ def test_a_test_digit_goes_through_every_layer_to_a_prediction(default_trained):
     at = run_page()
     data = load_sample()
     assert "The default model" in at.info[0].value
+    assert at.info[0].value == lesson.model_in_use(default_trained, own=False)
+    assert at.markdown[0].value == lesson.INTRO
     digit, percent = prediction(at)
     assert f"True digit: {data.y_test[0]}" in " ".join(texts(at))
     headers = [h.value for h in at.subheader]
@@ -193,6 +195,7 @@ def test_the_visitors_own_model_is_used_and_named():
     own = TrainedModel.from_model(build_model(spec), spec, load_sample().name)
     at = run_page(train_model=SessionModel(own))
     assert at.info[0].value.startswith("Model in use: Your own model from the Train page")
+    assert at.info[0].value == lesson.model_in_use(own, own=True)
     assert at.subheader[0].value == "conv_1 · Conv2D: 4 kernels, 4 feature maps"
     assert "8 neurons" in at.subheader[3].value
 
@@ -237,6 +240,22 @@ def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
     # Kept for everybody: a new session finds it without training.
     again = run_page()
     assert any(c.value.startswith("Compared with the same spec") for c in again.caption)
+
+
+def test_the_twin_store_hands_out_read_only_weights_and_keeps_the_first_twin():
+    """What every session shares cannot be written, and a second twin never replaces it."""
+    from pages._twins import TwinStore
+
+    spec = ModelSpec(filters=(2,), dense_units=4, pooling="none")
+    first = TrainedModel(spec, "MNIST sample", [np.zeros((3, 3, 1, 2)), np.zeros(2)])
+    second = TrainedModel(spec, "MNIST sample", [np.ones((3, 3, 1, 2)), np.ones(2)])
+    store = TwinStore()
+    store.put("key", first)
+    store.put("key", second)
+    assert store.get("key") is first and store.get("other") is None
+    for array in store.get("key").weights:
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 1
 
 
 def test_a_failed_twin_training_is_reported_and_nothing_is_kept(monkeypatch):

@@ -299,6 +299,15 @@ class TrainedModel:
                 self._model = model
             return self._model
 
+    @property
+    def complete(self) -> bool:
+        """False if its training stopped before the last epoch (at a time limit or a click).
+
+        The one test of "finished" for pages that keep or share a model: a model whose weights
+        were loaded without a record (``run is None``) counts as complete.
+        """
+        return self.run is None or self.run.status == "finished"
+
     def __getstate__(self) -> dict:
         # The weights travel; the Keras model and the lock stay in their process.
         return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_lock")}

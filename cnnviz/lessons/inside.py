@@ -22,6 +22,9 @@ Letters used in shapes: ``H, W`` a map's height and width, ``F`` maps, ``n`` neu
 from __future__ import annotations
 
 import html
+import threading
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +68,9 @@ from cnnviz.pictures import (
 __all__ = [
     "AVERAGE_OVER",
     "COMPARISON_INTRO",
+    "INTRO",
     "PREDICTION",
+    "AverageCurves",
     "ComparisonView",
     "Digit",
     "ForwardView",
@@ -79,6 +84,7 @@ __all__ = [
     "comparison",
     "drawn_digit",
     "forward_pass",
+    "model_in_use",
     "no_twin_data_text",
     "numbered_digit",
     "photo_digit",
@@ -89,11 +95,15 @@ __all__ = [
     "shift_intro",
     "shift_view",
     "shifted_digit",
+    "digit_number_label",
     "twin_caption",
+    "twin_data",
+    "twin_key",
     "twin_lost_text",
     "twin_offer",
     "twin_spec",
     "twin_stopped_text",
+    "upload_label",
 ]
 
 MAX_MAPS = 64  # more feature maps than this are summarised, not drawn
@@ -102,6 +112,11 @@ AVERAGE_OVER = 200  # test digits in the averaged shift curves
 NAME_LIMIT = 60  # characters of an uploaded file's name kept in titles and captions
 GRAY = ColorScale("gray", 0.0, 1.0)
 PREDICTION = "the prediction"  # the saliency choice that follows the model's answer
+INTRO = (
+    "Pick or draw a digit and watch the article's CNN read it: the kernels find local "
+    "features, pooling makes them tolerant to small shifts, and the dense layers turn the "
+    "pattern of features into a decision."
+)
 COMPARISON_INTRO = (
     "Different digits light up different neurons in the dense layer: that pattern is what "
     "the output layer reads. Compare this digit's pattern with another digit's, or with "
@@ -109,7 +124,33 @@ COMPARISON_INTRO = (
 )
 
 
-# --- the input ----------------------------------------------------------------------------------
+# --- the model and the input --------------------------------------------------------------------
+
+
+def model_in_use(trained: TrainedModel, own: bool) -> str:
+    """The page's first line: which model reads the digits (``own``: the visitor's).
+
+    >>> trained = TrainedModel(ModelSpec(epochs=3), "the MNIST sample", [])
+    >>> print(model_in_use(trained, own=True))
+    Model in use: Your own model from the Train page, trained on the MNIST sample.
+    >>> "trained for 3 epochs on the MNIST sample" in model_in_use(trained, own=False)
+    True
+    """
+    if own:
+        return f"Model in use: Your own model from the Train page, trained on {trained.data_name}."
+    return (
+        f"Model in use: The default model: the article's CNN trained for {trained.spec.epochs} "
+        f"epochs on {trained.data_name}. Train your own on the Train page to use it here instead."
+    )
+
+
+def digit_number_label(count: int) -> str:
+    """The label of the test digit's number box, for a sample of ``count`` test digits.
+
+    >>> digit_number_label(500)
+    'Test digit number (0 to 499)'
+    """
+    return f"Test digit number (0 to {count - 1})"
 
 
 @dataclass(frozen=True)
@@ -178,8 +219,32 @@ def photo_digit(name: str, image: np.ndarray, steps: DigitPreparation, label: in
     return Digit(steps.digit, label, f"your photo {short}", steps, image)
 
 
+_FORMAT_NAMES = {"jpg": "JPEG", "jpeg": "JPEG", "webp": "WebP", "tif": "TIFF", "tiff": "TIFF"}
+
+
+def upload_label(types: Iterable[str]) -> str:
+    """The uploader's label, naming the file ``types`` it accepts (extensions, e.g. the pages'
+    ``UPLOAD_TYPES``) the way visitors know them.
+
+    >>> upload_label(["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
+    'A photo or scan of one handwritten digit (PNG, JPEG, WebP, BMP, GIF or TIFF)'
+    """
+    names = list(dict.fromkeys(_FORMAT_NAMES.get(t.lower(), t.upper()) for t in types))
+    if not names:
+        raise ValueError(f"`types` must name at least one file type. Received: types={types!r}.")
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"A photo or scan of one handwritten digit ({listed})"
+
+
 def shifted_digit(digit: Digit, dx: int, dy: int) -> Digit:
-    """``digit`` moved ``dx`` pixels right and ``dy`` down (see :func:`cnnviz.pictures.shift`)."""
+    """``digit`` moved ``dx`` pixels right and ``dy`` down (see :func:`cnnviz.maths.pixels.shift`).
+
+    >>> corner = np.zeros((28, 28), np.float32)
+    >>> corner[0, 0] = 1.0
+    >>> moved = shifted_digit(Digit(corner, 4, "test digit #5"), 2, 1)
+    >>> moved.name, moved.x.shape, float(moved.x[1, 2]), float(moved.x.sum())
+    ('test digit #5 moved (2, 1)', (28, 28), 1.0, 1.0)
+    """
     return Digit(shift(digit.x, dx, dy), digit.label, f"{digit.name} moved ({dx}, {dy})")
 
 
@@ -198,6 +263,16 @@ class InputView:
     about_pixels: str  # the caption after "Input: <name>."
     original: np.ndarray | None = field(repr=False)  # a thumbnail of what the visitor gave
     preparation: str | None = field(repr=False)  # the steps, a numbered Markdown list
+
+    def caption(self, escape: Callable[[str], str]) -> str:
+        """The caption under the input, its name made literal Markdown by ``escape`` (the page
+        passes ``pages._text.plain``: the visitor chose a photo's name).
+
+        >>> view = InputView(None, "", None, None, "test digit #3", "Every pixel…", None, None)
+        >>> view.caption(str.upper)
+        'Input: TEST DIGIT #3. Every pixel…'
+        """
+        return f"Input: {escape(self.name)}. {self.about_pixels}"
 
 
 @dataclass(frozen=True)
@@ -542,9 +617,41 @@ def shift_intro(digit: Digit, predicted: int) -> str:
 
 
 def average_shift_curve(model, data: Dataset, count: int = AVERAGE_OVER) -> ShiftCurve:
-    """The shift curve averaged over the first ``count`` test digits of ``data``."""
+    """The shift curve averaged over the first ``count`` test digits of ``data``.
+
+    Its arrays (``shifts``, ``along_x``, ``along_y``: shape ``(D,)``) are read-only, so the
+    curve can be shared between sessions (:class:`AverageCurves`).
+    """
     x = as_model_input(data.x_test[:count])[..., 0]  # (N, 28, 28)
-    return shift_curve(model, x, data.y_test[:count])
+    curve = shift_curve(model, x, data.y_test[:count])
+    for array in (curve.shifts, curve.along_x, curve.along_y):
+        array.setflags(write=False)
+    return curve
+
+
+class AverageCurves:
+    """Each model's :func:`average_shift_curve`, computed once for every session.
+
+    Call it with a model and the digits to average over; the first call for a model computes
+    the curve under a lock (two sessions asking at once get the same object, computed once),
+    later calls return it. The curve's arrays are read-only, so no session can change what the
+    others see; an entry goes when its model does (weak keys).
+    """
+
+    def __init__(self, count: int = AVERAGE_OVER) -> None:
+        self.count = count  # test digits averaged over
+        self._curves: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"AverageCurves({len(self._curves)} models, {self.count} digits)"
+
+    def __call__(self, model, data: Dataset) -> ShiftCurve:
+        with self._lock:
+            curve = self._curves.get(model)
+            if curve is None:
+                curve = self._curves[model] = average_shift_curve(model, data, self.count)
+            return curve
 
 
 @dataclass(frozen=True)
@@ -568,7 +675,12 @@ def shift_view(
     twin_average: ShiftCurve | None = None,
 ) -> ShiftView:
     """This digit's shift curves and the averaged ones (``average``, ``twin_average``: from
-    :func:`average_shift_curve`), for ``trained`` and its ``twin`` when there is one."""
+    :func:`average_shift_curve`), for ``trained`` and its ``twin`` when there is one.
+
+    ``digit.x`` has shape (28, 28); each curve holds the probability of the digit's label (or
+    ``predicted`` when it has none) at every shift, shape (D,) along each axis. The gain is the
+    pooled model's averaged mean minus the other's, in percentage points.
+    """
     label = digit.label if digit.label is not None else predicted
     ours = f"this model ({pooling_name(trained.spec)})"
     curves = {ours: shift_curve(trained.model, digit.x, label)}
@@ -595,6 +707,33 @@ def shift_view(
         + means(averages),
         gain=gain,
     )
+
+
+def twin_data(trained: TrainedModel, candidates: Iterable[Dataset]) -> Dataset | None:
+    """The digits ``trained`` learned from: the first of ``candidates`` with its data set's name,
+    cut to as many training digits as its run used; None if none has that name.
+
+    ``candidates`` may be a generator, so that a large data set is loaded only when the ones
+    before it do not match.
+
+    >>> from cnnviz.learning.data import load_sample
+    >>> sample = load_sample()
+    >>> trained = TrainedModel(ModelSpec(), sample.name, [])
+    >>> len(twin_data(trained, [sample]).x_train) == len(sample.x_train)
+    True
+    >>> twin_data(TrainedModel(ModelSpec(), "elsewhere", []), [sample]) is None
+    True
+    """
+    for data in candidates:
+        if data.name == trained.data_name:
+            n_train = trained.run.n_train if trained.run is not None else len(data.x_train)
+            return data.subset(min(n_train, len(data.x_train)))
+    return None
+
+
+def twin_key(trained: TrainedModel, data: Dataset) -> str:
+    """What identifies a twin: its spec (:func:`twin_spec`) and the digits it learns from."""
+    return f"{twin_spec(trained.spec)!r}|{data.name}|{len(data.x_train)}"
 
 
 def twin_spec(spec: ModelSpec) -> ModelSpec:
@@ -699,7 +838,15 @@ class SaliencyView:
 
 
 def saliency_view(model, digit: Digit, target: int) -> SaliencyView:
-    """Which pixels the score for ``target`` (0 to 9) depends on, in which direction."""
+    """Which pixels the score for ``target`` (0 to 9) depends on, in which direction.
+
+    Three panels of shape ``(28, 28)``: ``digit.x``, the gradient of the score before softmax,
+    and gradient × input. A ``target`` that is not a whole number from 0 to 9 raises ValueError.
+    """
+    if isinstance(target, bool) or not isinstance(target, int | np.integer) or not 0 <= target <= 9:
+        raise ValueError(
+            f"`target` must be a whole number from 0 to 9. Received: target={target!r}."
+        )
     gradient = saliency(model, digit.x, target, method="gradient")
     contribution = saliency(model, digit.x, target, method="gradient_x_input")
     panels = [

@@ -522,6 +522,18 @@ def waiting_text(busy: int, limit: int) -> str:
     )
 
 
+def stopping_text(seconds: float) -> str:
+    """What a visitor sees while their stopped training ends (at most ``seconds``).
+
+    >>> stopping_text(20.0)
+    'Stopping your training: it ends its current batch and scores what it learned (at most 20 s)…'
+    """
+    return (
+        "Stopping your training: it ends its current batch and scores what it learned "
+        f"(at most {seconds:.0f} s)…"
+    )
+
+
 # --- what the model learned ---------------------------------------------------------------------
 
 
