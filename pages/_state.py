@@ -112,7 +112,9 @@ def to_link(values: Mapping[str, object]) -> None:
                 del params[name]
             continue
         text = str(int(value)) if isinstance(value, bool) else str(value)
-        if params.get(name) != text:
+        # A link may repeat a parameter (?stride=abc&stride=2): the page used the last one, so
+        # the link is rewritten with that one alone.
+        if params.get_all(name) != [text]:
             params[name] = text
 
 
