@@ -61,7 +61,7 @@ def main() -> None:
 
     st.header("What the model looks at")
     choice = saliency_ui(view.predicted)
-    target = view.predicted if choice == lesson.PREDICTION else int(choice)
+    target = lesson.saliency_target(choice, view.predicted)
     show_saliency(lesson.saliency_view(trained.model, digit, target))
     source = st.session_state["inside_source"]
     to_link(

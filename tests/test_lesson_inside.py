@@ -437,3 +437,10 @@ def test_the_upload_label_names_each_accepted_format_once():
     assert lesson.upload_label(["png", "gif"]).endswith("(PNG or GIF)")
     with pytest.raises(ValueError, match="`types`"):
         lesson.upload_label([])
+
+
+def test_the_saliency_target_follows_the_prediction_unless_a_digit_is_chosen():
+    predicted, chosen = (int(d) for d in np.random.default_rng().integers(0, 10, 2))
+    assert lesson.saliency_target(lesson.PREDICTION, predicted) == predicted
+    assert lesson.saliency_target(chosen, predicted) == chosen
+    assert lesson.saliency_target(str(chosen), predicted) == chosen  # as a link gives it

@@ -91,6 +91,7 @@ __all__ = [
     "pooling_name",
     "read_photo",
     "saliency_label",
+    "saliency_target",
     "saliency_view",
     "shift_intro",
     "shift_view",
@@ -825,6 +826,15 @@ def saliency_label(choice: str | int, predicted: int) -> str:
     ('7 (the prediction)', '3')
     """
     return f"{predicted} (the prediction)" if choice == PREDICTION else str(choice)
+
+
+def saliency_target(choice: str | int, predicted: int) -> int:
+    """The digit whose score is explained: ``predicted`` for :data:`PREDICTION`, else ``choice``.
+
+    >>> saliency_target(PREDICTION, 7), saliency_target(3, 7), saliency_target("3", 7)
+    (7, 3, 3)
+    """
+    return predicted if choice == PREDICTION else int(choice)
 
 
 @dataclass(frozen=True)
