@@ -205,7 +205,11 @@ def test_parse_filters_reads_what_people_type(text, expected):
     assert parse_filters(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "x", "32, -1", "1.5", "1 2 3 4"])
+# Other scripts' digits, full-width digits, superscripts and a no-break space are not typed on
+# a keyboard as numbers: str.isdigit and str.split took them (found by a hostile walk).
+@pytest.mark.parametrize(
+    "text", ["", "x", "32, -1", "1.5", "1 2 3 4", "٣, ３", "1,\u00a02", "²", "8\n16"]
+)
 def test_parse_filters_refuses_the_rest(text):
     with pytest.raises(ValueError, match="`filters` must be 1 to 3 whole numbers"):
         parse_filters(text)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 import threading
 from dataclasses import dataclass, fields
 
@@ -452,8 +453,10 @@ def parse_filters(text: str) -> tuple[int, ...]:
     ...
     ValueError: `filters` must be 1 to 3 whole numbers separated by commas, ... Received: ...
     """
-    words = str(text).replace(",", " ").split()
-    if not 1 <= len(words) <= MAX_BLOCKS or not all(word.isdigit() for word in words):
+    # Only what a keyboard types: ASCII digits, commas and spaces (str.isdigit would take "٣"
+    # and "²", and str.split a no-break space).
+    words = [word for word in re.split(r"[, ]+", str(text).strip(" ")) if word]
+    if not 1 <= len(words) <= MAX_BLOCKS or not all(re.fullmatch(r"[0-9]+", w) for w in words):
         raise ValueError(
             f"`filters` must be 1 to {MAX_BLOCKS} whole numbers separated by commas, one per conv "
             f"block, e.g. '32' or '16, 32'. Received: filters={text!r}."
