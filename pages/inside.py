@@ -36,7 +36,12 @@ def main() -> None:
         st.stop()
     st.info(lesson.model_in_use(trained, own), icon=":material/neurology:")
     digit = input_ui()
+    source = st.session_state["inside_source"]
+    # The link follows the input at once, also while a drawing or a photo is still missing.
+    test = source == "test"
+    to_link({"source": source, "digit": st.session_state["inside_index"] if test else None})
     if digit is None:
+        to_link({"explain": None})
         st.stop()
 
     view = lesson.forward_pass(trained, digit)
@@ -63,14 +68,7 @@ def main() -> None:
     choice = saliency_ui(view.predicted)
     target = lesson.saliency_target(choice, view.predicted)
     show_saliency(lesson.saliency_view(trained.model, digit, target))
-    source = st.session_state["inside_source"]
-    to_link(
-        {
-            "source": source,
-            "digit": st.session_state["inside_index"] if source == "test" else None,
-            "explain": None if choice == lesson.PREDICTION else choice,
-        }
-    )
+    to_link({"explain": None if choice == lesson.PREDICTION else choice})
 
 
 # --- computations shared by every visitor ----------------------------------------------------

@@ -485,3 +485,13 @@ def test_a_link_chooses_the_input_digit_and_the_explained_class(default_trained)
         "The link's digit=5000 is not a valid test digit number, so the default is used."
     )
     assert bad.number_input(key="inside_index").value == 0
+
+
+def test_the_link_follows_the_input_also_before_a_drawing_or_photo_exists(default_trained):
+    """Switching to an input that has nothing to read yet rewrites the link at once: a bookmark
+    then opens that input, not the test digit last shown (found by a hostile walk)."""
+    at = open_page("pages/inside.py", timeout=120, digit="5", explain="7")
+    at.radio(key="inside_source").set_value("upload").run()
+    assert not at.exception
+    assert at.query_params["source"] in ("upload", ["upload"])
+    assert "digit" not in at.query_params and "explain" not in at.query_params

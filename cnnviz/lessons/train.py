@@ -75,6 +75,7 @@ __all__ = [
     "slots_text",
     "status_text",
     "stopped_text",
+    "stopping_text",
     "waiting_text",
     "without_code_marks",
 ]
