@@ -24,8 +24,6 @@ import tempfile
 
 import pytest
 
-#: The small model shared by tests that read a trained model (one conv block of 8 kernels).
-SMALL_SPEC = dict(filters=(8,), dense_units=32, batch_size=32, epochs=2)
 _RUN_FOLDER = "CNNVIZ_TEST_RUN_DIR"  # set by the controlling process, inherited by the rest
 
 
@@ -86,10 +84,17 @@ def small_sample(sample):
 
 @pytest.fixture(scope="session")
 def small_trained(small_sample):
-    """``SMALL_SPEC`` trained on ``small_sample`` by ``train_new_model``, and scored;
+    """``tests.training_kit.SMALL`` trained on ``small_sample`` by ``train_new_model``, and scored;
     ``.model`` is the Keras model it trained (with ``.history``)."""
     pytest.importorskip("keras")
-    from cnnviz.learning.model import ModelSpec
     from cnnviz.learning.training import train_new_model
+    from tests.training_kit import SMALL
 
-    return train_new_model(ModelSpec(**SMALL_SPEC), small_sample)
+    return train_new_model(SMALL, small_sample)
+
+
+@pytest.fixture(scope="session")
+def worker_sample(sample):
+    """The sample's first 512 training digits (16 batches of 32) and 200 test digits: what the
+    worker tests train on."""
+    return sample.subset(512, 200)

@@ -38,10 +38,9 @@ from cnnviz.pictures import (
     tile_grid,
     training_curves,
 )
+from tests.training_kit import SMALL
 
 keras = pytest.importorskip("keras")
-
-SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
 
 
 @pytest.fixture(scope="module")

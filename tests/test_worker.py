@@ -11,22 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from cnnviz.learning.data import load_sample
-from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.worker import Trainer, TrainingError
+from tests.training_kit import SMALL, Interrupt
 
 pytest.importorskip("keras")
-
-SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
-
-
-class _Interrupt(Exception):
-    """Stands in for Streamlit's stop exception, raised from inside on_update."""
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    return load_sample().subset(512, 200)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +70,7 @@ def test_updates_say_starting_then_follow_the_batches(in_worker):
 
 
 @pytest.mark.slow
-def test_stopping_keeps_the_model_it_reached(small_data):
+def test_stopping_keeps_the_model_it_reached(worker_sample):
     """An exception from on_update (a click on the page) leaves the worker training; stop()
     ends it after the current batch and returns that model, scored on the test digits."""
     spec = SMALL.replace(epochs=20)
@@ -90,11 +78,11 @@ def test_stopping_keeps_the_model_it_reached(small_data):
 
     def interrupt(run):
         if run.step >= 3:
-            raise _Interrupt
+            raise Interrupt
 
     try:
-        with pytest.raises(_Interrupt):
-            trainer.train(spec, small_data, on_update=interrupt, update_every=0)
+        with pytest.raises(Interrupt):
+            trainer.train(spec, worker_sample, on_update=interrupt, update_every=0)
         started = time.monotonic()
         stopped = trainer.stop()
         assert time.monotonic() - started < 10
@@ -108,7 +96,7 @@ def test_stopping_keeps_the_model_it_reached(small_data):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
+def test_every_thread_of_a_worker_runs_at_nice_ten(worker_sample):
     """The whole training, TensorFlow's pools included, yields the CPU to page interactions."""
     seen, session = {}, []
     trainer = Trainer(niceness=10)
@@ -122,7 +110,7 @@ def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
             session.append(os.getsid(trainer.pid))
 
     try:
-        trainer.train(SMALL.replace(epochs=1), small_data, on_update=look, update_every=0)
+        trainer.train(SMALL.replace(epochs=1), worker_sample, on_update=look, update_every=0)
     finally:
         trainer.close()
     assert len(seen) > 3  # TensorFlow's threads, not only the main one
@@ -134,9 +122,9 @@ def test_every_thread_of_a_worker_runs_at_nice_ten(small_data):
 
 
 @pytest.mark.slow
-def test_a_failing_training_raises_with_the_workers_message(small_data):
+def test_a_failing_training_raises_with_the_workers_message(worker_sample):
     """A training error in the worker comes back as TrainingError naming the cause."""
-    bad = dataclasses.replace(small_data, y_train=np.full_like(small_data.y_train, 12))
+    bad = dataclasses.replace(worker_sample, y_train=np.full_like(worker_sample.y_train, 12))
     trainer = Trainer()
     try:
         with pytest.raises(TrainingError, match=r"ValueError: `y` must be a 1-D array of labels"):
@@ -146,7 +134,7 @@ def test_a_failing_training_raises_with_the_workers_message(small_data):
 
 
 @pytest.mark.slow
-def test_a_killed_worker_raises_instead_of_hanging(small_data):
+def test_a_killed_worker_raises_instead_of_hanging(worker_sample):
     """A worker killed mid-training (out of memory, say) ends train() with a clear message."""
     trainer = Trainer()
 
@@ -156,13 +144,13 @@ def test_a_killed_worker_raises_instead_of_hanging(small_data):
 
     try:
         with pytest.raises(TrainingError, match="ended unexpectedly, exit code -9"):
-            trainer.train(SMALL.replace(epochs=20), small_data, on_update=kill, update_every=0)
+            trainer.train(SMALL.replace(epochs=20), worker_sample, on_update=kill, update_every=0)
     finally:
         trainer.close()
 
 
 @pytest.mark.slow
-def test_stop_kills_a_worker_that_does_not_answer_within_seconds(small_data):
+def test_stop_kills_a_worker_that_does_not_answer_within_seconds(worker_sample):
     """A worker stuck in one long batch (frozen here with SIGSTOP) does not hold Stop for a
     minute: stop() kills it after its grace, keeps the last reported record and says why."""
     trainer = Trainer()
@@ -170,11 +158,11 @@ def test_stop_kills_a_worker_that_does_not_answer_within_seconds(small_data):
     def freeze(run):
         if run.status == "running" and run.step >= 2:
             os.kill(trainer.pid, signal.SIGSTOP)
-            raise _Interrupt
+            raise Interrupt
 
     try:
-        with pytest.raises(_Interrupt):
-            trainer.train(SMALL.replace(epochs=20), small_data, on_update=freeze, update_every=0)
+        with pytest.raises(Interrupt):
+            trainer.train(SMALL.replace(epochs=20), worker_sample, on_update=freeze, update_every=0)
         started = time.monotonic()
         assert trainer.stop(grace=2) is None
         took = time.monotonic() - started
@@ -188,7 +176,7 @@ def test_stop_kills_a_worker_that_does_not_answer_within_seconds(small_data):
 
 
 @pytest.mark.slow
-def test_stop_while_the_worker_scores_waits_for_the_score_and_keeps_the_model(small_data):
+def test_stop_while_the_worker_scores_waits_for_the_score_and_keeps_the_model(worker_sample):
     """Bug: a worker scoring the test digits sent nothing, so Stop (or the time limit) killed it
     after the batch grace and the finished model was lost. Frozen while scoring for longer
     than the grace, it is now waited for, and its model kept."""
@@ -202,12 +190,12 @@ def test_stop_while_the_worker_scores_waits_for_the_score_and_keeps_the_model(sm
             seen.append(False)
         if seen.count(True) == 2:  # the final score: no "scoring done" message can follow it
             os.kill(trainer.pid, signal.SIGSTOP)
-            raise _Interrupt
+            raise Interrupt
 
     thaw = threading.Timer(2.5, os.kill, (trainer.pid, signal.SIGCONT))
     try:
-        with pytest.raises(_Interrupt):
-            trainer.train(SMALL.replace(epochs=1), small_data, on_update=freeze, update_every=0)
+        with pytest.raises(Interrupt):
+            trainer.train(SMALL.replace(epochs=1), worker_sample, on_update=freeze, update_every=0)
         thaw.start()
         kept = trainer.stop(grace=1)
     finally:
@@ -220,7 +208,7 @@ def test_stop_while_the_worker_scores_waits_for_the_score_and_keeps_the_model(sm
 
 
 @pytest.mark.slow
-def test_stop_says_why_when_the_worker_died(small_data):
+def test_stop_says_why_when_the_worker_died(worker_sample):
     """Bug: stop() returned None with no note when the worker had died, so a training ended at
     its deadline said "..., and None."."""
     trainer = Trainer()
@@ -228,11 +216,11 @@ def test_stop_says_why_when_the_worker_died(small_data):
     def kill(run):
         if run.status == "running":
             os.kill(trainer.pid, signal.SIGKILL)
-            raise _Interrupt
+            raise Interrupt
 
     try:
-        with pytest.raises(_Interrupt):
-            trainer.train(SMALL.replace(epochs=20), small_data, on_update=kill, update_every=0)
+        with pytest.raises(Interrupt):
+            trainer.train(SMALL.replace(epochs=20), worker_sample, on_update=kill, update_every=0)
         assert trainer.stop() is None
     finally:
         trainer.close()

@@ -12,26 +12,15 @@ import time
 
 import pytest
 
-from cnnviz.learning.data import load_sample
 from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.worker import Trainer, TrainerPool, TrainingError
+from tests.training_kit import SMALL, Interrupt
 
 pytest.importorskip("keras")
 
-SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
-
-
-class _Interrupt(Exception):
-    """Stands in for Streamlit's stop exception, raised from inside on_update."""
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    return load_sample().subset(512, 200)
-
 
 @pytest.mark.slow
-def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(small_data):
+def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(worker_sample):
     """warm() starts one worker ahead of time and take() hands it out; a caller interrupted
     while TensorFlow loads gives it back (no import wasted) and the next caller trains on it."""
     pool = TrainerPool(limit=2)
@@ -45,16 +34,16 @@ def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(small_data)
 
         def interrupt(run):
             assert run.status == "starting"
-            raise _Interrupt
+            raise Interrupt
 
-        with pytest.raises(_Interrupt):
-            taken.train(SMALL, small_data, on_update=interrupt)
+        with pytest.raises(Interrupt):
+            taken.train(SMALL, worker_sample, on_update=interrupt)
         assert not taken.sent
         pool.give_back(taken)
         assert pool._spare is taken
         again = pool.take()
         assert again is taken
-        trained = again.train(SMALL.replace(epochs=1), small_data)
+        trained = again.train(SMALL.replace(epochs=1), worker_sample)
         assert trained.run.status == "finished"
         again.close()
         assert again._process.returncode == 0
@@ -84,12 +73,12 @@ def test_an_idle_worker_exits_by_itself_and_an_old_one_is_not_handed_out():
         pool.close()
 
 
-def test_a_training_past_its_timeout_is_ended(small_data):
+def test_a_training_past_its_timeout_is_ended(worker_sample):
     """A deadline reached while TensorFlow still loads kills the worker and says so."""
     trainer = Trainer()
     try:
         with pytest.raises(TrainingError, match="took longer than the 0.5 s one training may"):
-            trainer.train(SMALL.replace(epochs=20), small_data, timeout=0.5)
+            trainer.train(SMALL.replace(epochs=20), worker_sample, timeout=0.5)
         trainer._process.wait(10)
         assert trainer._process.returncode == -signal.SIGKILL
     finally:
@@ -97,13 +86,13 @@ def test_a_training_past_its_timeout_is_ended(small_data):
 
 
 @pytest.mark.slow
-def test_a_training_at_its_deadline_stops_and_keeps_what_it_learned(small_data):
+def test_a_training_at_its_deadline_stops_and_keeps_what_it_learned(worker_sample):
     """A training still running at its time limit is stopped as Stop would: its model is kept,
     scored, and its record says why it stopped (before, the worker was killed and all lost)."""
     trainer = Trainer()
     try:
         assert trainer.wait_ready(120)
-        trained = trainer.train(SMALL.replace(epochs=50), small_data, timeout=3)
+        trained = trainer.train(SMALL.replace(epochs=50), worker_sample, timeout=3)
     finally:
         trainer.close()
     assert trained.run.status == "stopped" and 0 < trained.run.step < trained.run.total_steps
@@ -118,7 +107,7 @@ def _resident_mb(pid):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(small_data):
+def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(worker_sample):
     """A training whose worker grows 100 MB past its loaded size under a 100 MB margin (batches
     of 1024 hold ~0.4 GB) is killed by the watchdog and reported in words, not a crash."""
     trainer = Trainer()
@@ -126,7 +115,7 @@ def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(small_da
         assert trainer.wait_ready(120)
         limit = round(_resident_mb(trainer.pid)) + 100
         with pytest.raises(TrainingError, match=rf"^the training used more than {limit:,} MB of"):
-            trainer.train(ModelSpec(batch_size=1024, epochs=5), small_data, memory_mb=limit)
+            trainer.train(ModelSpec(batch_size=1024, epochs=5), worker_sample, memory_mb=limit)
         assert trainer._process.wait(10) == -signal.SIGKILL
     finally:
         trainer.close()
@@ -134,16 +123,16 @@ def test_a_worker_beyond_its_memory_limit_is_ended_with_a_clear_message(small_da
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_training_never_outgrows_its_own_memory_estimate(small_data):
+def test_a_training_never_outgrows_its_own_memory_estimate(worker_sample):
     """The estimate is an upper bound of the measured worker: a training watched with its own
     estimate as the memory limit (RSS read ten times a second) is never killed."""
     from cnnviz.learning.model import estimate_cost
 
     spec = ModelSpec(batch_size=1024, epochs=1)  # the biggest term: 0.4 GB of activations
-    estimate = estimate_cost(spec, len(small_data.x_train), len(small_data.x_test))
+    estimate = estimate_cost(spec, len(worker_sample.x_train), len(worker_sample.x_test))
     trainer = Trainer()
     try:
-        trained = trainer.train(spec, small_data, memory_mb=estimate.peak_bytes // 2**20)
+        trained = trainer.train(spec, worker_sample, memory_mb=estimate.peak_bytes // 2**20)
     finally:
         trainer.close()
     assert trained.run.status == "finished"
@@ -151,23 +140,23 @@ def test_a_training_never_outgrows_its_own_memory_estimate(small_data):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_worker_given_back_gets_one_memory_watcher(small_data):
+def test_a_worker_given_back_gets_one_memory_watcher(worker_sample):
     """Bug: the memory watcher started before the worker was ready, so a worker given back
     after an interrupted start had two watcher threads on its next training."""
     trainer = Trainer()
     watchers = []
 
     def interrupt(run):
-        raise _Interrupt
+        raise Interrupt
 
     def count(run):
         names = [t.name for t in threading.enumerate()]
         watchers.append(names.count(f"cnnviz-watch-{trainer.pid}"))
 
     try:
-        with pytest.raises(_Interrupt):
-            trainer.train(SMALL, small_data, on_update=interrupt, memory_mb=4000)
-        trainer.train(SMALL.replace(epochs=1), small_data, on_update=count, memory_mb=4000)
+        with pytest.raises(Interrupt):
+            trainer.train(SMALL, worker_sample, on_update=interrupt, memory_mb=4000)
+        trainer.train(SMALL.replace(epochs=1), worker_sample, on_update=count, memory_mb=4000)
     finally:
         trainer.close()
     assert max(watchers) == 1
@@ -215,7 +204,7 @@ def test_pool_keeps_no_worker_ready_while_every_slot_trains():
 
 
 @pytest.mark.slow
-def test_pool_run_is_a_trainings_whole_life_under_the_limits(small_data):
+def test_pool_run_is_a_trainings_whole_life_under_the_limits(worker_sample):
     """run(): a spec beyond the limits is refused before any worker starts; a good one is
     trained in a worker, handed to keep(), and its slot and process are freed."""
     from cnnviz.learning.training import LimitError, TrainingLimits
@@ -223,12 +212,12 @@ def test_pool_run_is_a_trainings_whole_life_under_the_limits(small_data):
     pool = TrainerPool(limit=1)
     tight = TrainingLimits(max_parameters=1_000, max_memory_mb=4000, max_seconds=600)
     with pytest.raises(LimitError, match="parameters"):
-        pool.run(SMALL, small_data, keep=pytest.fail, limits=tight)
+        pool.run(SMALL, worker_sample, keep=pytest.fail, limits=tight)
     assert pool.slots.busy == 0 and pool._spare is None  # nothing was started
     kept, updates = [], []
     roomy = TrainingLimits(max_parameters=10**7, max_memory_mb=4000, max_seconds=600)
     pool.run(
-        SMALL.replace(epochs=1), small_data, on_update=updates.append, keep=kept.append,
+        SMALL.replace(epochs=1), worker_sample, on_update=updates.append, keep=kept.append,
         limits=roomy,
     )  # fmt: skip
     (trained,) = kept
