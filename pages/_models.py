@@ -51,9 +51,9 @@ def get_default_model() -> TrainedModel:
     Returns
     -------
     TrainedModel
-        ``.model`` is a compiled ``keras.Sequential``: input ``(N, 28, 28, 1)`` floats in
-        [0, 1], output ``(N, 10)`` probabilities; layers named ``conv_1``, ``pool_1``,
-        ``flatten``, ``dense``, ``output``. ``.evaluation`` holds its test-set answers.
+        Its ``.weights`` and ``.spec``, read by :mod:`cnnviz.learning.probe` in NumPy (no
+        TensorFlow in this process: it trains in a worker process when not cached on disk);
+        ``.evaluation`` holds its test-set answers.
     """
     return default_model(get_dataset("sample"), trainer=_train_quietly)
 

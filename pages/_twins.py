@@ -35,9 +35,9 @@ class TwinStore:
     """Trained twins by :func:`~cnnviz.lessons.inside.twin_key`, shared by every session.
 
     A lock guards the dict, and an entry is never replaced once stored. What it hands out is
-    shared, so it is only read: a stored twin is complete (:attr:`TrainedModel.complete`), its
-    Keras model builds once under the model's own lock, and the pages only predict and take
-    gradients with it (never ``fit``); :meth:`put` makes its weight arrays read-only.
+    shared, so it is only read: a stored twin is complete (:attr:`TrainedModel.complete`) and the
+    pages only predict and take gradients with it; :meth:`put` keeps it without its ``.keras``
+    bytes (nobody downloads a twin) and makes its weight arrays read-only.
     """
 
     def __init__(self) -> None:
@@ -52,6 +52,7 @@ class TwinStore:
             return self._models.get(key)
 
     def put(self, key: str, twin: TrainedModel) -> None:
+        twin = twin.without_file()
         for array in twin.weights:
             array.setflags(write=False)
         with self._lock:

@@ -52,22 +52,22 @@ def main() -> None:
 
     st.header("Two inputs, two activation patterns")
     st.markdown(lesson.COMPARISON_INTRO)
-    show_comparison(lesson.comparison(trained.model, digit, view, second_input_ui(digit)))
+    show_comparison(lesson.comparison(trained, digit, view, second_input_ui(digit)))
 
     st.header("Move the digit: what pooling buys")
     st.markdown(lesson.shift_intro(digit, view.predicted))
     twin = twin_ui(trained)
-    average = None if twin is None else average_shift_curve(twin.model)
+    average = None if twin is None else average_shift_curve(twin)
     show_shift(
         lesson.shift_view(
-            trained, digit, view.predicted, average_shift_curve(trained.model), twin, average
+            trained, digit, view.predicted, average_shift_curve(trained), twin, average
         )
     )
 
     st.header("What the model looks at")
     choice = saliency_ui(view.predicted)
     target = lesson.saliency_target(choice, view.predicted)
-    show_saliency(lesson.saliency_view(trained.model, digit, target))
+    show_saliency(lesson.saliency_view(trained, digit, target))
     to_link({"explain": None if choice == lesson.PREDICTION else choice})
 
 

@@ -228,6 +228,8 @@ def show_results(view: Results) -> None:
             st.plotly_chart(view.mistakes, key="train_mistakes")
     st.markdown(view.kernels_text)
     st.plotly_chart(view.kernels, key="train_kernels")
+    if view.model_file is None:
+        return
     st.download_button(
         "Download the trained model (.keras)",
         data=view.model_file,

@@ -83,14 +83,26 @@ def small_sample(sample):
 
 
 @pytest.fixture(scope="session")
-def small_trained(small_sample):
-    """``tests.training_kit.SMALL`` trained on ``small_sample`` by ``train_new_model``, and scored;
-    ``.model`` is the Keras model it trained (with ``.history``)."""
+def small_keras(small_sample):
+    """``tests.training_kit.SMALL`` as a Keras model trained on ``small_sample`` by ``train``
+    (its ``.history`` is Keras' own record), and the ``TrainingRun`` of that training."""
     pytest.importorskip("keras")
-    from cnnviz.learning.training import train_new_model
+    from cnnviz.learning.model import build_model
+    from cnnviz.learning.training import train
     from tests.training_kit import SMALL
 
-    return train_new_model(SMALL, small_sample)
+    model = build_model(SMALL)
+    return model, train(model, small_sample, SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_trained(small_keras, small_sample):
+    """That training as the app keeps it: weights, record, score (by the core) and .keras file."""
+    from cnnviz.learning.training import TrainedModel
+    from tests.training_kit import SMALL
+
+    model, run = small_keras
+    return TrainedModel.from_keras(model, SMALL, small_sample, run)
 
 
 @pytest.fixture(scope="session")

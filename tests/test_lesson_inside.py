@@ -10,14 +10,15 @@ import pytest
 import scipy.signal
 from PIL import Image
 
-from cnnviz.learning.model import ModelSpec, build_model, estimate_cost, keras_module
+from cnnviz.learning.model import ModelSpec, estimate_cost, keras_module
 from cnnviz.learning.probe import ShiftCurve
 from cnnviz.learning.training import Evaluation, TrainedModel, TrainingRun
 from cnnviz.lessons import inside as lesson
+from tests.training_kit import fresh_model, keras_model
 
 DEFAULT_TITLES = [
     "conv_1 · Conv2D: 32 kernels, 32 feature maps",
-    "pool_1 · MaxPooling2D: 26×26 → 13×13",
+    "pool_1 · MaxPool2D: 26×26 → 13×13",
     "flatten · Flatten: 13×13×32 → 5,408 numbers",
     "dense · Dense + ReLU: 256 neurons",
     "output · Dense + softmax: 10 scores, 10 probabilities",
@@ -68,7 +69,7 @@ def test_every_layer_of_the_default_model_gets_its_section_with_keras_numbers(
 ):
     """Titles in order; the prediction, the ReLU share (SciPy) and firing neurons (Keras)."""
     digit, view = default_view
-    model = default_trained.model
+    model = keras_model(default_trained)
     assert [s.title for s in view.sections] == DEFAULT_TITLES
     outputs = keras_layer_outputs(model, digit.x)
     probabilities = outputs[-1]
@@ -121,7 +122,7 @@ def test_the_input_view_shows_the_28_by_28_the_model_sees(default_view, sample):
 def test_an_own_small_model_gets_sections_for_its_own_sizes():
     """A model with 4 kernels and 8 neurons is described with those numbers."""
     spec = ModelSpec(filters=(4,), dense_units=8)
-    own = TrainedModel.from_model(build_model(spec), spec, "none")
+    own = fresh_model(spec, "none")
     view = lesson.forward_pass(own, lesson.Digit(np.zeros((28, 28), np.float32), None, "x"))
     assert view.sections[0].title == "conv_1 · Conv2D: 4 kernels, 4 feature maps"
     assert "8 neurons" in view.sections[3].title
@@ -190,9 +191,10 @@ def test_comparing_with_the_shifted_digit_matches_numpy_on_keras_patterns(
     expected_x[:, 2:] = digit.x[:, :-2]  # moved 2 pixels right, zeros coming in
     np.testing.assert_array_equal(other.x, expected_x)
     assert other.name == "test digit #0 moved (2, 0)"
-    shown = lesson.comparison(default_trained.model, digit, view, other)
-    a = keras_layer_outputs(default_trained.model, digit.x)[3].astype(np.float64)
-    b = keras_layer_outputs(default_trained.model, expected_x)[3].astype(np.float64)
+    shown = lesson.comparison(default_trained, digit, view, other)
+    model = keras_model(default_trained)
+    a = keras_layer_outputs(model, digit.x)[3].astype(np.float64)
+    b = keras_layer_outputs(model, expected_x)[3].astype(np.float64)
     cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
     assert shown.cosine == f"Cosine similarity of the two patterns: {cosine:.2f}"
     both, only_a = np.sum((a > 0) & (b > 0)), np.sum((a > 0) & (b <= 0))
@@ -207,7 +209,7 @@ def test_visitor_text_in_chart_titles_is_escaped(default_trained, default_view):
     """Plotly reads tags in titles: a file name's <b> shows as typed, not as bold."""
     digit, view = default_view
     named = lesson.Digit(digit.x, None, "your photo <b>tag</b>.png")
-    shown = lesson.comparison(default_trained.model, named, view, digit)
+    shown = lesson.comparison(default_trained, named, view, digit)
     title = shown.figure_a.layout.title.text
     assert title.startswith("A: your photo &lt;b&gt;tag&lt;/b&gt;.png → ")
     assert "<b>" not in title
@@ -223,9 +225,9 @@ def test_what_pooling_buys_is_the_pooled_models_mean_minus_the_other(pooling, ga
     """With averages 90% (this model) and 80% (its twin) the gain is ±10 points, by pooling."""
     digit, _ = default_view
     spec = ModelSpec(filters=(2,), dense_units=4, pooling=pooling)
-    trained = TrainedModel.from_model(build_model(spec), spec, "none")
+    trained = fresh_model(spec, "none")
     twin_spec = lesson.twin_spec(spec)
-    twin = TrainedModel.from_model(build_model(twin_spec), twin_spec, "none")
+    twin = fresh_model(twin_spec, "none")
     view = lesson.shift_view(trained, digit, 3, _curve(0.9), twin, _curve(0.8))
     assert view.gain == f"What pooling buys here: {gain} percentage points on that mean."
     ours, theirs = lesson.pooling_name(spec), lesson.pooling_name(twin_spec)
@@ -263,7 +265,7 @@ def test_the_twin_offer_gives_the_estimated_time(default_trained, sample):
 
 def test_a_model_without_pooling_is_offered_a_max_pooling_twin(sample):
     spec = ModelSpec(filters=(2,), dense_units=4, pooling="none")
-    trained = TrainedModel.from_model(build_model(spec), spec, sample.name)
+    trained = fresh_model(spec, sample.name)
     offer = lesson.twin_offer(trained, sample.subset(100, 50))
     assert offer.help.startswith("With max pooling the dense layer has about a quarter of")
     assert "on the same 100 digits" in offer.text
@@ -303,10 +305,10 @@ def test_saliency_view_matches_a_gradient_tape_on_the_score(default_trained, def
     import tensorflow as tf
 
     digit, _ = default_view
-    view = lesson.saliency_view(default_trained.model, digit, 3)
+    view = lesson.saliency_view(default_trained, digit, 3)
     assert view.text.startswith("The gradient of the score for 3 (before softmax)")
     assert [title for title, _ in view.panels] == ["input", "gradient", "gradient × input"]
-    model = default_trained.model
+    model = keras_model(default_trained)
     keras = keras_module()
     hidden = keras.Model(model.inputs, model.layers[-2].output)
     kernel, bias = model.layers[-1].get_weights()
@@ -407,7 +409,7 @@ def test_averaged_shift_curves_are_computed_once_per_model_and_read_only(
     got = [None, None]
 
     def session(i):
-        got[i] = curves(default_trained.model, sample)
+        got[i] = curves(default_trained, sample)
 
     threads = [threading.Thread(target=session, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -415,7 +417,7 @@ def test_averaged_shift_curves_are_computed_once_per_model_and_read_only(
     for thread in threads:
         thread.join()
     assert got[0] is got[1] and len(calls) == 1
-    reference = direct(default_trained.model, sample, 20)
+    reference = direct(default_trained, sample, 20)
     for name in ("shifts", "along_x", "along_y"):
         np.testing.assert_array_equal(getattr(got[0], name), getattr(reference, name))
         with pytest.raises(ValueError, match="read-only"):

@@ -8,9 +8,18 @@ import functools
 
 import numpy as np
 import pytest
+import scipy.special
 
-from cnnviz.learning.model import ModelSpec, build_model
-from cnnviz.learning.nn import forward, gradients, pool_backward, pool_forward, weight_shapes
+from cnnviz.learning.model import ModelSpec, architecture, build_model
+from cnnviz.learning.nn import (
+    forward,
+    forward_with_sums,
+    gradients,
+    pool_backward,
+    pool_forward,
+    predict,
+    weight_shapes,
+)
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -138,6 +147,22 @@ def test_a_large_batch_goes_through_in_chunks_with_the_same_result():
     whole = forward(weights, x, spec)[-1]
     parts = np.concatenate([forward(weights, x[i : i + 7], spec)[-1] for i in range(0, 300, 7)])
     np.testing.assert_allclose(whole, parts, rtol=1e-6)
+    np.testing.assert_array_equal(predict(weights, x, spec), whole)
+
+
+@pytest.mark.parametrize("spec", SPECS[:3], ids=IDS[:3])
+def test_sums_before_each_activation_give_the_outputs(spec):
+    """forward_with_sums: ReLU of a conv or dense layer's sums is its output, softmax of the last
+    layer's is the probabilities; pooling and Flatten have no sums."""
+    _, weights, x = random_model(spec, seed=8)
+    outputs, sums = forward_with_sums(weights, x, spec)
+    for output, z, row in zip(outputs, sums, architecture(spec), strict=True):
+        if row.kind not in ("Conv2D", "Dense"):
+            assert z is None
+        elif row.name == "output":
+            np.testing.assert_allclose(output, scipy.special.softmax(z, axis=1), rtol=1e-5)
+        else:
+            np.testing.assert_array_equal(output, np.maximum(z, 0))
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.learning.data import load_sample
-from cnnviz.learning.model import ModelSpec, build_model
+from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel, TrainingRun, evaluate
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import inside as lesson
@@ -20,6 +20,7 @@ from pages._models import SessionModel
 from tests.apptest import open_page
 from tests.rendered import assert_literal, shown
 from tests.test_lesson_inside import png, ring_photo, stroke_drawing
+from tests.training_kit import fresh_model
 
 PAGE = "../pages/inside.py"
 pytestmark = pytest.mark.slow  # each test runs the whole page: Keras, saliency, shift curves
@@ -70,7 +71,7 @@ def test_a_test_digit_goes_through_every_layer_to_a_prediction(default_trained):
     headers = [h.value for h in at.subheader]
     assert headers[:5] == [
         "conv_1 · Conv2D: 32 kernels, 32 feature maps",
-        "pool_1 · MaxPooling2D: 26×26 → 13×13",
+        "pool_1 · MaxPool2D: 26×26 → 13×13",
         "flatten · Flatten: 13×13×32 → 5,408 numbers",
         "dense · Dense + ReLU: 256 neurons",
         "output · Dense + softmax: 10 scores, 10 probabilities",
@@ -192,7 +193,7 @@ def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, messag
 def test_the_visitors_own_model_is_used_and_named():
     """A model trained on the Train page (here: a small untrained one) replaces the default."""
     spec = ModelSpec(filters=(4,), dense_units=8)
-    own = TrainedModel.from_model(build_model(spec), spec, load_sample().name)
+    own = fresh_model(spec, load_sample().name)
     at = run_page(train_model=SessionModel(own))
     assert at.info[0].value.startswith("Model in use: Your own model from the Train page")
     assert at.info[0].value == lesson.model_in_use(own, own=True)
@@ -208,9 +209,7 @@ def test_comparing_with_the_same_digit_shifted(default_trained):
     assert not at.exception
     digit = lesson.numbered_digit(load_sample(), 0)
     view = lesson.forward_pass(default_trained, digit)
-    expected = lesson.comparison(
-        default_trained.model, digit, view, lesson.shifted_digit(digit, 2, 0)
-    )
+    expected = lesson.comparison(default_trained, digit, view, lesson.shifted_digit(digit, 2, 0))
     assert expected.cosine in texts(at) and expected.neurons in texts(at)
 
 
@@ -223,8 +222,9 @@ def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
         run = TrainingRun.plan(spec, len(data.x_train))
         run.step, run.status = run.total_steps, "finished"
         view.update(run)
-        model = build_model(spec)
-        keep(TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data)))
+        model = fresh_model(spec, data.name)
+        model.run, model.evaluation = run, evaluate(model.weights, spec, data)
+        keep(model)
 
     monkeypatch.setattr(pages._twins, "train_live", fake_train_live)
     at = run_page()
@@ -243,16 +243,20 @@ def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
 
 
 def test_the_twin_store_hands_out_read_only_weights_and_keeps_the_first_twin():
-    """What every session shares cannot be written, and a second twin never replaces it."""
+    """What every session shares cannot be written, a second twin never replaces it, and the
+    .keras bytes nobody downloads from a twin are not kept."""
     from pages._twins import TwinStore
 
     spec = ModelSpec(filters=(2,), dense_units=4, pooling="none")
     first = TrainedModel(spec, "MNIST sample", [np.zeros((3, 3, 1, 2)), np.zeros(2)])
+    first.keras_file = b"PK fake .keras file"
     second = TrainedModel(spec, "MNIST sample", [np.ones((3, 3, 1, 2)), np.ones(2)])
     store = TwinStore()
     store.put("key", first)
     store.put("key", second)
-    assert store.get("key") is first and store.get("other") is None
+    kept = store.get("key")
+    assert kept.weights[1] is first.weights[1] and store.get("other") is None
+    assert kept.keras_file is None
     for array in store.get("key").weights:
         with pytest.raises(ValueError, match="read-only"):
             array[...] = 1
@@ -350,8 +354,9 @@ def _fake_twin_training(monkeypatch, outcome):
             raise StopException  # the click ends this run; the box is filled all the same
         if outcome == "time limit":
             run.reason = "it reached the 10 min one training may take on this server"
-        model = build_model(spec)
-        keep(TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data)))
+        model = fresh_model(spec, data.name)
+        model.run, model.evaluation = run, evaluate(model.weights, spec, data)
+        keep(model)
         if outcome == "stop":
             raise StopException
 

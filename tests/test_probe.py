@@ -1,4 +1,5 @@
-"""cnnviz.learning.probe against Keras: each layer's output, sums before activation, gradients."""
+"""cnnviz.learning.probe (the core's NumPy maths) against Keras: each layer's output, sums before
+activation, gradients."""
 
 import cv2
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 
 from cnnviz.learning.data import load_sample
 from cnnviz.learning.digits import prepare_digit
-from cnnviz.learning.model import ModelSpec, build_model, keras_module
+from cnnviz.learning.model import ModelSpec, keras_module
 from cnnviz.learning.probe import (
     activation_pattern,
     compare_patterns,
@@ -18,6 +19,7 @@ from cnnviz.learning.probe import (
 from cnnviz.maths.activations import relu, softmax
 from cnnviz.maths.ops import conv2d
 from cnnviz.maths.pixels import shift
+from tests.training_kit import fresh_model, keras_model
 
 RTOL, ATOL = 1e-5, 1e-5  # float32, the same operations in the same order as Keras
 CLOSE = {"rel": 1e-4, "abs": 1e-6}  # one digit alone or in a batch: float32 sums reordered
@@ -40,7 +42,13 @@ def default():
     """The app's default model: the article's CNN trained on the sample (cached on disk)."""
     from cnnviz.learning.training import default_model
 
-    return default_model(load_sample()).model
+    return default_model(load_sample())
+
+
+@pytest.fixture(scope="module")
+def default_keras(default):
+    """The same weights in Keras: the reference."""
+    return keras_model(default)
 
 
 def _keras_outputs(model, x):
@@ -53,25 +61,28 @@ def _keras_outputs(model, x):
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
 def test_every_activation_equals_keras_intermediate_output(spec, digit):
     """Each layer's output is what keras.Model(model.inputs, layer.output) gives for the digit."""
-    model = build_model(spec)
-    outputs = layer_activations(model, digit)
+    ours_model = fresh_model(spec)
+    model = keras_model(ours_model)
+    outputs = layer_activations(ours_model, digit)
     assert [o.name for o in outputs] == [layer.name for layer in model.layers]
-    for ours, theirs in zip(outputs, _keras_outputs(model, digit)):
+    for ours, theirs in zip(outputs, _keras_outputs(model, digit), strict=True):
         assert ours.output.shape == theirs.shape, ours.name
         np.testing.assert_allclose(ours.output, theirs, rtol=RTOL, atol=ATOL, err_msg=ours.name)
 
 
-def test_default_model_activations_equal_keras_and_end_in_probabilities(default, digit):
+def test_default_model_activations_equal_keras_and_end_in_probabilities(
+    default, default_keras, digit
+):
     """The trained default model, layer by layer, as Keras computes it; the last sums to 1."""
     outputs = layer_activations(default, digit)
     assert [(o.name, o.kind, o.role) for o in outputs] == [
         ("conv_1", "Conv2D", "conv"),
-        ("pool_1", "MaxPooling2D", "max_pool"),
+        ("pool_1", "MaxPool2D", "max_pool"),
         ("flatten", "Flatten", "flatten"),
         ("dense", "Dense", "dense"),
         ("output", "Dense", "dense"),
     ]
-    for ours, theirs in zip(outputs, _keras_outputs(default, digit)):
+    for ours, theirs in zip(outputs, _keras_outputs(default_keras, digit), strict=True):
         np.testing.assert_allclose(ours.output, theirs, rtol=RTOL, atol=ATOL, err_msg=ours.name)
     assert outputs[-1].output.sum() == pytest.approx(1.0, abs=1e-5)
     np.testing.assert_allclose(predict(default, digit), outputs[-1].output, rtol=1e-5, atol=1e-6)
@@ -89,19 +100,23 @@ ROLES = {
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
 def test_each_layers_role_is_its_keras_type(spec, digit):
     """The typed role a page reads matches the Keras layer's own class, layer by layer."""
-    model = build_model(spec)
-    outputs = layer_activations(model, digit)
-    assert [o.role for o in outputs] == [ROLES[type(layer).__name__] for layer in model.layers]
+    ours = fresh_model(spec)
+    outputs = layer_activations(ours, digit)
+    layers = keras_model(ours).layers
+    assert [o.role for o in outputs] == [ROLES[type(layer).__name__] for layer in layers]
+    assert [o.activation for o in outputs] == [
+        getattr(getattr(layer, "activation", None), "__name__", None) for layer in layers
+    ]
     assert {o.role for o in outputs} >= {"conv", "flatten", "dense"}
 
 
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
 def test_outputs_are_the_activation_of_the_sums_before_it(spec, digit):
     """relu(before) is a conv or hidden dense layer's output; softmax(before) the output layer's."""
-    outputs = layer_activations(build_model(spec), digit)
+    outputs = layer_activations(fresh_model(spec), digit)
     for layer in outputs:
         if layer.before_activation is None:
-            assert layer.kind in ("MaxPooling2D", "AveragePooling2D", "Flatten")
+            assert layer.kind in ("MaxPool2D", "AveragePooling2D", "Flatten")
             continue
         function = softmax if layer.activation == "softmax" else relu
         expected = function(layer.before_activation)
@@ -110,7 +125,7 @@ def test_outputs_are_the_activation_of_the_sums_before_it(spec, digit):
 
 def test_conv_sums_match_cnnviz_conv2d_plus_bias(default, digit):
     """The first layer's sums before ReLU are ops.conv2d with its kernels, plus bias."""
-    kernel, bias = default.get_layer("conv_1").get_weights()  # (3, 3, 1, 32), (32,)
+    kernel, bias = default.weights[:2]  # (3, 3, 1, 32), (32,)
     expected = conv2d(digit[:, :, None], kernel) + bias  # (26, 26, 32)
     before = layer_activations(default, digit)[0].before_activation
     np.testing.assert_allclose(before, expected, rtol=1e-4, atol=1e-5)
@@ -171,14 +186,37 @@ def test_saliency_gradient_matches_finite_differences(default, digit):
 
 def test_gradient_times_input_splits_the_score_among_pixels_when_biases_are_zero(digit):
     """A ReLU, max-pool, dense network without biases: Σ gradient × input is the class score."""
-    model = build_model(ModelSpec(filters=(4,), dense_units=16, seed=2))
-    for layer in model.layers:
-        if getattr(layer, "bias", None) is not None:
-            layer.bias.assign(np.zeros(layer.bias.shape, np.float32))
+    model = fresh_model(ModelSpec(filters=(4,), dense_units=16, seed=2))
+    model.weights = [w if w.ndim > 1 else np.zeros_like(w) for w in model.weights]
     before = layer_activations(model, digit)[-1].before_activation
     contributions = saliency(model, digit, 3)
     assert contributions.sum() == pytest.approx(before[3], rel=1e-4, abs=1e-5)
     assert np.all(contributions[digit == 0] == 0)
+
+
+@pytest.mark.parametrize("method", ["gradient", "gradient_x_input"])
+def test_saliency_equals_gradient_tape_on_the_trained_model(default, default_keras, method):
+    """The core's saliency is TensorFlow's gradient of the class score (before softmax), for
+    random test digits and classes."""
+    import tensorflow as tf
+
+    keras = keras_module()
+    data, rng = load_sample(), np.random.default_rng(13)
+    hidden_of = keras.Model(default_keras.inputs, default_keras.layers[-2].output)
+    last = default_keras.layers[-1]
+    for index in rng.choice(len(data.x_test), 3, replace=False):
+        x = data.x_test[index] / 255.0
+        k = int(rng.integers(10))
+        x_t = tf.constant(x[None, :, :, None], tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            hidden = hidden_of(x_t)
+            score = (tf.matmul(hidden, last.kernel) + last.bias)[0, k]
+        expected = tape.gradient(score, x_t).numpy()[0, :, :, 0]
+        if method == "gradient_x_input":
+            expected = expected * x
+        ours = saliency(default, x, k, method=method)
+        np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize(

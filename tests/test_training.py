@@ -72,9 +72,9 @@ def test_run_records_every_batch_and_each_epoch(trained):
     assert run.summary().startswith("epoch 2 of 2, batch 20 of 20")
 
 
-def test_single_batch_values_average_back_to_keras_epoch_loss(trained):
+def test_single_batch_values_average_back_to_keras_epoch_loss(small_keras):
     """Weighted by batch size, the recovered per-batch losses average to Keras' epoch loss."""
-    model, run = trained.model, trained.run
+    model, run = small_keras
     sizes = [32] * 9 + [12]
     for epoch in range(2):
         batch = slice(10 * epoch, 10 * (epoch + 1))
@@ -87,8 +87,8 @@ def test_single_batch_values_average_back_to_keras_epoch_loss(trained):
 
 
 def test_test_accuracy_after_the_last_epoch_matches_evaluate(trained, small_data):
-    """Keras' own scoring after the last epoch (val_accuracy) equals evaluate()'s."""
-    accuracy = evaluate(trained.model, small_data).accuracy
+    """Keras' own scoring after the last epoch (val_accuracy) equals evaluate()'s (the core's)."""
+    accuracy = evaluate(trained.weights, SMALL, small_data).accuracy
     assert trained.run.test_accuracy[-1] == pytest.approx(accuracy, abs=1e-6)
 
 
@@ -238,9 +238,10 @@ def test_confusion_matrix_counts_like_a_loop(seed):
     np.testing.assert_array_equal(confusion_matrix(true, predicted), expected)
 
 
-def test_evaluate_and_kernels_agree_with_keras(trained, small_data):
-    """evaluate() against Keras' predict; first_layer_kernels against the conv layer's kernel."""
-    model, scores = trained.model, trained.evaluation
+def test_evaluate_and_kernels_agree_with_keras(trained, small_keras, small_data):
+    """evaluate() (the core's forward pass) against Keras' predict on the trained model;
+    first_layer_kernels against the conv layer's kernel."""
+    model, scores = small_keras[0], trained.evaluation
     probabilities = model.predict(as_model_input(small_data.x_test), verbose=0)
     np.testing.assert_allclose(scores.probabilities, probabilities, rtol=1e-5, atol=1e-6)
     assert scores.accuracy == np.mean(probabilities.argmax(1) == small_data.y_test)
@@ -284,8 +285,9 @@ def test_default_model_reaches_95_percent_and_is_cached(default_trained):
     second = default_model()
     assert second.run is None and time.monotonic() - started < 5
     assert second.evaluation.accuracy == first.evaluation.accuracy
-    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+    for a, b in zip(first.weights, second.weights, strict=True):
         np.testing.assert_array_equal(a, b)
+    assert first.keras_file is None  # shared to be looked into: no download bytes kept
 
 
 _TRAIN_WHILE_LOCKED = """
@@ -330,7 +332,7 @@ def test_two_processes_asking_at_once_train_the_default_model_once(tmp_path, sma
         other.stdin.flush()
         assert other.stdout.readline() == "asking\n"
         time.sleep(1.0)  # it now waits on the lock (without one, it would find no weights)
-        return TrainedModel.from_model(build_model(spec), spec, data.name)
+        return TrainedModel(spec, data.name, build_model(spec).get_weights())
 
     try:
         ours = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
@@ -348,7 +350,7 @@ def test_default_model_trains_with_the_given_trainer_once(tmp_path, small_data):
 
     def trainer(spec, data):
         calls.append(spec)
-        return TrainedModel.from_model(build_model(spec), spec, data.name)
+        return TrainedModel(spec, data.name, build_model(spec).get_weights())
 
     first = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
     second = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
@@ -356,17 +358,23 @@ def test_default_model_trains_with_the_given_trainer_once(tmp_path, small_data):
     assert first.evaluation is not None and second.evaluation.accuracy == first.evaluation.accuracy
 
 
-def test_trained_model_pickles_its_weights_and_rebuilds_the_same_model(small_data):
-    """What a worker process sends: weights and records, no Keras objects; the model comes back
-    on first use and predicts exactly as the original."""
+def test_trained_model_travels_as_weights_and_a_keras_file(small_data, tmp_path):
+    """What a worker process sends: weights, records and the .keras file's bytes, no Keras
+    objects. The core predicts from the weights what Keras predicts, and the file loads back
+    into the very model."""
     model = build_model(SMALL)
     model.train_on_batch(as_model_input(small_data.x_train[:8]), one_hot(small_data.y_train[:8]))
-    trained = TrainedModel.from_model(model, SMALL, small_data.name)
+    trained = TrainedModel.from_keras(model, SMALL, small_data)
     copy = pickle.loads(pickle.dumps(trained))
-    assert copy._model is None
-    x = as_model_input(small_data.x_test[:8])
-    np.testing.assert_array_equal(np.asarray(copy.model(x)), np.asarray(model(x)))
-    assert copy.model is copy.model  # built once
+    assert not any("keras" in type(v).__module__ for v in vars(copy).values())
+    x = as_model_input(small_data.x_test)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(copy.evaluation.probabilities, expected, rtol=1e-4, atol=1e-6)
+    path = tmp_path / "model.keras"
+    path.write_bytes(copy.keras_file)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+    assert copy.without_file().keras_file is None and copy.keras_file is not None
 
 
 def test_figures_draw_a_run_and_results(small_data):
@@ -483,22 +491,21 @@ def test_confusion_figure_colours_row_percentages_and_says_so(seed):
 
 
 def test_evaluate_scores_big_models_in_small_chunks(small_data, monkeypatch):
-    """Scoring a model with large maps calls it on chunks whose activations stay under the
+    """Scoring a model with large maps runs the core on chunks whose activations stay under the
     budget (1000 digits at once would hold 1.8 GB for three no-pooling 256-kernel blocks)."""
-    from cnnviz.learning.model import scoring_chunk
+    from cnnviz.learning import nn
 
     spec = ModelSpec(filters=(64,), pooling="none", dense_units=8)
-    model = build_model(spec)
+    weights = build_model(spec).get_weights()
     sizes = []
-    original = type(model).__call__
+    original = nn._forward_all
 
-    def counting(self, x, *args, **kwargs):
+    def counting(weights, x, spec):
         sizes.append(len(x))
-        return original(self, x, *args, **kwargs)
+        return original(weights, x, spec)
 
-    monkeypatch.setattr(type(model), "__call__", counting)
-    evaluate(model, small_data)
-    numbers = sum(int(np.prod(layer.output.shape[1:])) for layer in model.layers)
-    assert max(sizes) == scoring_chunk(numbers) < 1000
-    assert max(sizes) * numbers * 4 <= 32 * 2**20
-    assert sum(sizes) == len(small_data.x_test)
+    monkeypatch.setattr(nn, "_forward_all", counting)
+    scores = evaluate(weights, spec, small_data)
+    numbers = 2 * (26 * 26 * 64) + 26 * 26 * 9 + 26 * 26 * 64 + 2 * 8 + 2 * 10  # z, a, patches
+    assert 1 < max(sizes) < 1000 and max(sizes) * numbers * 4 <= 32 * 2**20
+    assert sum(sizes) == len(small_data.x_test) == len(scores.predicted)

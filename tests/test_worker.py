@@ -38,7 +38,7 @@ def in_worker(small_sample):
 @pytest.mark.slow
 def test_a_worker_trains_exactly_as_training_here(in_worker, small_trained, small_sample):
     """Same spec, same digits: the worker's curves, weights and test scores equal a training
-    in this process (train_new_model, the session's small model), so moving trainings out
+    in this process (the session's small model), so moving trainings out
     changes nothing they learn."""
     trained, _, _ = in_worker
     here = small_trained
@@ -52,6 +52,26 @@ def test_a_worker_trains_exactly_as_training_here(in_worker, small_trained, smal
         trained.evaluation.probabilities, here.evaluation.probabilities, rtol=1e-4, atol=1e-6
     )
     assert trained.data_name == small_sample.name and trained.spec == SMALL
+
+
+def test_a_worker_trained_model_predicts_the_same_served_by_the_core_as_by_keras(
+    in_worker, small_sample, tmp_path
+):
+    """The worker sends the .keras file with the weights: loaded into Keras here, it gives the
+    probabilities the core computes from the weights (the page's scores and every digit it
+    inspects)."""
+    import keras
+
+    from cnnviz.learning.data import as_model_input
+    from cnnviz.learning.nn import predict
+
+    trained, _, _ = in_worker
+    path = tmp_path / "model.keras"
+    path.write_bytes(trained.keras_file)
+    x = as_model_input(small_sample.x_test)
+    by_keras = keras.models.load_model(path).predict(x, verbose=0)
+    np.testing.assert_allclose(predict(trained.weights, x, SMALL), by_keras, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(trained.evaluation.probabilities, by_keras, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.slow

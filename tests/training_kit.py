@@ -1,6 +1,8 @@
-"""What the training tests share: the small model they train, and a stand-in for a page's stop."""
+"""What the training tests share: the small model they train, a stand-in for a page's stop,
+and Keras twins of the core's models (TensorFlow is the tests' reference, not the app's)."""
 
-from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.model import ModelSpec, build_model
+from cnnviz.learning.training import TrainedModel
 
 #: One conv block of 8 kernels and 32 dense units: seconds to train, still a real CNN.
 SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
@@ -8,3 +10,15 @@ SMALL = ModelSpec(filters=(8,), dense_units=32, batch_size=32, epochs=2)
 
 class Interrupt(Exception):
     """Stands in for Streamlit's stop exception, raised from inside ``on_update``."""
+
+
+def keras_model(trained: TrainedModel):
+    """The Keras model with ``trained``'s weights: the reference the core is checked against."""
+    model = build_model(trained.spec)
+    model.set_weights(trained.weights)
+    return model
+
+
+def fresh_model(spec: ModelSpec, data_name: str = "none") -> TrainedModel:
+    """An untrained model for ``spec``, with the random weights Keras starts from (its seed)."""
+    return TrainedModel(spec, data_name, build_model(spec).get_weights())

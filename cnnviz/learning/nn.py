@@ -27,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
+from cnnviz.learning.model import (
+    INPUT_SHAPE,
+    NUM_CLASSES,
+    ModelSpec,
+    architecture,
+    scoring_chunk,
+)
 
 __all__ = [
     "Gradients",
@@ -36,15 +42,17 @@ __all__ = [
     "dense_backward",
     "dense_forward",
     "forward",
+    "forward_with_sums",
     "gradients",
     "pool_backward",
     "pool_forward",
+    "predict",
     "weight_shapes",
 ]
 
-#: Digits per chunk in :func:`forward`: a 3-block model's patch matrix for 1,000 digits at
-#: once would take gigabytes; chunks keep the peak to tens of megabytes.
-CHUNK = 128
+#: The most digits per chunk in :func:`forward`; fewer for models whose activations and patch
+#: matrices are large (a 3-block model's for 1,000 digits at once would take gigabytes).
+CHUNK = 256
 
 
 # --- Conv2D: "valid" padding, stride 1, as every spec builds it ------------------------------
@@ -276,7 +284,7 @@ def _check(weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec) -> lis
 
 def _forward_all(
     weights: list[np.ndarray], x: np.ndarray, spec: ModelSpec
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
     """Every layer's output and, for layers with an activation, its input scores ``z``."""
     outputs, scores, a = [], [], x
     for layer in _layers(spec):
@@ -294,6 +302,56 @@ def _forward_all(
         outputs.append(a)
         scores.append(z)
     return outputs, scores
+
+
+def _chunk(spec: ModelSpec) -> int:
+    """Digits per chunk: every layer's output, its sums and the largest patch matrix in budget."""
+    numbers, channels = 0, INPUT_SHAPE[2]
+    for row in architecture(spec):
+        size = int(np.prod(row.output_shape))
+        numbers += 2 * size if row.kind in ("Conv2D", "Dense") else size
+        if row.kind == "Conv2D":
+            numbers += size // row.output_shape[2] * spec.kernel_size**2 * channels
+            channels = row.output_shape[2]
+    return min(CHUNK, scoring_chunk(numbers))
+
+
+def forward_with_sums(
+    weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """:func:`forward`'s outputs, and each layer's weighted sums before its activation.
+
+    Returns
+    -------
+    outputs : list of ndarray
+        As :func:`forward` returns them.
+    sums : list of ndarray or None
+        Per layer: for ``Conv2D`` and ``Dense`` the sums ``z`` the activation was applied to
+        (ReLU's input, or the class scores before softmax), shaped like the output; None for
+        pooling and Flatten, which have no activation.
+
+    Examples
+    --------
+    >>> spec = ModelSpec(filters=(2,), dense_units=4)
+    >>> weights = [np.zeros(s, np.float32) for s in weight_shapes(spec)]
+    >>> outputs, sums = forward_with_sums(weights, np.zeros((1, 28, 28, 1)), spec)
+    >>> [None if z is None else z.shape for z in sums]
+    [(1, 26, 26, 2), None, None, (1, 4), (1, 10)]
+    """
+    spec = spec or ModelSpec()
+    weights = _check(weights, x, spec)
+    x = np.asarray(x, dtype=np.float32)
+    step = _chunk(spec)
+    chunks = [_forward_all(weights, x[i : i + step], spec) for i in range(0, len(x), step)]
+    if not chunks:
+        empty = [np.zeros((0, *row.output_shape), np.float32) for row in architecture(spec)]
+        kinds = [row.kind for row in architecture(spec)]
+        return empty, [a if k in ("Conv2D", "Dense") else None for a, k in zip(empty, kinds)]
+    joined = []
+    for part in (0, 1):
+        layers = zip(*(chunk[part] for chunk in chunks))
+        joined.append([None if z[0] is None else np.concatenate(z) for z in layers])
+    return joined[0], joined[1]
 
 
 def forward(
@@ -327,13 +385,25 @@ def forward(
     >>> forward(weights, np.zeros((1, 28, 28, 1)), spec)[-1].round(2)  # all-zero weights
     array([[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]], dtype=float32)
     """
+    return forward_with_sums(weights, x, spec)[0]
+
+
+def predict(
+    weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec | None = None
+) -> np.ndarray:
+    """The class probabilities alone, shape (N, 10), for many digits (no layer kept but the last).
+
+    >>> spec = ModelSpec(filters=(2,), dense_units=4)
+    >>> weights = [np.zeros(s, np.float32) for s in weight_shapes(spec)]
+    >>> predict(weights, np.zeros((5, 28, 28, 1)), spec).shape
+    (5, 10)
+    """
     spec = spec or ModelSpec()
     weights = _check(weights, x, spec)
     x = np.asarray(x, dtype=np.float32)
-    chunks = [_forward_all(weights, x[i : i + CHUNK], spec)[0] for i in range(0, len(x), CHUNK)]
-    if not chunks:
-        return [np.zeros((0, *row.output_shape), np.float32) for row in architecture(spec)]
-    return [np.concatenate(parts) for parts in zip(*chunks)]
+    step = _chunk(spec)
+    parts = [_forward_all(weights, x[i : i + step], spec)[0][-1] for i in range(0, len(x), step)]
+    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@
 * :func:`saliency` asks which pixels the decision depends on (gradient, or gradient × input).
 * :func:`shift_curve` moves the digit a few pixels and tracks the probability of the true class.
 
-The models are Keras models built by :func:`~cnnviz.learning.model.build_model`: a chain of layers,
-input
-``(N, 28, 28, 1)`` floats in [0, 1], output ``(N, 10)`` probabilities. TensorFlow is imported on
-the first call (through :func:`cnnviz.learning.model.keras_module`), never at import time.
+A model here is anything with ``.weights`` (as Keras' ``model.get_weights()``) and ``.spec``
+(its :class:`~cnnviz.learning.model.ModelSpec`), such as a
+:class:`~cnnviz.learning.training.TrainedModel`: input ``(N, 28, 28, 1)`` floats in [0, 1],
+output ``(N, 10)`` probabilities. The arithmetic is :mod:`cnnviz.learning.nn`'s, in NumPy: no
+TensorFlow in the process that serves the pages.
 
 Letters used in shapes: ``N`` digits, ``H, W`` a map's height and width (28×28 for the input),
 ``F`` filters, ``n`` neurons, ``K = 10`` classes, ``D`` shifts.
@@ -23,16 +24,19 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from cnnviz._validate import as_choice, as_float_array
-from cnnviz.learning.model import keras_module
+from cnnviz.learning import nn
+from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
 from cnnviz.maths.pixels import shift
 
 __all__ = [
     "SALIENCY_METHODS",
     "LayerOutput",
+    "Model",
     "PatternComparison",
     "ShiftCurve",
     "activation_pattern",
@@ -45,7 +49,22 @@ __all__ = [
 
 SALIENCY_METHODS = ("gradient", "gradient_x_input")
 DEFAULT_SHIFTS = tuple(range(-4, 5))
-_CHUNK = 512  # digits per forward pass when many are scored at once
+# What each layer type does and which activation follows it (None: no weights, no activation).
+_ROLES = {
+    "Conv2D": ("conv", "relu"),
+    "MaxPool2D": ("max_pool", None),
+    "AveragePooling2D": ("average_pool", None),
+    "Flatten": ("flatten", None),
+    "Dense": ("dense", "relu"),
+}
+
+
+class Model(Protocol):
+    """What the functions here read of a model: a :class:`~cnnviz.learning.training.TrainedModel`
+    or anything with its weights (``model.get_weights()`` order) and its spec."""
+
+    weights: list[np.ndarray]
+    spec: ModelSpec
 
 
 @dataclass(frozen=True, repr=False)
@@ -57,7 +76,7 @@ class LayerOutput:
     name : str
         The layer's name in the model, e.g. ``"conv_1"``.
     kind : str
-        Its Keras class, e.g. ``"Conv2D"``, ``"MaxPooling2D"``, ``"Flatten"``, ``"Dense"``.
+        Its Keras class, e.g. ``"Conv2D"``, ``"MaxPool2D"``, ``"Flatten"``, ``"Dense"``.
     output : ndarray of float32, shape (H, W, F) or (n,)
         The layer's output for this digit (the batch axis dropped), exactly what the next layer
         receives.
@@ -166,64 +185,64 @@ class ShiftCurve:
         return float(self.along_x[list(self.shifts).index(dx)])
 
 
-def layer_activations(model, x: np.ndarray) -> list[LayerOutput]:
+def layer_activations(model: Model, x: np.ndarray) -> list[LayerOutput]:
     """Run one digit through ``model`` and keep what every layer outputs, in order.
 
     Parameters
     ----------
-    model : keras.Model
-        A chain of layers (e.g. from :func:`cnnviz.learning.model.build_model`).
+    model : Model
+        Its weights and spec, e.g. a :class:`~cnnviz.learning.training.TrainedModel`.
     x : ndarray, shape (H, W), (H, W, 1) or (1, H, W, 1)
         One digit, values in [0, 1], the size the model takes (28×28).
 
     Returns
     -------
     list of LayerOutput
-        One per layer, input layer excluded; the last one's ``output`` holds the ``K`` class
-        probabilities.
+        One per layer of Keras' ``model.layers``; the last one's ``output`` holds the ``K``
+        class probabilities.
 
     Notes
     -----
-    Each layer is called on the previous layer's output, as ``model(x)`` itself does, so every
-    ``output`` equals Keras' own intermediate output ``keras.Model(model.inputs,
-    layer.output)(x)`` (the tests check this). For ``Conv2D`` the weighted sums are
-    ``convolution_op(x, kernel) + bias``: a cross-correlation, the kernel is not flipped. For
-    ``Dense`` they are ``x @ kernel + bias``. The layer's output is its activation applied to
-    them, e.g. ``relu(before_activation)``.
+    The numbers are :func:`cnnviz.learning.nn.forward_with_sums`': every ``output`` equals
+    Keras' own intermediate output ``keras.Model(model.inputs, layer.output)(x)`` (the tests
+    check this). For ``Conv2D`` the weighted sums are a cross-correlation plus bias (the kernel
+    is not flipped), for ``Dense`` ``x @ kernel + bias``; the layer's output is its activation
+    applied to them, e.g. ``relu(before_activation)``.
 
     Examples
     --------
-    >>> from cnnviz.learning.model import ModelSpec, build_model
-    >>> model = build_model(ModelSpec(filters=(4,), dense_units=8))
+    >>> from cnnviz.learning.nn import weight_shapes
+    >>> from cnnviz.learning.training import TrainedModel
+    >>> spec = ModelSpec(filters=(4,), dense_units=8)
+    >>> model = TrainedModel(spec, "none", [np.zeros(s, np.float32) for s in weight_shapes(spec)])
     >>> for layer in layer_activations(model, np.zeros((28, 28))):
     ...     print(layer)
     LayerOutput(conv_1: Conv2D, then relu → 26 × 26 × 4)
-    LayerOutput(pool_1: MaxPooling2D → 13 × 13 × 4)
+    LayerOutput(pool_1: MaxPool2D → 13 × 13 × 4)
     LayerOutput(flatten: Flatten → 676)
     LayerOutput(dense: Dense, then relu → 8)
     LayerOutput(output: Dense, then softmax → 10)
     """
-    keras = keras_module()
-    h = _as_batch(model, x)  # (1, H, W, 1)
-    outputs = []
-    for layer in _chain(model, keras):
-        before = _weighted_sums(keras, layer, h)
-        h = layer(h)
-        activation = getattr(layer, "activation", None)
-        outputs.append(
+    outputs, sums = nn.forward_with_sums(model.weights, _as_batch(x), model.spec)
+    layers = []
+    for row, output, before in zip(architecture(model.spec), outputs, sums, strict=True):
+        role, activation = _ROLES.get(row.kind, ("other", None))
+        if row.name == "output":
+            activation = "softmax"
+        layers.append(
             LayerOutput(
-                name=layer.name,
-                kind=type(layer).__name__,
-                output=_numpy(keras, h)[0],
-                before_activation=None if before is None else _numpy(keras, before)[0],
-                activation=getattr(activation, "__name__", None) if activation else None,
-                role=_role(keras, layer),
+                name=row.name,
+                kind=row.kind,
+                output=output[0],
+                before_activation=None if before is None else before[0],
+                activation=activation,
+                role=role,
             )
         )
-    return outputs
+    return layers
 
 
-def predict(model, x: np.ndarray) -> np.ndarray:
+def predict(model: Model, x: np.ndarray) -> np.ndarray:
     """The class probabilities for one digit or a batch of digits.
 
     Parameters
@@ -296,14 +315,13 @@ def compare_patterns(a: np.ndarray, b: np.ndarray) -> PatternComparison:
 
 
 def saliency(
-    model, x: np.ndarray, class_index: int, *, method: str = "gradient_x_input"
+    model: Model, x: np.ndarray, class_index: int, *, method: str = "gradient_x_input"
 ) -> np.ndarray:
     """Which pixels the model's score for ``class_index`` depends on, and in which direction.
 
     Parameters
     ----------
-    model : keras.Model
-        Its last layer is ``Dense`` with softmax (or without activation).
+    model : Model
     x : ndarray, shape (H, W)
         One digit, values in [0, 1].
     class_index : int
@@ -323,7 +341,8 @@ def saliency(
     -----
     The score is the class's weighted sum *before* softmax, ``z_k``: softmax saturates near
     100 %, where the gradient of a probability would vanish for every pixel. The gradient
-    ``∂z_k / ∂x[r, c]`` comes from TensorFlow's automatic differentiation. A network of
+    ``∂z_k / ∂x[r, c]`` is :func:`cnnviz.learning.nn.gradients`' backward pass, checked against
+    TensorFlow's automatic differentiation in the tests. A network of
     ReLU, max pooling and dense layers is piecewise linear, so near ``x`` the score is
     ``z_k = Σ g[r, c]·x[r, c] + (what the biases add)``: gradient × input splits the score among
     the pixels, exactly when the biases are zero.
@@ -331,40 +350,26 @@ def saliency(
     Grad-CAM (gradients of the last conv layer's maps) was the alternative; with one conv layer
     and 26×26 maps it is a blurrier view of the same thing, so pixels are explained directly.
     """
-    keras = keras_module()
     method = as_choice(method, "method", SALIENCY_METHODS)
-    batch = _as_batch(model, x)  # (1, H, W, 1)
-    layers = _chain(model, keras)
-    classes = int(layers[-1].output.shape[-1])
+    batch = _as_batch(x)  # (1, H, W, 1)
     if (
         isinstance(class_index, bool)
         or not isinstance(class_index, numbers.Integral)
-        or not 0 <= class_index < classes
+        or not 0 <= class_index < NUM_CLASSES
     ):
         raise ValueError(
-            f"`class_index` must be a whole number from 0 to {classes - 1}. "
+            f"`class_index` must be a whole number from 0 to {NUM_CLASSES - 1}. "
             f"Received: class_index={class_index!r}."
         )
-    import tensorflow as tf
-
-    x_t = tf.constant(batch)
-    with tf.GradientTape() as tape:
-        tape.watch(x_t)
-        h = x_t
-        for layer in layers[:-1]:
-            h = layer(h)
-        scores = _weighted_sums(keras, layers[-1], h)
-        if scores is None:  # an output layer without weights: explain its output
-            scores = layers[-1](h)
-        score = scores[0, int(class_index)]
-    gradient = tape.gradient(score, x_t).numpy()[0, :, :, 0]  # (H, W)
+    gradient = nn.gradients(model.weights, batch, model.spec, score=int(class_index))
+    pixels = gradient.input[0, :, :, 0]  # (H, W)
     if method == "gradient":
-        return gradient.astype(np.float32)
-    return (gradient * batch[0, :, :, 0]).astype(np.float32)
+        return pixels.astype(np.float32)
+    return (pixels * batch[0, :, :, 0]).astype(np.float32)
 
 
 def shift_curve(
-    model,
+    model: Model,
     x: np.ndarray,
     label: int | np.ndarray,
     shifts: Sequence[int] = DEFAULT_SHIFTS,
@@ -373,7 +378,7 @@ def shift_curve(
 
     Parameters
     ----------
-    model : keras.Model
+    model : Model
     x : ndarray, shape (H, W) or (N, H, W)
         One digit or several, values in [0, 1].
     label : int or ndarray of int, shape (N,)
@@ -393,8 +398,10 @@ def shift_curve(
 
     Examples
     --------
-    >>> from cnnviz.learning.model import ModelSpec, build_model
-    >>> model = build_model(ModelSpec(filters=(2,), dense_units=4))
+    >>> from cnnviz.learning.nn import weight_shapes
+    >>> from cnnviz.learning.training import TrainedModel
+    >>> spec = ModelSpec(filters=(2,), dense_units=4)
+    >>> model = TrainedModel(spec, "none", [np.zeros(s, np.float32) for s in weight_shapes(spec)])
     >>> curve = shift_curve(model, np.zeros((28, 28)), 3, shifts=[-1, 0, 1])
     >>> curve.shifts.tolist(), curve.along_x.shape
     ([-1, 0, 1], (3,))
@@ -423,31 +430,14 @@ def shift_curve(
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _chain(model, keras) -> list:
-    """The model's layers in order, input layer left out."""
-    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-
-
-def _role(keras, layer) -> str:
-    """What ``layer`` does, from its type (see :attr:`LayerOutput.role`)."""
-    roles = {
-        "conv": keras.layers.Conv2D,
-        "max_pool": keras.layers.MaxPooling2D,
-        "average_pool": keras.layers.AveragePooling2D,
-        "flatten": keras.layers.Flatten,
-        "dense": keras.layers.Dense,
-    }
-    return next((role for role, kind in roles.items() if isinstance(layer, kind)), "other")
-
-
-def _as_batch(model, x: np.ndarray) -> np.ndarray:
-    """One digit as a batch of one, ``(1, H, W, 1)`` float32, checked against the model."""
+def _as_batch(x: np.ndarray) -> np.ndarray:
+    """One digit as a batch of one, ``(1, 28, 28, 1)`` float32, checked against the input size."""
     x = as_float_array(x, "x", (2, 3, 4))
     if x.ndim == 4 and x.shape[0] == 1:
         x = x[0]
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]
-    want = tuple(model.inputs[0].shape[1:3])
+    want = INPUT_SHAPE[:2]
     if x.shape != want:
         raise ValueError(
             f"`x` must be one {want[0]}×{want[1]} picture for this model. "
@@ -456,32 +446,9 @@ def _as_batch(model, x: np.ndarray) -> np.ndarray:
     return x[None, :, :, None]  # (1, H, W, 1)
 
 
-def _weighted_sums(keras, layer, h):
-    """A Conv2D or Dense layer's sums before its activation; None for other layers."""
-    ops = keras.ops
-    if isinstance(layer, keras.layers.Dense):
-        sums = ops.matmul(h, layer.kernel)
-    elif hasattr(layer, "convolution_op") and hasattr(layer, "kernel"):
-        sums = layer.convolution_op(h, layer.kernel)  # cross-correlation, channels last
-    else:
-        return None
-    if getattr(layer, "use_bias", False):
-        sums = ops.add(sums, layer.bias)  # one bias per filter or neuron, broadcast
-    return sums
-
-
-def _numpy(keras, tensor) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float32)
-
-
-def _predict(model, digits: np.ndarray) -> np.ndarray:
-    """Probabilities for ``digits`` (N, H, W), in chunks; ``model(x)`` avoids predict's setup."""
-    keras = keras_module()
-    chunks = [
-        _numpy(keras, model(digits[i : i + _CHUNK, :, :, None], training=False))
-        for i in range(0, len(digits), _CHUNK)
-    ]  # each (n, K)
-    return np.concatenate(chunks)
+def _predict(model: Model, digits: np.ndarray) -> np.ndarray:
+    """Probabilities for ``digits`` (N, H, W): (N, K)."""
+    return nn.predict(model.weights, digits[:, :, :, None], model.spec)
 
 
 def _as_shifts(shifts: Sequence[int], shape: tuple[int, ...]) -> list[int]:

@@ -6,11 +6,12 @@
   every ``update_every`` seconds so that drawing never slows the training down, and can end it
   early with ``should_stop`` (or by raising from ``on_update``): the model keeps the weights it
   has reached. :func:`train_new_model` builds, trains and scores a model in one call.
-* :class:`TrainedModel` holds the result as plain arrays (it can cross a process boundary:
-  the app trains in worker processes, see :mod:`cnnviz.learning.worker`).
+* :class:`TrainedModel` holds the result as plain arrays and the ``.keras`` file's bytes (it
+  crosses a process boundary: the app trains in worker processes, see
+  :mod:`cnnviz.learning.worker`, and the server that shows the results never loads TensorFlow).
 * :class:`TrainingSlots` lets at most N trainings run at once; the others wait.
-* :func:`evaluate`, :func:`confusion_matrix`, :func:`first_layer_kernels` and
-  :func:`model_bytes` read the results.
+* :func:`evaluate` (with the core's forward pass, :mod:`cnnviz.learning.nn`),
+  :func:`confusion_matrix`, :func:`first_layer_kernels` and :func:`model_bytes` read the results.
 * :func:`default_model` is the article's model trained on the sample with a fixed seed, cached on
   disk so that later starts only load its weights.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
 import math
 import os
 import tempfile
@@ -39,14 +41,8 @@ import numpy as np
 
 from cnnviz._validate import env_int
 from cnnviz.learning.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
-from cnnviz.learning.model import (
-    Cost,
-    ModelSpec,
-    build_model,
-    estimate_cost,
-    keras_module,
-    scoring_chunk,
-)
+from cnnviz.learning.model import Cost, ModelSpec, build_model, estimate_cost, keras_module
+from cnnviz.learning.nn import predict
 
 __all__ = [
     "Evaluation",
@@ -244,19 +240,20 @@ class TrainedModel:
         The data set it was trained on, as :attr:`Dataset.name`.
     weights : list of ndarray
         As ``model.get_weights()`` of :func:`~cnnviz.learning.model.build_model` ``(spec)``; the
-        first is
-        the first conv layer's kernel, shape ``(k, k, 1, F)``.
+        first is the first conv layer's kernel, shape ``(k, k, 1, F)``.
     run : TrainingRun, optional
         The training's record (``None`` if the weights were loaded from a cache).
     evaluation : Evaluation, optional
         Its answers on the test set, once computed.
+    keras_file : bytes, optional
+        The trained Keras model as a ``.keras`` file (:func:`model_bytes`), written where it
+        was trained, for the visitor to download; ``None`` when only the weights are known.
 
     Notes
     -----
-    Plain arrays, so that a model trained in another process (:mod:`~cnnviz.learning.worker`)
-    travels as
-    a pickle and a page that only shows results needs no TensorFlow. :attr:`model` builds the
-    Keras model on first use, once, also when several threads ask at the same time.
+    Plain arrays and bytes, so that a model trained in another process
+    (:mod:`~cnnviz.learning.worker`) travels as a pickle, and everything the pages do with it
+    (:mod:`cnnviz.learning.probe`, :func:`evaluate`) runs in NumPy without TensorFlow.
     """
 
     def __init__(
@@ -266,38 +263,24 @@ class TrainedModel:
         weights: list[np.ndarray],
         run: TrainingRun | None = None,
         evaluation: Evaluation | None = None,
+        keras_file: bytes | None = None,
     ) -> None:
         self.spec = spec
         self.data_name = data_name
         self.weights = [np.asarray(w) for w in weights]
         self.run = run
         self.evaluation = evaluation
-        self._model = None
-        self._lock = threading.Lock()
+        self.keras_file = keras_file
 
     @classmethod
-    def from_model(
-        cls,
-        model,
-        spec: ModelSpec,
-        data_name: str,
-        run: TrainingRun | None = None,
-        evaluation: Evaluation | None = None,
+    def from_keras(
+        cls, model, spec: ModelSpec, data: Dataset, run: TrainingRun | None = None
     ) -> TrainedModel:
-        """Wrap a Keras model built by ``build_model(spec)``; :attr:`model` is that very model."""
-        trained = cls(spec, data_name, model.get_weights(), run, evaluation)
-        trained._model = model
-        return trained
-
-    @property
-    def model(self):
-        """The compiled ``keras.Sequential`` with these weights (built on first use)."""
-        with self._lock:
-            if self._model is None:
-                model = build_model(self.spec)
-                model.set_weights(self.weights)
-                self._model = model
-            return self._model
+        """Take a Keras model built by ``build_model(spec)`` and trained on ``data``: its
+        weights, its ``.keras`` file, and its :func:`evaluate` score on ``data``'s test digits."""
+        weights = model.get_weights()
+        scores = evaluate(weights, spec, data)
+        return cls(spec, data.name, weights, run, scores, keras_file=model_bytes(model))
 
     @property
     def complete(self) -> bool:
@@ -308,12 +291,9 @@ class TrainedModel:
         """
         return self.run is None or self.run.status == "finished"
 
-    def __getstate__(self) -> dict:
-        # The weights travel; the Keras model and the lock stay in their process.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_lock")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _model=None, _lock=threading.Lock())
+    def without_file(self) -> TrainedModel:
+        """The same model without its ``.keras`` bytes (for models kept only to be looked into)."""
+        return TrainedModel(self.spec, self.data_name, self.weights, self.run, self.evaluation)
 
     def __repr__(self) -> str:
         accuracy = f"{self.evaluation.accuracy:.4f}" if self.evaluation else "?"
@@ -627,7 +607,7 @@ def train_new_model(
     Returns
     -------
     TrainedModel
-        With its ``run`` and ``evaluation``; :attr:`TrainedModel.model` is the trained model.
+        With its ``run``, ``evaluation`` and ``keras_file``.
     """
     model = build_model(spec)
     run = train(
@@ -638,24 +618,26 @@ def train_new_model(
         update_every=update_every,
         should_stop=should_stop,
     )
-    return TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data))
+    return TrainedModel.from_keras(model, spec, data, run)
 
 
-def evaluate(model, data: Dataset) -> Evaluation:
-    """Score ``model`` on the test digits of ``data``.
+def evaluate(weights: list[np.ndarray], spec: ModelSpec, data: Dataset) -> Evaluation:
+    """Score the model with these weights on the test digits of ``data``.
+
+    Parameters
+    ----------
+    weights : list of ndarray
+        As ``model.get_weights()`` of ``build_model(spec)``.
+    spec : ModelSpec
+    data : Dataset
 
     Returns
     -------
     Evaluation
         Probabilities, predictions, accuracy, confusion matrix and the misclassified digits.
+        The probabilities are :func:`cnnviz.learning.nn.predict`'s, which equal Keras'.
     """
-    x = as_model_input(data.x_test)  # (N, 28, 28, 1)
-    # Plain calls in chunks: no predict() function to trace first, so a result shows sooner.
-    # Small enough chunks that their activations never take much memory.
-    chunk = scoring_chunk(sum(math.prod(layer.output.shape[1:]) for layer in model.layers))
-    probabilities = np.concatenate(
-        [np.asarray(model(x[i : i + chunk], training=False)) for i in range(0, len(x), chunk)]
-    )  # (N, K)
+    probabilities = predict(weights, as_model_input(data.x_test), spec)  # (N, K)
     predicted = probabilities.argmax(axis=1)
     true = data.y_test.astype(np.intp)
     wrong = np.flatnonzero(predicted != true)
@@ -736,10 +718,11 @@ def first_layer_kernels(weights: list[np.ndarray]) -> np.ndarray:
 
 
 def model_bytes(model) -> bytes:
-    """The model as a ``.keras`` file: architecture, weights and its compile settings.
+    """A Keras model as a ``.keras`` file: architecture, weights and its compile settings.
 
     ``keras.models.load_model`` gives it back ready to predict or to train further (a model
     rebuilt from :attr:`TrainedModel.weights` starts the optimizer's running averages afresh).
+    Runs where the model was trained (a worker), as it needs Keras.
     """
     with tempfile.TemporaryDirectory(prefix="cnnviz-") as folder:
         path = os.path.join(folder, "cnnviz-model.keras")
@@ -782,8 +765,7 @@ def default_model(
     """
     data = data or load_sample()
     spec = ModelSpec()
-    keras = keras_module()
-    recipe = f"{spec!r}|{data.fingerprint()}|{keras.__version__}"
+    recipe = f"{spec!r}|{data.fingerprint()}|{importlib.metadata.version('keras')}"
     key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     folder = cache_dir or os.environ.get("CNNVIZ_CACHE_DIR") or _default_cache_dir()
     path = os.path.join(folder, f"default-model-{key}.npz")
@@ -797,8 +779,8 @@ def default_model(
     if weights is not None:
         trained = TrainedModel(spec, data.name, weights)
     if trained.evaluation is None:
-        trained.evaluation = evaluate(trained.model, data)
-    return trained
+        trained.evaluation = evaluate(trained.weights, spec, data)
+    return trained.without_file()  # shared by every session to look into; nobody downloads it
 
 
 def _default_cache_dir() -> str:

@@ -566,7 +566,7 @@ def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
 def _serve(conn: Connection, idle_timeout: float) -> None:
     """The worker's side: load TensorFlow, wait for one job, train, send the result."""
     from cnnviz.learning.model import build_model, keras_module
-    from cnnviz.learning.training import evaluate, train
+    from cnnviz.learning.training import train
 
     keras_module()  # the slow part, done before anyone waits for it
     conn.send(("ready",))
@@ -612,7 +612,7 @@ def _serve(conn: Connection, idle_timeout: float) -> None:
             on_scoring=scoring,
         )
         scoring(True)  # its batches are over, stopped or finished: the score is all that is left
-        trained = TrainedModel.from_model(model, spec, data.name, run, evaluate(model, data))
+        trained = TrainedModel.from_keras(model, spec, data, run)  # with its .keras file
     except (BrokenPipeError, ConnectionResetError):
         return
     except Exception as error:  # tell the server what went wrong; it shows the message

@@ -35,6 +35,7 @@ from cnnviz.learning.digits import DigitPreparation, check_digit, explain_digit
 from cnnviz.learning.model import ModelSpec, estimate_cost
 from cnnviz.learning.probe import (
     LayerOutput,
+    Model,
     ShiftCurve,
     activation_pattern,
     compare_patterns,
@@ -339,14 +340,14 @@ def forward_pass(trained: TrainedModel, digit: Digit) -> ForwardView:
 
     Examples
     --------
-    >>> from cnnviz.learning.model import ModelSpec, build_model
+    >>> from cnnviz.learning.nn import weight_shapes
     >>> spec = ModelSpec(filters=(4,), dense_units=8)
-    >>> trained = TrainedModel.from_model(build_model(spec), spec, "none")
+    >>> trained = TrainedModel(spec, "none", [np.full(s, 0.01) for s in weight_shapes(spec)])
     >>> view = forward_pass(trained, Digit(np.zeros((28, 28), np.float32), None, "zeros"))
     >>> [s.title for s in view.sections][:2]
-    ['conv_1 · Conv2D: 4 kernels, 4 feature maps', 'pool_1 · MaxPooling2D: 26×26 → 13×13']
+    ['conv_1 · Conv2D: 4 kernels, 4 feature maps', 'pool_1 · MaxPool2D: 26×26 → 13×13']
     """
-    outputs = layer_activations(trained.model, digit.x)
+    outputs = layer_activations(trained, digit.x)
     probabilities = outputs[-1].output
     predicted = int(probabilities.argmax())
     sections = []
@@ -551,13 +552,13 @@ class ComparisonView:
     patterns: go.Figure = field(repr=False)
 
 
-def comparison(model, digit: Digit, view: ForwardView, other: Digit) -> ComparisonView:
+def comparison(model: Model, digit: Digit, view: ForwardView, other: Digit) -> ComparisonView:
     """Compare ``digit``'s activation pattern (from ``view``) with ``other``'s.
 
     Parameters
     ----------
-    model : keras.Model
-        The model ``view`` came from (a :attr:`TrainedModel.model`), passed on to
+    model : TrainedModel
+        The model ``view`` came from, passed on to
         :func:`~cnnviz.learning.probe.layer_activations`.
     digit, other : Digit
         Inputs A and B, each ``x`` of shape (28, 28).
@@ -617,7 +618,7 @@ def shift_intro(digit: Digit, predicted: int) -> str:
     )
 
 
-def average_shift_curve(model, data: Dataset, count: int = AVERAGE_OVER) -> ShiftCurve:
+def average_shift_curve(model: Model, data: Dataset, count: int = AVERAGE_OVER) -> ShiftCurve:
     """The shift curve averaged over the first ``count`` test digits of ``data``.
 
     Its arrays (``shifts``, ``along_x``, ``along_y``: shape ``(D,)``) are read-only, so the
@@ -647,7 +648,7 @@ class AverageCurves:
     def __repr__(self) -> str:
         return f"AverageCurves({len(self._curves)} models, {self.count} digits)"
 
-    def __call__(self, model, data: Dataset) -> ShiftCurve:
+    def __call__(self, model: Model, data: Dataset) -> ShiftCurve:
         with self._lock:
             curve = self._curves.get(model)
             if curve is None:
@@ -684,12 +685,12 @@ def shift_view(
     """
     label = digit.label if digit.label is not None else predicted
     ours = f"this model ({pooling_name(trained.spec)})"
-    curves = {ours: shift_curve(trained.model, digit.x, label)}
+    curves = {ours: shift_curve(trained, digit.x, label)}
     averages = {ours: average}
     gain = None
     if twin is not None:
         theirs = f"same model, {pooling_name(twin.spec)}"
-        curves[theirs] = shift_curve(twin.model, digit.x, label)
+        curves[theirs] = shift_curve(twin, digit.x, label)
         averages[theirs] = twin_average
         pooled, flat = (ours, theirs) if trained.spec.pooling != "none" else (theirs, ours)
         points = 100 * (averages[pooled].mean - averages[flat].mean)
@@ -847,7 +848,7 @@ class SaliencyView:
     caption: str
 
 
-def saliency_view(model, digit: Digit, target: int) -> SaliencyView:
+def saliency_view(model: Model, digit: Digit, target: int) -> SaliencyView:
     """Which pixels the score for ``target`` (0 to 9) depends on, in which direction.
 
     Three panels of shape ``(28, 28)``: ``digit.x``, the gradient of the score before softmax,

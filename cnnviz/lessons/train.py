@@ -18,10 +18,9 @@ typed is echoed unescaped, and the page shows such messages literally (``pages._
 
 from __future__ import annotations
 
-import functools
 import numbers
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
@@ -45,7 +44,6 @@ from cnnviz.learning.training import (
     check_limits,
     first_layer_kernels,
     format_duration,
-    model_bytes,
 )
 from cnnviz.pictures import confusion_figure, digit_grid, kernel_grid, training_curves
 
@@ -560,8 +558,8 @@ class Results:
     confusion_text, mistakes_text, kernels_text : str
     mistakes : plotly Figure or None
         The most confidently misread test digits; None if none was misread.
-    model_file : callable or None
-        Returns the model as a ``.keras`` file's bytes (built only when downloaded).
+    model_file : bytes or None
+        The model as a ``.keras`` file, written by the training worker; None if there is none.
     """
 
     lost: str | None = None
@@ -577,7 +575,7 @@ class Results:
     mistakes: go.Figure | None = None
     kernels_text: str = ""
     kernels: go.Figure | None = None
-    model_file: Callable[[], bytes] | None = None
+    model_file: bytes | None = field(default=None, repr=False)
 
 
 def results(
@@ -651,9 +649,5 @@ def results(
             "edge and stroke detectors, the local features of the article."
         ),
         kernels=kernel_grid(kernels),
-        model_file=functools.partial(_model_file, trained),
+        model_file=trained.keras_file,
     )
-
-
-def _model_file(trained: TrainedModel) -> bytes:
-    return model_bytes(trained.model)

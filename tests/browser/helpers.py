@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+HEAVY_LIBRARIES = ("tensorflow", "keras")  # what the serving process must never load
+_SERVER_PIDS: dict[str, int] = {}  # base URL → process id of the servers running now
 
 
 def free_port() -> int:
@@ -54,6 +56,7 @@ def streamlit_server(script: str = "app.py", env: dict[str, str] | None = None, 
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
     )
     url = f"http://127.0.0.1:{port}"
+    _SERVER_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -69,6 +72,7 @@ def streamlit_server(script: str = "app.py", env: dict[str, str] | None = None, 
             time.sleep(0.2)
         yield url
     finally:
+        _SERVER_PIDS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -80,6 +84,22 @@ def streamlit_server(script: str = "app.py", env: dict[str, str] | None = None, 
         os.unlink(log.name)
         if "Traceback" in server_log:
             print("---- streamlit server log ----\n" + server_log)
+
+
+def server_pid(url: str) -> int:
+    """The process id of the server :func:`streamlit_server` runs at ``url`` (any path)."""
+    return next(pid for base, pid in _SERVER_PIDS.items() if url.startswith(base))
+
+
+def heavy_libraries(pid: int) -> list[str]:
+    """Files mapped into process ``pid`` whose path names TensorFlow or Keras (Linux ``/proc``).
+
+    Importing TensorFlow maps its shared objects (``libtensorflow_framework.so``,
+    ``_pywrap_tensorflow_internal.so``) into the process; they stay mapped until it ends.
+    """
+    with open(f"/proc/{pid}/maps") as maps:
+        paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "/" in line}
+    return sorted(p for p in paths if any(name in p.lower() for name in HEAVY_LIBRARIES))
 
 
 def wait_idle(page: Page, timeout: float = 30_000) -> None:

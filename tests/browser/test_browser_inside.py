@@ -7,7 +7,14 @@ import skimage.data
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+from pages._registry import PAGES
+from tests.browser.helpers import (
+    assert_no_errors,
+    heavy_libraries,
+    screenshot,
+    server_pid,
+    wait_idle,
+)
 
 
 def _open(app_url, page):
@@ -16,18 +23,12 @@ def _open(app_url, page):
     page.goto(app_url)
     wait_idle(page)
     page.goto(f"{app_url}/inside")
-    wait_idle(page, timeout=120_000)  # the first visit loads TensorFlow and the default model
+    wait_idle(page, timeout=120_000)  # the first visit may train the default model (a worker)
     expect(page.get_by_role("heading", name=re.compile("^Inside the model"))).to_be_visible()
 
 
-def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
-    """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error."""
-    _open(app_url, page)
-    expect(page.get_by_text(re.compile(r"^Prediction: \d \(\d+\.\d%\)$")).first).to_be_visible()
-    page.get_by_text("Draw one").click()
-    wait_idle(page)
-    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
-
+def _draw_stroke(page) -> None:
+    """Mouse down near the top of the canvas, a slightly slanted line down, mouse up."""
     canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -38,6 +39,17 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
         page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
     page.mouse.up()
     wait_idle(page)
+
+
+def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
+    """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error."""
+    _open(app_url, page)
+    expect(page.get_by_text(re.compile(r"^Prediction: \d \(\d+\.\d%\)$")).first).to_be_visible()
+    page.get_by_text("Draw one").click()
+    wait_idle(page)
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+
+    _draw_stroke(page)
 
     heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
     expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
@@ -57,6 +69,23 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     expect(page.get_by_role("radio", name="Draw one")).to_be_checked()
     assert_no_errors(page)
     screenshot(page, "inside_back")
+
+
+def test_the_server_never_loads_tensorflow(app_url, page):
+    """Every page opened, Inside with a drawn digit: TensorFlow and Keras stay out of the server
+    (the core computes what the pages show; only training workers load them)."""
+    _open(app_url, page)
+    page.get_by_text("Draw one").click()
+    wait_idle(page)
+    _draw_stroke(page)
+    heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
+    expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
+    nav = page.get_by_test_id("stSidebarNav")
+    for entry in PAGES:
+        nav.get_by_role("link", name=entry.title).click()
+        wait_idle(page, timeout=60_000)
+        assert_no_errors(page)
+    assert heavy_libraries(server_pid(app_url)) == []
 
 
 def test_a_photo_with_a_crafted_name_is_read_with_a_caution_and_its_name_shown_as_typed(

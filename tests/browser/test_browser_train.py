@@ -10,7 +10,14 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import assert_no_errors, screenshot, streamlit_server, wait_idle
+from tests.browser.helpers import (
+    assert_no_errors,
+    heavy_libraries,
+    screenshot,
+    server_pid,
+    streamlit_server,
+    wait_idle,
+)
 
 STOPPED = "The model keeps what it learned so far"
 WAITING = "Waiting for a free training slot: 1 of 1"
@@ -81,6 +88,30 @@ def test_train_watch_the_curve_move_stop_and_see_results(train_url, page):
     expect(_progress(page)).to_have_count(0)
     assert_no_errors(page)
     screenshot(page, "train-stopped")
+    assert heavy_libraries(server_pid(train_url)) == []  # it trained in a worker process
+
+
+def test_the_downloaded_model_scores_in_keras_what_the_page_says(train_url, page, tmp_path):
+    """The .keras file the worker wrote, loaded into Keras here, reads the sample's test digits
+    with the test accuracy the page shows (computed by the core's forward pass)."""
+    keras = pytest.importorskip("keras")
+    from cnnviz.learning.data import as_model_input, load_sample
+
+    _open(page, train_url)
+    _start_long_training(page)
+    expect(_progress(page)).to_have_text(re.compile(r"batch [1-9]"), timeout=60_000)
+    time.sleep(2)  # some learning, so that the accuracy is not a guess's
+    _stop(page)
+    wait_idle(page)
+    shown = page.get_by_text(re.compile(r"^Test accuracy: \d+\.\d%")).first.inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Download the trained model")).click()
+    path = tmp_path / "model.keras"
+    download.value.save_as(path)
+    data = load_sample()
+    probabilities = keras.models.load_model(path).predict(as_model_input(data.x_test), verbose=0)
+    accuracy = float((probabilities.argmax(axis=1) == data.y_test).mean())
+    assert shown.startswith(f"Test accuracy: {accuracy:.1%} (")
 
 
 def test_second_visitor_waits_and_leaving_mid_training_frees_the_slot(train_url, browser):
