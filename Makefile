@@ -26,11 +26,11 @@ $(VENV)/.stamp-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.stamp-run
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Train the shared default model once and cache its weights (~/.cache/cnnviz), so the first
-# visitor of the model pages waits well under a second instead of ~15 s. Handy before a talk.
+# Train the shared default model once and keep it and its averaged shift curve on disk
+# (~/.cache/cnnviz), so the first visitor of the Inside page waits about a second instead of
+# ~15 s (training) or ~1 s more (the curve). Handy before a talk.
 warm: $(VENV)/.stamp-run
-	$(BIN)/python -c "from cnnviz.learning.training import default_model; m = default_model(); \
-	print(f'default model ready: test accuracy {m.evaluation.accuracy:.1%}')"
+	$(BIN)/python -c "from cnnviz.lessons.inside import warm; print(warm())"
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

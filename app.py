@@ -3,6 +3,7 @@
 import gc
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from pages._registry import PAGES
 
@@ -35,5 +36,18 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
+@st.cache_resource(show_spinner=False)
+def _one_blas_thread() -> None:
+    """Let NumPy's matrix products run on the calling thread only (once per process).
+
+    The server already runs one thread per visitor's script; OpenBLAS's own pool on top of that
+    spins waiting for work, so the model's forward pass on the Inside page cost about twice its
+    wall time in CPU (figures in bench/README.md). Training workers are other processes, with
+    their own settings.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 _freeze_startup_heap()
+_one_blas_thread()
 navigation.run()

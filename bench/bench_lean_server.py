@@ -22,8 +22,9 @@ Python, so it shows only through them); the target is none.
 Cache: by default the server gets a fresh, empty ``CNNVIZ_CACHE_DIR``, so the default model is
 trained (in a worker) on the first visit to Inside: a cold first visit. With ``--warm`` the
 default model is put in that fresh cache first — the weights file is copied from the user's
-cache (``~/.cache/cnnviz``) if there, then ``default_model(cache_dir=...)`` runs in a separate
-process (it trains only if the copy is missing or stale) — so the server finds it on disk: the
+cache (``~/.cache/cnnviz``) if there, then ``make warm``'s ``cnnviz.lessons.inside.warm`` runs in
+a separate process (it trains or computes only what is missing or stale) — so the server finds
+the model and its averaged shift curve on disk: the
 case the targets are for (server ≤ 350 MB after every page; first Inside visit < 1 s of server
 CPU).
 
@@ -111,16 +112,17 @@ def _settle_workers(pid: int, quiet: float = 0.05, limit: float = 120.0) -> floa
 
 
 def _warm_cache(folder: str) -> None:
-    """Put the default model's weights in ``folder``: copy them, then let default_model check."""
+    """Put the default model and its averaged shift curve in ``folder``: copy them, then let
+    ``make warm``'s function check (and compute whatever is missing)."""
     user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for path in glob.glob(os.path.join(user, "cnnviz", "default-model-*.npz")):
-        shutil.copy(path, folder)
-    code = "from cnnviz.learning.training import default_model; default_model(cache_dir=%r)"
+    for pattern in ("default-model-*.npz", "shift-curve-*.npz"):
+        for path in glob.glob(os.path.join(user, "cnnviz", pattern)):
+            shutil.copy(path, folder)
     subprocess.run(
-        [sys.executable, "-c", code % folder],
+        [sys.executable, "-c", "from cnnviz.lessons.inside import warm; print(warm())"],
         cwd=ROOT,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "CNNVIZ_CACHE_DIR": folder},
     )
 
 

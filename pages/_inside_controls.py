@@ -19,10 +19,10 @@ import streamlit as st
 from cnnviz.lessons import inside as lesson
 from cnnviz.lessons.inside import Digit
 from cnnviz.pictures import ImageError
+from cnnviz.pictures.images import UPLOAD_TYPES
 from pages._models import get_dataset
 from pages._state import Setting, keep, one_of, whole_number
 from pages._text import file_label, plain
-from pages._ui import UPLOAD_TYPES
 
 PAGE = "inside"
 

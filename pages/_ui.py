@@ -31,7 +31,13 @@ from cnnviz.maths.kernels import (
 )
 from cnnviz.maths.pixels import to_grayscale
 from cnnviz.pictures import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
-from cnnviz.pictures.images import SAMPLES, ImageError, load_image, sample_image
+from cnnviz.pictures.images import (
+    SAMPLES,
+    UPLOAD_TYPES,
+    ImageError,
+    load_image,
+    sample_image,
+)
 from pages._state import Setting, keep, one_of, query_value, to_link
 from pages._text import file_label, plain
 
@@ -49,7 +55,6 @@ __all__ = [
 ]
 
 UPLOAD = "Your upload"
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 DEFAULT_SAMPLE = "Cartoon face"
 CUSTOM = "Custom"
 

@@ -58,11 +58,8 @@ def main() -> None:
     st.markdown(lesson.shift_intro(digit, view.predicted))
     twin = twin_ui(trained)
     average = None if twin is None else average_shift_curve(twin)
-    show_shift(
-        lesson.shift_view(
-            trained, digit, view.predicted, average_shift_curve(trained), twin, average
-        )
-    )
+    ours = average_shift_curve(trained, on_disk=not own)  # the default model's is kept on disk
+    show_shift(lesson.shift_view(trained, digit, view.predicted, ours, twin, average))
 
     st.header("What the model looks at")
     choice = saliency_ui(view.predicted)
@@ -80,9 +77,9 @@ def _average_curves() -> lesson.AverageCurves:
     return lesson.AverageCurves()
 
 
-def average_shift_curve(model) -> ShiftCurve:
+def average_shift_curve(model, on_disk: bool = False) -> ShiftCurve:
     """The shift curve averaged over the first test digits of the sample (computed once)."""
-    return _average_curves()(model, get_dataset("sample"))
+    return _average_curves()(model, get_dataset("sample"), on_disk=on_disk)
 
 
 # --- drawing ----------------------------------------------------------------------------------

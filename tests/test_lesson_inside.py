@@ -424,6 +424,35 @@ def test_averaged_shift_curves_are_computed_once_per_model_and_read_only(
             getattr(got[0], name)[0] = 0
 
 
+def test_the_default_models_averaged_curve_is_kept_on_disk(
+    default_trained, sample, monkeypatch, tmp_path
+):
+    """With on_disk, a later server (a new AverageCurves) reads the curve from the cache folder
+    instead of computing it; other weights get their own file; the values equal a direct
+    computation and stay read-only."""
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
+    calls = []
+    direct = lesson.average_shift_curve
+
+    def counted(model, data, count):
+        calls.append(model)
+        return direct(model, data, count)
+
+    monkeypatch.setattr(lesson, "average_shift_curve", counted)
+    first = lesson.AverageCurves(count=10)(default_trained, sample, on_disk=True)
+    later = lesson.AverageCurves(count=10)(default_trained, sample, on_disk=True)
+    assert len(calls) == 1 and len(list(tmp_path.glob("shift-curve-*.npz"))) == 1
+    reference = direct(default_trained, sample, 10)
+    for name in ("shifts", "along_x", "along_y"):
+        np.testing.assert_array_equal(getattr(later, name), getattr(reference, name))
+        np.testing.assert_array_equal(getattr(first, name), getattr(reference, name))
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(later, name)[0] = 0
+    changed = TrainedModel(default_trained.spec, "x", [w * 1.01 for w in default_trained.weights])
+    lesson.AverageCurves(count=10)(changed, sample, on_disk=True)
+    assert len(calls) == 2 and len(list(tmp_path.glob("shift-curve-*.npz"))) == 2
+
+
 @pytest.mark.parametrize("target", [-1, 10, 2.5, "3", True, None])
 def test_saliency_refuses_a_target_that_is_no_digit_by_name(target):
     digit = lesson.Digit(np.zeros((28, 28), np.float32), None, "nothing")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz.learning.data import as_model_input, one_hot
+from cnnviz.learning.data import as_model_input, load_sample, one_hot
 from cnnviz.learning.model import ModelSpec, build_model
 from cnnviz.learning.training import (
     LimitError,
@@ -285,6 +285,9 @@ def test_default_model_reaches_95_percent_and_is_cached(default_trained):
     second = default_model()
     assert second.run is None and time.monotonic() - started < 5
     assert second.evaluation.accuracy == first.evaluation.accuracy
+    scored_now = evaluate(second.weights, ModelSpec(), load_sample())  # not the file's
+    np.testing.assert_allclose(second.evaluation.probabilities, scored_now.probabilities, atol=1e-6)
+    np.testing.assert_array_equal(second.evaluation.confusion, scored_now.confusion)
     for a, b in zip(first.weights, second.weights, strict=True):
         np.testing.assert_array_equal(a, b)
     assert first.keras_file is None  # shared to be looked into: no download bytes kept
@@ -356,6 +359,27 @@ def test_default_model_trains_with_the_given_trainer_once(tmp_path, small_data):
     second = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
     assert calls == [ModelSpec()]
     assert first.evaluation is not None and second.evaluation.accuracy == first.evaluation.accuracy
+
+
+def test_a_weights_file_without_test_scores_is_scored_on_load(tmp_path, small_data):
+    """A cache written before the test probabilities were kept with the weights still loads:
+    the model is scored then."""
+    calls = []
+
+    def trainer(spec, data):
+        calls.append(spec)
+        return TrainedModel(spec, data.name, build_model(spec).get_weights())
+
+    first = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
+    [path] = tmp_path.glob("default-model-*.npz")
+    with np.load(path) as saved:
+        assert saved["probabilities"].shape == (200, 10)
+        np.savez(path, **{k: saved[k] for k in saved.files if k != "probabilities"})
+    second = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
+    assert calls == [ModelSpec()]
+    np.testing.assert_allclose(
+        second.evaluation.probabilities, first.evaluation.probabilities, atol=1e-6
+    )
 
 
 def test_trained_model_travels_as_weights_and_a_keras_file(small_data, tmp_path):

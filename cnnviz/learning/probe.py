@@ -34,6 +34,7 @@ from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architect
 from cnnviz.maths.pixels import shift
 
 __all__ = [
+    "DEFAULT_SHIFTS",
     "SALIENCY_METHODS",
     "LayerOutput",
     "Model",

@@ -40,6 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from cnnviz._validate import env_int
+from cnnviz.learning import store
 from cnnviz.learning.data import NUM_CLASSES, Dataset, as_model_input, load_sample, one_hot
 from cnnviz.learning.model import Cost, ModelSpec, build_model, estimate_cost, keras_module
 from cnnviz.learning.nn import predict
@@ -55,6 +56,7 @@ __all__ = [
     "confusion_matrix",
     "default_model",
     "evaluate",
+    "evaluation_of",
     "first_layer_kernels",
     "format_duration",
     "max_trainings",
@@ -637,7 +639,12 @@ def evaluate(weights: list[np.ndarray], spec: ModelSpec, data: Dataset) -> Evalu
         Probabilities, predictions, accuracy, confusion matrix and the misclassified digits.
         The probabilities are :func:`cnnviz.learning.nn.predict`'s, which equal Keras'.
     """
-    probabilities = predict(weights, as_model_input(data.x_test), spec)  # (N, K)
+    return evaluation_of(predict(weights, as_model_input(data.x_test), spec), data)
+
+
+def evaluation_of(probabilities: np.ndarray, data: Dataset) -> Evaluation:
+    """The :class:`Evaluation` of a model that gave ``probabilities`` (N, K) for ``data``'s N
+    test digits: what :func:`evaluate` returns, from answers computed before."""
     predicted = probabilities.argmax(axis=1)
     true = data.y_test.astype(np.intp)
     wrong = np.flatnonzero(predicted != true)
@@ -744,9 +751,9 @@ def default_model(
     data : Dataset, optional
         Defaults to :func:`cnnviz.learning.data.load_sample`.
     cache_dir : str, optional
-        Where the trained weights are kept between runs: ``$CNNVIZ_CACHE_DIR``, else
-        ``$XDG_CACHE_HOME/cnnviz`` or ``~/.cache/cnnviz``. The file name holds a hash of the
-        spec, the data and the Keras version, so any change trains afresh.
+        Where the trained weights and their test scores are kept between runs (default:
+        :func:`cnnviz.learning.store.cache_dir`). The file name holds a hash of the spec, the
+        data and the Keras version, so any change trains afresh.
     trainer : callable, optional
         ``trainer(spec, data) -> TrainedModel`` trains it when it is not cached: by default
         :func:`train_new_model`, here; a server passes one that trains in a worker process.
@@ -767,68 +774,36 @@ def default_model(
     spec = ModelSpec()
     recipe = f"{spec!r}|{data.fingerprint()}|{importlib.metadata.version('keras')}"
     key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
-    folder = cache_dir or os.environ.get("CNNVIZ_CACHE_DIR") or _default_cache_dir()
-    path = os.path.join(folder, f"default-model-{key}.npz")
-    weights = _load_weights(path)
-    if weights is None:
-        with _locked(f"{path}.lock"):
-            weights = _load_weights(path)  # another process may have trained it meanwhile
-            if weights is None:
+    path = os.path.join(store.cache_dir(cache_dir), f"default-model-{key}.npz")
+    saved = _load_model(path)
+    if saved is None:
+        with store.locked(f"{path}.lock"):
+            saved = _load_model(path)  # another process may have trained it meanwhile
+            if saved is None:
                 trained = (trainer or train_new_model)(spec, data)
-                _save_weights(trained.weights, path)
-    if weights is not None:
+                if trained.evaluation is None:
+                    trained.evaluation = evaluate(trained.weights, spec, data)
+                arrays = {f"w{i}": w for i, w in enumerate(trained.weights)}
+                probabilities = trained.evaluation.probabilities  # spares later starts scoring
+                store.save_arrays(path, {**arrays, "probabilities": probabilities})
+    if saved is not None:
+        weights, probabilities = saved
         trained = TrainedModel(spec, data.name, weights)
-    if trained.evaluation is None:
-        trained.evaluation = evaluate(trained.weights, spec, data)
+        if probabilities is not None and probabilities.shape == (len(data.y_test), NUM_CLASSES):
+            trained.evaluation = evaluation_of(probabilities, data)  # data is in the file key
+        else:
+            trained.evaluation = evaluate(weights, spec, data)
     return trained.without_file()  # shared by every session to look into; nobody downloads it
 
 
-def _default_cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "cnnviz")
-
-
-@contextmanager
-def _locked(path: str) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block.
-
-    Waits while another process (or thread) holds it. Where no lock can be had (no ``fcntl``
-    on Windows, a read-only disk) the block runs unlocked: at worst two processes both train.
-    """
-    try:
-        import fcntl
-
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle = open(path, "a")  # closed below, after the block: that releases the lock
-    except (ImportError, OSError):
-        yield
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        handle.close()
-
-
-def _load_weights(path: str) -> list[np.ndarray] | None:
-    """The weights saved by :func:`_save_weights`, or None if missing or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            return [saved[f"w{i}"] for i in range(len(saved.files))]
-    except (OSError, ValueError, KeyError):
+def _load_model(path: str) -> tuple[list[np.ndarray], np.ndarray | None] | None:
+    """The weights ``w0, w1, …`` and test probabilities kept in ``path`` (the probabilities None
+    in a file from before they were kept, then scored on load), or None if there is none."""
+    arrays = store.load_arrays(path)
+    if arrays is None:
         return None
-
-
-def _save_weights(weights: list[np.ndarray], path: str) -> None:
-    """Write the weights next to ``path`` first, then move them in place (no half-written files)."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".partial-")
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **{f"w{i}": w for i, w in enumerate(weights)})
-        os.replace(partial, path)
-    except OSError:
-        pass  # A read-only disk only costs a retraining next time.
+    weights = [arrays[f"w{i}"] for i in range(sum(name.startswith("w") for name in arrays))]
+    return weights, arrays.get("probabilities")
 
 
 def _shuffled_batches(tf, x: np.ndarray, y: np.ndarray, spec: ModelSpec):

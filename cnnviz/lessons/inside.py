@@ -21,6 +21,7 @@ Letters used in shapes: ``H, W`` a map's height and width, ``F`` maps, ``n`` neu
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import threading
 import weakref
@@ -30,10 +31,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.learning.data import Dataset, as_model_input
+from cnnviz.learning import store
+from cnnviz.learning.data import Dataset, as_model_input, load_sample
 from cnnviz.learning.digits import DigitPreparation, check_digit, explain_digit
 from cnnviz.learning.model import ModelSpec, estimate_cost
 from cnnviz.learning.probe import (
+    DEFAULT_SHIFTS,
     LayerOutput,
     Model,
     ShiftCurve,
@@ -46,6 +49,7 @@ from cnnviz.learning.probe import (
 from cnnviz.learning.training import (
     TrainedModel,
     TrainingRun,
+    default_model,
     first_layer_kernels,
     format_duration,
 )
@@ -638,6 +642,11 @@ class AverageCurves:
     the curve under a lock (two sessions asking at once get the same object, computed once),
     later calls return it. The curve's arrays are read-only, so no session can change what the
     others see; an entry goes when its model does (weak keys).
+
+    With ``on_disk=True`` (the shared default model) the curve is also kept in the cache folder
+    (:func:`cnnviz.learning.store.remembered`), keyed by the weights, the digits and the shifts:
+    a server that starts with the model on disk finds its curve there too, instead of running
+    thousands of shifted digits through the model on its first visitor's time.
     """
 
     def __init__(self, count: int = AVERAGE_OVER) -> None:
@@ -648,12 +657,46 @@ class AverageCurves:
     def __repr__(self) -> str:
         return f"AverageCurves({len(self._curves)} models, {self.count} digits)"
 
-    def __call__(self, model: Model, data: Dataset) -> ShiftCurve:
+    def __call__(self, model: Model, data: Dataset, *, on_disk: bool = False) -> ShiftCurve:
         with self._lock:
             curve = self._curves.get(model)
             if curve is None:
-                curve = self._curves[model] = average_shift_curve(model, data, self.count)
+                curve = self._curves[model] = (
+                    self._remembered(model, data) if on_disk else self._computed(model, data)
+                )
             return curve
+
+    def _computed(self, model: Model, data: Dataset) -> ShiftCurve:
+        return average_shift_curve(model, data, self.count)
+
+    def _remembered(self, model: Model, data: Dataset) -> ShiftCurve:
+        key = store.digest(
+            repr(model.spec), data.fingerprint(), str(self.count), repr(DEFAULT_SHIFTS),
+            *model.weights,
+        )  # fmt: skip
+
+        def compute() -> dict[str, np.ndarray]:
+            return dataclasses.asdict(self._computed(model, data))
+
+        arrays = store.remembered("shift-curve", key, compute)
+        for array in arrays.values():
+            array.setflags(write=False)
+        return ShiftCurve(arrays["shifts"], arrays["along_x"], arrays["along_y"])
+
+
+def warm(data: Dataset | None = None) -> str:
+    """Prepare what the page's first visitor would otherwise wait for, on disk: the default
+    model (trained once) and its averaged shift curve. ``make warm`` runs it before a talk.
+
+    Returns the line to print: the model's test accuracy and where the files are.
+    """
+    data = data or load_sample()
+    trained = default_model(data)
+    AverageCurves()(trained, data, on_disk=True)
+    return (
+        f"Default model ready (test accuracy {trained.evaluation.accuracy:.1%}); it and its "
+        f"shift curve are kept in {store.cache_dir()}."
+    )
 
 
 @dataclass(frozen=True)

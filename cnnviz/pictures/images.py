@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 __all__ = [
     "FACE_EYES",
     "SAMPLES",
+    "UPLOAD_TYPES",
     "ImageError",
     "LoadedImage",
     "Sample",
@@ -35,6 +36,8 @@ MAX_PIXELS = 50_000_000  # header check: more than this is refused before decodi
 # counts 10**6 bytes to a megabyte (2**20 on Windows, where the larger files it lets through
 # get this module's message): the same limit, so no file passes one and not the other.
 MAX_BYTES = 25 * 10**6
+#: The file name endings an upload may have: the formats :func:`load_image` reads.
+UPLOAD_TYPES = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")
 
 # A shrunk upload is converted and resampled a tile at a time, each tile's source at most about
 # this many pixels (4 MB in RGBA), so only the decoded raster is ever held at full size.
