@@ -11,12 +11,14 @@ what belongs to one visitor — the uploaded image, the last valid kernel — li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit_image_coordinates import streamlit_image_coordinates
 
 from cnnviz.maths.kernels import (
     KERNELS,
@@ -30,7 +32,7 @@ from cnnviz.maths.kernels import (
     resize_kernel,
 )
 from cnnviz.maths.pixels import to_grayscale
-from cnnviz.pictures import picture_bytes, png_bytes, thumbnail, to_uint8, zoom
+from cnnviz.pictures import cell_at, picture_bytes, png_bytes, thumbnail, to_uint8, zoom
 from cnnviz.pictures.images import (
     SAMPLES,
     UPLOAD_TYPES,
@@ -50,6 +52,7 @@ __all__ = [
     "display_picture",
     "image_picker",
     "kernel_picker",
+    "pick_cell",
     "set_kernel",
     "show_image",
 ]
@@ -118,6 +121,62 @@ def show_image(where, data: bytes | list[bytes], **kwargs) -> None:
     where.image(data, output_format=fmt, **kwargs)
 
 
+class _Encoded:
+    """Encoded picture bytes handed to streamlit-image-coordinates as they are.
+
+    The component re-encodes anything with a ``save`` method (a PIL image: PNG without
+    compression by default, several times the bytes); this ``save`` writes the file we have.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def save(self, fp, **_options) -> None:
+        fp.write(self.data)
+
+
+def _clicked(key: str) -> dict | None:
+    """The component's click not handled yet, or None (it reports its last click on every
+    rerun until a new one: the last handled click's time is kept in the session)."""
+    click, handled = st.session_state.get(key), f"{key}_handled"
+    if not click or "x" not in click or click.get("unix_time") == st.session_state.get(handled):
+        return None
+    st.session_state[handled] = click["unix_time"]
+    return click
+
+
+def _on_cell_click(key: str, shape: tuple[int, int], on_pick: Callable[[int, int], None]) -> None:
+    click = _clicked(key)
+    if click is not None:
+        on_pick(*cell_at((click["x"], click["y"]), (click["height"], click["width"]), shape))
+
+
+def pick_cell(
+    where,
+    data: bytes,
+    shape: tuple[int, int],
+    *,
+    key: str,
+    on_pick: Callable[[int, int], None],
+    width: int | str = "stretch",
+) -> None:
+    """Show the picture of a map of ``shape`` (H, W); a click on it calls ``on_pick(row, col)``.
+
+    ``data`` is a PNG or JPEG showing exactly the map, edge to edge (any zoom). ``on_pick``
+    runs once per click, before the next run draws anything, so it may set the values of
+    widgets drawn later (a step-through's row and column boxes).
+    """
+    with where:
+        streamlit_image_coordinates(
+            _Encoded(data),
+            width=width,
+            key=key,
+            image_format="PNG" if data[:4] == b"\x89PNG" else "JPEG",
+            on_click=partial(_on_cell_click, key, tuple(shape), on_pick),
+            cursor="pointer",
+        )
+
+
 # --- the image picker -----------------------------------------------------------------------
 
 
@@ -129,6 +188,26 @@ def _sample(name: str) -> np.ndarray:
 @st.cache_data(show_spinner=False)
 def _thumbnails() -> list[bytes]:
     return [png_bytes(thumbnail(sample_image(name), size=96)) for name in SAMPLES]
+
+
+def _on_thumbnail(page: str, number: int) -> None:
+    if _clicked(f"{page}_thumb_{number}") is not None:
+        st.session_state[f"{page}_image"] = list(SAMPLES)[number]
+
+
+def _gallery(page: str) -> None:
+    """The samples' thumbnails, each a button: a click chooses that picture."""
+    with st.container(horizontal=True, gap="small", key=f"{page}_gallery"):
+        for number, (name, data) in enumerate(zip(SAMPLES, _thumbnails())):
+            with st.container(width=96, gap=None):
+                streamlit_image_coordinates(
+                    _Encoded(data),
+                    width=96,
+                    key=f"{page}_thumb_{number}",
+                    on_click=partial(_on_thumbnail, page, number),
+                    cursor="pointer",
+                )
+                st.caption(name)
 
 
 def _on_upload(page: str) -> None:
@@ -178,7 +257,7 @@ def image_picker(page: str, *, default: str = DEFAULT_SAMPLE, url: bool = True) 
     key = f"{page}_image"
     link = ("sample", one_of(SAMPLES), "sample name") if url else (None, None, "")
     keep(page, [Setting(key, default, *link)])
-    show_image(st, _thumbnails(), caption=list(SAMPLES), width=96)
+    _gallery(page)
     choice = st.radio("Image", [*SAMPLES, UPLOAD], key=key, horizontal=True)
     st.file_uploader(
         "…or upload your own picture (PNG, JPEG, WebP, BMP, GIF or TIFF)",
@@ -426,10 +505,13 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
         args=(page,),
     )
     st.caption(f"{description} Double-click a cell of the grid to change it.")
-    with st.container(horizontal=True, gap="large"):
-        _grid(page)
+    _grid(page)
+    message = state.get(f"{page}_kernel_msg")
+    if message:
+        st.error(plain(message, 300))  # it may quote the visitor's own text
+    with st.popover("Paste, resize, normalise, random", key=f"{page}_kernel_tools"):
         st.text_area(
-            "…or paste a kernel: one row per line (or rows split by `;`), numbers split by "
+            "Paste a kernel: one row per line (or rows split by `;`), numbers split by "
             "spaces or commas; 1/16 and JSON lists work too",
             key=f"{page}_kernel_text",
             height=120,
@@ -437,17 +519,14 @@ def kernel_picker(page: str, *, default: str = "Sobel x", url: bool = True) -> K
             args=(page,),
             help="Press Ctrl+Enter (or click outside the box) to use it.",
         )
-    message = state.get(f"{page}_kernel_msg")
-    if message:
-        st.error(plain(message, 300))  # it may quote the visitor's own text
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        size = {"min_value": 1, "max_value": MAX_KERNEL_SIZE, "step": 1, "on_change": _on_size}
-        st.number_input("Rows", key=f"{page}_kh", args=(page,), width=110, **size)
-        st.number_input("Columns", key=f"{page}_kw", args=(page,), width=110, **size)
-        st.button(
-            "Normalise to sum 1", key=f"{page}_normalise", on_click=_on_normalise, args=(page,)
-        )
-        st.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            size = {"min_value": 1, "max_value": MAX_KERNEL_SIZE, "step": 1, "on_change": _on_size}
+            st.number_input("Rows", key=f"{page}_kh", args=(page,), width=110, **size)
+            st.number_input("Columns", key=f"{page}_kw", args=(page,), width=110, **size)
+        with st.container(horizontal=True):
+            label, normalise = "Normalise to sum 1", {"on_click": _on_normalise, "args": (page,)}
+            st.button(label, key=f"{page}_normalise", **normalise)
+            st.button("Random kernel", key=f"{page}_random", on_click=_on_random, args=(page,))
     choice = KernelChoice(name, state[f"{page}_kernel"].copy(), description)
     if url:
         to_link({"kernel": choice.query_text})

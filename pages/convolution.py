@@ -6,8 +6,6 @@ the settings are declared once, in SETTINGS at the bottom, and kept by pages._st
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -16,44 +14,49 @@ from cnnviz.lessons.convolution import MAX_DILATION, MAX_PADDING, MAX_STRIDE, Ma
 from cnnviz.maths.activations import ACTIVATIONS
 from cnnviz.maths.kernels import KERNELS
 from pages import _ui
+from pages._conv_play import animation
 from pages._registry import ensure_app_navigation
 from pages._state import Setting, either, keep, put, to_link, whole_number
-from pages._ui import PickedImage, display_picture, image_picker, kernel_picker
+from pages._ui import PickedImage, display_picture, image_picker, kernel_picker, pick_cell
 from pages._ui import show_image as show
 
 PAGE = "conv"
 
 
 def main() -> None:
-    """The lesson, top to bottom: a picture, a kernel and how it slides, the map, a cell, eyes."""
+    """The lesson, top to bottom: a picture; kernel and map side by side; a cell; the eyes."""
     ensure_app_navigation()
     st.title("Convolution: slide a kernel, multiply, add up")
     st.markdown(lesson.INTRO)
     st.subheader("1 · Pick a picture")
     picked = image_picker(PAGE)
     per_channel = color_control(picked) != lesson.GRAYSCALE
-    left, right = st.columns([3, 2], gap="large")  # headings outside the fragment: a kernel
-    left.subheader("2 · Pick or write a kernel")  # change need not redraw them
-    right.subheader("3 · How the kernel slides")
     kernel_and_map(picked, per_channel)
-    st.subheader("6 · The article's example: where are the eyes?")
+    st.subheader("5 · The article's example: where are the eyes?")
     eye_example()
 
 
 @st.fragment
 def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
-    """Sections 2 to 5. A fragment: changing the kernel or a setting reruns only this part."""
+    """Sections 2 to 4. A fragment: changing the kernel or a setting reruns only this part.
+
+    The picture, the kernel and the map sit side by side (one projector screen); each heading
+    is inside its column, so on a phone each stacks above its own controls."""
     state = st.session_state
     state["conv_section_run"] = state.get("conv_section_run", 0) + 1  # see animation()
-    kernel_col, settings_col = st.columns([3, 2], gap="large")
+    picture_col, kernel_col, map_col = st.container(key="conv_bench").columns([1, 1.25, 1.3])
+    picture_col.subheader("The picture")
     with kernel_col:
+        st.subheader("2 · Pick or write a kernel")
         kernel = kernel_picker(PAGE)
-    with settings_col:
-        settings = settings_controls()
-        label = "Activation after the sum"
-        activation = st.radio(label, list(ACTIVATIONS), key="conv_activation", horizontal=True)
-        st.caption(ACTIVATIONS[activation][1])
-    st.subheader("4 · The feature map")
+        with st.popover("Stride, padding, dilation, activation", key="conv_slide_tools"):
+            settings = settings_controls(refusals := [])
+            label = "Activation after the sum"
+            activation = st.radio(label, list(ACTIVATIONS), key="conv_activation", horizontal=True)
+            st.caption(ACTIVATIONS[activation][1])
+        for message in refusals:  # outside the popover: seen when it closes
+            st.error(message)
+    map_col.subheader("3 · The feature map")
     _keep("clip_for")
     if state["conv_clip_for"] != picked.token:  # a new picture: the clip that suits it
         put(PAGE, {"conv_clip_for": picked.token, "conv_clip": _clips(picked.token, picked.array)})
@@ -65,12 +68,11 @@ def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
         )  # fmt: skip
     except ValueError as error:
         del state["conv_clip"]  # no box this run: see _keep()
-        st.markdown(lesson.output_size_text(picked.array.shape, kernel.values.shape, settings))
-        st.error(str(error))
+        map_col.markdown(lesson.output_size_text(picked.array.shape, kernel.values.shape, settings))
+        map_col.error(str(error))
         return
-    st.checkbox(lesson.CLIP_LABEL, key="conv_clip")
-    show_maps(picked, view)
-    st.subheader("5 · Step through one output cell")
+    show_maps(picked, view, picture_col, map_col)
+    st.subheader("4 · Step through one output cell")
     step_through(kernel.values, settings, view)
 
 
@@ -91,22 +93,24 @@ def eye_example() -> None:
     st.button("Use this example above", key="conv_use_eye", on_click=_use_eye_example)
 
 
-def settings_controls() -> Settings:
-    """Stride, padding and dilation (and the activation drawn next), written into the link."""
+def settings_controls(refusals: list[str]) -> Settings:
+    """Stride, padding and dilation (and the activation drawn next), written into the link;
+    a refused number's message is added to ``refusals``."""
     _keep("stride", "padding", "dilation", "activation")
     mode, pixels = lesson.padding_choice(st.session_state["conv_padding"])  # a link's "padding=2"
     if pixels is not None:
         put(PAGE, {"conv_padding": mode, "conv_pad_px": pixels})
     label = "Stride: how many pixels the window moves each step"
-    stride = number_box(label, "stride", 1, MAX_STRIDE)
+    stride = number_box(label, "stride", 1, MAX_STRIDE, refusals=refusals)
     padding = st.radio(
         "Padding: zeros added around the picture", ["valid", "same", "pixels"], horizontal=True,
         key="conv_padding", captions=["none", "keep the size (stride 1)", "choose how many"],
     )  # fmt: skip
     if padding == "pixels":
-        padding = number_box("Zeros on each side (pixels)", "pad_px", 0, MAX_PADDING, "padding")
+        label = "Zeros on each side (pixels)"
+        padding = number_box(label, "pad_px", 0, MAX_PADDING, "padding", refusals)
     label = "Dilation: spacing between the kernel's taps (1 = side by side)"
-    dilation = number_box(label, "dilation", 1, MAX_DILATION)
+    dilation = number_box(label, "dilation", 1, MAX_DILATION, refusals=refusals)
     to_link({"stride": stride, "padding": padding, "dilation": dilation})
     return Settings(stride, padding, dilation)
 
@@ -139,23 +143,35 @@ def _use_eye_example() -> None:
     _ui.set_kernel(PAGE, KERNELS["Eye detector"].values, "Eye detector")
 
 
-def show_maps(picked: PickedImage, view: MapView) -> None:
-    """The input and the feature map side by side at one scale, with the map's colour bar."""
+def show_maps(picked: PickedImage, view: MapView, picture_col, map_col) -> None:
+    """The input and the feature map at one scale, the map's colour bar; a click on the map
+    picks the cell to step through."""
     if view.pixelated:  # the browser must not blur enlarged small pictures
         st.html(
-            "<style>.st-key-conv_maps img, .st-key-conv_eye img, .st-key-conv_anim img "
+            "<style>.st-key-conv_bench img, .st-key-conv_eye img, .st-key-conv_anim img "
             "{image-rendering: pixelated;}</style>"
         )
-    st.markdown(view.headline)
-    with st.container(key="conv_maps"):
-        left, right, bar = st.columns(list(view.widths))
-        picture = display_picture(PAGE, picked, gray=not view.per_channel, factor=view.factor)
-        show(left, picture, caption=view.input_caption, width="stretch")
-        show(right, view.map_picture, caption=view.map_caption, width="stretch")
+    picture_widths, map_widths = view.columns
+    picture = display_picture(PAGE, picked, gray=not view.per_channel, factor=view.factor)
+    show(picture_col.columns(picture_widths)[0], picture, width="stretch")
+    picture_col.caption(view.input_caption)
+    with map_col.container(key="conv_maps"):
+        place, *_, bar = st.columns(map_widths)
+        pick_cell(place, view.map_picture, view.fmap.shape, key="conv_pick", on_pick=_pick)
         show(bar, view.colorbar)
+        st.caption(f"{view.map_caption} Click a cell to step through it.")
+    st.markdown(view.title)
+    with st.expander("How the output size is worked out"):
+        st.markdown(view.size_text)
+    st.checkbox(lesson.CLIP_LABEL, key="conv_clip")
     if view.per_channel:
         st.markdown(lesson.CHANNEL_INTRO)
         show(st, view.channels_picture, caption=lesson.CHANNELS_CAPTION)
+
+
+def _pick(row: int, col: int) -> None:
+    """A click on the feature map: the step-through shows that cell (as if typed)."""
+    put(PAGE, {"conv_row": row, "conv_col": col})
 
 
 def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
@@ -180,38 +196,6 @@ def step_through(kernel: np.ndarray, settings: Settings, view: MapView) -> None:
     st.html(step.grids)
     st.markdown(step.sums)
     animation(kernel, settings, view, step.block)
-
-
-@st.fragment
-def animation(kernel: np.ndarray, settings: Settings, view: MapView, block: tuple) -> None:
-    """The Play animation over output cells ``block`` = (row, col, rows, cols): one frame a run.
-
-    A loop in one run could not be stopped (Streamlit finishes a run before it handles a click
-    in a fragment): each frame reruns the fragment, and a Stop click joins that rerun. Only its
-    own reruns advance a frame: a redraw of the section (maybe a new map) ends the animation."""
-    state = st.session_state
-    run, started = state["conv_section_run"], state.pop("conv_play_started", False)
-    if state.get("conv_play_section") != run:
-        state.update(conv_play_section=run, conv_playing=False, conv_frame=None)
-    elif state["conv_playing"] and not started:
-        state["conv_frame"] += 1
-    frame = state["conv_frame"] is not None and lesson.animation_frame(
-        view, kernel, settings, block, state["conv_frame"], playing=state["conv_playing"]
-    )
-    state["conv_playing"] = playing = bool(frame and frame.playing)
-    if playing:
-        st.button("Stop", icon=":material/stop:", key="conv_stop", **STOP)
-    else:
-        st.button(lesson.play_label(block), icon=":material/play_arrow:", key="conv_play", **PLAY)
-    if frame:
-        with st.container(key="conv_anim"):
-            st.caption(frame.status)
-            a, b = st.columns(2)
-            show(a, frame.window, caption="The window on the input")
-            show(b, frame.cells, caption=frame.cells_caption)
-    if playing:
-        time.sleep(0.12)  # seconds per frame
-        st.rerun(scope="fragment")
 
 
 def _keep(*names: str) -> None:
@@ -239,9 +223,6 @@ SETTINGS = [
     *(Setting(f"conv_{n}_in_use", None) for n in ("stride", "pad_px", "dilation", "row", "col")),
 ]
 BY_NAME = {setting.key.removeprefix("conv_"): setting for setting in SETTINGS}
-_PLAY = {"conv_playing": True, "conv_frame": 0, "conv_play_started": True}  # from the first cell
-PLAY = {"on_click": st.session_state.update, "kwargs": _PLAY}  # the Play button's callback
-STOP = {"on_click": st.session_state.update, "kwargs": {"conv_playing": False}}
 _eye_example = st.cache_data(show_spinner=False, max_entries=32)(lesson.eye_example)
 _clips = st.cache_data(show_spinner=False, max_entries=16)(
     lambda token, _p: lesson.clips_by_default(_p)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 
 import numpy as np
@@ -86,6 +88,20 @@ def picture(at: AppTest, drawn: dict[str, bytes], caption: str) -> np.ndarray:
                 data = drawn[url.rsplit("/", 1)[1].split(".")[0]]
                 return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     raise AssertionError(f"no picture captioned {caption!r}")
+
+
+def clickable_picture(at: AppTest, key: str) -> np.ndarray:
+    """The decoded pixels (h, w, 3) of the clickable picture (streamlit-image-coordinates)
+    with widget key ``key``: the component gets the picture as a data URL."""
+    stack = list(at._tree.children.values())
+    while stack:
+        node = stack.pop()
+        stack.extend(getattr(node, "children", {}).values())
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", "") == "component_instance" and proto.id.endswith(f"-{key}"):
+            data = base64.b64decode(json.loads(proto.json_args)["src"].split(",", 1)[1])
+            return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    raise AssertionError(f"no clickable picture with key {key!r}")
 
 
 def diverging_level(rgb: np.ndarray) -> np.ndarray:
@@ -446,7 +462,7 @@ def test_use_this_example_draws_the_eyes_as_the_strongest_cells(drawn):
     reference = ndimage.correlate(
         cartoon_face().astype(np.float64), KERNELS["Eye detector"].values, mode="constant"
     )
-    rgb = picture(at, drawn, "Feature map")
+    rgb = clickable_picture(at, "conv_pick")  # the feature map: a click picks a cell
     factor = rgb.shape[0] // 64
     level = diverging_level(rgb[factor // 2 :: factor, factor // 2 :: factor])  # (64, 64)
     centres = tuple(np.array(FACE_EYES).T)

@@ -268,6 +268,29 @@ class MapView:
         """Whether pictures are enlarged (the browser must not blur them)."""
         return self.factor > 1
 
+    @property
+    def title(self) -> str:
+        """The headline's first line: "**Output: H_out × W_out** (input …, kernel …)"."""
+        return self.headline.split("\n\n", 1)[0]
+
+    @property
+    def size_text(self) -> str:
+        """The rest of the headline: the output size worked out (Markdown)."""
+        return self.headline.split("\n\n", 1)[1]
+
+    @property
+    def columns(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Widths inside two equal columns, the map's with its bar (1 : 1 + 0.3), that keep the
+        input and the map at one scale: (input, space) and (map, space, colour bar).
+
+        >>> face = np.zeros((6, 6), np.float32)
+        >>> feature_map(face, np.ones((3, 3)), Settings(1, "valid", 1)).columns
+        ((6,), (4, 2, 1.8))
+        """
+        w, ow, bar = self.widths
+        most = max(w, ow)
+        return (w, most - w)[: 1 + (most > w)], (ow, most - ow)[: 1 + (most > ow)] + (bar,)
+
 
 CHANNELS_CAPTION = "Channel maps and their sum (before the activation), each on its colour bar."
 

@@ -12,6 +12,7 @@ each, lowest first:
 * :mod:`~cnnviz.pictures.panels` — many maps, titled, with colour bars, as one picture.
 * :mod:`~cnnviz.pictures.heatmaps`, :mod:`~cnnviz.pictures.charts` — Plotly figures.
 * :mod:`~cnnviz.pictures.images` — loading pictures (samples, uploads).
+* :mod:`~cnnviz.pictures.qr` — an address as a QR code.
 
 No Streamlit, no TensorFlow.
 """
@@ -66,8 +67,10 @@ from cnnviz.pictures.panels import (
     shift_grid,
     vector_strip,
 )
+from cnnviz.pictures.qr import qr_png
 from cnnviz.pictures.raster import (
     WINDOW_COLOR,
+    cell_at,
     crop,
     outline,
     reveal,
@@ -91,6 +94,7 @@ __all__ = [
     "SAMPLES",
     "SEQUENTIAL",
     "WINDOW_COLOR",
+    "cell_at",
     "ColorScale",
     "ImageError",
     "Legend",
@@ -122,6 +126,7 @@ __all__ = [
     "plotly_colours",
     "png_bytes",
     "probability_bars",
+    "qr_png",
     "reveal",
     "robust_scale",
     "sample_image",

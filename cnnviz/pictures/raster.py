@@ -21,6 +21,7 @@ from cnnviz.pictures.encode import to_uint8
 
 __all__ = [
     "WINDOW_COLOR",
+    "cell_at",
     "crop",
     "outline",
     "reveal",
@@ -126,6 +127,54 @@ def shrink(array: np.ndarray, max_side: int = 640) -> np.ndarray:
     ratio = max_side / max(h, w)
     size = (max(1, round(w * ratio)), max(1, round(h * ratio)))  # OpenCV wants (width, height)
     return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+
+
+def cell_at(
+    point: tuple[float, float], shown: tuple[float, float], shape: tuple[int, int]
+) -> tuple[int, int]:
+    """The cell ``(row, col)`` of a map under a click at ``point`` on its picture.
+
+    Parameters
+    ----------
+    point : (x, y)
+        Where the click landed, in screen pixels from the picture's top-left corner.
+    shown : (height, width)
+        The picture's size on screen, in the same pixels.
+    shape : (H, W)
+        The map's rows and columns; the picture shows exactly this map, edge to edge.
+
+    Returns
+    -------
+    (row, col) : tuple of int
+        ``(⌊y·H / height⌋, ⌊x·W / width⌋)``, moved inside the map (a click on the last pixel
+        or just past an edge picks the edge cell).
+
+    Notes
+    -----
+    The picture was enlarged by a zoom factor ``f`` (:func:`zoom`) and then stretched or shrunk
+    by the browser to ``shown``; both scale rows and columns alike, so the cell depends only on
+    the click's share of the shown size: ``f`` cancels and need not be known.
+
+    Examples
+    --------
+    A 4 × 4 map zoomed 5× (20 × 20 pixels), shown 40 × 40 on screen:
+
+    >>> cell_at((25, 9), (40, 40), (4, 4))
+    (0, 2)
+    >>> cell_at((40, 40), (40, 40), (4, 4)), cell_at((-3, 0), (40, 40), (4, 4))
+    ((3, 3), (0, 0))
+    """
+    (x, y), (height, width), (rows, cols) = point, shown, shape
+    if not (height > 0 and width > 0 and rows >= 1 and cols >= 1):
+        raise ValueError(
+            "`shown` must be a positive (height, width) and `shape` at least (1, 1). "
+            f"Received: shown={tuple(shown)}, shape={tuple(shape)}."
+        )
+
+    def place(at: float, size: float, n: int) -> int:
+        return int(min(max(np.floor(at * n / size), 0), n - 1))
+
+    return place(y, height, rows), place(x, width, cols)
 
 
 def thumbnail(image: np.ndarray, size: int = 96) -> np.ndarray:
