@@ -50,6 +50,13 @@ PAGES: list[PageInfo] = [
         "inside",
         "Follow one digit, drawn or picked, through every layer to the model's decision.",
     ),
+    PageInfo(
+        "pages/talk.py",
+        "Talk",
+        ":material/co_present:",
+        "talk",
+        "Give the article as a talk: one idea per projector screen, → and ← to move on.",
+    ),
 ]
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "check_limits",
     "confusion_matrix",
     "default_model",
+    "default_model_cached",
     "evaluate",
     "evaluation_of",
     "first_layer_kernels",
@@ -772,9 +773,7 @@ def default_model(
     """
     data = data or load_sample()
     spec = ModelSpec()
-    recipe = f"{spec!r}|{data.fingerprint()}|{importlib.metadata.version('keras')}"
-    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
-    path = os.path.join(store.cache_dir(cache_dir), f"default-model-{key}.npz")
+    path = _default_model_path(spec, data, cache_dir)
     saved = _load_model(path)
     if saved is None:
         with store.locked(f"{path}.lock"):
@@ -794,6 +793,22 @@ def default_model(
         else:
             trained.evaluation = evaluate(weights, spec, data)
     return trained.without_file()  # shared by every session to look into; nobody downloads it
+
+
+def default_model_cached(data: Dataset | None = None, *, cache_dir: str | None = None) -> bool:
+    """Whether :func:`default_model` would load its weights from disk (no training needed).
+
+    ``make warm`` saves them; the talk page's pre-flight line asks before a talk.
+    """
+    path = _default_model_path(ModelSpec(), data or load_sample(), cache_dir)
+    return os.path.exists(path)
+
+
+def _default_model_path(spec: ModelSpec, data: Dataset, cache_dir: str | None) -> str:
+    """The default model's file: its name holds a hash of the spec, the data and Keras' version."""
+    recipe = f"{spec!r}|{data.fingerprint()}|{importlib.metadata.version('keras')}"
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    return os.path.join(store.cache_dir(cache_dir), f"default-model-{key}.npz")
 
 
 def _load_model(path: str) -> tuple[list[np.ndarray], np.ndarray | None] | None:

@@ -434,6 +434,18 @@ class TrainerPool:
             if self._spare is None or not self._spare.alive:
                 self._spare = Trainer(self.idle_timeout)
 
+    @property
+    def ready(self) -> bool:
+        """Whether a worker is loaded (TensorFlow imported) and waiting for a job."""
+        with self._lock:
+            spare = self._spare
+            if spare is None or not spare.alive:
+                return False
+            try:
+                return spare.wait_ready(0)
+            except TrainingError:  # it died while loading: the next warm() starts another
+                return False
+
     def take(self) -> Trainer:
         """The ready worker if there is one (else a new one); the caller closes it when done.
 

@@ -1,0 +1,197 @@
+"""The Talk page's steps: one function per step draws that idea's live widget, nothing else.
+
+Each takes no argument and draws into the page's body; what it shows comes from
+:mod:`cnnviz.lessons.talk`, which picks it from the page lessons (convolution, pooling,
+inside). Widgets' keys start with ``talk_``; settings here are not kept in the link (the
+step is).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from cnnviz.learning.training import TrainedModel, default_model_cached
+from cnnviz.learning.worker import TrainingError
+from cnnviz.lessons import convolution, pooling
+from cnnviz.lessons import talk as lesson
+from cnnviz.lessons.train import finished_text
+from pages._models import (
+    SessionModel,
+    get_dataset,
+    get_default_model,
+    get_trainer_pool,
+    train_with_stop,
+)
+from pages._ui import show_image as show
+
+NO_BAR = {"displayModeBar": False}
+
+
+def title() -> None:
+    """The app's address, its QR code and the pre-flight line."""
+    pool = get_trainer_pool()
+    pool.warm()  # the training step's worker loads TensorFlow while the speaker talks
+    try:
+        url = lesson.public_url(os.environ, st.context.url)
+    except ValueError as error:
+        st.warning(str(error))
+        return
+    view = _title(url, default_model_cached(get_dataset("sample")), pool.ready)
+    words, code = st.columns([3, 1], vertical_alignment="center")
+    with words:
+        st.markdown(f"## Follow along: **{view.address}**")
+        st.markdown("Scan the code or type the address on a phone or a laptop.")
+        (st.success if view.preflight.ok else st.warning)(view.preflight.text)
+    show(code, view.qr, caption=view.url, width=260)
+
+
+def slide() -> None:
+    """The window moves one position per slider step; the real numbers of that cell."""
+    i = st.slider("Window position", 1, lesson.SLIDE_CELLS, 1, key="talk_slide") - 1
+    view = _slide(i)
+    left, middle, right = st.columns([1, 1, 1.5], gap="medium")
+    show(left, view.frame.window, caption="The window on the input", width=300)
+    show(middle, view.frame.cells, caption=view.frame.cells_caption, width=300)
+    with right:
+        st.html(view.step.grids)
+        st.markdown(view.step.sums.split("\n\n")[0])
+
+
+def eyes() -> None:
+    """The eye detector on the cartoon face, and a threshold."""
+    label = "Threshold: a share of the strongest response (%)"
+    percent = st.slider(label, 0, 100, 40, step=5, key="talk_eye_threshold")
+    eye = _eyes(int(percent))
+    a, b, c, d = st.columns([1, 1, 0.4, 1])
+    show(a, eye.face, caption="Cartoon face", width=256)
+    show(b, eye.feature_map, caption="Eye-detector feature map", width=256)
+    show(c, eye.colorbar, width="content")
+    show(d, eye.mask, caption=eye.mask_caption, width=256)
+    (st.success if eye.found else st.warning)(eye.verdict)
+
+
+def filters() -> None:
+    """One photo and what a chosen kernel makes of it."""
+    kernels = list(lesson.FILTER_KERNELS)
+    name = st.segmented_control("Kernel", kernels, default=kernels[0], key="talk_filter")
+    view = _filter(name or kernels[0])
+    left, right, bar = st.columns([1, 1, 0.35])
+    show(left, view.picture, caption=f"{lesson.FILTER_PICTURE}, 512 × 512", width=380)
+    show(right, view.map.map_picture, caption=f"{name or kernels[0]}: the feature map", width=380)
+    show(bar, view.map.colorbar, width="content")
+    st.caption(view.description)
+
+
+def pooling_shift() -> None:
+    """The article's 8×8 example, moved; the pooled map keeps or changes."""
+    choices = list(pooling.ARTICLE_SHIFTS)
+    choice = st.segmented_control("Move the picture", choices, default=choices[0], key="talk_shift")
+    view = _pooling(choice or choices[0])
+    for (label, grids), tag in zip(view.rows, "os"):
+        name, *places = st.columns([0.5, 1, 1, 0.8], vertical_alignment="center")
+        name.markdown(f"**{label}**")
+        for where, grid, part in zip(places, grids, "ifp"):
+            where.plotly_chart(grid.figure, key=f"talk_art_{tag}_{part}", config=NO_BAR)
+    (st.success if view.comparison.identical else st.warning)(view.summary)
+
+
+def depth() -> None:
+    """The measured curve: change against shift for 1, 2 and 3 stages."""
+    view = _depth()
+    chart, words = st.columns([2, 1], vertical_alignment="center")
+    figure = view.figure
+    figure.update_layout(height=400)
+    chart.plotly_chart(figure, key="talk_depth_chart", config=NO_BAR)
+    words.markdown(view.finding)
+    words.caption(f"Measured on {lesson.DEPTH_PICTURE} with the stages “{lesson.DEPTH_STACK}”.")
+
+
+def dense() -> None:
+    """A test digit, the hidden layer's activation pattern, the ten probabilities."""
+    trained = _default_model()
+    data = get_dataset("sample")
+    count = len(data.x_test)
+    index = st.number_input("Test digit number", 0, count - 1, 0, key="talk_digit", width=220)
+    view = lesson.dense_view(trained, data, int(index))
+    digit, hidden, output = st.columns([1, 1.4, 1.4])
+    figure = view.forward.input.figure
+    figure.update_layout(height=330)
+    digit.plotly_chart(figure, key="talk_digit_input", config=NO_BAR)
+    for where, section in ((hidden, view.hidden), (output, view.output)):
+        key, chart = section.charts[-1]
+        chart.update_layout(height=330)
+        where.plotly_chart(chart, key=f"talk_{key}", config=NO_BAR)
+    st.markdown(view.forward.input.headline.removeprefix("### "))
+
+
+def train() -> None:
+    """A small model trained live, under a Stop button; its score when done."""
+    get_trainer_pool().warm()
+    box = st.session_state.setdefault("talk_model", SessionModel())
+    if st.button("Train live", key="talk_train", icon=":material/play_arrow:", type="primary"):
+        status = train_with_stop(
+            lesson.TALK_SPEC, get_dataset("sample"), lambda trained: _keep(box, trained),
+            lambda run, why: setattr(box, "lost", (run, why)),
+            stop="Stop training", stop_key="talk_stop", failed="Training failed",
+        )  # fmt: skip
+        status.empty()
+    if box.trained is not None:
+        st.success(finished_text(box.trained.run))
+    elif box.lost is not None:
+        st.warning(box.lost[1])
+    else:
+        st.caption(f"The model: {lesson.TALK_SPEC!r}")
+
+
+def _keep(box: SessionModel, trained: TrainedModel) -> None:  # no Streamlit calls here
+    box.trained, box.lost = trained, None
+
+
+def inside() -> None:
+    """Draw a digit; the default model reads it."""
+    from pages._inside_controls import drawn_digit_ui  # its settings read the MNIST sample
+
+    pad, reading = st.columns([1.1, 1], gap="large")
+    with pad:
+        digit = drawn_digit_ui()
+    if digit is None:
+        return
+    view = lesson.reading_view(_default_model(), digit)
+    with reading:
+        st.markdown(view.headline)
+        if view.caution is not None:
+            st.warning(view.caution, icon=":material/help:")
+        key, chart = view.probabilities
+        chart.update_layout(height=300)
+        st.plotly_chart(chart, key=f"talk_{key}", config=NO_BAR)
+
+
+def _default_model() -> TrainedModel:
+    try:
+        return get_default_model()
+    except TrainingError as error:
+        st.error(f"The default model could not be prepared: {error} Reload the page to try again.")
+        st.stop()
+
+
+_title = st.cache_data(show_spinner=False, max_entries=8)(lesson.title_view)
+_slide = st.cache_data(show_spinner=False, max_entries=40)(lesson.slide_view)
+_eyes = st.cache_data(show_spinner=False, max_entries=32)(convolution.eye_example)
+_filter = st.cache_data(show_spinner=False, max_entries=8)(lesson.filter_view)
+_pooling = st.cache_data(show_spinner=False)(lesson.pooling_view)
+_depth = st.cache_data(show_spinner=False)(lesson.depth_view)
+
+#: Each step's renderer, by the step's key.
+RENDERERS = {
+    "title": title,
+    "slide": slide,
+    "eyes": eyes,
+    "filters": filters,
+    "pooling": pooling_shift,
+    "depth": depth,
+    "dense": dense,
+    "train": train,
+    "inside": inside,
+}

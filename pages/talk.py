@@ -1,0 +1,81 @@
+"""Talk: the article as a presenter's path, one idea per projector screen.
+
+Each step (``cnnviz.lessons.talk.STEPS``) is one screen: its title and its one-sentence idea
+in large type, that idea's live widget (drawn by ``pages/_talk_steps.py`` from the page
+lessons), Previous/Next buttons bound to the keyboard (→ or space, ←), and the speaker's
+notes, closed. The step travels in the link (``?step=eyes``); the sidebar and Streamlit's
+toolbar are hidden on this page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_shortcuts import add_shortcuts
+
+from cnnviz.lessons import talk as lesson
+from pages import _talk_steps as steps
+from pages._registry import ensure_app_navigation
+from pages._state import Setting, keep, one_of, put, to_link
+
+PAGE = "talk"
+KEYS = [step.key for step in lesson.STEPS]
+STEP = Setting("talk_step", KEYS[0], "step", one_of(KEYS), "talk step")
+
+#: Hides the sidebar, its toggle and Streamlit's toolbar; large type for the title and the idea.
+#: A constant: no visitor text ever goes into it.
+STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"],
+[data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%;}
+.st-key-talk_title h1 {font-size: 44px; line-height: 1.15; padding: 0;}
+.st-key-talk_idea p {font-size: 30px; line-height: 1.3; font-weight: 500;}
+.st-key-talk_body p, .st-key-talk_body li {font-size: 20px;}
+.st-key-talk_body img {image-rendering: pixelated;}
+.st-key-talk_position p {font-size: 18px; text-align: center; margin: 0;}
+</style>"""
+
+
+def main() -> None:
+    ensure_app_navigation()
+    st.html(STYLE)
+    keep(PAGE, [STEP])
+    i = lesson.step_index(st.session_state["talk_step"])
+    step = lesson.STEPS[i]
+    to_link({"step": step.key})
+
+    head, nav = st.columns([5, 2], vertical_alignment="center")
+    with head.container(key="talk_title"):
+        st.title(step.title, anchor=False)
+    navigation(nav, i)
+    with st.container(key="talk_idea"):
+        st.markdown(step.idea)
+    with st.container(key="talk_body"):
+        steps.RENDERERS[step.key]()
+    if step.notes:
+        with st.expander("Speaker notes", expanded=False):
+            st.markdown(step.notes)
+
+
+def navigation(where, i: int) -> None:
+    """Previous, the position, Next: buttons that move the step (also by keyboard)."""
+    back, position, forward = where.columns([2, 1, 2], vertical_alignment="center")
+    back.button(
+        "Previous", key="talk_prev", icon=":material/arrow_back:", width="stretch",
+        disabled=i == 0, on_click=_go, args=(lesson.previous_index(i),),
+    )  # fmt: skip
+    with position.container(key="talk_position"):
+        st.markdown(lesson.position_text(i))
+    forward.button(
+        "Next", key="talk_next", icon=":material/arrow_forward:", width="stretch", type="primary",
+        disabled=i == len(lesson.STEPS) - 1, on_click=_go, args=(lesson.next_index(i),),
+    )  # fmt: skip
+    add_shortcuts(talk_next=["arrowright", " "], talk_prev="arrowleft")
+
+
+def _go(i: int) -> None:
+    put(PAGE, {"talk_step": lesson.STEPS[i].key})
+
+
+main()
