@@ -13,7 +13,6 @@ each, lowest first:
 * :mod:`~cnnviz.pictures.heatmaps`, :mod:`~cnnviz.pictures.charts` — Plotly figures.
 * :mod:`~cnnviz.pictures.images` — loading pictures (samples, uploads).
 * :mod:`~cnnviz.pictures.qr` — an address as a QR code.
-* :mod:`~cnnviz.pictures.qr` — an address as a QR code.
 
 No Streamlit, no TensorFlow.
 """
@@ -68,7 +67,6 @@ from cnnviz.pictures.panels import (
     shift_grid,
     vector_strip,
 )
-from cnnviz.pictures.qr import qr_png
 from cnnviz.pictures.qr import qr_png
 from cnnviz.pictures.raster import (
     WINDOW_COLOR,
@@ -128,7 +126,6 @@ __all__ = [
     "plotly_colours",
     "png_bytes",
     "probability_bars",
-    "qr_png",
     "qr_png",
     "reveal",
     "robust_scale",
