@@ -238,3 +238,100 @@ def test_number_text_reads_back_as_pythons_rounding_with_a_real_minus(value, dig
     assert "-" not in text and text != ""
     assert float(text.replace("\u2212", "-")) == float(reference)
     assert text.startswith("\u2212") == (float(reference) < 0)
+
+
+# --- readable from the back of a room (issue 14) -----------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (WCAG) of "#rrggbb": 0 black, 1 white."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _figures():
+    from cnnviz.learning.probe import ShiftCurve
+    from cnnviz.learning.training import TrainingRun
+    from cnnviz.pictures import (
+        ColorScale,
+        confusion_figure,
+        heatmap_figure,
+        kernel_grid,
+        neuron_bars,
+        number_grid_figure,
+        pattern_figure,
+        probability_bars,
+        shift_change_figure,
+        shift_figure,
+        training_curves,
+    )
+
+    shifts = np.arange(-3, 4)
+    curve = ShiftCurve(shifts, np.linspace(0, 1, 7), np.linspace(1, 0, 7))
+    return {
+        "training_curves": training_curves(TrainingRun(2, 10, 32, 320)),
+        "shift_change_figure": shift_change_figure(shifts, rng.random((3, 7))),
+        "neuron_bars": neuron_bars(rng.random(10), title="t"),
+        "probability_bars": probability_bars(rng.dirichlet(np.ones(10)), predicted=3, true=4),
+        "pattern_figure": pattern_figure(rng.random(8), rng.random(8)),
+        "shift_figure": shift_figure({"a": curve, "b": curve}),
+        "heatmap_figure": heatmap_figure(rng.random((5, 5)), ColorScale("gray", 0, 1)),
+        "number_grid_figure": number_grid_figure(rng.random((15, 15)), origin=(3, 4)),
+        "confusion_figure": confusion_figure(rng.integers(0, 9, (10, 10))),
+        "kernel_grid": kernel_grid(rng.normal(size=(4, 3, 3))),
+    }
+
+
+@pytest.mark.parametrize("name", list(_figures()))
+def test_every_figure_writes_ticks_14_px_and_text_16_px_in_a_dark_colour(name):
+    """Streamlit draws charts over its own template (ticks 12 px light grey); what the figure
+    sets itself wins, so every axis, colour bar and the figure's text must carry the sizes."""
+    figure = _figures()[name]
+    layout = figure.layout.to_plotly_json()
+    axes = [key for key in layout if key.startswith(("xaxis", "yaxis"))]
+    assert axes, "a figure with axes"
+    for key in axes:
+        tickfont = layout[key].get("tickfont", {})
+        assert tickfont.get("size", 0) >= 14, (key, tickfont)
+        assert _luminance(tickfont["color"]) < 0.05, (key, tickfont)
+    assert layout["font"]["size"] >= 16 and _luminance(layout["font"]["color"]) < 0.05
+    for trace in figure.data:
+        if trace.type == "heatmap" and trace.showscale is not False:
+            assert trace.colorbar.tickfont.size >= 14, name
+        if trace.texttemplate:  # numbers in cells; Plotly picks black or white for the cell
+            assert trace.textfont.size >= 14, name
+
+
+def test_grid_html_writes_every_number_and_margin_14_px_dark():
+    """The step-through's tables: no font below 14 px, row and column numbers not light grey."""
+    table = grid_html(rng.normal(size=(15, 15)))
+    sizes = [int(size) for size in __import__("re").findall(r"font-size:(\d+)px", table)]
+    assert sizes and min(sizes) >= 14
+    heads = __import__("re").findall(r"<th style=\"[^\"]*color:(#[0-9a-f]{6})", table)
+    assert heads and all(_luminance(colour) < 0.05 for colour in heads)
+    assert table.startswith('<div style="overflow-x:auto')  # a wide table scrolls by itself
+
+
+def _ink_runs(region: np.ndarray) -> list[tuple[int, int]]:
+    """(first row, height) of each band of rows holding dark ink."""
+    dark = (region.min(axis=2) < 128).any(axis=1)
+    edges = np.flatnonzero(np.diff(np.r_[0, dark.astype(int), 0]))
+    return [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def test_numbers_drawn_into_pictures_are_14_px_type():
+    """A digit of 14-px DejaVu Sans is 10 pixels tall (11 px type, the old ticks, gave 8):
+    the colour bars' ticks, a panel grid's legend and the map grid's tile numbers."""
+    from cnnviz.pictures import ColorScale, Legend, Panel, colorbar_image, map_grid, panel_grid
+
+    scale = ColorScale("gray", 0, 8)
+    grid = panel_grid([[Panel("m", np.zeros((4, 4)), scale), Legend(scale, "v")]], side=128)
+    top, left, h, w = grid.boxes[0][1]
+    legend_ticks = _ink_runs(grid.pixels[:, left + w + 5 :])
+    bar_ticks = _ink_runs(colorbar_image(scale, height=200, label="v")[:, 29:])
+    maps = map_grid(np.zeros((4, 4, 3)), scale, cols=3, tile=40)
+    tile_numbers = _ink_runs(maps[:18])
+    assert [height for _, height in legend_ticks] == [10] * 5
+    assert [height for _, height in bar_ticks] == [10] * 5
+    assert [height for _, height in tile_numbers] == [10]

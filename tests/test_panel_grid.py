@@ -56,7 +56,7 @@ def test_each_panel_is_colorize_of_its_own_map_on_its_own_scale():
     assert grid.boxes[0][0][2:] == (64, 50) and grid.boxes[1][0][2:] == (18, 60)
     top, left, _, _ = grid.boxes[1][0]
     assert left == 2 + (SIDE - 60) // 2  # centred across its square
-    assert top == 2 + 20 + SIDE + 12 + 20 + (SIDE - 18) // 2  # second row, centred down
+    assert top == 2 + 22 + SIDE + 12 + 22 + (SIDE - 18) // 2  # second row, centred down
 
 
 def test_legend_bar_runs_from_the_top_of_the_scale_down_to_its_bottom():
@@ -72,7 +72,7 @@ def test_legend_bar_runs_from_the_top_of_the_scale_down_to_its_bottom():
 
 
 def test_size_follows_the_documented_layout_with_rows_of_different_lengths():
-    """H = 4 + R·(20 + side) + (R − 1)·12; W = 4 + the widest row (10 between items)."""
+    """H = 4 + R·(22 + side) + (R − 1)·12; W = 4 + the widest row (10 between items)."""
     m, s = np.zeros((4, 4)), ColorScale("gray", 0.0, 1.0)
     rows = [
         [Panel("a", m, s), Panel("b", m, s), Legend(s, "v")],
@@ -80,7 +80,7 @@ def test_size_follows_the_documented_layout_with_rows_of_different_lengths():
         [Panel("note", note="words")],
     ]
     grid = panel_grid(rows, side=SIDE)
-    assert grid.pixels.shape == (4 + 3 * (20 + SIDE) + 2 * 12, 4 + 2 * SIDE + 64 + 2 * 10, 3)
+    assert grid.pixels.shape == (4 + 3 * (22 + SIDE) + 2 * 12, 4 + 2 * SIDE + 76 + 2 * 10, 3)
     assert grid.pixels.dtype == np.uint8
     assert grid.boxes[2] == (None,)
 
@@ -95,24 +95,24 @@ def test_titles_and_notes_are_drawn_and_a_long_title_stays_above_its_own_panel()
         side=SIDE,
     )
     ink = grid.pixels.min(axis=2) < 128  # (H, W): dark pixels
-    band = ink[2:22]  # the title band of the row
+    band = ink[2:24]  # the title band of the row
     lefts = [2 + i * (SIDE + 10) for i in range(3)]
     for left in lefts:
         assert band[:, left : left + SIDE].any()
     assert not band[:, lefts[0] + SIDE + 1 : lefts[1]].any()  # nothing in the gap
-    note_square = ink[22 : 22 + SIDE, lefts[2] : lefts[2] + SIDE]
+    note_square = ink[24 : 24 + SIDE, lefts[2] : lefts[2] + SIDE]
     assert note_square.any()
 
 
 def test_a_note_too_long_for_its_square_stays_inside_it():
     """Notes wrap at spaces; at side 32 one line fits and no ink falls below the square."""
     words = "one two three four five six seven eight nine ten eleven twelve"
-    lines = lettering._wrapped(words, 12, 60)
+    lines = lettering._wrapped(words, 14, 60)
     assert len(lines) > 2 and " ".join(lines) == words
-    assert all(lettering._label_font(12).getlength(line) <= 60 for line in lines)
+    assert all(lettering._label_font(14).getlength(line) <= 60 for line in lines)
     grid = panel_grid([[Panel("n", note=words)]], side=32)
     ink = grid.pixels.min(axis=2) < 128
-    assert ink[22:54].any() and not ink[54:].any()
+    assert ink[24:56].any() and not ink[56:].any()
 
 
 def test_a_mostly_white_map_still_shows_its_edge():
@@ -160,7 +160,7 @@ def test_shift_grid_puts_each_map_of_the_comparison_in_its_place():
     scale, diff = scale_for(c.original.feature), ColorScale("RdBu_r", -2.0, 2.0)
     gray = ColorScale("gray", 0.0, 1.0)
     grid = shift_grid(c, scale, diff, side=SIDE)
-    assert grid.pixels.shape == (3 * SIDE + 88, 3 * SIDE + 172, 3)
+    assert grid.pixels.shape == (3 * SIDE + 94, 3 * SIDE + 196, 3)
     expected = {
         (0, 0): (c.original.image, gray),
         (0, 1): (c.shifted.image, gray),
@@ -196,17 +196,17 @@ def test_shift_grid_keeps_the_article_example_pooled_difference_blank():
 
 def test_map_grid_puts_each_zoomed_map_and_kernel_in_its_tile():
     """Tile f (row f // cols, column f % cols) holds np.kron(colorize(map f), ones) under its
-    16-pixel number band, its kernel zoomed to its left; tiles are 10 pixels apart."""
+    18-pixel number band, its kernel zoomed to its left; tiles are 10 pixels apart."""
     maps = rng.normal(size=(6, 6, 5)).astype(np.float32)
     kernels = rng.normal(size=(5, 3, 3)).astype(np.float32)
     scale, kernel_scale = scale_for(maps), scale_for(kernels)
     picture = map_grid(maps, scale, kernels=kernels, kernel_scale=kernel_scale, cols=2, tile=24)
     z, kz = 4, 3  # 24 / 6 and round(0.4 · 24 / 3)
     kernel_side, map_side = 3 * kz + 4, 6 * z
-    cell_w, cell_h = kernel_side + map_side, 16 + map_side
+    cell_w, cell_h = kernel_side + map_side, 18 + map_side
     assert picture.shape == (3 * (cell_h + 10) - 10, 2 * (cell_w + 10) - 10, 3)
     for f in range(5):
-        top, left = (f // 2) * (cell_h + 10) + 16, (f % 2) * (cell_w + 10)
+        top, left = (f // 2) * (cell_h + 10) + 18, (f % 2) * (cell_w + 10)
         shown = picture[top : top + map_side, left + kernel_side : left + cell_w]
         np.testing.assert_array_equal(
             shown, np.kron(colorize(maps[:, :, f], scale), np.ones((z, z, 1), np.uint8))
@@ -227,8 +227,8 @@ def test_a_legend_and_the_standalone_colour_bar_show_the_same_ramp_and_ticks():
     np.testing.assert_array_equal(
         _crop(grid.pixels, grid.boxes[0][1]), colour_ramp(scale, SIDE, 12)
     )
-    bar = colorbar_image(scale, height=SIDE + 30)  # 22 pixels above the bar, 8 below
-    np.testing.assert_array_equal(bar[22 : 22 + SIDE, 4 : 4 + 18], colour_ramp(scale, SIDE, 18))
+    bar = colorbar_image(scale, height=SIDE + 38)  # 28 pixels above the bar, 10 below
+    np.testing.assert_array_equal(bar[28 : 28 + SIDE, 4 : 4 + 18], colour_ramp(scale, SIDE, 18))
     values = [float(t.replace("\u2212", "-")) for _, t in scale_ticks(scale)]
     np.testing.assert_allclose(values, np.linspace(2.5, -2.5, 5), rtol=1e-3)
     assert [f for f, _ in scale_ticks(scale)] == [0.0, 0.25, 0.5, 0.75, 1.0]

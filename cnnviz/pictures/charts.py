@@ -17,11 +17,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnviz.pictures.text import INK, NUMBER_PX, TEXT_PX
+
 __all__ = [
+    "FONT",
     "HIGHLIGHT",
+    "TICK_FONT",
     "neuron_bars",
     "pattern_figure",
     "probability_bars",
+    "readable",
     "shift_change_figure",
     "shift_figure",
     "training_curves",
@@ -33,6 +38,38 @@ _COLOURS = ("#1f77b4", "#ff7f0e")  # the two compared inputs, and the two models
 _BATCH_COLOUR = "rgba(99, 110, 250, 0.25)"
 _SMOOTH_COLOUR = "rgb(99, 110, 250)"
 _TEST_COLOUR = "rgb(239, 85, 59)"
+
+#: The text of every figure (titles, legends, axis titles, the numbers in cells) and of its
+#: tick labels, readable from the back of a room: see :data:`~cnnviz.pictures.text.TEXT_PX`.
+#: Streamlit draws a chart over its own template (ticks 12 px light grey); values set on the
+#: figure itself win over a template, so :func:`readable` writes these on every axis.
+FONT = {"size": TEXT_PX, "color": INK}
+TICK_FONT = {"size": NUMBER_PX, "color": INK}
+
+
+def readable(figure: go.Figure) -> go.Figure:
+    """``figure`` with :data:`FONT` and :data:`TICK_FONT` on every axis, legend and colour bar.
+
+    Every figure of this package goes through it (the number grids, redrawn on every change,
+    write the same constants straight into their layout, see
+    :func:`~cnnviz.pictures.heatmaps.number_grid_figure`).
+
+    Examples
+    --------
+    >>> figure = readable(make_subplots(rows=1, cols=2))
+    >>> figure.layout.xaxis2.tickfont.size, figure.layout.yaxis.title.font.color
+    (14, '#111111')
+    """
+    figure.update_layout(font=FONT, legend={"font": FONT, "title": {"font": FONT}})
+    axis = {"tickfont": TICK_FONT, "title": {"font": FONT}}
+    figure.update_xaxes(axis)
+    figure.update_yaxes(axis)
+    figure.update_annotations(font=FONT)  # subplot titles
+    figure.update_traces(
+        colorbar={"tickfont": TICK_FONT, "title": {"font": FONT}},
+        selector={"type": "heatmap"},
+    )
+    return figure
 
 
 def training_curves(run, *, max_points: int = 400) -> go.Figure:
@@ -74,14 +111,21 @@ def training_curves(run, *, max_points: int = 400) -> go.Figure:
     layout = go.Layout(
         height=320,
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
-        xaxis={"domain": [0, 0.45], "range": [0, end], "title": {"text": "epoch"}},
-        yaxis={"title": {"text": "loss"}, "rangemode": "tozero"},
-        xaxis2={"domain": [0.55, 1], "range": [0, end], "title": {"text": "epoch"}},
-        yaxis2={"title": {"text": "accuracy"}, "range": [0, 1.02], "anchor": "x2"},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        font=FONT,
+        xaxis={"domain": [0, 0.45], "range": [0, end], **_titled("epoch")},
+        yaxis={"rangemode": "tozero", **_titled("loss")},
+        xaxis2={"domain": [0.55, 1], "range": [0, end], **_titled("epoch")},
+        yaxis2={"range": [0, 1.02], "anchor": "x2", **_titled("accuracy")},
+        legend={"orientation": "h", "y": 1.12, "x": 0, "font": FONT},
         uirevision="training",  # keep the user's zoom while the curves grow
     )
+    # Fonts written into the layout at once, not by readable(): redrawn several times a second.
     return go.Figure(data=traces, layout=layout)
+
+
+def _titled(title: str) -> dict:
+    """An axis's title and tick labels in :data:`FONT` and :data:`TICK_FONT`."""
+    return {"title": {"text": title, "font": FONT}, "tickfont": TICK_FONT}
 
 
 def _line(x, y, name, colour, xaxis, yaxis, *, legend=True) -> go.Scatter:
@@ -126,9 +170,16 @@ def shift_change_figure(shifts, change: np.ndarray, *, height: int = 380) -> go.
             "title": {"text": "Output change (1 − cosine similarity)"},
             "rangemode": "tozero",
         },
-        "legend": {"title": {"text": "conv → ReLU → 2×2 max pool, stacked"}},
+        # Below the plot, not beside it: on a phone a legend at the side leaves no room.
+        "legend": {
+            "title": {"text": "conv → ReLU → 2×2 max pool, stacked", "side": "top"},
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.25,
+            "x": 0,
+        },
     }
-    return go.Figure(traces, layout)
+    return readable(go.Figure(traces, layout))
 
 
 def neuron_bars(
@@ -161,14 +212,14 @@ def neuron_bars(
         )
     )
     figure.update_layout(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": title},
         height=height,
         bargap=0.1 if values.size <= 32 else 0,
         margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
         xaxis={"title": {"text": x_title}, "dtick": 1 if values.size <= 16 else None},
         yaxis={"title": {"text": y_title}, "zeroline": True},
     )
-    return figure
+    return readable(figure)
 
 
 def probability_bars(
@@ -203,7 +254,7 @@ def probability_bars(
         xaxis={"title": {"text": "digit"}, "type": "category"},
         yaxis={"title": {"text": "probability"}, "range": [0, 1.2], "tickformat": ".0%"},
     )
-    return figure
+    return readable(figure)
 
 
 def pattern_figure(
@@ -258,10 +309,10 @@ def pattern_figure(
     figure.update_yaxes(range=[0, top], row=2, col=1)
     figure.update_xaxes(title={"text": "neuron"}, row=3, col=1)
     figure.update_layout(height=height, bargap=0, margin={"l": 50, "r": 10, "t": 30, "b": 40})
-    return figure
+    return readable(figure)
 
 
-def shift_figure(curves: Mapping[str, object], *, height: int = 320) -> go.Figure:
+def shift_figure(curves: Mapping[str, object], *, height: int = 380) -> go.Figure:
     """Probability of the true class against the shift, sideways (left) and up and down (right).
 
     Parameters
@@ -274,7 +325,9 @@ def shift_figure(curves: Mapping[str, object], *, height: int = 320) -> go.Figur
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.06,
-        subplot_titles=("moved sideways (− left, + right)", "moved up and down (− up, + down)"),
+        # Short titles, the directions on the axes: at a phone's width the two plots are
+        # 150 pixels wide each, and longer titles ran into each other.
+        subplot_titles=("sideways", "up and down"),
     )
     for i, (name, curve) in enumerate(curves.items()):
         colour = _COLOURS[i % len(_COLOURS)]
@@ -294,12 +347,15 @@ def shift_figure(curves: Mapping[str, object], *, height: int = 320) -> go.Figur
                 row=1,
                 col=col,
             )
-    figure.update_xaxes(title={"text": "shift (pixels)"}, dtick=1)
+    # Ticks where they fit (every pixel of shift ran together on a phone).
+    figure.update_xaxes(title={"text": "px: − left, + right"}, row=1, col=1)
+    figure.update_xaxes(title={"text": "px: − up, + down"}, row=1, col=2)
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
     figure.update_yaxes(title={"text": "probability of the true digit"}, row=1, col=1)
     figure.update_layout(
         height=height,
-        margin={"l": 60, "r": 10, "t": 40, "b": 40},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 60, "r": 10, "t": 40, "b": 110},
+        # At the figure's foot, below the axis titles, however many lines the names wrap to.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
     )
-    return figure
+    return readable(figure)

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from plotly.colors import get_colorscale, sample_colorscale
 
-from cnnviz.pictures.text import _default_font, number_text
+from cnnviz.pictures.text import NUMBER_PX, _drawable, _label_font, number_text
 
 __all__ = [
     "DIVERGING",
@@ -236,8 +236,8 @@ def colorbar_image(scale: ColorScale, *, height: int = 256, label: str = "value"
     """A vertical colour bar with tick labels, as an RGB image to show beside a map.
 
     The same bar and ticks as a :class:`~cnnviz.pictures.panels.Legend` in a panel grid
-    (:func:`colour_ramp`, :func:`scale_ticks`), on its own. Pillow's own font has no minus
-    sign, so its ticks spell it "-".
+    (:func:`colour_ramp`, :func:`scale_ticks`), on its own; label and ticks 14 px
+    (:data:`~cnnviz.pictures.text.NUMBER_PX`) with a real minus sign where the font has one.
 
     Returns
     -------
@@ -248,14 +248,14 @@ def colorbar_image(scale: ColorScale, *, height: int = 256, label: str = "value"
     >>> colorbar_image(ColorScale("RdBu_r", -2, 2), height=200).shape
     (200, 110, 3)
     """
-    bar_w, width, top, bottom = 18, 110, 22, 8
+    bar_w, width, top, bottom = 18, 110, 28, 10
     canvas = Image.new("RGB", (width, height), "white")
     canvas.paste(Image.fromarray(colour_ramp(scale, height - top - bottom, bar_w)), (4, top))
     draw = ImageDraw.Draw(canvas)
-    font = _default_font(12)
-    draw.text((4, 2), label[:16], fill="black", font=font)
+    font = _label_font(NUMBER_PX)
+    draw.text((4, 2), _drawable(label[:16]), fill="black", font=font)
     for frac, text in scale_ticks(scale):
         y = top + frac * (height - top - bottom - 1)
         draw.line([(4 + bar_w, y), (8 + bar_w, y)], fill="black")
-        draw.text((11 + bar_w, y - 7), text.replace("\u2212", "-"), fill="black", font=font)
+        draw.text((11 + bar_w, y - 9), _drawable(text), fill="black", font=font)
     return np.asarray(canvas)

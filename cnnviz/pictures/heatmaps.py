@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.pictures.charts import FONT, TICK_FONT, readable
 from cnnviz.pictures.colour import ColorScale, plotly_colours, scale_for
 from cnnviz.pictures.raster import tile_grid
 from cnnviz.pictures.text import number_text
@@ -57,7 +58,11 @@ def heatmap_figure(
         colorscale=plotly_colours(scale),
         zmin=scale.vmin,
         zmax=scale.vmax,
-        colorbar={"title": {"text": colorbar_title}, "thickness": 14},
+        colorbar={
+            "title": {"text": colorbar_title, "font": FONT},
+            "tickfont": TICK_FONT,
+            "thickness": 18,
+        },
         hovertemplate="row %{y}, col %{x}<br>value %{z:.4g}<extra></extra>",
     )
     return go.Figure(trace, _image_layout(title, height, highlight=highlight))
@@ -98,7 +103,8 @@ def number_grid_figure(
         z=array,
         text=text,
         texttemplate="%{text}",
-        textfont={"size": 13 if max(array.shape) <= 7 else 9},
+        # 14 px; no colour: Plotly writes black on light cells and white on dark ones.
+        textfont={"size": TICK_FONT["size"]},
         colorscale=plotly_colours(scale),
         zmin=scale.vmin,
         zmax=scale.vmax,
@@ -133,12 +139,20 @@ def _image_layout(
     time, several times slower for a small grid of numbers redrawn on every change.
     """
     layout = {
-        "title": {"text": title, "font": {"size": 15}},
+        "title": {"text": title, "font": FONT},
+        "font": FONT,
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         "plot_bgcolor": "white",
-        "xaxis": {"showgrid": False, "zeroline": False, "constrain": "domain", "side": "top"},
+        "xaxis": {
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+            "side": "top",
+            "tickfont": TICK_FONT,
+        },
         "yaxis": {
+            "tickfont": TICK_FONT,
             "showgrid": False,
             "zeroline": False,
             "autorange": "reversed",
@@ -194,6 +208,7 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
             y=labels,
             text=confusion,
             texttemplate="%{text}",
+            textfont={"size": TICK_FONT["size"]},
             zmin=0,
             zmax=100,
             colorscale="Blues",
@@ -209,7 +224,7 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
         xaxis={"title": {"text": "predicted digit"}, "side": "bottom", "type": "category"},
         yaxis={"title": {"text": "true digit"}, "autorange": "reversed", "type": "category"},
     )
-    return figure
+    return readable(figure)
 
 
 def digit_grid(images: np.ndarray, titles: list[str], *, cols: int = 8) -> go.Figure:
@@ -234,7 +249,7 @@ def digit_grid(images: np.ndarray, titles: list[str], *, cols: int = 8) -> go.Fi
             "yanchor": "bottom",
             "text": title,
             "showarrow": False,
-            "font": {"size": 14, "color": "#111111"},
+            "font": TICK_FONT,
             "xref": "x",
             "yref": "y",
         }
@@ -252,7 +267,7 @@ def digit_grid(images: np.ndarray, titles: list[str], *, cols: int = 8) -> go.Fi
         xaxis={"visible": False, "scaleanchor": "y", "constrain": "domain"},
         yaxis={"visible": False, "autorange": "reversed", "range": None},
     )
-    return figure
+    return figure  # its titles are annotations already in TICK_FONT
 
 
 def kernel_grid(kernels: np.ndarray, *, cols: int = 8) -> go.Figure:
@@ -284,4 +299,4 @@ def kernel_grid(kernels: np.ndarray, *, cols: int = 8) -> go.Figure:
         xaxis={"visible": False, "scaleanchor": "y", "constrain": "domain"},
         yaxis={"visible": False, "autorange": "reversed"},
     )
-    return figure
+    return readable(figure)

@@ -22,9 +22,11 @@ from PIL import Image, ImageDraw
 from cnnviz.pictures.colour import ColorScale, colorize, colour_ramp, scale_ticks
 from cnnviz.pictures.raster import shrink, tile_grid, zoom
 from cnnviz.pictures.text import (
-    _default_font,
+    NUMBER_PX,
+    TEXT_PX,
     _drawable,
     _fit_text,
+    _label_font,
     _paste_text,
     _text_tile,
     _wrapped,
@@ -86,9 +88,10 @@ class PanelGrid(NamedTuple):
 
 
 #: Layout of a panel grid, in pixels: outer margin, gaps, title band; legend and bar widths,
-#: the height of a line of a note.
-_GRID_PAD, _GRID_GAP, _GRID_ROW_GAP, _GRID_TITLE = 2, 10, 12, 20
-_LEGEND_WIDTH, _LEGEND_BAR, _NOTE_LINE = 64, 12, 16
+#: the height of a line of a note. Titles are TEXT_PX (16), everything else NUMBER_PX (14):
+#: readable from the back of a room where the page shows the picture at its own size.
+_GRID_PAD, _GRID_GAP, _GRID_ROW_GAP, _GRID_TITLE = 2, 10, 12, 22
+_LEGEND_WIDTH, _LEGEND_BAR, _NOTE_LINE = 76, 12, 18
 _INK, _FRAME_GRAY, _NOTE_INK = (20, 20, 20), (190, 190, 190), (60, 60, 60)
 
 
@@ -114,9 +117,9 @@ def panel_grid(rows: Sequence[Sequence[Panel | Legend]], *, side: int = 256) -> 
     -------
     PanelGrid
         ``pixels`` : ndarray of uint8, shape (H, W, 3) with
-        ``H = 2·2 + R·(20 + side) + (R − 1)·12`` and ``W = 2·2 + `` the widest row, a row
-        being ``side`` per panel and 64 per legend with 10 between items.  Three 256-pixel
-        panels and two legends make 940 pixels: the page's width on a 1400-pixel screen.
+        ``H = 2·2 + R·(22 + side) + (R − 1)·12`` and ``W = 2·2 + `` the widest row, a row
+        being ``side`` per panel and 76 per legend with 10 between items.  Three 256-pixel
+        panels and two legends make 964 pixels: the page's width on a 1400-pixel screen.
         ``boxes`` : where each map landed, see :class:`PanelGrid`.
 
     Raises
@@ -133,11 +136,11 @@ def panel_grid(rows: Sequence[Sequence[Panel | Legend]], *, side: int = 256) -> 
     >>> x = np.arange(16.0).reshape(4, 4)
     >>> scale = scale_for(x)  # gray, black at 0, white at 15
     >>> grid = panel_grid([[Panel("x", x, scale), Legend(scale, "value")]], side=32)
-    >>> grid.pixels.shape  # (4 + 20 + 32, 4 + 32 + 10 + 64, 3)
-    (56, 110, 3)
+    >>> grid.pixels.shape  # (4 + 22 + 32, 4 + 32 + 10 + 76, 3)
+    (58, 122, 3)
     >>> top, left, h, w = grid.boxes[0][0]
     >>> (top, left, h, w)
-    (22, 2, 32, 32)
+    (24, 2, 32, 32)
 
     Cell (0, 0) holds 0, the bottom of the scale: its whole 8×8 block is black. Cell (3, 3)
     holds 15, the top: white.
@@ -153,7 +156,7 @@ def panel_grid(rows: Sequence[Sequence[Panel | Legend]], *, side: int = 256) -> 
 
     >>> big = np.kron(x, np.ones((16, 16)))
     >>> panel_grid([[Panel("big", big, scale)]], side=32).boxes
-    (((22, 2, 32, 32),),)
+    (((24, 2, 32, 32),),)
     """
     if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side < 16:
         raise ValueError(f"`side` must be a whole number of pixels >= 16. Received: side={side!r}.")
@@ -177,12 +180,12 @@ def panel_grid(rows: Sequence[Sequence[Panel | Legend]], *, side: int = 256) -> 
         for item in row:
             box = None
             if isinstance(item, Legend):
-                _text(canvas, item.label, top + 3, left, size=12, width=_LEGEND_WIDTH)
+                _text(canvas, item.label, top + 3, left, size=NUMBER_PX, width=_LEGEND_WIDTH)
                 box = (square, left, side, _LEGEND_BAR)
                 _paste(canvas, colour_ramp(item.scale, side, _LEGEND_BAR), box)
                 _legend_ticks(canvas, item.scale, box)
             else:
-                _text(canvas, item.title, top + 2, left, size=13, width=side)
+                _text(canvas, item.title, top + 2, left, size=TEXT_PX, width=side)
                 if item.array is None:
                     _note(canvas, item.note, square, left, side)
                 else:
@@ -235,19 +238,20 @@ def _legend_ticks(canvas: np.ndarray, scale: ColorScale, bar) -> None:
     for frac, text in scale_ticks(scale):
         y = top + round(frac * (side - 1))
         canvas[y, x : x + 3] = _INK
-        tile = _text_tile(_drawable(text), 11, _INK)
+        tile = _text_tile(_drawable(text), NUMBER_PX, _INK)
         y_text = min(max(y - tile.shape[0] // 2 - 2, top - 6), top + side - tile.shape[0] + 2)
         _paste_text(canvas, tile, y_text, x + 5)
 
 
 def _note(canvas: np.ndarray, note: str, top: int, left: int, side: int) -> None:
     """``note`` wrapped to the square's width; lines that do not fit end in an ellipsis."""
-    lines = list(_wrapped(_drawable(note), 12, side - 8))
+    lines = list(_wrapped(_drawable(note), NUMBER_PX, side - 8))
     room = max(1, (side - 4) // _NOTE_LINE)
     if len(lines) > room:
-        lines = [*lines[: room - 1], _fit_text(lines[room - 1] + " …", 12, side - 8)]
+        lines = [*lines[: room - 1], _fit_text(lines[room - 1] + " …", NUMBER_PX, side - 8)]
     for i, line in enumerate(lines):
-        _paste_text(canvas, _text_tile(line, 12, _NOTE_INK), top + 4 + _NOTE_LINE * i, left + 4)
+        tile = _text_tile(line, NUMBER_PX, _NOTE_INK)
+        _paste_text(canvas, tile, top + 4 + _NOTE_LINE * i, left + 4)
 
 
 def _text(canvas, text: str, top: int, left: int, *, size: int, width=None, ink=None) -> None:
@@ -287,7 +291,7 @@ def shift_grid(
     Returns
     -------
     PanelGrid
-        ``pixels`` of shape ``(3·side + 88, 3·side + 172, 3)``; ``boxes[r][i]`` locates item
+        ``pixels`` of shape ``(3·side + 94, 3·side + 196, 3)``; ``boxes[r][i]`` locates item
         ``i`` of row ``r``: rows 1 and 2 hold original, shifted, bar, difference, bar; row 0
         holds original, shifted, bar and the note (``None``).
 
@@ -302,7 +306,7 @@ def shift_grid(
     >>> scale, diff = scale_for(c.original.feature), ColorScale("RdBu_r", -8, 8)  # gray 0 … 8
     >>> grid = shift_grid(c, scale, diff, side=64)
     >>> grid.pixels.shape
-    (280, 364, 3)
+    (286, 388, 3)
 
     Shifted pooled cell (1, 1) holds 8, the top of the gray scale, so its 16×16 block is white;
     cell (0, 0) holds 0: black. The pooled maps are identical, so the whole pooled difference
@@ -361,7 +365,7 @@ def _how_to_read(dx: int, dy: int, side: int) -> str:
 # --- the Inside page: feature maps and the flattened vector ---------------------------------
 
 _FRAME = (170, 170, 170)
-_LABEL_H = 16  # pixels above each tile for its number
+_LABEL_H = 18  # pixels above each tile for its number (NUMBER_PX high)
 _GAP = 10  # pixels between tiles
 
 
@@ -396,7 +400,7 @@ def map_grid(
 
     Returns
     -------
-    ndarray of uint8, shape (rows·(16 + h + 10) − 10, cols·(w_t + 10) − 10, 3)
+    ndarray of uint8, shape (rows·(18 + h + 10) − 10, cols·(w_t + 10) − 10, 3)
         With ``h = H·z`` and ``w_t`` the tile's width (kernel, 4-pixel gap, map): white
         background, a grey frame around every map and kernel.
 
@@ -405,7 +409,7 @@ def map_grid(
         >>> from cnnviz.pictures import scale_for
     >>> maps = np.zeros((4, 4, 3))
     >>> map_grid(maps, scale_for(maps), cols=2, tile=8).shape
-    (58, 26, 3)
+    (62, 26, 3)
     """
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 3:
@@ -425,7 +429,7 @@ def map_grid(
         kernel_factor = max(1, round(0.4 * map_h / kernels.shape[1]))
         kernel_side = kernels.shape[1] * kernel_factor + 4
     cell_w, cell_h = kernel_side + map_w, _LABEL_H + map_h
-    tiles = np.full((count, cell_h, cell_w, 3), 255, np.uint8)  # (F, 16 + h, w_t, 3)
+    tiles = np.full((count, cell_h, cell_w, 3), 255, np.uint8)  # (F, 18 + h, w_t, 3)
     kernel_boxes = []  # (top, height, width) of each kernel in its tile
     for f in range(count):
         if kernels is not None:
@@ -437,10 +441,10 @@ def map_grid(
     cols = max(1, min(cols, count))
     canvas = Image.fromarray(tile_grid(tiles, cols=cols, gap=_GAP, fill=255))
     draw = ImageDraw.Draw(canvas)  # each tile's number, and frames reaching into the gaps
-    font = _default_font(12)
+    font = _label_font(NUMBER_PX)
     for f in range(count):
         x0, y0 = (f % cols) * (cell_w + _GAP), (f // cols) * (cell_h + _GAP)
-        draw.text((x0, y0 + 1), str(first + f), fill="black", font=font)
+        draw.text((x0, y0), str(first + f), fill="black", font=font)
         if kernels is not None:
             ky, kh, kw = kernel_boxes[f]
             _frame(draw, x0, y0 + ky, kw, kh)

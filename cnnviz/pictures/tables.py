@@ -11,7 +11,7 @@ import html
 import numpy as np
 
 from cnnviz.pictures.colour import ColorScale, colorize, scale_for
-from cnnviz.pictures.text import number_text
+from cnnviz.pictures.text import INK, NUMBER_PX, number_text
 
 __all__ = ["grid_html"]
 
@@ -33,7 +33,9 @@ def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int
     Returns
     -------
     str
-        A ``<table>`` with row and column numbers in its margins.
+        A ``<table>`` with row and column numbers in its margins, numbers 14 px
+        (:data:`~cnnviz.pictures.text.NUMBER_PX`), in a box that scrolls sideways when the
+        table is wider than the page.
 
     Examples
     --------
@@ -47,9 +49,9 @@ def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int
     scale = scale or scale_for(array)
     colors = colorize(array, scale)  # (h, w, 3)
     luma = colors @ np.array([0.299, 0.587, 0.114])  # (h, w): light or dark background
-    size = 13 if max(array.shape) <= 7 else 10
-    cell = f"padding:4px 6px;text-align:center;font-size:{size}px;min-width:2.6em;"
-    head = "padding:0 4px;font-size:10px;color:#888;font-weight:normal;"
+    # Numbers and row/column numbers 14 px (NUMBER_PX), readable from the back of a room.
+    cell = f"padding:3px 5px;text-align:center;font-size:{NUMBER_PX}px;min-width:2.4em;"
+    head = f"padding:0 4px;font-size:{NUMBER_PX}px;color:{INK};font-weight:normal;"
     rows = [
         "<tr><th></th>" + "".join(f'<th style="{head}">{j}</th>' for j in range(array.shape[1]))
     ]
@@ -61,7 +63,9 @@ def grid_html(array: np.ndarray, scale: ColorScale | None = None, *, digits: int
             text = html.escape(number_text(value, digits, fixed=True))
             cells.append(f'<td style="{cell}background:rgb({r},{g},{b});color:{ink}">{text}</td>')
         rows.append(f'<tr><th style="{head}">{i}</th>{"".join(cells)}</tr>')
+    # A big grid scrolls inside its own box rather than the whole page sideways (a phone).
     return (
+        '<div style="overflow-x:auto;max-width:100%">'
         '<table style="border-collapse:collapse;font-variant-numeric:tabular-nums;'
-        f'border:none">{"".join(rows)}</table>'
+        f'border:none">{"".join(rows)}</table></div>'
     )

@@ -16,7 +16,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cnnviz.maths.numbers import MINUS, number_text
 
-__all__ = ["number_text"]
+__all__ = ["INK", "NUMBER_PX", "TEXT_PX", "number_text"]
+
+#: Type readable from the back of a room (issue 14), in CSS pixels as a page shows it: text in
+#: figures (titles, legends, axis titles) 16, tick labels and the numbers of a grid 14, all in
+#: the theme's dark text colour (``.streamlit/config.toml``). Plotly figures
+#: (:data:`~cnnviz.pictures.charts.FONT`), HTML tables and the pictures' own text use these.
+TEXT_PX = 16
+NUMBER_PX = 14
+INK = "#111111"
 
 
 #: A font with the symbols the titles use (−, ×); Pillow's own font lacks them.
