@@ -17,13 +17,13 @@ from cnnviz.maths.invariance import DEPTH_STACKS
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.maths.ops import POOL_MODES
 from cnnviz.pictures.images import SAMPLES, sample_image
+from pages._pool_draw import NO_BAR, show_grid, show_map, show_row
 from pages._registry import ensure_app_navigation
 from pages._state import Setting, either, keep, on_off, one_of, put, to_link, whole_number
-from pages._ui import PickedImage, image_picker, show_image
+from pages._ui import PickedImage, image_picker, pick_cell, show_image
 
 PAGE = "pool"
 ARTICLE_DEFAULT = "1 pixel right"
-NO_BAR = {"displayModeBar": False}
 SHIFTS = (-MAX_SHIFT, MAX_SHIFT)
 SHIFT = whole_number(*SHIFTS)
 #: Every setting, by name, kept across page switches (see _keep()); all but the cell in links.
@@ -157,11 +157,19 @@ def window_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
     row = left.slider("Pooled row", 0, ph - 1, key="pool_row") if ph > 1 else 0
     col = right.slider("Pooled column", 0, pw - 1, key="pool_col") if pw > 1 else 0
     window = lesson.window_view(view.stage, settings, row, col, view.scale)
-    grid, text = st.columns([1, 1.2], vertical_alignment="center")
+    pooled, feature, grid = st.columns(3)
+    pick_cell(pooled, window.pooled_picture, (ph, pw), key="pool_pick", on_pick=_pick)
+    pooled.caption(f"Pooled map: cell ({row}, {col}) outlined. Click a cell to open its window.")
+    show_image(feature, window.feature_picture, caption="Feature map: that cell's window")
     show_grid(grid, window.grid, "pool_window")
-    text.markdown(window.text)
+    grid.markdown(window.text)
     for note in window.notes:
-        text.caption(note)
+        grid.caption(note)
+
+
+def _pick(row: int, col: int) -> None:
+    """A click on the pooled map opens that cell's window (as if the sliders were moved)."""
+    put(PAGE, {"pool_row": row, "pool_col": col})
 
 
 @st.fragment
@@ -172,13 +180,17 @@ def shift_section(view: lesson.PoolingView, settings: lesson.Settings) -> None:
     dy = right.slider("Shift down (dy, pixels; negative = up)", *SHIFTS, key="pool_dy")
     to_link({"dx": dx, "dy": dy})
     shift = lesson.shift_view(view.stage, settings, dx, dy, view.scale)  # the fragment keeps stage
-    st.markdown(shift.summary)
     maps = st.container(key="pool_shift_maps")  # one box: the bench times its pictures
     if shift.picture is not None:
+        maps.markdown(shift.summary)
         show_image(maps, shift.picture, caption=shift.caption)
-    for name, row in shift.rows:  # small maps: a row of hover heatmaps per stage
-        for where, item, part in zip(maps.columns(3), row, "osd"):
-            show_map(where, item, f"pool_{part}_{name}")
+        return
+    *inputs, pooled = shift.rows  # small maps: the pooled row right under the sliders
+    show_row(maps, *pooled)
+    maps.markdown(shift.summary)
+    with maps.expander("The image and its feature map, moved the same way"):
+        for name, row in inputs:
+            show_row(st, name, row)
 
 
 def article_section() -> None:
@@ -219,26 +231,6 @@ def depth_section(picked: PickedImage) -> None:
     st.markdown(depth.numbers)
     st.markdown(depth.finding)
     st.caption(depth.caption)
-
-
-# --- drawing: takes a view, only renders ------------------------------------------------------
-
-
-def show_map(where, view: lesson.MapView | lesson.MapNote, key: str) -> None:
-    """One map as its ``kind`` says: heatmap (title above), picture (title below) or sentence."""
-    if view.kind == "note":
-        where.caption(view.text)
-    elif view.kind == "picture":
-        show_image(where, view.png, caption=view.title, width="stretch")
-    else:
-        where.markdown(f"**{view.title}**")  # above: a Plotly title would collide with the ticks
-        where.plotly_chart(view.figure, key=key, config=NO_BAR)
-
-
-def show_grid(where, grid: lesson.NumberGrid, key: str) -> None:
-    """A grid of numbers with its title above (a Plotly title would collide with the ticks)."""
-    where.markdown(f"**{grid.title}**")
-    where.plotly_chart(grid.figure, key=key, config=NO_BAR)
 
 
 def _keep(*names: str) -> None:

@@ -42,6 +42,7 @@ from cnnviz.pictures import (
     Legend,
     Panel,
     cartoon_face,
+    cell_at,
     colorize,
     panel_grid,
     sample_image,
@@ -556,3 +557,51 @@ def test_wrong_arguments_are_refused_naming_what_was_received():
         eye_example(101)
     with pytest.raises(ValueError, match="Output would be empty"):
         feature_map(gray, np.ones((9, 9)), settings)
+
+
+# --- a click on the feature map picks a cell (cnnviz.pictures.cell_at) -----------------------
+
+
+def test_a_click_anywhere_in_a_cells_square_picks_that_cell_at_any_sizes():
+    """Random map shapes and on-screen sizes (not multiples of each other): a click at a random
+    point inside the cell's on-screen rectangle, found with NumPy's digitize over the cell
+    edges, picks that cell."""
+    rng = np.random.default_rng(14)
+    for _ in range(200):
+        rows, cols = (int(n) for n in rng.integers(1, 300, size=2))
+        height, width = (float(n) for n in rng.uniform(40, 900, size=2))
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        row = int(np.digitize(y, np.linspace(0, height, rows + 1))) - 1
+        col = int(np.digitize(x, np.linspace(0, width, cols + 1))) - 1
+        assert cell_at((x, y), (height, width), (rows, cols)) == (row, col)
+
+
+def test_a_click_on_an_edge_or_past_it_picks_the_edge_cell():
+    """The browser can report the last pixel row or a point just outside: the nearest cell."""
+    for point, cell in [((-2, -1), (0, 0)), ((330, 330), (61, 61)), ((400, 5), (0, 61))]:
+        assert cell_at(point, (330, 330), (62, 62)) == cell
+
+
+def test_cell_at_refuses_an_empty_picture_in_words():
+    with pytest.raises(ValueError, match=r"`shown` must be a positive.*shown=\(0, 10\)"):
+        cell_at((1, 1), (0, 10), (4, 4))
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (31, 47), (300, 200)])
+def test_the_colour_under_a_click_on_the_drawn_map_is_the_picked_cells(shape):
+    """End to end on the page's own picture: the feature map is drawn zoomed (view.factor),
+    then shown at a random size; the colour of the drawn pixel under a random click is the
+    colour of the cell cell_at picks."""
+    rng = np.random.default_rng(sum(shape))
+    view = feature_map(rng.random(shape, dtype=np.float32), KERNELS["Sobel x"].values,
+                       Settings(1, "valid", 1))  # fmt: skip
+    drawn = np.asarray(Image.open(io.BytesIO(view.map_picture)).convert("RGB"))
+    colours = colorize(view.fmap, view.scale)  # (H_out, W_out, 3)
+    assert drawn.shape[:2] == tuple(n * view.factor for n in view.fmap.shape)
+    for _ in range(50):
+        height = float(rng.uniform(100, 700))
+        width = height * drawn.shape[1] / drawn.shape[0]  # the browser keeps the aspect
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        pixel = drawn[int(y / height * drawn.shape[0]), int(x / width * drawn.shape[1])]
+        row, col = cell_at((x, y), (height, width), view.fmap.shape)
+        assert np.abs(pixel.astype(int) - colours[row, col]).max() <= 2  # PNG: exact; JPEG: ±2

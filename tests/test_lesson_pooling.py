@@ -18,6 +18,7 @@ from cnnviz.lessons.pooling import (
     DISPLAY_SIDE,
     MOVED,
     PADDING_NOTE,
+    WINDOW_SIDE,
     MapNote,
     Settings,
     article_view,
@@ -34,7 +35,7 @@ from cnnviz.lessons.pooling import (
 from cnnviz.maths.invariance import DEPTH_STACKS, compare_shift, depth_curve
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.maths.ops import explain_output_size
-from cnnviz.pictures import HOVER_LIMIT, colorize
+from cnnviz.pictures import HOVER_LIMIT, WINDOW_COLOR, cell_at, colorize
 from cnnviz.pictures.images import sample_image
 from tests.test_invariance import reference_change
 
@@ -322,7 +323,7 @@ def test_big_maps_become_one_picture_whose_caption_follows_the_shift():
     view = _shift(noise, "Eye detector", 4, 0)
     assert view.rows == ()
     picture = Image.open(io.BytesIO(view.picture))
-    assert picture.format == "JPEG" and picture.size == (940, 856)
+    assert picture.format == "JPEG" and picture.size == (964, 862)  # legends 76 px (5d22e3d)
     assert "the image, its feature map, the pooled map" in view.caption
     assert "original, shifted (4, 0), shifted − original" in view.caption
 
@@ -455,3 +456,45 @@ def test_stack_caption_is_the_stacks_description_and_refuses_unknown_names():
         assert stack_caption(name) == stack.description
     with pytest.raises(ValueError, match=r"`stack` must be one of .*Received: stack='deep'"):
         stack_caption("deep")
+
+
+# --- section 3's pictures: a click on the pooled map opens a window, outlined on both maps ---
+
+
+def _outline_centre(png: bytes) -> tuple[tuple[float, float], tuple[int, int]]:
+    """The centre (x, y) of the window colour's pixels in a picture, and the picture's size."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    ys, xs = np.nonzero(np.all(rgb == WINDOW_COLOR, axis=-1))
+    assert ys.size, "no outline drawn"
+    return ((xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2), rgb.shape[:2]
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "stride", "padding"),
+    [((64, 64), 2, 2, "valid"), ((37, 52), 3, 2, "same"), ((700, 500), 2, 2, "valid")],
+)
+def test_the_window_pictures_outline_the_pooled_cell_and_its_window(shape, size, stride, padding):
+    """Random cells of random maps (small, odd, and big enough to be shrunk): the outline on the
+    pooled map is centred on the chosen cell, the one on the feature map on that cell's window
+    (reference: the window's rows and columns from the stride and TensorFlow's padding), found
+    back from the drawn pixels with the same cell_at a click uses."""
+    image = random_image(sum(shape), shape)
+    settings = Settings("Sobel x", False, "max", size, stride, padding)
+    view = pooling_view(image, settings)
+    ph, pw = view.stage.pooled.shape
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        row, col = int(rng.integers(ph)), int(rng.integers(pw))
+        w = window_view(view.stage, settings, row, col, view.scale)
+        centre, (height, width) = _outline_centre(w.pooled_picture)
+        assert max(height, width) <= WINDOW_SIDE
+        assert cell_at(centre, (height, width), (ph, pw)) == (row, col)
+        centre, (height, width) = _outline_centre(w.feature_picture)
+        r, c = cell_at(centre, (height, width), view.stage.feature.shape)
+        (fh, fw), same = view.stage.feature.shape, padding == "same"
+        pad_top = max((ph - 1) * stride + size - fh, 0) // 2 if same else 0  # TensorFlow's
+        pad_left = max((pw - 1) * stride + size - fw, 0) // 2 if same else 0
+        top, left = row * stride - pad_top, col * stride - pad_left
+        slack = math.ceil(max(view.stage.feature.shape) / WINDOW_SIDE)  # a shrunk map's cells
+        assert top - slack <= r <= top + size - 1 + slack
+        assert left - slack <= c <= left + size - 1 + slack

@@ -48,6 +48,7 @@ from cnnviz.pictures import (
     colorize,
     heatmap_figure,
     number_grid_figure,
+    outline,
     picture_bytes,
     png_bytes,
     scale_for,
@@ -56,6 +57,8 @@ from cnnviz.pictures import (
     shrink,
     to_uint8,
     upscale,
+    upscale_factor,
+    zoom,
 )
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "SHIFT_INTRO",
     "SHIFT_LEGEND",
     "SHIFT_PANEL_SIDE",
+    "WINDOW_SIDE",
     "ArticleView",
     "DepthView",
     "MapNote",
@@ -88,6 +92,7 @@ __all__ = [
     "difference_scale",
     "feature_caption",
     "map_png",
+    "outlined_png",
     "pooling_view",
     "shift_view",
     "stack_caption",
@@ -100,6 +105,9 @@ MAX_WINDOW = 8
 MAX_SHIFT = 16
 #: Big maps are sent at most this many pixels wide: a column is narrower than that anyway.
 DISPLAY_SIDE = 640
+#: The window section's two maps (pooled map to click, feature map with the window) are drawn
+#: at most this many pixels wide: two fit side by side on a projector.
+WINDOW_SIDE = 400
 #: Each map of the big shift comparison is drawn this many pixels square: three maps and two
 #: colour bars then make 940 px, the page's width on a 1400-px screen, so nothing is rescaled.
 SHIFT_PANEL_SIDE = 256
@@ -383,11 +391,40 @@ class WindowView:
         The max (with where it sits) or the mean, and the pooled cell it gives (Markdown).
     notes : tuple of str
         Padding cells, overlapping or skipped windows.
+    pooled_picture, feature_picture : bytes
+        The pooled map with cell ``(row, col)`` outlined (a click on it picks a cell: it shows
+        the map edge to edge) and the feature map with the window outlined (PNG, see
+        :func:`outlined_png`).
     """
 
     grid: NumberGrid
     text: str
     notes: tuple[str, ...]
+    pooled_picture: bytes = field(default=b"", repr=False)
+    feature_picture: bytes = field(default=b"", repr=False)
+
+
+def outlined_png(
+    array: np.ndarray, scale: ColorScale, box: tuple[int, int, int, int], side: int = WINDOW_SIDE
+) -> bytes:
+    """A map coloured with ``scale``, drawn edge to edge at most ``side`` pixels wide, with the
+    cells ``box = (top, left, height, width)`` outlined (PNG).
+
+    A big map is averaged down first (:func:`~cnnviz.pictures.shrink`), a small one enlarged
+    to crisp cells; the outline follows either way and stays at least 2 pixels thick.
+
+    >>> from PIL import Image; import io
+    >>> png = outlined_png(np.zeros((4, 4)), scale_for(np.zeros(1)), (1, 1, 2, 2), side=40)
+    >>> Image.open(io.BytesIO(png)).size
+    (40, 40)
+    """
+    shown = shrink(array, side)  # (h, w), h/H = w/W = ratio
+    ratio = shown.shape[0] / np.shape(array)[0]
+    factor = upscale_factor(shown.shape, min_side=side, max_side=side)
+    pixels = zoom(colorize(shown, scale), factor)
+    top, left, height, width = (round(v * ratio * factor) for v in box)
+    thick = max(2, pixels.shape[0] // 160)
+    return png_bytes(outline(pixels, top, left, max(height, 1), max(width, 1), thickness=thick))
 
 
 def window_view(
@@ -436,7 +473,9 @@ def window_view(
         notes.append(f"Stride {s.stride} < window {s.size}: neighbouring windows overlap.")
     elif s.stride > s.size:
         notes.append(f"Stride {s.stride} > window {s.size}: cells are skipped.")
-    return WindowView(grid, text, tuple(notes))
+    pooled = outlined_png(stage.pooled, scale, (row, col, 1, 1))
+    feature = outlined_png(stage.feature, scale, (e.top, e.left, s.size, s.size))
+    return WindowView(grid, text, tuple(notes), pooled, feature)
 
 
 # --- section 4: move the image --------------------------------------------------------------
