@@ -51,12 +51,12 @@ def slide() -> None:
     """The window moves one position per slider step; the real numbers of that cell."""
     i = st.slider("Window position", 1, lesson.SLIDE_CELLS, 1, key="talk_slide") - 1
     view = _slide(i)
-    left, middle, right = st.columns([1, 1, 1.5], gap="medium")
-    show(left, view.frame.window, caption="The window on the input", width=300)
-    show(middle, view.frame.cells, caption=view.frame.cells_caption, width=300)
-    with right:
-        st.html(view.step.grids)
-        st.markdown(view.step.sums.split("\n\n")[0])
+    pictures, numbers = st.columns([2, 1.5], gap="medium")
+    left, middle = pictures.columns(2)
+    show(left, view.frame.window, caption="The window on the input", width=270)
+    show(middle, view.frame.cells, caption=view.frame.cells_caption, width=270)
+    pictures.markdown(view.step.sums.split("\n\n")[0])
+    numbers.html(view.step.grids)
 
 
 def eyes() -> None:
@@ -65,10 +65,10 @@ def eyes() -> None:
     percent = st.slider(label, 0, 100, 40, step=5, key="talk_eye_threshold")
     eye = _eyes(int(percent))
     a, b, c, d = st.columns([1, 1, 0.4, 1])
-    show(a, eye.face, caption="Cartoon face", width=256)
-    show(b, eye.feature_map, caption="Eye-detector feature map", width=256)
+    show(a, eye.face, caption="Cartoon face", width=230)
+    show(b, eye.feature_map, caption="Eye-detector feature map", width=230)
     show(c, eye.colorbar, width="content")
-    show(d, eye.mask, caption=eye.mask_caption, width=256)
+    show(d, eye.mask, caption=eye.mask_caption, width=230)
     (st.success if eye.found else st.warning)(eye.verdict)
 
 
@@ -78,8 +78,8 @@ def filters() -> None:
     name = st.segmented_control("Kernel", kernels, default=kernels[0], key="talk_filter")
     view = _filter(name or kernels[0])
     left, right, bar = st.columns([1, 1, 0.35])
-    show(left, view.picture, caption=f"{lesson.FILTER_PICTURE}, 512 × 512", width=380)
-    show(right, view.map.map_picture, caption=f"{name or kernels[0]}: the feature map", width=380)
+    show(left, view.picture, caption=f"{lesson.FILTER_PICTURE}, 512 × 512", width=330)
+    show(right, view.map.map_picture, caption=f"{name or kernels[0]}: the feature map", width=330)
     show(bar, view.map.colorbar, width="content")
     st.caption(view.description)
 
@@ -88,12 +88,10 @@ def pooling_shift() -> None:
     """The article's 8×8 example, moved; the pooled map keeps or changes."""
     choices = list(pooling.ARTICLE_SHIFTS)
     choice = st.segmented_control("Move the picture", choices, default=choices[0], key="talk_shift")
-    view = _pooling(choice or choices[0])
-    for (label, grids), tag in zip(view.rows, "os"):
-        name, *places = st.columns([0.5, 1, 1, 0.8], vertical_alignment="center")
-        name.markdown(f"**{label}**")
-        for where, grid, part in zip(places, grids, "ifp"):
-            where.plotly_chart(grid.figure, key=f"talk_art_{tag}_{part}", config=NO_BAR)
+    view, grids = _pooling(choice or choices[0])
+    for where, grid, part in zip(st.columns(4), grids, "fgpq"):
+        where.markdown(f"**{grid.title}**")
+        where.plotly_chart(grid.figure, key=f"talk_art_{part}", config=NO_BAR)
     (st.success if view.comparison.identical else st.warning)(view.summary)
 
 
@@ -142,7 +140,7 @@ def train() -> None:
     elif box.lost is not None:
         st.warning(box.lost[1])
     else:
-        st.caption(f"The model: {lesson.TALK_SPEC!r}")
+        st.markdown(lesson.train_intro(lesson.TALK_SPEC, len(get_dataset("sample").x_train)))
 
 
 def _keep(box: SessionModel, trained: TrainedModel) -> None:  # no Streamlit calls here
@@ -150,21 +148,21 @@ def _keep(box: SessionModel, trained: TrainedModel) -> None:  # no Streamlit cal
 
 
 def inside() -> None:
-    """Draw a digit; the default model reads it."""
+    """Draw a digit; the default model reads it, beside the canvas."""
     from pages._inside_controls import drawn_digit_ui  # its settings read the MNIST sample
 
-    pad, reading = st.columns([1.1, 1], gap="large")
-    with pad:
-        digit = drawn_digit_ui()
+    drawn = drawn_digit_ui()
+    # (digit, the place beside the canvas) since issue 14's Inside layout; a digit before it
+    digit, slot = drawn if isinstance(drawn, tuple) else (drawn, None)
     if digit is None:
         return
     view = lesson.reading_view(_default_model(), digit)
-    with reading:
+    with slot or st.container():
         st.markdown(view.headline)
         if view.caution is not None:
             st.warning(view.caution, icon=":material/help:")
         key, chart = view.probabilities
-        chart.update_layout(height=300)
+        chart.update_layout(height=260)
         st.plotly_chart(chart, key=f"talk_{key}", config=NO_BAR)
 
 

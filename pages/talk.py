@@ -29,9 +29,10 @@ STYLE = """<style>
 [data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"] {display: none !important;}
 [data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%;}
-.st-key-talk_title h1 {font-size: 44px; line-height: 1.15; padding: 0;}
+.st-key-talk_title h1 {font-size: 44px; line-height: 1.15; padding: 0.2rem 0 0 0;}
 .st-key-talk_idea p {font-size: 30px; line-height: 1.3; font-weight: 500;}
 .st-key-talk_body p, .st-key-talk_body li {font-size: 20px;}
+.st-key-talk_body td, .st-key-talk_body th {font-size: 19px !important;}
 .st-key-talk_body img {image-rendering: pixelated;}
 .st-key-talk_position p {font-size: 18px; text-align: center; margin: 0;}
 </style>"""
@@ -45,17 +46,16 @@ def main() -> None:
     step = lesson.STEPS[i]
     to_link({"step": step.key})
 
-    head, nav = st.columns([5, 2], vertical_alignment="center")
-    with head.container(key="talk_title"):
+    with st.container(key="talk_title"):
         st.title(step.title, anchor=False)
-    navigation(nav, i)
     with st.container(key="talk_idea"):
         st.markdown(step.idea)
     with st.container(key="talk_body"):
         steps.RENDERERS[step.key]()
-    if step.notes:
-        with st.expander("Speaker notes", expanded=False):
-            st.markdown(step.notes)
+    notes, nav = st.columns([5, 3], vertical_alignment="top")
+    with notes.expander("Speaker notes", expanded=False):
+        st.markdown(step.notes)
+    navigation(nav, i)
 
 
 def navigation(where, i: int) -> None:

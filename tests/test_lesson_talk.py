@@ -204,19 +204,29 @@ def test_filter_view_is_the_kernel_slid_with_same_padding():
 
 
 @pytest.mark.parametrize("choice", list(pooling.ARTICLE_SHIFTS))
-def test_pooling_view_is_the_articles_example_with_shorter_grids(choice):
-    view, page = lesson.pooling_view(choice), pooling.article_view(choice)
+def test_pooling_view_shows_the_articles_feature_and_pooled_maps_before_and_after(choice):
+    view, grids = lesson.pooling_view(choice)
+    page = pooling.article_view(choice)
     assert view.summary == page.summary and view.explanation == page.explanation
-    for (label, grids), (page_label, page_grids) in zip(view.rows, page.rows, strict=True):
-        assert label == page_label
-        for grid, page_grid in zip(grids, page_grids, strict=True):
-            np.testing.assert_array_equal(grid.array, page_grid.array)
-            assert grid.height == lesson.GRID_HEIGHT < page_grid.height
+    c = page.comparison
+    expected = [c.original.feature, c.shifted.feature, c.original.pooled, c.shifted.pooled]
+    assert len(grids) == 4
+    for grid, array in zip(grids, expected, strict=True):
+        np.testing.assert_array_equal(grid.array, array)
+        assert grid.height == lesson.GRID_HEIGHT
 
 
 def test_one_pixel_right_keeps_the_pooled_map_two_pixels_do_not():
-    assert lesson.pooling_view("1 pixel right").comparison.identical
-    assert not lesson.pooling_view("2 pixels right").comparison.identical
+    _, same = lesson.pooling_view("1 pixel right")
+    np.testing.assert_array_equal(same[2].array, same[3].array)
+    _, moved = lesson.pooling_view("2 pixels right")
+    assert not np.array_equal(moved[2].array, moved[3].array)
+
+
+def test_train_intro_names_the_model_in_words():
+    text = lesson.train_intro(lesson.TALK_SPEC, 4000)
+    assert "ModelSpec" not in text
+    assert "8 kernels of 3×3" in text and "32 hidden neurons" in text and "4,000 digits" in text
 
 
 def test_depth_view_is_the_pooling_lessons_curve():

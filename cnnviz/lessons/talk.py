@@ -61,6 +61,7 @@ __all__ = [
     "slide_view",
     "step_index",
     "title_view",
+    "train_intro",
 ]
 
 #: The environment variable that gives the app's public address (else the browser's is used).
@@ -406,21 +407,31 @@ def filter_view(kernel: str) -> FilterView:
 
 # --- pooling and the one-pixel shift ----------------------------------------------------------
 
-GRID_HEIGHT = 190  # pixels per number grid: two rows of three fit a projector's screen
+GRID_HEIGHT = 300  # pixels per number grid: four in a row fit a projector's screen
 
 
-def pooling_view(choice: str) -> pooling.ArticleView:
-    """The article's 8×8 example moved as ``choice`` says, its grids sized for one screen.
+def pooling_view(choice: str) -> tuple[pooling.ArticleView, tuple[pooling.NumberGrid, ...]]:
+    """The article's 8×8 example moved as ``choice`` says, and the four grids one screen holds.
 
-    >>> pooling_view("1 pixel right").comparison.identical
-    True
+    The grids are the feature map and the pooled map, original then shifted (the image itself,
+    a lone 1 under each 8, is left out), titled for a row of four.
+
+    >>> view, grids = pooling_view("1 pixel right")
+    >>> view.comparison.identical, [g.title for g in grids]
+    (True, ['Feature map', 'Feature map, shifted', 'Pooled 2×2', 'Pooled 2×2, shifted'])
     """
     view = pooling.article_view(choice)
-    rows = tuple(
-        (label, tuple(dataclasses.replace(grid, height=GRID_HEIGHT) for grid in grids))
-        for label, grids in view.rows
+    (_, (_, feature, pooled)), (_, (_, moved_feature, moved_pooled)) = view.rows
+    titled = (
+        (feature, "Feature map"),
+        (moved_feature, "Feature map, shifted"),
+        (pooled, "Pooled 2×2"),
+        (moved_pooled, "Pooled 2×2, shifted"),
     )
-    return dataclasses.replace(view, rows=rows)
+    grids = tuple(
+        dataclasses.replace(grid, title=title, height=GRID_HEIGHT) for grid, title in titled
+    )
+    return view, grids
 
 
 # --- fully connected layers, inside one digit --------------------------------------------------
@@ -466,3 +477,18 @@ def reading_view(trained: TrainedModel, digit: inside.Digit) -> ReadingView:
 
 #: The model trained live on the training step: small enough for well under a minute.
 TALK_SPEC = ModelSpec(filters=(8,), dense_units=32, epochs=3, batch_size=64)
+
+
+def train_intro(spec: ModelSpec, digits: int) -> str:
+    """The training step's sentence on the model it trains, in words a room can read.
+
+    >>> train_intro(TALK_SPEC, 4000)
+    'A small model: 8 kernels of 3×3, max pooling, 32 hidden neurons; 3 passes over 4,000 digits.'
+    """
+    kernels = " then ".join(str(n) for n in spec.filters)
+    pooling_words = "no pooling" if spec.pooling == "none" else f"{spec.pooling} pooling"
+    return (
+        f"A small model: {kernels} kernels of {spec.kernel_size}×{spec.kernel_size}, "
+        f"{pooling_words}, {spec.dense_units} hidden neurons; {spec.epochs} passes over "
+        f"{digits:,} digits."
+    )
