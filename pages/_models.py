@@ -55,7 +55,10 @@ def get_default_model() -> TrainedModel:
         TensorFlow in this process: it trains in a worker process when not cached on disk);
         ``.evaluation`` holds its test-set answers.
     """
-    return default_model(get_dataset("sample"), trainer=_train_quietly)
+    trained = default_model(get_dataset("sample"), trainer=_train_quietly)
+    for array in trained.weights:  # shared by every session: nobody may change it
+        array.setflags(write=False)
+    return trained
 
 
 DEFAULT_MODEL_TIMEOUT = 600  # seconds: ~15 s normally; a hung worker must not hang every page

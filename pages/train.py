@@ -232,7 +232,7 @@ def show_results(view: Results) -> None:
         return
     st.download_button(
         "Download the trained model (.keras)",
-        data=view.model_file,
+        data=lambda: view.model_file,  # handed over on the click, not hashed on every rerun
         file_name=DOWNLOAD_NAME,
         mime="application/octet-stream",
         on_click="ignore",

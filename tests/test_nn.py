@@ -140,7 +140,7 @@ def test_max_pooling_sends_a_tie_to_the_first_maximum_as_tensorflow_does():
 
 
 def test_a_large_batch_goes_through_in_chunks_with_the_same_result():
-    """1,000 digits at once equal the same digits one small batch at a time."""
+    """300 digits at once (in the core's own chunks) equal them 7 at a time."""
     spec = ModelSpec(filters=(4,), dense_units=8)
     _, weights, _ = random_model(spec, seed=6)
     x = np.random.default_rng(7).random((300, 28, 28, 1)).astype(np.float32)

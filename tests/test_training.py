@@ -382,15 +382,33 @@ def test_a_weights_file_without_test_scores_is_scored_on_load(tmp_path, small_da
     )
 
 
+_UNPICKLE_WITHOUT_TENSORFLOW = """
+import pickle, sys
+trained = pickle.loads(sys.stdin.buffer.read())
+print(len(trained.weights), len(trained.keras_file), trained.evaluation.accuracy)
+print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+"""
+
+
 def test_trained_model_travels_as_weights_and_a_keras_file(small_data, tmp_path):
-    """What a worker process sends: weights, records and the .keras file's bytes, no Keras
-    objects. The core predicts from the weights what Keras predicts, and the file loads back
-    into the very model."""
+    """What a worker process sends: weights, records and the .keras file's bytes. A process
+    without TensorFlow unpickles it without importing TensorFlow; the core predicts from the
+    weights what Keras predicts, and the file loads back into the very model."""
     model = build_model(SMALL)
     model.train_on_batch(as_model_input(small_data.x_train[:8]), one_hot(small_data.y_train[:8]))
     trained = TrainedModel.from_keras(model, SMALL, small_data)
-    copy = pickle.loads(pickle.dumps(trained))
-    assert not any("keras" in type(v).__module__ for v in vars(copy).values())
+    sent = pickle.dumps(trained)
+    fresh = subprocess.run(
+        [sys.executable, "-c", _UNPICKLE_WITHOUT_TENSORFLOW],
+        input=sent,
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    counts, heavy = fresh.stdout.decode().splitlines()
+    assert counts == f"6 {len(trained.keras_file)} {trained.evaluation.accuracy}"  # 3 layers
+    assert heavy == "[]"
+    copy = pickle.loads(sent)
     x = as_model_input(small_data.x_test)
     expected = model.predict(x, verbose=0)
     np.testing.assert_allclose(copy.evaluation.probabilities, expected, rtol=1e-4, atol=1e-6)

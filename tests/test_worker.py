@@ -54,6 +54,7 @@ def test_a_worker_trains_exactly_as_training_here(in_worker, small_trained, smal
     assert trained.data_name == small_sample.name and trained.spec == SMALL
 
 
+@pytest.mark.slow
 def test_a_worker_trained_model_predicts_the_same_served_by_the_core_as_by_keras(
     in_worker, small_sample, tmp_path
 ):

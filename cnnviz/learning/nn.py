@@ -316,6 +316,15 @@ def _chunk(spec: ModelSpec) -> int:
     return min(CHUNK, scoring_chunk(numbers))
 
 
+def _by_chunks(weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec):
+    """Check the inputs once, then :func:`_forward_all` on one memory-bounded chunk at a time."""
+    weights = _check(weights, x, spec)
+    x = np.asarray(x, dtype=np.float32)
+    step = _chunk(spec)
+    for i in range(0, len(x), step):
+        yield _forward_all(weights, x[i : i + step], spec)
+
+
 def forward_with_sums(
     weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
@@ -339,10 +348,7 @@ def forward_with_sums(
     [(1, 26, 26, 2), None, None, (1, 4), (1, 10)]
     """
     spec = spec or ModelSpec()
-    weights = _check(weights, x, spec)
-    x = np.asarray(x, dtype=np.float32)
-    step = _chunk(spec)
-    chunks = [_forward_all(weights, x[i : i + step], spec) for i in range(0, len(x), step)]
+    chunks = list(_by_chunks(weights, x, spec))
     if not chunks:
         empty = [np.zeros((0, *row.output_shape), np.float32) for row in architecture(spec)]
         kinds = [row.kind for row in architecture(spec)]
@@ -399,10 +405,7 @@ def predict(
     (5, 10)
     """
     spec = spec or ModelSpec()
-    weights = _check(weights, x, spec)
-    x = np.asarray(x, dtype=np.float32)
-    step = _chunk(spec)
-    parts = [_forward_all(weights, x[i : i + step], spec)[0][-1] for i in range(0, len(x), step)]
+    parts = [outputs[-1] for outputs, _ in _by_chunks(weights, x, spec)]
     return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
 

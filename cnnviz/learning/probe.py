@@ -77,7 +77,8 @@ class LayerOutput:
     name : str
         The layer's name in the model, e.g. ``"conv_1"``.
     kind : str
-        Its Keras class, e.g. ``"Conv2D"``, ``"MaxPool2D"``, ``"Flatten"``, ``"Dense"``.
+        Its kind as :func:`~cnnviz.learning.model.architecture` and the article's code name it,
+        e.g. ``"Conv2D"``, ``"MaxPool2D"``, ``"Flatten"``, ``"Dense"``.
     output : ndarray of float32, shape (H, W, F) or (n,)
         The layer's output for this digit (the batch axis dropped), exactly what the next layer
         receives.
