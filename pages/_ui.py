@@ -166,7 +166,7 @@ def pick_cell(
     runs once per click, before the next run draws anything, so it may set the values of
     widgets drawn later (a step-through's row and column boxes).
     """
-    with where:
+    with where.container(key=f"{key}_box"):
         streamlit_image_coordinates(
             _Encoded(data),
             width=width,

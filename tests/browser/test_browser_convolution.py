@@ -6,7 +6,18 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
 
-FEATURE_MAP = ".st-key-conv_maps [data-testid=stImage] img"
+TOOLS = "Paste, resize, normalise, random"  # the kernel's popover
+SLIDE = "Stride, padding, dilation, activation"  # the settings' popover
+
+
+def _feature_map(page: Page):
+    """The feature map: a picture in streamlit-image-coordinates' frame (a click picks a cell)."""
+    return page.frame_locator(".st-key-conv_maps iframe").first.locator("img#image")
+
+
+def _popover(page: Page, label: str) -> None:
+    """Open the popover whose button says ``label`` (its widgets are drawn only when open)."""
+    page.get_by_role("button", name=label).click()
 
 
 def _open(app_url: str, page: Page, query: str = "") -> None:
@@ -18,8 +29,9 @@ def _open(app_url: str, page: Page, query: str = "") -> None:
 
 
 def _painted_src(page: Page) -> str:
-    """The feature map's image address, once the browser has decoded and laid it out."""
-    image = page.locator(FEATURE_MAP).nth(1)
+    """The feature map's image address (a data URL: the picture itself), once the browser has
+    decoded and laid it out."""
+    image = _feature_map(page)
     expect(image).to_be_visible()
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
@@ -37,15 +49,17 @@ def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
     page.keyboard.type("Box blur")
     page.keyboard.press("Enter")
     wait_idle(page)
-    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", first)
+    expect(_feature_map(page)).not_to_have_attribute("src", first)
     blurred = _painted_src(page)
     assert "kernel=Box+blur" in page.url
 
+    _popover(page, TOOLS)
     box = page.locator(".st-key-conv_kernel_text textarea")
     box.fill("0 1 0; 1 -4 1; 0 1 0")
     box.press("Control+Enter")
     wait_idle(page)
-    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", blurred)
+    page.keyboard.press("Escape")  # close the popover: the grid is under it
+    expect(_feature_map(page)).not_to_have_attribute("src", blurred)
     pasted = _painted_src(page)
     expect(page.get_by_role("combobox", name="Preset kernel")).to_have_value("Custom")
 
@@ -61,8 +75,10 @@ def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
     expect(cell).to_have_count(0)
     page.mouse.click(1300, 60)  # a click on blank page leaves the grid, which sends the edit
     wait_idle(page)
+    _popover(page, TOOLS)
     expect(page.locator(".st-key-conv_kernel_text textarea")).to_have_value("0 1 0\n1 7 1\n0 1 0")
-    expect(page.locator(FEATURE_MAP).nth(1)).not_to_have_attribute("src", pasted)
+    page.keyboard.press("Escape")
+    expect(_feature_map(page)).not_to_have_attribute("src", pasted)
     _painted_src(page)
     assert_no_errors(page)
     page.set_viewport_size({"width": 1400, "height": 4600})
@@ -73,14 +89,14 @@ def test_changing_the_kernel_repaints_the_feature_map(app_url, page):
 def test_a_bad_kernel_shows_a_message_and_keeps_the_map(app_url, page):
     """Text that is not a kernel: the reason beside the editor, the old map stays."""
     _open(app_url, page)
-    before = page.request.get(_painted_src(page)).body()
+    before = _painted_src(page)
+    _popover(page, TOOLS)
     box = page.locator(".st-key-conv_kernel_text textarea")
     box.fill("1 2; 3")
     box.press("Control+Enter")
     wait_idle(page)
     expect(page.get_by_text("Still using the last valid kernel")).to_be_visible()
-    # A rerun may serve the same picture under a new address: compare the pictures themselves.
-    assert page.request.get(_painted_src(page)).body() == before
+    assert _painted_src(page) == before  # a data URL: the same picture
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
@@ -143,6 +159,7 @@ def test_a_stride_the_box_refuses_is_said_in_words(app_url, page):
     """Regression: stride 9 typed stayed in the box with only a red icon while the old stride
     was used. The browser sends it; the page says it is refused and which stride is in use."""
     _open(app_url, page)
+    _popover(page, SLIDE)
     box = page.locator(".st-key-conv_stride input")
     box.fill("3")
     box.press("Enter")

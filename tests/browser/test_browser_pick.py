@@ -1,0 +1,191 @@
+"""Point to pick and one idea per screen (issue 14), in real Chromium.
+
+At 1280 × 720 (a projector): on Convolution the kernel control, the picture and the feature map
+are in the viewport together; on Pooling the shift control and the original and shifted pooled
+maps are. A click on a feature-map cell steps through that cell, a click on the pooled map opens
+that window, a click on a thumbnail picks that picture. At 390 × 844 (a phone, touch) the
+Convolution page does not scroll sideways and each heading sits above its own controls.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cnnviz.pictures import cell_at
+from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+#: Scroll an element to the top of the viewport, 80 px below it (clear of Streamlit's header).
+SCROLL_TO_TOP = """(el) => {
+    el.scrollIntoView({block: 'start'});
+    let box = el.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight
+                    && getComputedStyle(box).overflowY !== 'visible')) box = box.parentElement;
+    (box || document.scrollingElement).scrollBy(0, -80);
+}"""
+
+
+@pytest.fixture
+def sized(browser):
+    """A page of a fresh browser context at the size asked for (``sized(PHONE)``)."""
+    contexts = []
+
+    def make(viewport: dict, **options) -> Page:
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    wait_idle(page, 120_000)  # a fresh server's first Pooling run works out the depth curve
+    expect(page.get_by_role("heading").first).to_be_visible()
+
+
+def _in_view(page: Page, locator) -> dict:
+    """The element's box, asserted to lie entirely inside the viewport as it is scrolled now."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None, locator
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (locator, box)
+    return box
+
+
+def _clickable(page: Page, container: str):
+    """The picture inside the streamlit-image-coordinates frame in ``container``, laid out."""
+    image = page.frame_locator(f"{container} iframe").first.locator("img#image")
+    expect(image).to_be_visible()
+    image.evaluate("(img) => img.decode()")
+    return image
+
+
+def _click_cell(page: Page, container: str, cell: tuple[int, int], shape: tuple[int, int]):
+    """Click the middle of ``cell`` of a map of ``shape`` drawn in ``container``; return the cell
+    that :func:`cell_at` gives for the point the click landed on (what the page must show)."""
+    image = _clickable(page, container)
+    image.scroll_into_view_if_needed()
+    box = image.bounding_box()
+    (rows, cols), (row, col) = shape, cell
+    x, y = (col + 0.5) * box["width"] / cols, (row + 0.5) * box["height"] / rows
+    image.click(position={"x": x, "y": y})
+    wait_idle(page)
+    return cell_at((x, y), (box["height"], box["width"]), shape)
+
+
+def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/convolution")
+    page.locator(".st-key-conv_bench").scroll_into_view_if_needed()
+    preset = page.get_by_role("combobox", name="Preset kernel")
+    _in_view(page, preset)
+    _in_view(page, page.locator(".st-key-conv_bench [data-testid=stImage] img").first)
+    _in_view(page, page.locator(".st-key-conv_maps iframe").first)
+    # Changing the kernel repaints the map in the same screen: no scroll in between.
+    before = _clickable(page, ".st-key-conv_maps").get_attribute("src")
+    preset.click()
+    page.keyboard.type("Box blur")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    image = _clickable(page, ".st-key-conv_maps")
+    expect(image).not_to_have_attribute("src", before)
+    _in_view(page, page.locator(".st-key-conv_maps iframe").first)
+    _in_view(page, preset)
+    assert_no_errors(page)
+    screenshot(page, "pick-convolution-projector")
+
+
+def test_a_click_on_a_feature_map_cell_steps_through_that_cell(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/convolution")  # the face, Sobel x, valid: a 62 × 62 map
+    expect(page.get_by_text("Output: 62 × 62")).to_be_visible()
+    for cell in [(5, 50), (40, 9)]:
+        row, col = _click_cell(page, ".st-key-conv_maps", cell, (62, 62))
+        assert (row, col) == cell  # the middle of a cell: that cell, whatever the size shown
+        expect(page.locator(".st-key-conv_row input")).to_have_value(str(row))
+        expect(page.locator(".st-key-conv_col input")).to_have_value(str(col))
+        expect(page.get_by_text(re.compile(rf"^Feature map at \({row}, {col}\): "))).to_be_visible()
+    # A rerun for something else does not fire the last click again.
+    page.locator(".st-key-conv_row input").fill("3")
+    page.locator(".st-key-conv_row input").press("Enter")
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible()
+    page.get_by_role("combobox", name="Preset kernel").click()
+    page.keyboard.type("Box blur")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible()
+    assert_no_errors(page)
+
+
+def test_a_click_on_a_thumbnail_picks_that_picture(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/convolution")
+    expect(page.get_by_text("Input: 64 × 64 px")).to_be_visible()
+    thumbnails = page.locator(".st-key-conv_gallery iframe")
+    expect(thumbnails).to_have_count(5)
+    page.frame_locator(".st-key-conv_gallery iframe").nth(3).locator("img#image").click()
+    wait_idle(page)
+    expect(page.get_by_text("Input: 512 × 512 px")).to_be_visible()  # Camera man
+    assert "sample=Camera+man" in page.url
+    expect(page.get_by_role("radio", name="Camera man")).to_be_checked()
+    assert_no_errors(page)
+
+
+def test_pooling_shift_control_and_pooled_maps_fit_one_projector_screen(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/pooling")
+    slider = page.get_by_test_id("stSlider").filter(has_text="Shift right")
+    slider.evaluate(SCROLL_TO_TOP)  # as a speaker scrolls: the slider near the top
+    page.wait_for_timeout(300)
+    _in_view(page, slider)
+    maps = page.locator(".st-key-pool_shift_maps [data-testid=stColumn]")
+    for title in ("Pooled map: original", "Pooled map: shifted (1, 0)"):
+        _in_view(page, maps.filter(has_text=title).locator(".js-plotly-plot").first)
+    handle = slider.get_by_role("slider")
+    handle.focus()
+    handle.press("ArrowRight")
+    wait_idle(page)
+    expect(page.get_by_text("Pooled map: shifted (2, 0)")).to_be_visible()
+    _in_view(page, slider)
+    _in_view(page, maps.filter(has_text="Pooled map: shifted (2, 0)").locator(".js-plotly-plot"))
+    assert_no_errors(page)
+    screenshot(page, "pick-pooling-projector")
+
+
+def test_a_click_on_the_pooled_map_opens_that_window_outlined_on_both(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/pooling")  # the face, eye detector, 2 × 2 max: 32 × 32 pooled
+    row, col = _click_cell(page, ".st-key-pool_pick_box", (5, 27), (32, 32))
+    assert (row, col) == (5, 27)
+    expect(page.get_by_text(f"Pooled map: cell ({row}, {col}) outlined.")).to_be_visible()
+    top, left = 2 * row, 2 * col
+    window = f"Window: feature rows {top}–{top + 1}, columns {left}–{left + 1}"
+    expect(page.get_by_text(window)).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"So pooled cell \({row}, {col}\) = "))).to_be_visible()
+    expect(page.get_by_test_id("stSlider").filter(has_text="Pooled row")).to_contain_text(str(row))
+    assert_no_errors(page)
+
+
+def test_phone_convolution_headings_sit_above_their_own_controls(app_url, sized):
+    page = sized(PHONE, is_mobile=True, has_touch=True)
+    _open(page, f"{app_url}/convolution")
+    page.wait_for_timeout(1_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    kernel = page.get_by_role("heading", name="2 · Pick or write a kernel").bounding_box()
+    preset = page.get_by_role("combobox", name="Preset kernel").bounding_box()
+    feature = page.get_by_role("heading", name="3 · The feature map").bounding_box()
+    map_frame = page.locator(".st-key-conv_maps iframe").first.bounding_box()
+    assert kernel["y"] + kernel["height"] <= preset["y"] < feature["y"] <= map_frame["y"]
+    assert_no_errors(page)
+    screenshot(page, "pick-convolution-phone")
