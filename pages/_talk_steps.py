@@ -16,7 +16,7 @@ from cnnviz.learning.training import TrainedModel, default_model_cached
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import convolution, pooling
 from cnnviz.lessons import talk as lesson
-from cnnviz.lessons.train import finished_text
+from cnnviz.lessons.train import results
 from pages._models import (
     SessionModel,
     get_dataset,
@@ -135,12 +135,17 @@ def train() -> None:
             stop="Stop training", stop_key="talk_stop", failed="Training failed",
         )  # fmt: skip
         status.empty()
-    if box.trained is not None:
-        st.success(finished_text(box.trained.run))
-    elif box.lost is not None:
-        st.warning(box.lost[1])
-    else:
+    if box.trained is None and box.lost is None:
         st.markdown(lesson.train_intro(lesson.TALK_SPEC, len(get_dataset("sample").x_train)))
+        return
+    view = results(box.trained, box.lost)
+    for warning in (view.lost, view.stopped):
+        if warning is not None:
+            st.warning(warning, icon=":material/stop_circle:")
+    if view.curves is not None:
+        st.markdown(view.accuracy)
+        view.curves.update_layout(height=360)
+        st.plotly_chart(view.curves, key="talk_train_curves", config=NO_BAR)
 
 
 def _keep(box: SessionModel, trained: TrainedModel) -> None:  # no Streamlit calls here

@@ -125,6 +125,23 @@ def test_the_eye_threshold_changes_the_verdict():
     assert at.warning and "white spots" in at.warning[0].value
 
 
+def test_the_training_step_invites_then_shows_what_was_learned():
+    from pages._models import SessionModel
+    from tests.test_lesson_train import fake_trained
+
+    at = run_page(step="train")
+    assert any(m.value.startswith("A small model: 8 kernels") for m in at.markdown)
+    assert not at.get("plotly_chart")
+    at.session_state["talk_model"] = SessionModel(fake_trained(step=800))
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("Test accuracy: **") for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1
+    at.session_state["talk_model"] = SessionModel(fake_trained(step=126))  # stopped early
+    at.run()
+    assert any("stopped" in w.value.lower() for w in at.warning)
+
+
 def test_the_page_stays_within_250_lines():
     with open(PAGE, encoding="utf-8") as f:
         assert len(f.read().splitlines()) <= 250
