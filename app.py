@@ -9,6 +9,17 @@ from pages._registry import PAGES
 
 st.set_page_config(page_title="cnnviz — see a CNN think", page_icon="🧠", layout="wide")
 
+#: One stylesheet for every page. On a touch screen (no hover) Plotly's toolbar covered chart
+#: titles and legends, and its zoom and pan fight the finger that scrolls the page: hidden
+#: there. CSS here rather than ``config={"displayModeBar": False}`` on each chart: one place
+#: covers every chart of every page, and a mouse still gets the toolbar (download, zoom).
+STYLE = """<style>
+@media (hover: none) {
+  .js-plotly-plot .modebar-container { display: none !important; }
+}
+</style>"""
+st.html(STYLE)
+
 navigation = st.navigation(
     [
         st.Page(

@@ -2,7 +2,9 @@
 compare with, and the class whose saliency is shown.
 
 Each function draws its controls and returns plain values or a
-:class:`~cnnviz.lessons.inside.Digit` (None while there is nothing to read yet). Every
+:class:`~cnnviz.lessons.inside.Digit` (None while there is nothing to read yet); the input's
+controls also return where the prediction goes (right under the drawing canvas, so that on a
+phone the canvas, its undo/clear buttons and the model's reading fit one screen). Every
 control's setting is declared once, in :func:`settings`, and kept (``pages._state.keep``) just
 before its widget is drawn: a value written for a widget that is not drawn in the same run
 would stay behind in the session and come back in place of the visitor's value after a visit
@@ -15,6 +17,7 @@ from __future__ import annotations
 import random
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnviz.lessons import inside as lesson
 from cnnviz.lessons.inside import Digit
@@ -60,8 +63,9 @@ def _keep(*keys: str) -> None:
     keep(PAGE, [declared[key] for key in keys])
 
 
-def input_ui() -> Digit | None:
-    """The choice of input and its controls; None when there is nothing to show yet."""
+def input_ui() -> tuple[Digit | None, DeltaGenerator | None]:
+    """The choice of input and its controls: the digit (None when there is nothing to show
+    yet), and the place kept for the prediction (None: the page puts it beside the input)."""
     _keep("inside_source")
     source = st.radio(
         "Which digit goes in?",
@@ -70,7 +74,9 @@ def input_ui() -> Digit | None:
         horizontal=True,
         key="inside_source",
     )
-    return {"test": test_digit_ui, "draw": drawn_digit_ui, "upload": uploaded_digit_ui}[source]()
+    if source == "draw":
+        return drawn_digit_ui()
+    return {"test": test_digit_ui, "upload": uploaded_digit_ui}[source](), None
 
 
 def _random_index(count: int) -> None:
@@ -108,19 +114,27 @@ def meant_ui(key: str) -> int | None:
     return None if choice == NOT_SAID else int(choice)
 
 
-def drawn_digit_ui() -> Digit | None:
-    """A canvas to draw on with the mouse or a finger; the last drawing outlives a page switch."""
+def drawn_digit_ui() -> tuple[Digit | None, DeltaGenerator | None]:
+    """A canvas to draw on with the mouse or a finger; the last drawing outlives a page switch.
+
+    Beside the canvas (under it on a phone) an empty place for the prediction, then the
+    "which digit is it?" choice: the reading follows the pen without scrolling.
+    """
     try:
         from streamlit_drawable_canvas import st_canvas
     except Exception as error:  # the component failed to register: say so, offer the rest
         st.info(f"The drawing canvas is not available here ({error}). Upload a photo instead.")
-        return None
+        return None, None
     kept = st.session_state.setdefault("inside_drawing", {})
     if "inside_canvas" not in st.session_state:  # a new canvas: it starts with the kept drawing
         kept["start"] = kept.get("json")
+    st.markdown(
+        "Draw one digit with the mouse or a finger, large, filling most of the black square: "
+        "white ink on black, as in MNIST. The model reads it as soon as you lift the pen."
+    )
     pad, notes = st.columns([1, 2], gap="large")
     with pad:
-        st.caption("Draw here (the buttons undo, redo, or clear the square):")
+        st.caption("The buttons under the square undo, redo, or clear it.")
         result = st_canvas(
             stroke_width=STROKE,
             stroke_color="#ffffff",
@@ -133,23 +147,20 @@ def drawn_digit_ui() -> Digit | None:
             return_image_data=True,
         )
     with notes:
-        st.markdown(
-            "Draw one digit with the mouse or a finger, large, filling most of the black square: "
-            "white ink on black, as in MNIST. The model reads it as soon as you lift the pen."
-        )
+        slot = st.container()  # the prediction, filled by the page
         label = meant_ui("inside_meant_drawn")
     image = getattr(result, "image_data", None)
     if image is not None:
         kept.update(image=image, json=getattr(result, "json_data", None))
     image = kept.get("image")
     if image is None:
-        st.info("Draw a digit on the black square to see the model read it.")
-        return None
+        slot.info("Draw a digit on the black square to see the model read it.")
+        return None, slot
     try:
-        return lesson.drawn_digit(image, label)
+        return lesson.drawn_digit(image, label), slot
     except ValueError as error:  # an empty canvas
-        st.info(str(error))
-        return None
+        slot.info(str(error))
+        return None, slot
 
 
 def _on_upload() -> None:

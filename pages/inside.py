@@ -35,7 +35,7 @@ def main() -> None:
         st.error(f"The default model could not be prepared: {error} Reload the page to try again.")
         st.stop()
     st.info(lesson.model_in_use(trained, own), icon=":material/neurology:")
-    digit = input_ui()
+    digit, slot = input_ui()
     source = st.session_state["inside_source"]
     # The link follows the input at once, also while a drawing or a photo is still missing.
     test = source == "test"
@@ -45,7 +45,7 @@ def main() -> None:
         st.stop()
 
     view = lesson.forward_pass(trained, digit)
-    show_input(view)
+    show_input(view, slot)
     st.header("The forward pass, layer by layer")
     for section in view.sections:
         show_section(section)
@@ -85,17 +85,19 @@ def average_shift_curve(model, on_disk: bool = False) -> ShiftCurve:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def show_input(view: ForwardView) -> None:
-    """The 28×28 the model sees, how it was made, and the prediction as plain text."""
+def show_input(view: ForwardView, slot=None) -> None:
+    """The 28×28 the model sees, how it was made, and the prediction as plain text: in
+    ``slot`` if given (under the drawing canvas), else beside the 28×28."""
     shown = view.input
     picture, words = st.columns([1, 2], gap="large")
     picture.plotly_chart(shown.figure, key="inside_input_figure")
-    with words:
+    with slot or words:
         st.markdown(shown.headline)
         if shown.caution is not None:
             st.warning(shown.caution, icon=":material/help:")
         if shown.verdict is not None:
             st.markdown(shown.verdict)
+    with words:
         st.caption(shown.caption(plain))
         if shown.original is not None:
             st.image(shown.original, caption="What you gave")

@@ -301,6 +301,8 @@ def test_every_figure_writes_ticks_14_px_and_text_16_px_in_a_dark_colour(name):
             assert trace.colorbar.tickfont.size >= 14, name
         if trace.texttemplate:  # numbers in cells; Plotly picks black or white for the cell
             assert trace.textfont.size >= 14, name
+        if trace.type == "bar" and trace.text is not None:  # Plotly shrinks these to fit
+            assert layout["uniformtext"]["minsize"] >= 14, name
 
 
 def test_grid_html_writes_every_number_and_margin_14_px_dark():

@@ -114,6 +114,9 @@ __all__ = [
 
 MAX_MAPS = 64  # more feature maps than this are summarised, not drawn
 MAP_TILE = 80  # pixels per conv map in the grids
+#: Type size of the map grids' tile numbers: beside their colour bars the grids are shown at
+#: about 0.72 of their width on a 1280-pixel projector, so 20 reads as 14 there (issue 14).
+TILE_NUMBER_PX = 20
 AVERAGE_OVER = 200  # test digits in the averaged shift curves
 NAME_LIMIT = 60  # characters of an uploaded file's name kept in titles and captions
 GRAY = ColorScale("gray", 0.0, 1.0)
@@ -435,7 +438,14 @@ def _conv(
 
     def grid(maps: np.ndarray) -> bytes:
         return png_bytes(
-            map_grid(maps, scale, kernels=kernels, kernel_scale=kernel_scale, tile=MAP_TILE)
+            map_grid(
+                maps,
+                scale,
+                kernels=kernels,
+                kernel_scale=kernel_scale,
+                tile=MAP_TILE,
+                number_px=TILE_NUMBER_PX,
+            )
         )
 
     section = LayerSection(
@@ -467,7 +477,8 @@ def _pooling(layer: LayerOutput, incoming: np.ndarray, scale: ColorScale) -> Lay
     h, w, count = layer.output.shape
     rule = "largest" if layer.role == "max_pool" else "average"
     tile = max(8, round(MAP_TILE * max(h, w) / max(h_in, w_in)))  # real size relative to above
-    grid = map_grid(layer.output[..., : min(count, MAX_MAPS)], scale, tile=tile)
+    maps = layer.output[..., : min(count, MAX_MAPS)]
+    grid = map_grid(maps, scale, tile=tile, number_px=TILE_NUMBER_PX)
     return LayerSection(
         title=f"{layer.name} · {layer.kind}: {h_in}×{w_in} → {h}×{w}",
         text=f"Pooling keeps the {rule} value of each 2×2 window and moves 2 pixels at a time, "

@@ -253,6 +253,7 @@ def probability_bars(
         margin={"l": 50, "r": 10, "t": 20, "b": 40},
         xaxis={"title": {"text": "digit"}, "type": "category"},
         yaxis={"title": {"text": "probability"}, "range": [0, 1.2], "tickformat": ".0%"},
+        uniformtext={"minsize": NUMBER_PX, "mode": "show"},  # Plotly shrank "99.9%" to 8 px
     )
     return readable(figure)
 

@@ -139,10 +139,12 @@ def _image_layout(
     time, several times slower for a small grid of numbers redrawn on every change.
     """
     layout = {
-        "title": {"text": title, "font": FONT},
+        # The title at the figure's top edge, the column numbers (on top) below it: with 16-
+        # and 14-pixel type a 40-pixel band had them on top of each other.
+        "title": {"text": title, "font": FONT, "yref": "container", "y": 1, "yanchor": "top"},
         "font": FONT,
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 64 if title else 10, "b": 10},
         "plot_bgcolor": "white",
         "xaxis": {
             "showgrid": False,

@@ -365,7 +365,6 @@ def _how_to_read(dx: int, dy: int, side: int) -> str:
 # --- the Inside page: feature maps and the flattened vector ---------------------------------
 
 _FRAME = (170, 170, 170)
-_LABEL_H = 18  # pixels above each tile for its number (NUMBER_PX high)
 _GAP = 10  # pixels between tiles
 
 
@@ -378,6 +377,7 @@ def map_grid(
     cols: int = 8,
     tile: int = 80,
     first: int = 1,
+    number_px: int = NUMBER_PX,
 ) -> np.ndarray:
     """Feature maps side by side, each numbered, each with its kernel to its left if given.
 
@@ -397,12 +397,16 @@ def map_grid(
         About this many pixels for the longer side of each map (a whole zoom factor is used).
     first : int
         The number written over the first map.
+    number_px : int
+        Type size of the numbers, in pixels of the picture: 14 where the page shows the
+        picture at its own size, more where it is shown smaller.
 
     Returns
     -------
-    ndarray of uint8, shape (rows·(18 + h + 10) − 10, cols·(w_t + 10) − 10, 3)
-        With ``h = H·z`` and ``w_t`` the tile's width (kernel, 4-pixel gap, map): white
-        background, a grey frame around every map and kernel.
+    ndarray of uint8, shape (rows·(b + h + 10) − 10, cols·(w_t + 10) − 10, 3)
+        With ``b = number_px + 4`` the band of each tile's number, ``h = H·z`` and ``w_t``
+        the tile's width (kernel, 4-pixel gap, map): white background, a grey frame around
+        every map and kernel.
 
     Examples
     --------
@@ -415,6 +419,7 @@ def map_grid(
     if maps.ndim != 3:
         raise ValueError(f"`maps` must be (H, W, F). Received: maps.shape={maps.shape}.")
     h, w, count = maps.shape
+    band = number_px + 4  # above each tile, for its number
     factor = max(1, round(tile / max(h, w)))
     map_h, map_w = h * factor, w * factor
     kernel_side = kernel_factor = 0
@@ -428,27 +433,27 @@ def map_grid(
             )
         kernel_factor = max(1, round(0.4 * map_h / kernels.shape[1]))
         kernel_side = kernels.shape[1] * kernel_factor + 4
-    cell_w, cell_h = kernel_side + map_w, _LABEL_H + map_h
-    tiles = np.full((count, cell_h, cell_w, 3), 255, np.uint8)  # (F, 18 + h, w_t, 3)
+    cell_w, cell_h = kernel_side + map_w, band + map_h
+    tiles = np.full((count, cell_h, cell_w, 3), 255, np.uint8)  # (F, b + h, w_t, 3)
     kernel_boxes = []  # (top, height, width) of each kernel in its tile
     for f in range(count):
         if kernels is not None:
             kernel = zoom(colorize(kernels[f], kernel_scale), kernel_factor)  # (k·z, k·z, 3)
-            ky = _LABEL_H + (map_h - kernel.shape[0]) // 2
+            ky = band + (map_h - kernel.shape[0]) // 2
             tiles[f, ky : ky + kernel.shape[0], : kernel.shape[1]] = kernel
             kernel_boxes.append((ky, *kernel.shape[:2]))
-        tiles[f, _LABEL_H:, kernel_side:] = zoom(colorize(maps[:, :, f], scale), factor)
+        tiles[f, band:, kernel_side:] = zoom(colorize(maps[:, :, f], scale), factor)
     cols = max(1, min(cols, count))
     canvas = Image.fromarray(tile_grid(tiles, cols=cols, gap=_GAP, fill=255))
     draw = ImageDraw.Draw(canvas)  # each tile's number, and frames reaching into the gaps
-    font = _label_font(NUMBER_PX)
+    font = _label_font(number_px)
     for f in range(count):
         x0, y0 = (f % cols) * (cell_w + _GAP), (f // cols) * (cell_h + _GAP)
         draw.text((x0, y0), str(first + f), fill="black", font=font)
         if kernels is not None:
             ky, kh, kw = kernel_boxes[f]
             _frame(draw, x0, y0 + ky, kw, kh)
-        _frame(draw, x0 + kernel_side, y0 + _LABEL_H, map_w, map_h)
+        _frame(draw, x0 + kernel_side, y0 + band, map_w, map_h)
     return np.asarray(canvas)
 
 
