@@ -141,7 +141,7 @@ def _line(x, y, name, colour, xaxis, yaxis, *, legend=True) -> go.Scatter:
     )
 
 
-def shift_change_figure(shifts, change: np.ndarray, *, height: int = 380) -> go.Figure:
+def shift_change_figure(shifts, change: np.ndarray, *, height: int = 480) -> go.Figure:
     """How much stacked conv → ReLU → 2×2 max-pool stages change when the image moves.
 
     Parameters
@@ -164,18 +164,20 @@ def shift_change_figure(shifts, change: np.ndarray, *, height: int = 380) -> go.
         traces.append(go.Scatter(x=list(shifts), y=values, mode="lines+markers", name=label))
     layout = {
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 150},
         "xaxis": {"title": {"text": "Shift of the image along x (pixels)"}},
         "yaxis": {
             "title": {"text": "Output change (1 − cosine similarity)"},
             "rangemode": "tozero",
         },
-        # Below the plot, not beside it: on a phone a legend at the side leaves no room.
+        # At the figure's foot, not beside the plot (on a phone that left the plot no room),
+        # below the axis title however many lines the legend wraps to.
         "legend": {
             "title": {"text": "conv → ReLU → 2×2 max pool, stacked", "side": "top"},
             "orientation": "h",
-            "yanchor": "top",
-            "y": -0.25,
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
             "x": 0,
         },
     }
