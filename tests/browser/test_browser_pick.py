@@ -185,7 +185,9 @@ def test_phone_convolution_headings_sit_above_their_own_controls(app_url, sized)
     kernel = page.get_by_role("heading", name="2 · Pick or write a kernel").bounding_box()
     preset = page.get_by_role("combobox", name="Preset kernel").bounding_box()
     feature = page.get_by_role("heading", name="3 · The feature map").bounding_box()
+    _clickable(page, ".st-key-conv_maps")  # the map drawn in its frame, not an empty box
     map_frame = page.locator(".st-key-conv_maps iframe").first.bounding_box()
     assert kernel["y"] + kernel["height"] <= preset["y"] < feature["y"] <= map_frame["y"]
+    assert map_frame["height"] > 200 and map_frame["x"] + map_frame["width"] <= PHONE["width"]
     assert_no_errors(page)
     screenshot(page, "pick-convolution-phone")
