@@ -134,7 +134,7 @@ def drawn_digit_ui() -> tuple[Digit | None, DeltaGenerator | None]:
     )
     pad, notes = st.columns([1, 2], gap="large")
     with pad:
-        st.caption("The buttons under the square undo, redo, or clear it.")
+        st.caption("Point at or touch the square: buttons above it undo, redo, or clear it.")
         result = st_canvas(
             stroke_width=STROKE,
             stroke_color="#ffffff",
