@@ -57,6 +57,13 @@ PAGES: list[PageInfo] = [
         "talk",
         "Give the article as a talk: one idea per projector screen, → and ← to move on.",
     ),
+    PageInfo(
+        "pages/audience.py",
+        "Audience",
+        ":material/groups:",
+        "audience",
+        "In a talk's audience? Draw a digit on your phone and send it to the screen.",
+    ),
 ]
 
 
