@@ -25,6 +25,7 @@ from cnnviz.pictures import (
     cartoon_face,
     colorize,
     sample_image,
+    thumbnail,
 )
 from tests.apptest import open_page
 from tests.pictures import png
@@ -640,3 +641,14 @@ def test_settings_and_kernel_survive_a_visit_to_another_page():
     at.number_input(key="conv_stride").set_value(9).run()
     assert at.error[0].value.endswith("Received: stride=9. Still using stride 2.")
     assert output_shape(at) == (151, 227)
+
+
+def test_the_gallery_draws_one_clickable_thumbnail_per_sample_in_order():
+    """Each sample's thumbnail is its own clickable picture (key conv_thumb_<i>), in SAMPLES'
+    order, so a click on the i-th picks the i-th sample (a click is tried in Chromium)."""
+    at = run_page()
+    for number, name in enumerate(SAMPLES):
+        expected = thumbnail(sample_image(name), size=96)
+        if expected.ndim == 2:
+            expected = np.repeat(expected[:, :, None], 3, axis=2)
+        np.testing.assert_array_equal(clickable_picture(at, f"conv_thumb_{number}"), expected)

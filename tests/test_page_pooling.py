@@ -22,11 +22,13 @@ from cnnviz.lessons.pooling import (
     pooling_view,
     shift_view,
     stack_caption,
+    window_view,
 )
 from cnnviz.maths.invariance import DEPTH_STACKS, depth_curve
 from cnnviz.pictures.images import sample_image
 from tests.apptest import open_page
 from tests.pictures import png
+from tests.test_page_convolution import clickable_picture
 
 PAGE = "pages/pooling.py"
 
@@ -367,3 +369,22 @@ def test_window_cell_starts_in_the_middle_of_a_new_map_and_survives_a_stopped_ru
     rerun(at)
     assert at.slider(key="pool_size").value == 4 and at.slider(key="pool_row").value == 5
     assert at.slider(key="pool_dx").value == -4 and sizes(at) == (64, 64, 16, 16)
+
+
+def test_the_window_section_draws_the_pooled_map_to_click_with_the_cell_outlined():
+    """The sliders' cell is outlined on the clickable pooled map: the page draws the lesson's
+    picture for that cell, byte for byte (the outlines are checked in test_lesson_pooling)."""
+    at = run_page()
+    at.slider(key="pool_row").set_value(5)
+    at.slider(key="pool_col").set_value(27)
+    rerun(at)
+    assert any("Pooled map: cell (5, 27) outlined." in c.value for c in at.caption)
+    settings = Settings("Eye detector", True, "max", 2, 2, "valid")
+    view = pooling_view(sample_image("Cartoon face"), settings)
+    expected = window_view(view.stage, settings, 5, 27, view.scale).pooled_picture
+    drawn = clickable_picture(at, "pool_pick")
+    np.testing.assert_array_equal(
+        drawn, np.asarray(Image.open(io.BytesIO(expected)).convert("RGB"))
+    )
+    other = window_view(view.stage, settings, 5, 26, view.scale).pooled_picture
+    assert not np.array_equal(drawn, np.asarray(Image.open(io.BytesIO(other)).convert("RGB")))
