@@ -17,6 +17,12 @@ from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
 
 PROJECTOR = {"width": 1280, "height": 720}
 MARGIN = 12  # pixels a step may run past the screen (a border's shadow, rounding)
+#: Whether a key pressed on the page is cancelled (its default action, typing, prevented).
+PRESSED = """key => {
+    const e = new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true});
+    document.body.dispatchEvent(e);
+    return e.defaultPrevented;
+}"""
 HEIGHTS = """() => [document.documentElement.scrollHeight,
                   document.querySelector('[data-testid="stMain"]').scrollHeight]"""
 
@@ -124,3 +130,32 @@ def test_the_speaker_notes_are_closed_until_opened(app_url, projector):
     expect(notes).to_be_hidden()
     page.get_by_text("Speaker notes").click()
     expect(notes).to_be_visible()
+
+
+def test_after_the_talk_the_arrow_keys_work_on_other_pages_again(app_url, browser):
+    """streamlit-shortcuts' listener cancels → ← and space; it must not outlive the talk and
+    cancel them on other pages (a space typed into the kernel's text box, a caret moved). It
+    does not: it lives in the shortcut's frame, which goes with the page (checked: on the talk
+    page the same test press is cancelled)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_url}/pooling")
+    wait_idle(page, 120_000)
+    page.locator("[data-testid=stSidebarNavLink]", has_text="Talk").click()
+    expect(heading(page)).to_have_text(STEPS[0].title)
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # the shortcuts' script runs in its own frame
+    assert page.evaluate(PRESSED, "ArrowRight")  # the test press is cancelled here: bound
+    expect(heading(page)).to_have_text(STEPS[1].title)
+    wait_idle(page)
+    # Out of the talk inside the app (no reload): the hidden sidebar's own link to Pooling.
+    page.evaluate(
+        "document.querySelector('[data-testid=stSidebarNavLink][href$=\"/pooling\"]').click()"
+    )
+    expect(page.locator(".st-key-pool_size")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    assert page.evaluate("window.__streamlitShortcutsInitialized === true")  # no reload
+    for key in ("ArrowRight", "ArrowLeft", " "):  # a space typed in a text box, say
+        assert not page.evaluate(PRESSED, key), f"{key!r} is cancelled on the Pooling page"
+    context.close()
