@@ -19,6 +19,7 @@ from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
 
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
+WAIT = 30_000  # ms for each expectation: a loaded 2-core machine draws frames slowly
 #: Scroll an element to the top of the viewport, 80 px below it (clear of Streamlit's header).
 SCROLL_TO_TOP = """(el) => {
     el.scrollIntoView({block: 'start'});
@@ -49,7 +50,7 @@ def sized(browser):
 def _open(page: Page, url: str) -> None:
     page.goto(url)
     wait_idle(page, 120_000)  # a fresh server's first Pooling run works out the depth curve
-    expect(page.get_by_role("heading").first).to_be_visible()
+    expect(page.get_by_role("heading").first).to_be_visible(timeout=WAIT)
 
 
 def _in_view(page: Page, locator) -> dict:
@@ -65,7 +66,7 @@ def _in_view(page: Page, locator) -> dict:
 def _clickable(page: Page, container: str):
     """The picture inside the streamlit-image-coordinates frame in ``container``, laid out."""
     image = page.frame_locator(f"{container} iframe").first.locator("img#image")
-    expect(image).to_be_visible()
+    expect(image).to_be_visible(timeout=WAIT)
     image.evaluate("(img) => img.decode()")
     return image
 
@@ -98,7 +99,7 @@ def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, si
     page.keyboard.press("Enter")
     wait_idle(page)
     image = _clickable(page, ".st-key-conv_maps")
-    expect(image).not_to_have_attribute("src", before)
+    expect(image).not_to_have_attribute("src", before, timeout=WAIT)
     _in_view(page, page.locator(".st-key-conv_maps iframe").first)
     _in_view(page, preset)
     assert_no_errors(page)
@@ -108,37 +109,39 @@ def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, si
 def test_a_click_on_a_feature_map_cell_steps_through_that_cell(app_url, sized):
     page = sized(PROJECTOR)
     _open(page, f"{app_url}/convolution")  # the face, Sobel x, valid: a 62 × 62 map
-    expect(page.get_by_text("Output: 62 × 62")).to_be_visible()
+    expect(page.get_by_text("Output: 62 × 62")).to_be_visible(timeout=WAIT)
     for cell in [(5, 50), (40, 9)]:
         row, col = _click_cell(page, ".st-key-conv_maps", cell, (62, 62))
         assert (row, col) == cell  # the middle of a cell: that cell, whatever the size shown
-        expect(page.locator(".st-key-conv_row input")).to_have_value(str(row))
-        expect(page.locator(".st-key-conv_col input")).to_have_value(str(col))
-        expect(page.get_by_text(re.compile(rf"^Feature map at \({row}, {col}\): "))).to_be_visible()
+        expect(page.locator(".st-key-conv_row input")).to_have_value(str(row), timeout=WAIT)
+        expect(page.locator(".st-key-conv_col input")).to_have_value(str(col), timeout=WAIT)
+        expect(page.get_by_text(re.compile(rf"^Feature map at \({row}, {col}\): "))).to_be_visible(
+            timeout=WAIT
+        )
     # A rerun for something else does not fire the last click again.
     page.locator(".st-key-conv_row input").fill("3")
     page.locator(".st-key-conv_row input").press("Enter")
     wait_idle(page)
-    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible(timeout=WAIT)
     page.get_by_role("combobox", name="Preset kernel").click()
     page.keyboard.type("Box blur")
     page.keyboard.press("Enter")
     wait_idle(page)
-    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Feature map at \(3, 9\): "))).to_be_visible(timeout=WAIT)
     assert_no_errors(page)
 
 
 def test_a_click_on_a_thumbnail_picks_that_picture(app_url, sized):
     page = sized(PROJECTOR)
     _open(page, f"{app_url}/convolution")
-    expect(page.get_by_text("Input: 64 × 64 px")).to_be_visible()
+    expect(page.get_by_text("Input: 64 × 64 px")).to_be_visible(timeout=WAIT)
     thumbnails = page.locator(".st-key-conv_gallery iframe")
-    expect(thumbnails).to_have_count(5)
+    expect(thumbnails).to_have_count(5, timeout=WAIT)
     page.frame_locator(".st-key-conv_gallery iframe").nth(3).locator("img#image").click()
     wait_idle(page)
-    expect(page.get_by_text("Input: 512 × 512 px")).to_be_visible()  # Camera man
+    expect(page.get_by_text("Input: 512 × 512 px")).to_be_visible(timeout=WAIT)  # Camera man
     assert "sample=Camera+man" in page.url
-    expect(page.get_by_role("radio", name="Camera man")).to_be_checked()
+    expect(page.get_by_role("radio", name="Camera man")).to_be_checked(timeout=WAIT)
     assert_no_errors(page)
 
 
@@ -156,7 +159,7 @@ def test_pooling_shift_control_and_pooled_maps_fit_one_projector_screen(app_url,
     handle.focus()
     handle.press("ArrowRight")
     wait_idle(page)
-    expect(page.get_by_text("Pooled map: shifted (2, 0)")).to_be_visible()
+    expect(page.get_by_text("Pooled map: shifted (2, 0)")).to_be_visible(timeout=WAIT)
     _in_view(page, slider)
     _in_view(page, maps.filter(has_text="Pooled map: shifted (2, 0)").locator(".js-plotly-plot"))
     assert_no_errors(page)
@@ -168,12 +171,18 @@ def test_a_click_on_the_pooled_map_opens_that_window_outlined_on_both(app_url, s
     _open(page, f"{app_url}/pooling")  # the face, eye detector, 2 × 2 max: 32 × 32 pooled
     row, col = _click_cell(page, ".st-key-pool_pick_box", (5, 27), (32, 32))
     assert (row, col) == (5, 27)
-    expect(page.get_by_text(f"Pooled map: cell ({row}, {col}) outlined.")).to_be_visible()
+    expect(page.get_by_text(f"Pooled map: cell ({row}, {col}) outlined.")).to_be_visible(
+        timeout=WAIT
+    )
     top, left = 2 * row, 2 * col
     window = f"Window: feature rows {top}–{top + 1}, columns {left}–{left + 1}"
-    expect(page.get_by_text(window)).to_be_visible()
-    expect(page.get_by_text(re.compile(rf"So pooled cell \({row}, {col}\) = "))).to_be_visible()
-    expect(page.get_by_test_id("stSlider").filter(has_text="Pooled row")).to_contain_text(str(row))
+    expect(page.get_by_text(window)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile(rf"So pooled cell \({row}, {col}\) = "))).to_be_visible(
+        timeout=WAIT
+    )
+    expect(page.get_by_test_id("stSlider").filter(has_text="Pooled row")).to_contain_text(
+        str(row), timeout=WAIT
+    )
     assert_no_errors(page)
 
 
