@@ -65,6 +65,7 @@ def _in_view(page: Page, locator) -> dict:
 
 def _clickable(page: Page, container: str):
     """The picture inside the streamlit-image-coordinates frame in ``container``, laid out."""
+    page.locator(f"{container} iframe").first.scroll_into_view_if_needed()  # frames load lazily
     image = page.frame_locator(f"{container} iframe").first.locator("img#image")
     expect(image).to_be_visible(timeout=WAIT)
     image.evaluate("(img) => img.decode()")
@@ -87,7 +88,8 @@ def _click_cell(page: Page, container: str, cell: tuple[int, int], shape: tuple[
 def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, sized):
     page = sized(PROJECTOR)
     _open(page, f"{app_url}/convolution")
-    page.locator(".st-key-conv_bench").scroll_into_view_if_needed()
+    page.locator(".st-key-conv_bench").evaluate(SCROLL_TO_TOP)  # one scroll, as a speaker would
+    page.wait_for_timeout(300)
     preset = page.get_by_role("combobox", name="Preset kernel")
     _in_view(page, preset)
     _in_view(page, page.locator(".st-key-conv_bench [data-testid=stImage] img").first)
@@ -191,12 +193,13 @@ def test_phone_convolution_headings_sit_above_their_own_controls(app_url, sized)
     _open(page, f"{app_url}/convolution")
     page.wait_for_timeout(1_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _clickable(page, ".st-key-conv_maps")  # the map drawn in its frame, not an empty box
     kernel = page.get_by_role("heading", name="2 · Pick or write a kernel").bounding_box()
     preset = page.get_by_role("combobox", name="Preset kernel").bounding_box()
     feature = page.get_by_role("heading", name="3 · The feature map").bounding_box()
-    _clickable(page, ".st-key-conv_maps")  # the map drawn in its frame, not an empty box
     map_frame = page.locator(".st-key-conv_maps iframe").first.bounding_box()
     assert kernel["y"] + kernel["height"] <= preset["y"] < feature["y"] <= map_frame["y"]
     assert map_frame["height"] > 200 and map_frame["x"] + map_frame["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # all drawn
     assert_no_errors(page)
     screenshot(page, "pick-convolution-phone")
