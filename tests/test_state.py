@@ -26,7 +26,7 @@ def _link(at: AppTest, name: str) -> list[str]:
 
 
 def _open(**query) -> AppTest:
-    at = AppTest.from_function(_binder_page)
+    at = AppTest.from_function(_binder_page, default_timeout=30)  # a loaded CI box
     for name, value in query.items():
         at.query_params[name] = value
     return at.run()
@@ -61,7 +61,7 @@ def test_a_parameter_set_to_none_is_removed_from_the_link():
 
 def test_the_copy_kept_when_the_visitor_left_wins_over_the_link():
     """Coming back to a page (its widget forgotten by Streamlit) brings back the kept value."""
-    at = AppTest.from_function(_binder_page)
+    at = AppTest.from_function(_binder_page, default_timeout=30)  # a loaded CI box
     at.query_params["stride"] = "3"
     at.session_state["t__kept"] = {"t_stride": 7}  # what keep() saved on the last visit
     at.run()
