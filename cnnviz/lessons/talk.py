@@ -151,7 +151,7 @@ STEPS: tuple[TalkStep, ...] = (
     TalkStep(
         "inside",
         "Inside one digit",
-        "Draw a digit: the trained network reads it as soon as you lift the pen.",
+        "Draw a digit: the trained network reads it and says how sure it is of each answer.",
         "Draw large, filling most of the square. A wrong answer is a good moment: the model "
         "only ever saw 4,000 digits.",
     ),
