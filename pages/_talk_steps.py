@@ -24,6 +24,7 @@ from pages._models import (
     get_trainer_pool,
     train_with_stop,
 )
+from pages._room import speaker_room
 from pages._ui import show_image as show
 
 NO_BAR = {"displayModeBar": False}
@@ -171,6 +172,16 @@ def inside() -> None:
         st.plotly_chart(chart, key=f"talk_{key}", config=NO_BAR)
 
 
+def audience() -> None:
+    """The room: its code and QR code, then the digits the audience sends, with the score."""
+    try:
+        url = lesson.public_url(os.environ, st.context.url)
+    except ValueError as error:
+        st.warning(str(error))
+        return
+    speaker_room(url)
+
+
 def _default_model() -> TrainedModel:
     try:
         return get_default_model()
@@ -197,4 +208,5 @@ RENDERERS = {
     "dense": dense,
     "train": train,
     "inside": inside,
+    "audience": audience,
 }

@@ -30,6 +30,7 @@ ARTICLE_ORDER = [
     "dense",
     "train",
     "inside",
+    "audience",  # the room's digits: after the model has been seen reading one
 ]
 
 

@@ -155,6 +155,14 @@ STEPS: tuple[TalkStep, ...] = (
         "Draw large, filling most of the square. A wrong answer is a good moment: the model "
         "only ever saw 4,000 digits.",
     ),
+    TalkStep(
+        "audience",
+        "Your turn",
+        "Draw a digit on your phone and send it: the model reads every one, the room keeps score.",
+        "Open the room, leave the code on screen for a minute. Hide a digit with the menu under "
+        "the grid; clear the room to start again. Rooms close by themselves after 3 hours; "
+        "nothing is stored on disk and no names are asked.",
+    ),
 )
 
 
