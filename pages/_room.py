@@ -61,7 +61,7 @@ def _incoming(code: str) -> None:
     view = audience.room_view(room)
     st.markdown(f"### {view.score}")
     if view.grid is not None:
-        st.plotly_chart(view.grid, key=f"room_grid_{code}", config={"displayModeBar": False})
+        st.image(view.grid)
         hide, clear = st.columns(2, vertical_alignment="bottom")
         number = hide.selectbox("Hide digit number", view.numbers, index=None, key="room_hide")
         if number is not None:

@@ -68,7 +68,7 @@ def _drawing():
         width=CANVAS_SIDE,
         drawing_mode="freedraw",
         key=f"audience_canvas_{sent}",
-        display_toolbar=True,
+        return_image_data=True,
     )
     return getattr(result, "image_data", None)
 

@@ -1,10 +1,12 @@
 """The audience's room: limits, the speaker's key, expiry, the score, and the model's readings."""
 
+import io
 import re
 import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from cnnviz.lessons import audience
 from cnnviz.lessons.audience import (
@@ -62,8 +64,10 @@ def test_a_room_reads_each_digit_as_keras_does_and_keeps_the_score(default_train
     view = room_view(room)
     assert view.score == f"Read {right} of 12 right ({right / 12:.0%})."
     assert view.numbers == tuple(range(1, 13))
-    titles = [a.text for a in view.grid.layout.annotations]
-    assert titles[0] == f"{said[0]} → {shown[0].read}" + ("" if shown[0].right else " ✗")
+    assert view.titles[0] == f"#1: {said[0]} → {shown[0].read}" + ("" if shown[0].right else " ✗")
+    grid = np.asarray(Image.open(io.BytesIO(view.grid)))
+    assert grid.shape[1] > 12 * audience.SIDE  # twelve digits: one row
+    assert audience.SIDE < grid.shape[0] < 2 * audience.SIDE
     np.testing.assert_array_equal(shown[5].pixels, np.round(x[5] * 255).astype(np.uint8))
     with pytest.raises(ValueError, match="read-only"):
         shown[5].pixels[0, 0] = 1

@@ -29,10 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
 
 from cnnviz.learning.probe import Model, predict
-from cnnviz.pictures import digit_grid
+from cnnviz.pictures import ColorScale, Panel, panel_grid, png_bytes
 
 __all__ = [
     "CODE_LETTERS",
@@ -58,7 +57,9 @@ SEND_INTERVAL = 5.0  # seconds between two digits from one sender
 MAX_DIGITS = 300  # per room
 MAX_ROOMS = 20  # open at once in one server
 ROOM_HOURS = 3.0  # a room closes this long after it opened
-SHOWN = 48  # the most recent digits drawn in the grid
+SHOWN = 24  # the most recent digits drawn in the grid: two rows of twelve, one screen
+PER_ROW = 12
+SIDE = 72  # pixels a digit takes in the grid picture
 
 
 class RoomError(ValueError):
@@ -279,21 +280,28 @@ class RoomView:
     """What the talk shows of a room: its score, and the latest digits with their readings."""
 
     score: str  # "Read 41 of 47 right."
-    grid: go.Figure | None = field(repr=False)  # None before the first digit
+    grid: bytes | None = field(repr=False)  # one PNG; None before the first digit
+    titles: tuple[str, ...]  # each digit's title in the grid, newest last
     numbers: tuple[int, ...]  # the digits in the grid, for the speaker's hide control
 
 
 def room_view(room: Room) -> RoomView:
     """The room's running score and a grid of its latest :data:`SHOWN` digits.
 
-    Each digit is titled "said → read" (and marked ✗ when the model read it wrong).
+    The grid is one picture (redrawn every few seconds as digits come in, so no chart to
+    rebuild); each digit is titled "#number: said → read", marked ✗ when read wrong.
     """
     shown = room.shown()
     if not shown:
-        return RoomView("No digits yet: open the link on a phone, draw, send.", None, ())
+        return RoomView("No digits yet: open the link on a phone, draw, send.", None, (), ())
     right = sum(r.right for r in shown)
     score = f"Read {right} of {len(shown)} right ({right / len(shown):.0%})."
     latest = shown[-SHOWN:]
-    titles = [f"{r.said} → {r.read}" + ("" if r.right else " ✗") for r in latest]
-    grid = digit_grid(np.stack([r.pixels for r in latest]), titles, cols=8)
-    return RoomView(score, grid, tuple(r.number for r in latest))
+    titles = tuple(f"#{r.number}: {r.said} → {r.read}" + ("" if r.right else " ✗") for r in latest)
+    panels = [Panel(t, r.pixels, _INK) for t, r in zip(titles, latest, strict=True)]
+    rows = [panels[i : i + PER_ROW] for i in range(0, len(panels), PER_ROW)]
+    grid = png_bytes(panel_grid(rows, side=SIDE).pixels)
+    return RoomView(score, grid, titles, tuple(r.number for r in latest))
+
+
+_INK = ColorScale("gray", 0, 255)  # a digit's grey levels as sent
