@@ -54,6 +54,7 @@ from tests.browser.helpers import (  # noqa: E402
     CHROMIUM_ARGS,
     IDLE,
     assert_no_errors,
+    draw_stroke,
     streamlit_server,
     wait_idle,
 )
@@ -127,19 +128,11 @@ def _warm_cache(folder: str) -> None:
 
 
 def _draw_a_one(page: Page) -> None:
-    """A vertical stroke on the canvas, as tests/browser/test_browser_inside.py draws it."""
+    """Choose drawing on the Inside page, then a vertical stroke on the canvas."""
     page.get_by_text("Draw one").click()
     wait_idle(page)
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
-    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
-    page.mouse.move(x, top)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
-    page.mouse.up()
+    draw_stroke(page)
 
 
 def main() -> None:

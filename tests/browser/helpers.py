@@ -102,6 +102,21 @@ def heavy_libraries(pid: int) -> list[str]:
     return sorted(p for p in paths if any(name in p.lower() for name in HEAVY_LIBRARIES))
 
 
+def draw_stroke(page: Page) -> None:
+    """Draw a digit 1 on the page's (last) drawing canvas: mouse down near the top, a slightly
+    slanted line down in small moves, as a finger draws it, mouse up; then wait for the run."""
+    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
+    page.mouse.up()
+    wait_idle(page)
+
+
 def wait_idle(page: Page, timeout: float = 30_000) -> None:
     """Wait until the app's script has finished running (after load or any interaction)."""
     page.wait_for_timeout(150)  # let a just-triggered rerun start before looking for its end

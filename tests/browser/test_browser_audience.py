@@ -4,21 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
-
-
-def _draw_a_one(page) -> None:
-    """A vertical stroke on the canvas with touch-sized moves, as a finger draws it."""
-    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
-    page.mouse.move(x, top)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
-    page.mouse.up()
-    wait_idle(page)
+from tests.browser.helpers import assert_no_errors, draw_stroke, screenshot, wait_idle
 
 
 def test_a_phone_sends_a_digit_and_the_talk_shows_it_with_the_score(app_url, browser):
@@ -49,7 +35,7 @@ def test_a_phone_sends_a_digit_and_the_talk_shows_it_with_the_score(app_url, bro
     expect(phone.get_by_label("Room code (on the speaker's screen)")).to_have_value(code)
     phone.get_by_test_id("stButtonGroup").get_by_text("1", exact=True).click()
     wait_idle(phone)
-    _draw_a_one(phone)
+    draw_stroke(phone)
     sent = phone.get_by_text(re.compile(r"^Sent \(digit 1 of the room\)\. The model read your 1"))
     for _ in range(10):  # the canvas hands its drawing over a moment after the finger lifts:
         phone.get_by_role("button", name="Send").click()  # a quick tap may find none yet

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from pages._registry import PAGES
 from tests.browser.helpers import (
     assert_no_errors,
+    draw_stroke,
     heavy_libraries,
     screenshot,
     server_pid,
@@ -27,20 +28,6 @@ def _open(app_url, page):
     expect(page.get_by_role("heading", name=re.compile("^Inside the model"))).to_be_visible()
 
 
-def _draw_stroke(page) -> None:
-    """Mouse down near the top of the canvas, a slightly slanted line down, mouse up."""
-    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
-    page.mouse.move(x, top)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
-    page.mouse.up()
-    wait_idle(page)
-
-
 def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error."""
     _open(app_url, page)
@@ -49,7 +36,7 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     wait_idle(page)
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
 
-    _draw_stroke(page)
+    draw_stroke(page)
 
     heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
     expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
@@ -77,7 +64,7 @@ def test_the_server_never_loads_tensorflow(app_url, page):
     _open(app_url, page)
     page.get_by_text("Draw one").click()
     wait_idle(page)
-    _draw_stroke(page)
+    draw_stroke(page)
     heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
     expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
     for entry in PAGES:  # by address: the Talk page hides the sidebar and its links

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pages._registry import PAGES
-from tests.browser.helpers import assert_no_errors, screenshot, wait_idle
+from tests.browser.helpers import assert_no_errors, draw_stroke, screenshot, wait_idle
 
 PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
@@ -180,20 +180,6 @@ def test_with_a_mouse_the_chart_toolbar_is_still_there(open_page):
     )
 
 
-def _draw_stroke(page) -> None:
-    """Mouse down near the top of the canvas, a slightly slanted line down, mouse up."""
-    canvas = page.locator("canvas").last  # Fabric.js draws on its upper canvas
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, top = box["x"] + box["width"] / 2, box["y"] + 0.12 * box["height"]
-    page.mouse.move(x, top)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * 0.4, top + step * 0.038 * box["height"])
-    page.mouse.up()
-    wait_idle(page)
-
-
 def test_on_a_phone_the_prediction_is_right_under_the_canvas(open_page):
     """At a phone's width the canvas's buttons (undo, clear: shown above the square while it is
     pointed at or touched), the canvas and the prediction under it fit one screen below
@@ -201,7 +187,7 @@ def test_on_a_phone_the_prediction_is_right_under_the_canvas(open_page):
     page = open_page("inside", **NARROW)
     page.get_by_text("Draw one").click()
     wait_idle(page)
-    _draw_stroke(page)  # the pointer stays on the square: its buttons show
+    draw_stroke(page)  # the pointer stays on the square: its buttons show
     heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
     expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
     component = page.locator(".st-key-inside_canvas")
