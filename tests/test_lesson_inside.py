@@ -307,6 +307,7 @@ def test_saliency_view_matches_a_gradient_tape_on_the_score(default_trained, def
     digit, _ = default_view
     view = lesson.saliency_view(default_trained, digit, 3)
     assert view.text.startswith("The gradient of the score for 3 (before softmax)")
+    assert "own backward pass" in view.caption and "TensorFlow's" in view.caption
     assert [title for title, _ in view.panels] == ["input", "gradient", "gradient × input"]
     model = keras_model(default_trained)
     keras = keras_module()

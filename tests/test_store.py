@@ -5,7 +5,14 @@ import threading
 
 import numpy as np
 
-from cnnviz.learning.store import cache_dir, digest, load_arrays, remembered, save_arrays
+from cnnviz.learning.store import (
+    CACHE_VERSION,
+    cache_dir,
+    digest,
+    load_arrays,
+    remembered,
+    save_arrays,
+)
 
 
 def test_arrays_come_back_exactly_and_a_broken_file_reads_as_missing(tmp_path):
@@ -59,7 +66,11 @@ def test_remembered_computes_once_across_threads_and_later_reads_the_file(tmp_pa
         np.testing.assert_array_equal(got["curve"], np.linspace(0, 1, 9))
     remembered("c", "key2", compute, folder=str(tmp_path))
     assert len(calls) == 2
-    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["c-key1.npz", "c-key2.npz"]
+    version = f"v{CACHE_VERSION}"  # a core that computes other numbers uses other files
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == [
+        f"c-key1-{version}.npz",
+        f"c-key2-{version}.npz",
+    ]
 
 
 def test_digest_tells_apart_values_shapes_and_types():

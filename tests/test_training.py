@@ -361,9 +361,15 @@ def test_default_model_trains_with_the_given_trainer_once(tmp_path, small_data):
     assert first.evaluation is not None and second.evaluation.accuracy == first.evaluation.accuracy
 
 
-def test_a_weights_file_without_test_scores_is_scored_on_load(tmp_path, small_data):
-    """A cache written before the test probabilities were kept with the weights still loads:
-    the model is scored then."""
+@pytest.mark.parametrize("written_by", ["no scores", "an older core"])
+def test_a_weights_file_without_current_scores_is_scored_once_and_kept(
+    tmp_path, small_data, monkeypatch, written_by
+):
+    """A cache written before the test probabilities were kept, or scored by a core of another
+    CACHE_VERSION, still loads without training: the model is scored then, and the file keeps
+    the new scores, so the next start does not score again."""
+    from cnnviz.learning import store
+
     calls = []
 
     def trainer(spec, data):
@@ -374,12 +380,30 @@ def test_a_weights_file_without_test_scores_is_scored_on_load(tmp_path, small_da
     [path] = tmp_path.glob("default-model-*.npz")
     with np.load(path) as saved:
         assert saved["probabilities"].shape == (200, 10)
-        np.savez(path, **{k: saved[k] for k in saved.files if k != "probabilities"})
+        assert int(saved["version"]) == store.CACHE_VERSION
+        arrays = {k: saved[k] for k in saved.files}
+    if written_by == "no scores":
+        del arrays["probabilities"], arrays["version"]
+    else:
+        arrays["probabilities"] = np.full((200, 10), 0.1, np.float32)  # stale numbers
+        arrays["version"] = np.array(store.CACHE_VERSION - 1)
+    np.savez(path, **arrays)
     second = default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
     assert calls == [ModelSpec()]
     np.testing.assert_allclose(
         second.evaluation.probabilities, first.evaluation.probabilities, atol=1e-6
     )
+    with np.load(path) as saved:
+        assert int(saved["version"]) == store.CACHE_VERSION
+        np.testing.assert_allclose(
+            saved["probabilities"], first.evaluation.probabilities, atol=1e-6
+        )
+    scorings = []
+    monkeypatch.setattr(
+        "cnnviz.learning.training.evaluate", lambda *a: scorings.append(a) or first.evaluation
+    )
+    default_model(small_data, cache_dir=str(tmp_path), trainer=trainer)
+    assert scorings == []  # read from the file now
 
 
 _UNPICKLE_WITHOUT_TENSORFLOW = """

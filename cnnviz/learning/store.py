@@ -17,7 +17,20 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["cache_dir", "digest", "load_arrays", "locked", "remembered", "save_arrays"]
+__all__ = [
+    "CACHE_VERSION",
+    "cache_dir",
+    "digest",
+    "load_arrays",
+    "locked",
+    "remembered",
+    "save_arrays",
+]
+
+#: The version of what the core computes into cached files (test scores, shift curves): raise it
+#: when a change to the model maths (``nn``, ``probe``, ``maths.pixels``) changes those numbers,
+#: so no server keeps serving the old ones from disk. Trained weights do not depend on it.
+CACHE_VERSION = 1
 
 
 def cache_dir(folder: str | None = None) -> str:
@@ -102,10 +115,11 @@ def remembered(
 ) -> dict[str, np.ndarray]:
     """``compute()``'s arrays, from ``<cache dir>/<name>-<key>.npz`` if an earlier run kept them.
 
-    ``key`` must change whenever the result would (see :func:`digest`). The first process to ask
-    computes under a lock and saves; the others wait and then read what it saved.
+    ``key`` must change whenever the result would (see :func:`digest`); :data:`CACHE_VERSION` is
+    part of the file name too. The first process to ask computes under a lock and saves; the
+    others wait and then read what it saved.
     """
-    path = os.path.join(cache_dir(folder), f"{name}-{key}.npz")
+    path = os.path.join(cache_dir(folder), f"{name}-{key}-v{CACHE_VERSION}.npz")
     arrays = load_arrays(path)
     if arrays is None:
         with locked(f"{path}.lock"):

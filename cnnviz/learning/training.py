@@ -782,16 +782,16 @@ def default_model(
                 trained = (trainer or train_new_model)(spec, data)
                 if trained.evaluation is None:
                     trained.evaluation = evaluate(trained.weights, spec, data)
-                arrays = {f"w{i}": w for i, w in enumerate(trained.weights)}
-                probabilities = trained.evaluation.probabilities  # spares later starts scoring
-                store.save_arrays(path, {**arrays, "probabilities": probabilities})
+                _save_model(path, trained.weights, trained.evaluation.probabilities)
     if saved is not None:
         weights, probabilities = saved
         trained = TrainedModel(spec, data.name, weights)
         if probabilities is not None and probabilities.shape == (len(data.y_test), NUM_CLASSES):
             trained.evaluation = evaluation_of(probabilities, data)  # data is in the file key
-        else:
+        else:  # scored by an older core, or not at all: score now and keep that
             trained.evaluation = evaluate(weights, spec, data)
+            with store.locked(f"{path}.lock"):
+                _save_model(path, weights, trained.evaluation.probabilities)
     return trained.without_file()  # shared by every session to look into; nobody downloads it
 
 
@@ -812,13 +812,22 @@ def _default_model_path(spec: ModelSpec, data: Dataset, cache_dir: str | None) -
 
 
 def _load_model(path: str) -> tuple[list[np.ndarray], np.ndarray | None] | None:
-    """The weights ``w0, w1, …`` and test probabilities kept in ``path`` (the probabilities None
-    in a file from before they were kept, then scored on load), or None if there is none."""
+    """The weights ``w0, w1, …`` and test probabilities kept in ``path``, or None if there is
+    none. The probabilities are None if the file has none or a core of another
+    :data:`~cnnviz.learning.store.CACHE_VERSION` computed them (they are scored again)."""
     arrays = store.load_arrays(path)
     if arrays is None:
         return None
     weights = [arrays[f"w{i}"] for i in range(sum(name.startswith("w") for name in arrays))]
-    return weights, arrays.get("probabilities")
+    current = int(arrays.get("version", -1)) == store.CACHE_VERSION
+    return weights, arrays.get("probabilities") if current else None
+
+
+def _save_model(path: str, weights: list[np.ndarray], probabilities: np.ndarray) -> None:
+    """Keep the weights with the test probabilities and the core's version that computed them."""
+    arrays = {f"w{i}": w for i, w in enumerate(weights)}
+    version = np.array(store.CACHE_VERSION)
+    store.save_arrays(path, {**arrays, "probabilities": probabilities, "version": version})
 
 
 def _shuffled_batches(tf, x: np.ndarray, y: np.ndarray, spec: ModelSpec):

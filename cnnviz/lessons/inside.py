@@ -929,6 +929,7 @@ def saliency_view(model: Model, digit: Digit, target: int) -> SaliencyView:
             (title, heatmap_figure(array, scale, title=title, colorbar_title=bar, height=320))
             for array, scale, title, bar in panels
         ),
-        caption="Saliency method: gradient × input (computed by TensorFlow's automatic "
-        "differentiation).",
+        caption="Saliency method: gradient × input, computed by this app's own backward pass "
+        "through the network (the chain rule, layer by layer; checked against TensorFlow's "
+        "automatic differentiation in the tests).",
     )
