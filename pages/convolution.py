@@ -49,6 +49,7 @@ def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
     with kernel_col:
         st.subheader("2 · Pick or write a kernel")
         kernel = kernel_picker(PAGE)
+        _keep("stride", "padding", "dilation", "activation")  # a bad link value warns out here
         with st.popover("Stride, padding, dilation, activation", key="conv_slide_tools"):
             settings = settings_controls(refusals := [])
             label = "Activation after the sum"
@@ -95,8 +96,7 @@ def eye_example() -> None:
 
 def settings_controls(refusals: list[str]) -> Settings:
     """Stride, padding and dilation (and the activation drawn next), written into the link;
-    a refused number's message is added to ``refusals``."""
-    _keep("stride", "padding", "dilation", "activation")
+    a refused number's message is added to ``refusals``. Their values are kept already."""
     mode, pixels = lesson.padding_choice(st.session_state["conv_padding"])  # a link's "padding=2"
     if pixels is not None:
         put(PAGE, {"conv_padding": mode, "conv_pad_px": pixels})

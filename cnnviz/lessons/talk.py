@@ -204,7 +204,7 @@ def position_text(i: int) -> str:
     """Where the talk is, as the page shows it beside the buttons.
 
     >>> position_text(0)
-    '1 / 9'
+    '1 / 10'
     """
     return f"{int(i) + 1} / {len(STEPS)}"
 
