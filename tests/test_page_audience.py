@@ -11,10 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.learning.digits import prepare_digit
 from cnnviz.lessons.audience import Rooms
+from tests.apptest import open_page
 from tests.rendered import assert_literal, shown
 from tests.test_lesson_inside import stroke_drawing
 
-PAGE = "../pages/audience.py"
+PAGE = "pages/audience.py"
 
 
 @pytest.fixture
@@ -44,12 +45,7 @@ def canvas(monkeypatch):
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, timeout=60, **query)
 
 
 def test_without_a_code_only_the_code_is_asked(rooms, canvas):

@@ -221,8 +221,12 @@ class Rooms:
             return room, key
 
     def get(self, code: str) -> Room | None:
-        """The open room with this code (any case, spaces ignored), or None."""
-        wanted = "".join(str(code).split()).upper()[: CODE_LENGTH + 1]
+        """The open room with this code (read by :func:`parse_code`: any case, spaces ignored),
+        or None."""
+        try:
+            wanted = parse_code(code)
+        except ValueError:
+            return None
         with self._lock:
             self._drop_expired()
             return self._rooms.get(wanted)
