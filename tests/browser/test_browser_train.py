@@ -132,7 +132,8 @@ def test_second_visitor_waits_and_leaving_mid_training_frees_the_slot(train_url,
         screenshot(b, "train-waiting")
 
         a.reload()  # A leaves its training: it must end, and B's must start
-        expect(_progress(b)).to_have_text(re.compile(r"batch [1-9]"), timeout=30_000)
+        # B's worker may still be loading TensorFlow: the same 60 s as A's first batch above.
+        expect(_progress(b)).to_have_text(re.compile(r"batch [1-9]"), timeout=60_000)
         wait_idle(a)
 
         b_context.close()  # B leaves mid-training: the server must not train on for nobody
