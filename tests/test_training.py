@@ -2,6 +2,7 @@
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import pickle
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 from cnnviz.learning.data import as_model_input, load_sample, one_hot
 from cnnviz.learning.model import ModelSpec, build_model
 from cnnviz.learning.training import (
+    SNAPSHOTS,
+    KernelSnapshot,
     LimitError,
     TrainedModel,
     TrainingLimits,
@@ -575,3 +578,98 @@ def test_evaluate_scores_big_models_in_small_chunks(small_data, monkeypatch):
     numbers = 2 * (26 * 26 * 64) + 26 * 26 * 9 + 26 * 26 * 64 + 2 * 8 + 2 * 10  # z, a, patches
     assert 1 < max(sizes) < 1000 and max(sizes) * numbers * 4 <= 32 * 2**20
     assert sum(sizes) == len(small_data.x_test) == len(scores.predicted)
+
+
+# --- first-layer kernel snapshots (issue 15: kernels becoming detectors) ---------------------
+
+
+def _first_layer(model_or_weights):
+    weights = model_or_weights
+    if not isinstance(weights, list):
+        weights = weights.get_weights()
+    return weights[0], weights[1]
+
+
+def test_a_run_keeps_16_snapshots_from_the_seeds_random_start_to_the_trained_kernel(trained):
+    """The first snapshot is what build_model(SMALL) starts from (its seed), the last the trained
+    model's conv_1; 16 of them, taken at the planned steps, as float32 copies."""
+    snapshots = trained.run.snapshots
+    assert len(snapshots) == SNAPSHOTS == 16
+    assert [s.step for s in snapshots] == trained.run.snapshot_steps()
+    assert snapshots[0].step == 0 and snapshots[-1].step == trained.run.total_steps == 20
+    start_kernel, start_bias = _first_layer(build_model(SMALL))
+    np.testing.assert_array_equal(snapshots[0].kernel, start_kernel)
+    np.testing.assert_array_equal(snapshots[0].bias, start_bias)
+    end_kernel, end_bias = _first_layer(trained.weights)
+    np.testing.assert_array_equal(snapshots[-1].kernel, end_kernel)
+    np.testing.assert_array_equal(snapshots[-1].bias, end_bias)
+    assert all(s.kernel.dtype == np.float32 and s.kernel.shape == (3, 3, 1, 8) for s in snapshots)
+    changes = [np.abs(b.kernel - a.kernel).max() for a, b in itertools.pairwise(snapshots)]
+    assert min(changes) > 0  # every snapshot is a moment of its own, not one array shared
+    numbers = sum(s.kernel.size + s.bias.size for s in snapshots)  # 16 · (72 + 8)
+    assert len(pickle.dumps(snapshots)) < 4 * numbers + 16 * 400  # small: float32 and a header
+
+
+def test_snapshot_steps_are_spread_evenly_for_long_and_short_trainings():
+    for epochs, per_epoch in [(5, 125), (1, 15), (50, 1875)]:
+        steps = TrainingRun(epochs, per_epoch, 32, 32 * per_epoch).snapshot_steps()
+        total = epochs * per_epoch
+        assert len(steps) == 16 and steps[0] == 0 and steps[-1] == total
+        gaps = np.diff(steps)
+        assert gaps.max() - gaps.min() <= 1  # evenly spaced, to the batch
+    assert TrainingRun(1, 3, 32, 96).snapshot_steps() == [0, 1, 2, 3]  # one per batch
+
+
+def test_a_stopped_training_keeps_the_snapshots_it_reached(small_data):
+    model = build_model(SMALL)
+    run = TrainingRun(SMALL.epochs, 10, SMALL.batch_size, 300)
+    train(model, small_data, SMALL, should_stop=lambda: run.step >= 5, run=run)
+    assert run.status == "stopped" and run.step == 5
+    assert [s.step for s in run.snapshots] == [0, 1, 3, 4, 5]
+    np.testing.assert_array_equal(run.snapshots[-1].kernel, model.get_weights()[0])
+
+
+def test_merging_reports_keeps_earlier_snapshots_and_adds_the_new_ones():
+    """The worker sends only the snapshots taken since its last report; the server's record
+    holds them all, and a report sent twice does not count twice."""
+    from cnnviz.learning.worker import _merged
+
+    def snap(step):
+        return KernelSnapshot(step, np.full((3, 3, 1, 2), step, np.float32), np.zeros(2))
+
+    run = TrainingRun(1, 10, 32, 320)
+    first = dataclasses.replace(run, step=2, batch_loss=[1.0, 0.9], snapshots=[snap(0), snap(1)])
+    run = _merged(run, first, 0)
+    second = dataclasses.replace(run, step=4, batch_loss=[0.8, 0.7], snapshots=[snap(3)])
+    run = _merged(run, second, 2)
+    assert [s.step for s in run.snapshots] == [0, 1, 3] and run.batch_loss == [1.0, 0.9, 0.8, 0.7]
+    assert [s.step for s in _merged(run, second, 2).snapshots] == [0, 1, 3]
+    quiet = dataclasses.replace(run, step=5, batch_loss=[0.6], snapshots=[])
+    assert [s.step for s in _merged(run, quiet, 4).snapshots] == [0, 1, 3]
+
+
+@pytest.mark.slow
+def test_a_worker_reports_snapshots_as_they_come_and_hands_all_16_back(small_data):
+    """Through a real worker: the live record grows snapshot by snapshot (each report carries
+    only the new ones) and ends equal to the returned model's, whose last is its conv_1."""
+    from cnnviz.learning.worker import Trainer
+
+    seen = []
+    trainer = Trainer()
+    try:
+        trained = trainer.train(
+            SMALL, small_data, update_every=0, on_update=lambda run: seen.append(run)
+        )
+    finally:
+        trainer.close()
+    final = trained.run.snapshots
+    assert len(final) == 16 and final[0].step == 0 and final[-1].step == 20
+    np.testing.assert_array_equal(final[0].kernel, _first_layer(build_model(SMALL))[0])
+    np.testing.assert_array_equal(final[-1].kernel, trained.weights[0])
+    counts = sorted({len(run.snapshots) for run in seen if run.status != "starting"})
+    assert len(counts) > 3 and counts[-1] == 16  # reported as they came, not at the end only
+    live = trainer.last_run.snapshots  # merged from the partial reports
+    assert [s.step for s in live] == [s.step for s in final]
+    for a, b in zip(live, final, strict=True):
+        np.testing.assert_array_equal(a.kernel, b.kernel)
+        np.testing.assert_array_equal(a.bias, b.bias)

@@ -6,6 +6,10 @@
   every ``update_every`` seconds so that drawing never slows the training down, and can end it
   early with ``should_stop`` (or by raising from ``on_update``): the model keeps the weights it
   has reached. :func:`train_new_model` builds, trains and scores a model in one call.
+* Every training keeps :data:`SNAPSHOTS` :class:`KernelSnapshot` copies of its first conv layer's
+  kernels and biases in its :class:`TrainingRun`, evenly spaced from the random start to the
+  end (a stopped training keeps those it reached), so a page can show kernels becoming
+  detectors.
 * :class:`TrainedModel` holds the result as plain arrays and the ``.keras`` file's bytes (it
   crosses a process boundary: the app trains in worker processes, see
   :mod:`cnnviz.learning.worker`, and the server that shows the results never loads TensorFlow).
@@ -46,7 +50,9 @@ from cnnviz.learning.model import Cost, ModelSpec, build_model, estimate_cost, k
 from cnnviz.learning.nn import predict
 
 __all__ = [
+    "SNAPSHOTS",
     "Evaluation",
+    "KernelSnapshot",
     "LimitError",
     "TrainedModel",
     "TrainingLimits",
@@ -69,6 +75,29 @@ __all__ = [
 
 DEFAULT_UPDATE_EVERY = 0.25  # seconds between live updates: at most 4 per second
 SMOOTHING_WINDOW = 20  # batches averaged for the smoothed curves
+#: First-layer kernel snapshots a training keeps: the random start, the end and 14 between.
+SNAPSHOTS = 16
+
+
+@dataclass(frozen=True)
+class KernelSnapshot:
+    """The first conv layer's kernels and biases after ``step`` batches of a training.
+
+    Attributes
+    ----------
+    step : int
+        Batches trained when it was taken (0: the random start).
+    kernel : ndarray of float32, shape (k, k, 1, F)
+        As Keras stores ``conv_1``'s kernel (``model.get_weights()[0]``).
+    bias : ndarray of float32, shape (F,)
+    """
+
+    step: int
+    kernel: np.ndarray
+    bias: np.ndarray
+
+    def __repr__(self) -> str:
+        return f"KernelSnapshot(step={self.step}, kernel={self.kernel.shape})"
 
 
 @dataclass
@@ -96,6 +125,9 @@ class TrainingRun:
         ``"starting"`` only while a worker process is still loading TensorFlow.
     reason : str
         Why a stopped training stopped, when not by Stop (e.g. it reached its time limit).
+    snapshots : list of KernelSnapshot
+        The first conv layer at the steps :meth:`snapshot_steps` plans, as far as the training
+        got (a few kilobytes: 16 copies of ``k·k·F + F`` numbers).
     """
 
     epochs: int
@@ -112,6 +144,7 @@ class TrainingRun:
     samples_seen: int = 0
     status: str = "running"
     reason: str = ""
+    snapshots: list[KernelSnapshot] = field(default_factory=list)
     #: Batches averaged by :meth:`smoothed` (a class constant, not a field).
     smoothing_window: ClassVar[int] = SMOOTHING_WINDOW
 
@@ -130,6 +163,18 @@ class TrainingRun:
     @property
     def total_steps(self) -> int:
         return self.epochs * self.steps_per_epoch
+
+    def snapshot_steps(self) -> list[int]:
+        """The steps after which the first layer is kept: :data:`SNAPSHOTS` of them, evenly
+        spaced from 0 (the random start) to :attr:`total_steps` (fewer for a shorter training).
+
+        >>> TrainingRun(epochs=2, steps_per_epoch=10, batch_size=32, n_train=300).snapshot_steps()
+        [0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 19, 20]
+        >>> TrainingRun(epochs=1, steps_per_epoch=3, batch_size=32, n_train=96).snapshot_steps()
+        [0, 1, 2, 3]
+        """
+        last = SNAPSHOTS - 1
+        return sorted({(i * self.total_steps + last // 2) // last for i in range(SNAPSHOTS)})
 
     @property
     def epoch(self) -> int:
@@ -876,8 +921,10 @@ def _live_callback_class():
             self._clock_from: float | None = None
             self._epoch_seen = 0  # digits seen in this epoch
             self._epoch_means = (0.0, 0.0)  # running means Keras reported after the last batch
+            self._snapshot_at = set(run.snapshot_steps())
 
         def on_train_begin(self, logs=None):
+            self._snapshot()  # the random start, before the clock runs
             self._clock_from = time.perf_counter()
             self._notify(force=True)
 
@@ -898,6 +945,7 @@ def _live_callback_class():
             run.step += 1
             run.samples_seen += size
             self._tick()
+            self._snapshot()
             last = run.step >= run.total_steps  # nothing left to stop
             if not last and self.should_stop is not None and self.should_stop():
                 # Not model.stop_training: Keras would still score the test set for the
@@ -921,6 +969,16 @@ def _live_callback_class():
                 self.run.test_at.append(self.run.step / self.run.steps_per_epoch)
             self._tick()
             self._notify()
+
+        def _snapshot(self):
+            """Keep the first conv layer if this step is one of the run's snapshot steps."""
+            run = self.run
+            taken = run.snapshots and run.snapshots[-1].step == run.step
+            if run.step in self._snapshot_at and not taken:
+                kernel, bias = self.model.get_layer("conv_1").get_weights()
+                run.snapshots.append(
+                    KernelSnapshot(run.step, kernel.astype(np.float32), bias.astype(np.float32))
+                )
 
         def clock_stop(self):
             self._tick()

@@ -16,7 +16,8 @@ Keras/TensorFlow leak); a process gives everything back when it exits.
 The two processes talk over a socket pair with :mod:`multiprocessing.connection`. Server to
 worker: ``("train", spec, data, update_every, seconds, memory_mb)``, later maybe ``("stop",)``.
 Worker to server: ``("ready",)``, ``("progress", run, offset)`` at most every ``update_every``
-seconds (the run's per-batch lists hold only the batches from ``offset`` on), ``("scoring",
+seconds (the run's per-batch lists hold only the batches from ``offset`` on, its kernel
+snapshots only those taken since the last report), ``("scoring",
 True)`` when it starts scoring the test digits (at an epoch's end, and once its batches are
 over) and ``("scoring", False)`` when an epoch's scoring is done, then ``("done", trained)`` or
 ``("error", message)``. A worker whose server goes away sees the socket close and exits; an idle
@@ -567,11 +568,14 @@ def _lower_limit(which: int, soft: int) -> None:
 
 
 def _merged(run: TrainingRun, news: TrainingRun, offset: int) -> TrainingRun:
-    """``news`` (a report holding the batches from ``offset`` on) added to ``run``."""
+    """``news`` (a report holding the batches from ``offset`` on, and the kernel snapshots
+    taken since the last report) added to ``run``."""
+    first = news.snapshots[0].step if news.snapshots else math.inf
     return dataclasses.replace(
         news,
         batch_loss=run.batch_loss[:offset] + news.batch_loss,
         batch_accuracy=run.batch_accuracy[:offset] + news.batch_accuracy,
+        snapshots=[s for s in run.snapshots if s.step < first] + news.snapshots,
     )
 
 
@@ -598,16 +602,20 @@ def _serve(conn: Connection, idle_timeout: float) -> None:
         return stop_requested
 
     sent = 0  # batches whose values have gone to the server already
+    sent_snapshots = 0  # kernel snapshots likewise
 
     def report(run: TrainingRun) -> None:
-        # Only the batches since the last report: the whole history would grow with every
-        # message, and the server unpickles each one in a page's script thread.
-        nonlocal sent
+        # Only the batches and snapshots since the last report: the whole history would grow
+        # with every message, and the server unpickles each one in a page's script thread.
+        nonlocal sent, sent_snapshots
         news = dataclasses.replace(
-            run, batch_loss=run.batch_loss[sent:], batch_accuracy=run.batch_accuracy[sent:]
+            run,
+            batch_loss=run.batch_loss[sent:],
+            batch_accuracy=run.batch_accuracy[sent:],
+            snapshots=run.snapshots[sent_snapshots:],
         )
         conn.send(("progress", news, sent))
-        sent = len(run.batch_loss)
+        sent, sent_snapshots = len(run.batch_loss), len(run.snapshots)
 
     def scoring(now: bool) -> None:  # a Stop meanwhile waits for the score, not for a batch
         conn.send(("scoring", now))
