@@ -23,6 +23,7 @@ __all__ = [
     "digest",
     "load_arrays",
     "locked",
+    "recalled",
     "remembered",
     "save_arrays",
 ]
@@ -119,7 +120,7 @@ def remembered(
     part of the file name too. The first process to ask computes under a lock and saves; the
     others wait and then read what it saved.
     """
-    path = os.path.join(cache_dir(folder), f"{name}-{key}-v{CACHE_VERSION}.npz")
+    path = _remembered_path(name, key, folder)
     arrays = load_arrays(path)
     if arrays is None:
         with locked(f"{path}.lock"):
@@ -128,3 +129,16 @@ def remembered(
                 arrays = dict(compute())
                 save_arrays(path, arrays)
     return arrays
+
+
+def recalled(name: str, key: str, *, folder: str | None = None) -> dict[str, np.ndarray] | None:
+    """What :func:`remembered` kept for ``name`` and ``key``, or None if nothing is kept yet.
+
+    Never computes and never waits for a process that is computing it: a page asks this to show
+    a result at once if there is one, and offers to compute it otherwise.
+    """
+    return load_arrays(_remembered_path(name, key, folder))
+
+
+def _remembered_path(name: str, key: str, folder: str | None) -> str:
+    return os.path.join(cache_dir(folder), f"{name}-{key}-v{CACHE_VERSION}.npz")
