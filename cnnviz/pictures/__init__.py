@@ -19,6 +19,7 @@ No Streamlit, no TensorFlow.
 
 from cnnviz.pictures.charts import (
     HIGHLIGHT,
+    curves_figure,
     neuron_bars,
     pattern_figure,
     probability_bars,
@@ -108,6 +109,7 @@ __all__ = [
     "colour_ramp",
     "confusion_figure",
     "crop",
+    "curves_figure",
     "digit_grid",
     "grid_html",
     "heatmap_figure",

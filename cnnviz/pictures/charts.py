@@ -11,7 +11,7 @@ Letters used in shapes: ``n`` neurons, ``K = 10`` classes, ``S`` shifts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,6 +23,7 @@ __all__ = [
     "FONT",
     "HIGHLIGHT",
     "TICK_FONT",
+    "curves_figure",
     "neuron_bars",
     "pattern_figure",
     "probability_bars",
@@ -362,3 +363,72 @@ def shift_figure(curves: Mapping[str, object], *, height: int = 380) -> go.Figur
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
     )
     return readable(figure)
+
+
+def curves_figure(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    x_title: str,
+    y_title: str,
+    point: tuple[float, float, str] | None = None,
+    dashed: Sequence[str] = (),
+    y_range: tuple[float, float] | None = None,
+    height: int = 320,
+) -> go.Figure:
+    """A few named lines on one pair of axes, and optionally one point marked and labelled.
+
+    Parameters
+    ----------
+    curves : mapping of name to (x, y)
+        Each line's points; the names go into the legend, in this order.
+    x_title, y_title : str
+    point : (x, y, label), optional
+        Drawn as a large dot in :data:`HIGHLIGHT` with its label beside it.
+    dashed : names of ``curves`` drawn dashed (a tangent, a reference).
+    y_range : (low, high), optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> figure = curves_figure({"loss": ([0, 1, 2], [3, 1, 2])}, x_title="w", y_title="loss",
+    ...                        point=(1, 1, "now"))
+    >>> [trace.name for trace in figure.data], figure.data[1].text
+    (['loss', 'now'], ('now',))
+    """
+    traces = [
+        go.Scatter(
+            x=list(x),
+            y=list(y),
+            name=name,
+            mode="lines+markers" if len(x) <= 1 else "lines",
+            line={"width": 2, "dash": "dash" if name in dashed else "solid"},
+            hovertemplate=f"{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<extra>{name}</extra>",
+        )
+        for name, (x, y) in curves.items()
+    ]
+    if point is not None:
+        px, py, label = point
+        traces.append(
+            go.Scatter(
+                x=[px],
+                y=[py],
+                name=label,
+                mode="markers+text",
+                text=[label],
+                textposition="top right",
+                marker={"size": 14, "color": HIGHLIGHT},
+                textfont={"color": HIGHLIGHT, "size": NUMBER_PX},
+                showlegend=False,
+            )
+        )
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}, "range": list(y_range) if y_range else None},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    }
+    return readable(go.Figure(traces, layout))
