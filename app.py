@@ -13,9 +13,14 @@ st.set_page_config(page_title="cnnviz — see a CNN think", page_icon="🧠", la
 #: titles and legends, and its zoom and pan fight the finger that scrolls the page: hidden
 #: there. CSS here rather than ``config={"displayModeBar": False}`` on each chart: one place
 #: covers every chart of every page, and a mouse still gets the toolbar (download, zoom).
+#: On a short screen (a projector's 720 rows) Streamlit's 6 rem above the title is room an idea
+#: needs; 3.5 rem still clears the toolbar.
 STYLE = """<style>
 @media (hover: none) {
   .js-plotly-plot .modebar-container { display: none !important; }
+}
+@media (max-height: 800px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 }
 </style>"""
 st.html(STYLE)

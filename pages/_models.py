@@ -244,20 +244,22 @@ def train_with_stop(
     stop: str,
     stop_key: str,
     failed: str,
+    chart_area=None,
 ):
     """Train ``spec`` on ``data`` live under a Stop button; return the status line's placeholder.
 
     Draws a button labelled ``stop`` (key ``stop_key``; any click ends the training) above a
-    :class:`LiveView`, and runs :func:`train_live` with ``keep`` and ``lost``, which may make no
-    Streamlit call. A failed training is shown as ``st.error("<failed>: <the worker's text>")``
-    (literally, shortened) and the page goes on. Then the button, the progress bar and the
+    :class:`LiveView` (its curves in ``chart_area``, a container, if given), and runs
+    :func:`train_live` with ``keep`` and ``lost``, which may make no Streamlit call. A failed
+    training is shown as ``st.error("<failed>: <the worker's text>")`` (literally, shortened)
+    and the page goes on. Then the button, the progress bar and the
     curves are cleared; the status line is left for the caller to fill or empty. A click or a
     closed tab ends the script run inside (Streamlit's exception passes through, nothing is
     cleared: the next run draws the page afresh).
     """
     stop_area = st.empty()
     stop_area.button(stop, key=stop_key, icon=":material/stop_circle:")
-    live = LiveView(st.empty(), st.empty(), st.empty())
+    live = LiveView(st.empty(), st.empty(), (chart_area or st).empty())
     try:
         train_live(spec, data, live, keep, lost=lost)
     except Exception as error:  # a failed training: say it, keep the page and the old model

@@ -9,26 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.learning.model import LOSSES, OPTIMIZERS, POOLINGS, ModelSpec
+from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel, training_limits
-from cnnviz.lessons.train import (
-    ARCHITECTURE_TEXT,
-    DOWNLOAD_HELP,
-    DOWNLOAD_NAME,
-    FORM_DEFAULTS,
-    HELP,
-    INTRO,
-    LOSS_NAMES,
-    OPTIMIZER_NAMES,
-    SLIDERS,
-    SOURCES,
-    Plan,
-    Results,
-    finished_text,
-    plan,
-    results,
-    slots_text,
-)
+from cnnviz.lessons import train as lesson
+from cnnviz.lessons.train import Plan, Results
 from pages._models import (
     get_dataset,
     get_lost_training,
@@ -41,109 +25,42 @@ from pages._models import (
 from pages._registry import ensure_app_navigation
 from pages._state import Setting, keep
 from pages._text import plain
+from pages._train_controls import settings_form
 
 PAGE = "train"
 MAX_MESSAGE = 300  # characters of a form error shown; a 10 KB filters text is not echoed whole
 # The form's widget keys by setting name; kept across a visit to another page (not in links).
-KEYS = {name: f"train_{name}" for name in FORM_DEFAULTS} | {"kernel_size": "train_kernel"}
-SETTINGS = [Setting(KEYS[name], value) for name, value in FORM_DEFAULTS.items()]
-# The whole-number boxes hold floats shown without decimals: an int box would turn a typed
-# 2.5 into 2 in the browser, unseen; this way the lesson receives 2.5 and says what is wrong.
-WHOLE = "%g"
-ONE = {"step": 1.0, "format": WHOLE}
+KEYS = {name: f"train_{name}" for name in lesson.FORM_DEFAULTS} | {"kernel_size": "train_kernel"}
+SETTINGS = [Setting(KEYS[name], value) for name, value in lesson.FORM_DEFAULTS.items()]
 
 
 def main() -> None:
     ensure_app_navigation()
     st.title("Train a CNN on handwritten digits")
-    st.markdown(INTRO)
+    st.markdown(lesson.INTRO)
     keep(PAGE, SETTINGS)
-    settings, start = settings_form()
-    view = plan(settings, get_dataset(settings["source"]), training_limits())
-    show_plan(view)
-    if view.can_train:  # a refused spec is not offered Train: the error says why
-        st.subheader("Training")
-        if start:
-            run_training(view.spec, view.data)
-        else:
+    settings = {name: st.session_state[key] for name, key in KEYS.items()}  # a click's, too
+    view = lesson.plan(settings, get_dataset(settings["source"]), training_limits())
+    start = settings_form(view.groups, view.summary)
+    # Train, Stop and the curves in one screen: the status beside the chart, under the form.
+    status_col, chart_col = st.columns([2, 3], gap="medium")
+    with status_col:
+        training = st.container()  # Stop and the progress first, above the plan's notes
+        show_plan(view)
+    with training:  # a refused spec is not offered Train: the error says why
+        if view.can_train and start:
+            run_training(view.spec, view.data, chart_col)
+        elif view.can_train:
             wait_for_training_to_end()  # a training this session just stopped counts as ended
             pool = get_trainer_pool()
             pool.warm()  # TensorFlow loads in a worker while the visitor reads: Train is instant
-            st.caption(slots_text(pool.slots.busy, pool.slots.limit))
-    show_results(results(get_session_model(), get_lost_training()))
+            st.caption(lesson.slots_text(pool.slots.busy, pool.slots.limit))
+    outcome = lesson.results(get_session_model(), get_lost_training())
+    with chart_col:
+        show_curves(outcome)
+    show_results(outcome)
     if view.spec is not None:
         show_architecture(view)
-
-
-def settings_form() -> tuple[dict, bool]:
-    """The data, layer and training controls, applied together; returns them and "train?".
-
-    The number boxes have no min_value/max_value: the browser would silently refuse an
-    out-of-range number (Train did nothing); the lesson's checks say what is wrong.
-    """
-    with st.form("train_form"):
-        data_col, layer_col, learn_col, plan_col = st.columns(4, gap="medium")
-        with data_col:
-            st.markdown("**Data**")
-            st.radio(
-                "Digits to learn from", list(SOURCES), format_func=SOURCES.get, key="train_source"
-            )
-            st.number_input(
-                "Training digits to use (at most)",
-                step=500.0,
-                key="train_limit",
-                format=WHOLE,
-                help=HELP["limit"],
-            )
-        with layer_col:
-            st.markdown("**Layers**")
-            st.text_input("Kernels per conv block", key="train_filters", help=HELP["filters"])
-            st.slider("Kernel size (pixels a side)", *SLIDERS["kernel_size"], key="train_kernel")
-            st.radio(
-                "Pooling after each conv layer",
-                POOLINGS,
-                horizontal=True,
-                key="train_pooling",
-                help=HELP["pooling"],
-            )
-            st.number_input(
-                "Neurons in the dense layer",
-                **ONE,
-                key="train_dense_units",
-                help=HELP["dense_units"],
-            )
-        with learn_col:
-            st.markdown("**Learning**")
-            st.selectbox(
-                "Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, key="train_optimizer"
-            )
-            st.number_input(
-                "Learning rate",
-                step=0.0005,
-                format="%.5f",
-                key="train_learning_rate",
-                help=HELP["learning_rate"],
-            )
-            st.radio("Loss", LOSSES, format_func=LOSS_NAMES.get, horizontal=True, key="train_loss")
-        with plan_col:
-            st.markdown("**Schedule**")
-            st.number_input("Batch size", **ONE, key="train_batch_size", help=HELP["batch_size"])
-            st.slider("Epochs", *SLIDERS["epochs"], key="train_epochs")
-            st.number_input(
-                "Random seed",
-                step=1.0,
-                format="%.0f",  # %g would write a 7-digit seed as 1.23457e+06
-                key="train_seed",
-                help=HELP["seed"],
-            )
-        left, right = st.columns(2)
-        with left:
-            st.form_submit_button("Apply settings", key="train_apply", width="stretch")
-        with right:
-            start = st.form_submit_button(
-                "Train", type="primary", key="train_start", width="stretch"
-            )
-    return {name: st.session_state[key] for name, key in KEYS.items()}, start
 
 
 def show_plan(view: Plan) -> None:
@@ -163,7 +80,7 @@ def show_plan(view: Plan) -> None:
 def show_architecture(view: Plan) -> None:
     """The layer table and the Keras code that builds this model."""
     st.subheader("The model these settings build")
-    st.markdown(ARCHITECTURE_TEXT)
+    st.markdown(lesson.ARCHITECTURE_TEXT)
     st.dataframe(
         list(view.layers),
         hide_index=True,
@@ -174,8 +91,9 @@ def show_architecture(view: Plan) -> None:
         st.code(view.code, language="python")
 
 
-def run_training(spec: ModelSpec, data) -> None:
-    """Train a fresh model for ``spec``, live; keep it in the session even if stopped early."""
+def run_training(spec: ModelSpec, data, chart_area) -> None:
+    """Train a fresh model for ``spec``, live, its curves in ``chart_area``; keep it in the
+    session even if stopped early."""
     box = session_model_box()
     outcome: list[TrainedModel] = []
 
@@ -194,20 +112,31 @@ def run_training(spec: ModelSpec, data) -> None:
         stop="Stop training",
         stop_key="train_stop",
         failed="Training failed",
+        chart_area=chart_area,
     )
-    finished = finished_text(outcome[0].run if outcome else None)
+    finished = lesson.finished_text(outcome[0].run if outcome else None)
     if finished is not None:
         status.success(finished)
     else:
         status.empty()
 
 
+def show_curves(view: Results) -> None:
+    """The curves of the visitor's model, or of the training that kept nothing, beside Train."""
+    if view.curves is not None:
+        st.plotly_chart(view.curves, key="train_curves")
+    elif view.lost_curves is not None:
+        st.plotly_chart(view.lost_curves, key="train_lost_curves")
+    else:
+        st.caption(lesson.CURVES_TEXT)
+
+
 def show_results(view: Results) -> None:
-    """Accuracy, curves, confusion matrix, mistakes, kernels and a download of the model."""
+    """Accuracy, confusion matrix, mistakes, kernels and a download of the model."""
     st.subheader("What your model learned")
     if view.lost is not None:
         st.warning(view.lost, icon=":material/error:")
-        if view.lost_curves is not None:
+        if view.lost_curves is not None and view.curves is not None:  # else beside Train
             st.plotly_chart(view.lost_curves, key="train_lost_curves")
     if view.no_model is not None:
         st.info(view.no_model)
@@ -217,7 +146,6 @@ def show_results(view: Results) -> None:
     st.markdown(view.accuracy)
     for column, (label, value) in zip(st.columns(4), view.metrics, strict=True):
         column.metric(label, value)
-    st.plotly_chart(view.curves, key="train_curves")
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(view.confusion_text)
@@ -233,12 +161,12 @@ def show_results(view: Results) -> None:
     st.download_button(
         "Download the trained model (.keras)",
         data=lambda: view.model_file,  # handed over on the click, not hashed on every rerun
-        file_name=DOWNLOAD_NAME,
+        file_name=lesson.DOWNLOAD_NAME,
         mime="application/octet-stream",
         on_click="ignore",
         key="train_download",
         icon=":material/download:",
-        help=DOWNLOAD_HELP,
+        help=lesson.DOWNLOAD_HELP,
     )
 
 

@@ -16,6 +16,7 @@ from cnnviz.learning.training import Evaluation, TrainedModel, TrainingLimits, T
 from cnnviz.lessons.train import (
     EPOCHS_OFFERED,
     FORM_DEFAULTS,
+    GROUPS,
     HELP,
     NO_MODEL_TEXT,
     SLIDERS,
@@ -162,6 +163,51 @@ def test_every_wrong_box_is_named_not_only_the_first(sample):
         "Learning rate",
         "Random seed",
     ]
+
+
+def test_each_group_button_names_the_boxes_to_fix_in_it(sample):
+    """The settings sit behind four buttons: a wrong box's button says so, the others don't."""
+    view = _plan(sample, limit=10, dense_units=0, seed=-1)
+    assert view.groups == {
+        "Data": "Data: fix Training digits to use",
+        "Layers": "Layers: fix Neurons in the dense layer",
+        "Learning": "Learning",
+        "Schedule": "Schedule: fix Random seed",
+    }
+    assert view.summary == ""  # no model to sum up
+    assert _plan(sample).groups == {group: group for group in GROUPS}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_summary_line_says_the_values_the_model_is_built_with(sample, seed):
+    """The line under the buttons: every value of a random valid spec, as its spec has it."""
+    rng = np.random.default_rng(seed)
+    filters = tuple(int(n) for n in rng.integers(1, 40, rng.integers(1, 3)))
+    values = dict(
+        filters=", ".join(map(str, filters)),
+        kernel_size=int(rng.choice([3, 5])),
+        pooling=str(rng.choice(["max", "average", "none"])),
+        dense_units=int(rng.integers(1, 500)),
+        learning_rate=float(rng.choice([0.01, 0.0005])),
+        batch_size=int(rng.integers(1, 200)),
+        epochs=int(rng.integers(1, 20)),
+        seed=int(rng.integers(0, 10**6)),
+        limit=int(rng.integers(32, 4000)),
+    )
+    view = _plan(sample, **values)
+    line = view.summary.replace("\N{NO-BREAK SPACE}", " ")
+    k, spec = values["kernel_size"], view.spec
+    assert spec.filters == filters
+    pooling = "no pooling" if values["pooling"] == "none" else f"{values['pooling']} pooling"
+    for part in (
+        f"{len(view.data.x_train):,} training digits",
+        f"{values['filters']} kernels {k}×{k}, {pooling}",
+        f"{values['dense_units']} neurons",
+        f"rate {values['learning_rate']:g}",
+        f"batch {values['batch_size']}, {values['epochs']} epochs, seed {values['seed']}",
+    ):
+        assert part in line, (part, line)
+    assert len(view.data.x_train) == values["limit"]
 
 
 def test_a_fraction_in_a_whole_number_box_is_refused_not_rounded_down(sample):

@@ -19,7 +19,7 @@ typed is echoed unescaped, and the page shows such messages literally (``pages._
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -49,9 +49,11 @@ from cnnviz.pictures import confusion_figure, digit_grid, kernel_grid, training_
 
 __all__ = [
     "ARCHITECTURE_TEXT",
+    "CURVES_TEXT",
     "DOWNLOAD_HELP",
     "DOWNLOAD_NAME",
     "EPOCHS_OFFERED",
+    "GROUPS",
     "FORM_DEFAULTS",
     "HELP",
     "INTRO",
@@ -66,6 +68,8 @@ __all__ = [
     "Results",
     "cost_text",
     "finished_text",
+    "group_labels",
+    "settings_summary",
     "live_frame",
     "plan",
     "progress_text",
@@ -80,8 +84,7 @@ __all__ = [
 
 INTRO = (
     "Build the article's network in Keras, train it on MNIST and watch it learn: the loss "
-    "falls, the accuracy climbs, and the first layer's kernels become stroke detectors. The "
-    "layers and the exact Keras code of your model are at the bottom of the page."
+    "falls, the accuracy climbs, and the first layer's kernels become stroke detectors."
 )
 
 SOURCES = {
@@ -119,6 +122,13 @@ FORM_DEFAULTS = {
     "batch_size": _ARTICLE.batch_size,
     "epochs": _ARTICLE.epochs,
     "seed": _ARTICLE.seed,
+}
+# The form's settings in the four groups it shows, each behind a button that sums it up.
+GROUPS = {
+    "Data": ("source", "limit"),
+    "Layers": ("filters", "kernel_size", "pooling", "dense_units"),
+    "Learning": ("optimizer", "learning_rate", "loss"),
+    "Schedule": ("batch_size", "epochs", "seed"),
 }
 # The form's help texts by setting name. Every limit they state is the core's (RANGES,
 # MAX_BLOCKS, MAX_LEARNING_RATE in cnnviz.learning.model) or this lesson's (MIN/MAX_DIGITS).
@@ -161,6 +171,10 @@ CONFUSION_TEXT = (
     "numbers are counts of test digits; the colour is each count's share of its row, "
     "the row percentage (hover for it), so a digit with fewer test images is not paler."
 )
+CURVES_TEXT = (
+    "Press **Train**: the loss and the accuracy are drawn here, batch by batch, as the model "
+    "learns."
+)
 STARTING_TEXT = "Starting a training process: loading TensorFlow takes a few seconds…"
 _INPUT_ROW = {
     "layer": "input",
@@ -201,6 +215,11 @@ class Plan:
         E.g. "Parameters: **1,387,594** (all trainable)"; empty without a spec.
     code : str
         The Keras code that builds and trains this model; empty without a spec.
+    groups : dict of str to str
+        Each of :data:`GROUPS`' buttons' labels: its name, or "Schedule: fix Batch size" when
+        one of its boxes holds a wrong value (the error below says what is wrong).
+    summary : str
+        The settings in use in one line (:func:`settings_summary`); empty without a spec.
     """
 
     spec: ModelSpec | None
@@ -213,6 +232,8 @@ class Plan:
     layers: tuple[dict, ...]
     parameters_text: str
     code: str
+    groups: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
 
     @property
     def can_train(self) -> bool:
@@ -284,9 +305,51 @@ def plan(settings: Mapping[str, object], data: Dataset, limits: TrainingLimits) 
         f"**Data: {data.name}**, using {len(data.x_train):,} training and "
         f"{len(data.x_test):,} test digits. {data.reason}"
     )
-    return Plan(
-        spec, errors, refusal, cost, data, data_text, data.fallback, layers, parameters, code
+    summary = settings_summary(spec, len(data.x_train))
+    return Plan(spec, errors, refusal, cost, data, data_text, data.fallback, layers, parameters,
+                code, group_labels(errors), summary)  # fmt: skip
+
+
+def group_labels(errors: Sequence[str]) -> dict[str, str]:
+    """The label of each group's button: its name, and the boxes to fix in it, if any.
+
+    >>> group_labels(("Batch size: must be a whole number ...",))["Schedule"]
+    'Schedule: fix Batch size'
+    >>> group_labels(())["Layers"]
+    'Layers'
+    """
+    labels = {}
+    for group, names in GROUPS.items():
+        wrong = [LABELS[n] for n in names if n in LABELS and _names_box(errors, LABELS[n])]
+        labels[group] = f"{group}: fix {', '.join(wrong)}" if wrong else group
+    return labels
+
+
+def settings_summary(spec: ModelSpec | None, digits: int) -> str:
+    """The settings in use in one line, under the buttons that hide them (empty without a spec).
+
+    Built from the spec the values make, never from the visitor's own text.
+
+    >>> print(settings_summary(ModelSpec(), 5000).replace("\N{NO-BREAK SPACE}", " "))
+    5,000 training digits · 32 kernels 3×3, max pooling · 256 neurons · Adam, rate 0.001,
+    cross-entropy · batch 32, 5 epochs, seed 0
+    """
+    if spec is None:
+        return ""
+    k = spec.kernel_size
+    pooling = "no pooling" if spec.pooling == "none" else f"{spec.pooling} pooling"
+    optimizer = OPTIMIZER_NAMES[spec.optimizer].split(" (")[0]
+    nb = "\N{NO-BREAK SPACE}"  # the line breaks between groups, not inside "seed 0"
+    return (
+        f"{digits:,} training digits · {', '.join(map(str, spec.filters))} kernels {k}×{k}, "
+        f"{pooling} · {spec.dense_units} neurons · {optimizer}, rate{nb}{spec.learning_rate:g}, "
+        f"{LOSS_NAMES[spec.loss]} · batch{nb}{spec.batch_size}, {spec.epochs}{nb}epochs, "
+        f"seed{nb}{spec.seed}"
     )
+
+
+def _names_box(errors: Sequence[str], label: str) -> bool:
+    return any(error.startswith(f"{label}:") for error in errors)
 
 
 def cost_text(cost, limits: TrainingLimits) -> str:

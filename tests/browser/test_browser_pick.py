@@ -203,3 +203,33 @@ def test_phone_convolution_headings_sit_above_their_own_controls(app_url, sized)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # all drawn
     assert_no_errors(page)
     screenshot(page, "pick-convolution-phone")
+
+
+def test_train_stop_and_the_live_curves_fit_one_projector_screen(app_url, sized):
+    """Train, Stop and the curves they drive share the first screen: no scroll to watch."""
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/train")
+    page.get_by_role("button", name="Data", exact=True).click()  # settings behind buttons
+    page.get_by_role("spinbutton", name="Training digits to use (at most)").fill("2000")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    epochs = page.get_by_test_id("stSlider").filter(has_text="Epochs").get_by_role("slider")
+    epochs.focus()
+    epochs.press("End")  # 20 epochs: longer than the test watches
+    train = page.get_by_role("button", name="Train", exact=True)
+    train.click()  # closes the popover; the values in both groups go with the click
+    progress = page.get_by_test_id("stProgress")
+    expect(progress).to_have_text(re.compile(r"Epoch 1 of 20 · batch [1-9]"), timeout=120_000)
+    curves = page.get_by_test_id("stPlotlyChart").first
+    expect(curves.locator("path.js-line").first).to_be_attached(timeout=WAIT)
+    stop = page.get_by_test_id("stButton").filter(has_text="Stop training")
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
+    for element in (train, stop, progress, curves):
+        _in_view(page, element)
+    expect(page.get_by_text("2,000 training digits · 32 kernels 3×3")).to_be_visible()
+    screenshot(page, "pick-train-projector")
+    stop.click()
+    final = page.locator(".st-key-train_curves")
+    expect(final).to_be_visible(timeout=WAIT)  # the model's curves stay where the live ones were
+    _in_view(page, final)
+    _in_view(page, train)
+    assert_no_errors(page)

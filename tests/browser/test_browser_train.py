@@ -37,8 +37,14 @@ def _open(page: Page, url: str) -> None:
     expect(page.get_by_role("heading", name="Train a CNN on handwritten digits")).to_be_visible()
 
 
+def _group(page: Page, name: str) -> None:
+    """Open the button that holds a group of settings ("Layers", or "Layers: fix …")."""
+    page.get_by_role("button", name=re.compile(rf"^{name}")).click()
+
+
 def _start_long_training(page: Page) -> None:
     """20 epochs on the sample: far longer than any test waits."""
+    _group(page, "Schedule")
     epochs = page.get_by_test_id("stSlider").filter(has_text="Epochs").get_by_role("slider")
     epochs.focus()
     epochs.press("End")
@@ -158,6 +164,7 @@ def test_an_out_of_range_number_gets_a_message_instead_of_a_silent_train(train_u
     """Issue 11: 5000 typed as dense neurons (at most 4096) made Train do nothing at all, as the
     browser refused the number. Now Train answers with a message naming the box and the rule."""
     _open(page, train_url)
+    _group(page, "Layers")
     box = page.get_by_role("spinbutton", name="Neurons in the dense layer")
     box.fill("5000")
     page.get_by_role("button", name="Train", exact=True).click()
@@ -171,7 +178,9 @@ def test_an_out_of_range_number_gets_a_message_instead_of_a_silent_train(train_u
     expect(_progress(page)).to_have_count(0)
     screenshot(page, "train-out-of-range")
     # Bug: 2.5 typed as the batch size reached the server as 2 (an int box rounds it down).
+    _group(page, "Layers")
     box.fill("256")
+    _group(page, "Schedule")
     page.get_by_role("spinbutton", name="Batch size").fill("2.5")
     page.get_by_role("button", name="Train", exact=True).click()
     wait_idle(page)
