@@ -215,6 +215,10 @@ def test_depth_view_writes_the_figures_in_plain_text_and_reads_the_curves(tmp_pa
         "3 blocks: 90.0% in 30 s (stopped at the time limit after 2.50 epochs)."
     )
     assert "the more blocks, the slower the start" in view.reading
+    assert (
+        "in the same budget, the 3-block model learned the training digits least well"
+        in view.reading
+    )
     assert "The best test accuracy: 1 block (97.0%)" in view.reading
     assert "320 training digits" in view.budget and "100 test digits" in view.budget
     assert [trace.name for trace in view.figure.data if trace.showlegend is not False] == [
@@ -231,6 +235,7 @@ def test_depth_view_writes_the_figures_in_plain_text_and_reads_the_curves(tmp_pa
         data,
     )
     assert "deeper models started faster" in faster.reading
+    assert "least well" not in faster.reading
     assert "The best test accuracy: 3 blocks (97.0%)" in faster.reading
 
 

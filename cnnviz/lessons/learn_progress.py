@@ -627,7 +627,13 @@ def _depth_reading(rows: tuple[DepthRow, ...]) -> str:
         text += ": the more blocks, the slower the start"
     elif all(a > b for a, b in zip(first, first[1:])):
         text += ": here the deeper models started faster"
-    text += f"; at the end it was {listed(last)}. "
+    text += f"; at the end it was {listed(last)}"
+    if last[-1] == max(last) and len(rows) > 1:
+        text += (
+            f": in the same budget, the {rows[-1].blocks}-block model learned the training "
+            "digits least well"
+        )
+    text += ". "
     best = max(rows, key=lambda r: r.accuracy)
     text += (
         f"The best test accuracy: {_blocks(best.blocks)} ({best.accuracy:.1%}). Each block also "
