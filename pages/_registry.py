@@ -37,6 +37,13 @@ PAGES: list[PageInfo] = [
         "Max and average pooling, and why a feature moved by a pixel still gives the same answer.",
     ),
     PageInfo(
+        "pages/learn.py",
+        "Learn",
+        ":material/school:",
+        "learn",
+        "How a network learns: the loss of an answer, one gradient step with every number shown.",
+    ),
+    PageInfo(
         "pages/train.py",
         "Train",
         ":material/model_training:",
