@@ -68,26 +68,29 @@ def progress_section() -> None:
     )
     data = get_dataset("sample")
     choices = lesson.digit_choices(data)
-    left, right = st.columns(2)
-    label = left.selectbox(
+    label = st.session_state[DIGIT.key]
+    kernel = st.session_state[KERNEL.key]
+    digit = data.x_test[choices[label]] / 255.0
+    view = lesson.snapshot_view(trained, index, digit, kernel=int(kernel) - 1)
+    # The picture right under the slider: both on one projector screen while scrubbing.
+    picture, bars = st.columns([6, 1])
+    show_image(picture, view.picture, caption=view.caption)
+    bars.image(view.kernel_bar)
+    bars.image(view.map_bar)
+    st.markdown(f"#### {view.title}")
+    st.markdown(view.change)
+    controls, numbers = st.columns([1, 1], gap="large")
+    controls.selectbox(
         "Digit the maps are made of",
         options=list(choices),
         format_func=lambda d: f"a {d} from the test digits",
         key=DIGIT.key,
     )
-    kernel = right.number_input(
+    controls.number_input(
         "Kernel whose numbers are shown", min_value=1, max_value=kernels, step=1, key=KERNEL.key
     )
+    numbers.plotly_chart(view.picked, key="learn_progress_kernel_numbers")
     to_link({SNAPSHOT.param: index, DIGIT.param: label})
-    digit = data.x_test[choices[label]] / 255.0
-    view = lesson.snapshot_view(trained, index, digit, kernel=int(kernel) - 1)
-    st.markdown(f"#### {view.title}")
-    st.markdown(view.change)
-    picture, bars = st.columns([6, 1])
-    show_image(picture, view.picture, caption=view.caption)
-    bars.image(view.kernel_bar)
-    bars.image(view.map_bar)
-    st.plotly_chart(view.picked, key="learn_progress_kernel_numbers")
 
 
 def depth_section() -> None:

@@ -308,6 +308,7 @@ def snapshot_view(
         scale=kernel_scale,
         digits=2,
         height=300,
+        origin=(0, 0),  # whole rows and columns on the axes
     )
     return SnapshotView(
         index=index,
@@ -354,7 +355,7 @@ def _change(snapshots: list[KernelSnapshot], index: int, run: TrainingRun, seed:
     if index == 0:
         bound = float(np.abs(start.kernel).max())
         return (
-            f"The random start: Keras drew these weights at random (seed {seed}), between "
+            f"Keras drew these weights at random (seed {seed}), between "
             f"{number_text(-bound, 2)} and {number_text(bound, 2)}, and set every bias to "
             f"{number_text(float(np.abs(start.bias).max()), 2)}. Nothing is learned yet: each "
             "map is the digit seen through a random filter."
@@ -680,9 +681,9 @@ def _depth_figure(rows: tuple[DepthRow, ...]) -> go.Figure:
     layout = go.Layout(
         height=400,
         margin={"l": 60, "r": 20, "t": 30, "b": 110},
-        xaxis={"domain": [0, 0.45], "title": {"text": "epoch"}, "rangemode": "tozero"},
+        xaxis={"domain": [0, 0.42], "title": {"text": "epoch"}, "rangemode": "tozero"},
         yaxis={"title": {"text": f"loss (last {SMOOTHING_WINDOW} batches)"}, "rangemode": "tozero"},
-        xaxis2={"domain": [0.55, 1], "title": {"text": "epoch"}, "anchor": "y2"},
+        xaxis2={"domain": [0.6, 1], "title": {"text": "epoch"}, "anchor": "y2"},
         yaxis2={"title": {"text": "test accuracy"}, "anchor": "x2", "tickformat": ".0%"},
         legend={"orientation": "h", "y": -0.3, "x": 0},
     )
