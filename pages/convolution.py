@@ -44,7 +44,7 @@ def kernel_and_map(picked: PickedImage, per_channel: bool) -> None:
     is inside its column, so on a phone each stacks above its own controls."""
     state = st.session_state
     state["conv_section_run"] = state.get("conv_section_run", 0) + 1  # see animation()
-    picture_col, kernel_col, map_col = st.container(key="conv_bench").columns([1, 1.25, 1.3])
+    picture_col, kernel_col, map_col = st.container(key="conv_bench").columns([1, 1.25, 1])
     picture_col.subheader("The picture")
     with kernel_col:
         st.subheader("2 · Pick or write a kernel")
@@ -144,8 +144,8 @@ def _use_eye_example() -> None:
 
 
 def show_maps(picked: PickedImage, view: MapView, picture_col, map_col) -> None:
-    """The input and the feature map at one scale, the map's colour bar; a click on the map
-    picks the cell to step through."""
+    """The input and the feature map at one scale, the map's colour bar under it; a click on
+    the map picks the cell to step through."""
     if view.pixelated:  # the browser must not blur enlarged small pictures
         st.html(
             "<style>.st-key-conv_bench img, .st-key-conv_eye img, .st-key-conv_anim img "
@@ -156,9 +156,9 @@ def show_maps(picked: PickedImage, view: MapView, picture_col, map_col) -> None:
     show(picture_col.columns(picture_widths)[0], picture, width="stretch")
     picture_col.caption(view.input_caption)
     with map_col.container(key="conv_maps"):
-        place, *_, bar = st.columns(map_widths)
+        place = st.columns(map_widths)[0]
         pick_cell(place, view.map_picture, view.fmap.shape, key="conv_pick", on_pick=_pick)
-        show(bar, view.colorbar)
+        show(place, view.colorbar, width="stretch")
         st.caption(f"{view.map_caption} Click a cell to step through it.")
     st.markdown(view.title)
     with st.expander("How the output size is worked out"):

@@ -231,7 +231,7 @@ def test_the_map_picture_is_the_coloured_map_enlarged_by_the_shared_factor(shape
     view = feature_map(x, SOBEL, Settings(1, "same", 1))
     factor = max(1, min(math.ceil(320 / min(shape)), 2048 // max(shape)))
     assert view.factor == factor and view.pixelated == (factor > 1)
-    assert view.widths == (shape[1], shape[1], 0.3 * shape[1])
+    assert view.widths == (shape[1], shape[1])
     rgb = decoded(view.map_picture)
     assert rgb.shape == (shape[0] * factor, shape[1] * factor, 3)
     if max(shape) * factor <= 512:  # small pictures travel as exact PNG
@@ -529,11 +529,12 @@ def test_the_cell_shown_is_the_middle_first_then_kept_or_moved_inside_a_resized_
 
 
 def test_the_map_view_carries_its_colour_bar():
-    """The bar drawn beside the map is the map's own scale's (its ends are the scale's colours)."""
+    """The bar drawn under the map is the map's own scale's (its ends are the scale's colours),
+    narrow enough that its 14 px numbers are not shrunk under a map 220 px wide or wider."""
     view = feature_map(cartoon_face(), SOBEL, Settings(1, "valid", 1))
     assert view.colorbar == colorbar_png(view.scale)
     bar = np.asarray(Image.open(io.BytesIO(view.colorbar)).convert("RGB"))
-    assert bar.shape[0] >= 320
+    assert bar.shape[1] <= 220 and bar.shape[0] < bar.shape[1] / 3  # a strip, shown stretched
     ends = colorize(np.array([[view.scale.vmin, view.scale.vmax]]), view.scale)[0]
     colours = {tuple(int(v) for v in px) for px in bar.reshape(-1, 3)}
     assert {tuple(int(v) for v in end) for end in ends} <= colours

@@ -40,6 +40,7 @@ from cnnviz.pictures import (
     Panel,
     cartoon_face,
     colorbar_image,
+    colorbar_strip,
     colorize,
     crop,
     grid_html,
@@ -236,7 +237,7 @@ class MapView:
     factor : int
         Each input pixel and map cell is drawn as a ``factor × factor`` block.
     widths : tuple of float
-        Relative widths of the input's, the map's and the colour bar's columns.
+        Relative widths of the input and the map (its colour bar runs under it, as wide).
     input_caption, map_caption : str
     map_picture : bytes
         The coloured map, enlarged by ``factor`` (PNG or JPEG).
@@ -253,7 +254,7 @@ class MapView:
     colorbar: bytes = field(repr=False)
     headline: str = field(repr=False)
     factor: int
-    widths: tuple[float, float, float]
+    widths: tuple[float, float]
     input_caption: str
     map_caption: str
     map_picture: bytes = field(repr=False)
@@ -280,16 +281,16 @@ class MapView:
 
     @property
     def columns(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Widths inside two equal columns, the map's with its bar (1 : 1 + 0.3), that keep the
-        input and the map at one scale: (input, space) and (map, space, colour bar).
+        """Widths inside two equal columns that keep the input and the map at one scale:
+        (input, space) and (map, space).
 
         >>> face = np.zeros((6, 6), np.float32)
         >>> feature_map(face, np.ones((3, 3)), Settings(1, "valid", 1)).columns
-        ((6,), (4, 2, 1.8))
+        ((6,), (4, 2))
         """
-        w, ow, bar = self.widths
+        w, ow = self.widths
         most = max(w, ow)
-        return (w, most - w)[: 1 + (most > w)], (ow, most - ow)[: 1 + (most > ow)] + (bar,)
+        return (w, most - w)[: 1 + (most > w)], (ow, most - ow)[: 1 + (most > ow)]
 
 
 CHANNELS_CAPTION = "Channel maps and their sum (before the activation), each on its colour bar."
@@ -380,7 +381,7 @@ def feature_map(
         headline=f"**Output: {oh} × {ow}** (input {h} × {w}, kernel {kernel_name})\n\n"
         + output_size_text(x.shape, np.shape(kernel), settings),
         factor=factor,
-        widths=(w, ow, 0.3 * max(w, ow)),
+        widths=(w, ow),
         input_caption=f"Input{brightness}: {h} × {w} px",
         map_caption=f"Feature map ({shown}): {oh} × {ow}, at the same scale. "
         + _colour_legend(fmap, scale),
@@ -439,8 +440,8 @@ def clips_by_default(picture: np.ndarray) -> bool:
 
 @lru_cache(maxsize=64)  # a kernel change often keeps the scale; the bar takes about 4 ms
 def colorbar_png(scale: ColorScale) -> bytes:
-    """The feature map's colour bar, 320 pixels tall, as PNG bytes."""
-    return png_bytes(colorbar_image(scale, height=320, label="map value"))
+    """The feature map's colour bar, to run under the map at its width, as PNG bytes."""
+    return png_bytes(colorbar_strip(scale, label="map value"))
 
 
 def _map_scale(array: np.ndarray, clip: bool) -> ColorScale:

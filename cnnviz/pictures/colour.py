@@ -232,6 +232,42 @@ def scale_ticks(scale: ColorScale) -> list[tuple[float, str]]:
     ]
 
 
+def colorbar_strip(scale: ColorScale, *, width: int = 220, label: str = "value") -> np.ndarray:
+    """A horizontal colour bar, low values on the left, to show under a map at the map's width.
+
+    A vertical bar beside a map gets a sliver of the row on a projector and its labels shrink
+    with it; under the map it has the map's whole width. Label and ticks are 14 px
+    (:data:`~cnnviz.pictures.text.NUMBER_PX`) when shown ``width`` pixels wide or wider.
+
+    Returns
+    -------
+    ndarray of uint8, shape (62, width, 3)
+
+    Examples
+    --------
+    >>> strip = colorbar_strip(ColorScale("RdBu_r", -2, 2), width=200)
+    >>> strip.shape
+    (62, 200, 3)
+    >>> bool(strip[30, 20, 2] > strip[30, 20, 0])  # blue (low) on the left
+    True
+    """
+    height, top, bar_h, side = 62, 20, 16, 14
+    canvas = Image.new("RGB", (width, height), "white")
+    ramp = np.rot90(colour_ramp(scale, width - 2 * side, bar_h), k=-1)  # top (max) to the right
+    canvas.paste(Image.fromarray(np.ascontiguousarray(ramp)), (side, top))
+    draw = ImageDraw.Draw(canvas)
+    font = _label_font(NUMBER_PX)
+    draw.text((side, 1), _drawable(label[:40]), fill="black", font=font)
+    for frac, text in scale_ticks(scale):
+        x = side + (1 - frac) * (width - 2 * side - 1)
+        draw.line([(x, top + bar_h), (x, top + bar_h + 4)], fill="black")
+        shown = _drawable(text)
+        half = draw.textlength(shown, font=font) / 2
+        left = min(max(x - half, 0), width - 2 * half)
+        draw.text((left, top + bar_h + 5), shown, fill="black", font=font)
+    return np.asarray(canvas)
+
+
 def colorbar_image(scale: ColorScale, *, height: int = 256, label: str = "value") -> np.ndarray:
     """A vertical colour bar with tick labels, as an RGB image to show beside a map.
 

@@ -104,6 +104,11 @@ def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, si
     expect(image).not_to_have_attribute("src", before, timeout=WAIT)
     _in_view(page, page.locator(".st-key-conv_maps iframe").first)
     _in_view(page, preset)
+    # The colour bar runs under the map, shown no smaller than drawn: its 14 px numbers stay so.
+    bar = page.locator(".st-key-conv_maps [data-testid=stImage] img").first
+    _in_view(page, bar)
+    shown, drawn = bar.evaluate("(img) => [img.getBoundingClientRect().width, img.naturalWidth]")
+    assert shown >= drawn, (shown, drawn)
     assert_no_errors(page)
     screenshot(page, "pick-convolution-projector")
 
