@@ -673,3 +673,5 @@ def test_a_worker_reports_snapshots_as_they_come_and_hands_all_16_back(small_dat
     for a, b in zip(live, final, strict=True):
         np.testing.assert_array_equal(a.kernel, b.kernel)
         np.testing.assert_array_equal(a.bias, b.bias)
+    assert trainer.last_run.snapshots == final  # runs compare, snapshots by their numbers
+    assert final[1] != final[2] and final[1] != "a snapshot"

@@ -79,7 +79,7 @@ SMOOTHING_WINDOW = 20  # batches averaged for the smoothed curves
 SNAPSHOTS = 16
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KernelSnapshot:
     """The first conv layer's kernels and biases after ``step`` batches of a training.
 
@@ -98,6 +98,18 @@ class KernelSnapshot:
 
     def __repr__(self) -> str:
         return f"KernelSnapshot(step={self.step}, kernel={self.kernel.shape})"
+
+    def __eq__(self, other: object) -> bool:
+        """Same step, same numbers (a dataclass's ``==`` would compare arrays and raise)."""
+        if not isinstance(other, KernelSnapshot):
+            return NotImplemented
+        return (
+            self.step == other.step
+            and np.array_equal(self.kernel, other.kernel)
+            and np.array_equal(self.bias, other.bias)
+        )
+
+    __hash__ = None  # arrays: not hashable
 
 
 @dataclass
