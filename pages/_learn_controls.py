@@ -32,8 +32,9 @@ SETTINGS = {setting.key: setting for setting in [
     Setting("learn_rate", lesson.rate_text(lesson.DEFAULT_RATE["sgd"]), "rate", one_of(RATES),
             "learning rate"),
     Setting("learn_digit", 1, "digit", whole_number(1, lesson.MAX_BATCH), "digit of the batch"),
-    Setting("learn_kernel", 1, "kernel", whole_number(1, 256), "kernel number"),
-    Setting("learn_weight", 4, "weight", whole_number(0, 80), "weight of the kernel"),
+    Setting("learn_kernel", lesson.DEFAULT_KERNEL, "kernel", whole_number(1, 256), "kernel number"),
+    Setting("learn_weight", lesson.DEFAULT_WEIGHT, "weight", whole_number(0, 80),
+            "weight of the kernel"),
 ]}  # fmt: skip
 
 

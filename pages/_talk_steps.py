@@ -14,7 +14,7 @@ import streamlit as st
 
 from cnnviz.learning.training import TrainedModel, default_model_cached
 from cnnviz.learning.worker import TrainingError
-from cnnviz.lessons import convolution, pooling
+from cnnviz.lessons import convolution, learn, pooling
 from cnnviz.lessons import talk as lesson
 from cnnviz.lessons.train import results
 from pages._models import (
@@ -125,6 +125,50 @@ def dense() -> None:
     st.markdown(view.forward.input.headline.removeprefix("### "))
 
 
+def learning() -> None:
+    """One SGD step at a time on a fresh model: the kernel's weights move, the loss falls."""
+    rates = [learn.rate_text(r) for r in lesson.LEARN_RATES]
+    rate = st.segmented_control("Learning rate", rates, default=rates[0], key="talk_rate")
+    if "talk_learner" not in st.session_state:
+        st.session_state["talk_learner"] = learn.start("fresh")
+    learner = st.session_state["talk_learner"]
+    view = lesson.learn_view(learner, get_dataset("sample"), float(rate or rates[0]))
+    grids, chart = st.columns([2, 1], gap="small")
+    for place, (title, table) in zip(grids.columns(3), view.step.grids[:2] + view.step.grids[3:]):
+        place.markdown(f"**{title}**")
+        place.html(table)
+    grids.markdown(view.step.losses)
+    if view.step.too_large is not None:
+        grids.warning(view.step.too_large.split(": ")[0] + ".", icon=":material/trending_up:")
+    step, reset = grids.columns(2)
+    step.button(
+        "Take one step",
+        key="talk_learn_step",
+        type="primary",
+        icon=":material/footprint:",
+        on_click=_learn_step,
+        args=(view.preview.step,),
+        width="stretch",
+    )
+    reset.button(
+        "Start again",
+        key="talk_learn_reset",
+        icon=":material/restart_alt:",
+        on_click=st.session_state.pop,
+        args=("talk_learner", None),
+        width="stretch",
+    )
+    if view.history.figure is None:
+        chart.markdown(view.history.text)
+    else:
+        view.history.figure.update_layout(height=330)
+        chart.plotly_chart(view.history.figure, key="talk_learn_history", config=NO_BAR)
+
+
+def _learn_step(step) -> None:
+    st.session_state["talk_learner"] = learn.advance(st.session_state["talk_learner"], step)
+
+
 def train() -> None:
     """A small model trained live, under a Stop button; its score when done."""
     get_trainer_pool().warm()
@@ -206,6 +250,7 @@ RENDERERS = {
     "pooling": pooling_shift,
     "depth": depth,
     "dense": dense,
+    "learn": learning,
     "train": train,
     "inside": inside,
     "audience": audience,

@@ -82,9 +82,10 @@ def step_section(view: lesson.StepView) -> None:
         place.html(table)
     st.markdown(view.bias)
     st.markdown(view.dense_title)
-    for place, (title, figure) in zip(st.columns(4), view.dense):
-        place.markdown(f"**{title}**")
-        place.plotly_chart(figure, key=f"learn_dense_{title}")
+    for pair in (view.dense[:2], view.dense[2:]):  # two to a row: each square readable
+        for place, (title, figure) in zip(st.columns(2), pair):
+            place.markdown(f"**{title}**")
+            place.plotly_chart(figure, key=f"learn_dense_{title}")
     st.markdown(view.losses)
     if view.too_large is not None:
         st.warning(view.too_large, icon=":material/trending_up:")

@@ -28,6 +28,7 @@ ARTICLE_ORDER = [
     "pooling",
     "depth",
     "dense",
+    "learn",  # one gradient step (issue 15): the network seen whole, before it trains live
     "train",
     "inside",
     "audience",  # the room's digits: after the model has been seen reading one

@@ -56,14 +56,14 @@ def test_the_page_opens_on_a_fresh_model_and_previews_its_first_step():
     assert at.info[0].value == lesson.model_sentence(lesson.start("fresh", lesson.DEFAULT_SEED))
     expected = lesson.preview(lesson.start("fresh"), load_sample(), 8, 0.1)
     assert line(at, r"^Batch 1: 8 training digits") == lesson.batch_view(expected, ModelSpec()).text
-    step = lesson.step_view(lesson.start("fresh"), expected, 0, 4)
+    step = lesson.step_view(lesson.start("fresh"), expected, 30, 1)
     assert line(at, r"^Batch loss before the step") == step.losses
     assert line(at, r"^No steps taken yet") and not at.warning
     html = [h.proto.body for h in at.get("html")]
     assert html[:4] == [table for _, table in step.grids]
     assert dict(at.query_params) == {
         "model": "fresh", "seed": "6", "batch": "8", "optimizer": "sgd", "rate": "0.1",
-        "digit": "1", "kernel": "1", "weight": "4",
+        "digit": "1", "kernel": "31", "weight": "1",
     }  # fmt: skip
 
 
@@ -96,7 +96,7 @@ def test_adam_sets_its_own_rate_and_writes_its_rule():
     at.radio(key="learn_optimizer").set_value("adam")
     at = rerun(at)
     assert at.select_slider(key="learn_rate").value == "0.001"
-    assert line(at, r"^Adam's rule for the weight in row 1, column 1 of kernel 1")
+    assert line(at, r"^Adam's rule for the weight in row 0, column 1 of kernel 31")
     at.button(key="learn_step").click()
     at = rerun(at)
     assert learner(at).optimizers == ("adam",) and learner(at).adam.iterations == 1

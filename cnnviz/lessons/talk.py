@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from cnnviz.learning.data import Dataset
 from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel
-from cnnviz.lessons import convolution, inside, pooling
+from cnnviz.lessons import convolution, inside, learn, pooling
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.pictures import png_bytes, qr_png, sample_image, to_uint8
 
@@ -35,6 +35,7 @@ __all__ = [
     "DEPTH_STACK",
     "FILTER_KERNELS",
     "FILTER_PICTURE",
+    "LEARN_RATES",
     "PUBLIC_URL_ENV",
     "SLIDE_CELLS",
     "SLIDE_KERNEL",
@@ -42,6 +43,7 @@ __all__ = [
     "TALK_SPEC",
     "DenseView",
     "FilterView",
+    "LearnView",
     "Preflight",
     "ReadingView",
     "SlideView",
@@ -50,6 +52,7 @@ __all__ = [
     "dense_view",
     "depth_view",
     "filter_view",
+    "learn_view",
     "next_index",
     "pooling_view",
     "position_text",
@@ -142,6 +145,15 @@ STEPS: tuple[TalkStep, ...] = (
         "right one the ten probabilities, which add up to 100 %.",
     ),
     TalkStep(
+        "learn",
+        "Learning is small steps downhill",
+        "The loss scores each answer; every weight steps against its gradient, and the loss falls.",
+        "Take a step: the batch loss before and after are the real numbers, and the kernel's "
+        "nine weights each move by −rate × their gradient. Then pick rate 3 and step again: "
+        "the step jumps past the valley's floor and the loss goes up. Keras does this by "
+        "automatic differentiation; the Learn page shows every number of it.",
+    ),
+    TalkStep(
         "train",
         "Training, live",
         "The network starts from random weights and learns from examples: watch the error fall.",
@@ -204,7 +216,7 @@ def position_text(i: int) -> str:
     """Where the talk is, as the page shows it beside the buttons.
 
     >>> position_text(0)
-    '1 / 10'
+    '1 / 11'
     """
     return f"{int(i) + 1} / {len(STEPS)}"
 
@@ -481,6 +493,34 @@ def reading_view(trained: TrainedModel, digit: inside.Digit) -> ReadingView:
     forward = inside.forward_pass(trained, digit)
     _, output = _dense_sections(forward)
     return ReadingView(forward.input.headline, forward.input.caution, output.charts[-1])
+
+
+# --- learning is small steps downhill ----------------------------------------------------------
+
+#: The learning step's rates: one that learns, one too large (the loss jumps up).
+LEARN_RATES = (0.1, 3.0)
+LEARN_KERNEL = learn.DEFAULT_KERNEL - 1  # the first-layer kernel the step shows (0-based)
+
+
+@dataclass(frozen=True)
+class LearnView:
+    """The learning step's screen: the next step's kernel grids and losses, the loss so far."""
+
+    preview: learn.Preview = field(repr=False)
+    step: learn.StepView = field(repr=False)
+    history: learn.HistoryView = field(repr=False)
+
+
+def learn_view(learner: learn.Learner, data: Dataset, rate: float) -> LearnView:
+    """The next SGD step of ``learner`` on a batch of 8 of ``data``'s digits, at ``rate``.
+
+    >>> from cnnviz.learning.data import load_sample
+    >>> v = learn_view(learn.start("fresh"), load_sample(), 3.0)
+    >>> v.step.too_large is not None, v.history.figure is None
+    (True, True)
+    """
+    p = learn.preview(learner, data, learn.DEFAULT_BATCH, rate)
+    return LearnView(p, learn.step_view(learner, p, LEARN_KERNEL), learn.history_view(learner))
 
 
 #: The model trained live on the training step: small enough for well under a minute.

@@ -45,21 +45,21 @@ def test_a_step_changes_the_loss_plot_and_the_kernel_grids(entered_url, page):
     _open(page, entered_url)
     assert _history_points(page) == []
     expect(page.get_by_text("No steps taken yet: take one")).to_be_visible()
-    now, after = _grid(page, "Kernel 1: weights now"), _grid(page, "Weights after the step")
+    now, after = _grid(page, "Kernel 31: weights now"), _grid(page, "Weights after the step")
     assert now != after and re.search(r"\d", now)
     loss = page.get_by_text(re.compile(r"^Batch loss before the step")).inner_text()
 
     _take_a_step(page)
     expect(page.get_by_text(re.compile(r"^1 step taken"))).to_be_visible()
     assert _history_points(page) == [1, 1]
-    assert _grid(page, "Kernel 1: weights now") == after  # the step was the one shown
+    assert _grid(page, "Kernel 31: weights now") == after  # the step was the one shown
     assert page.get_by_text(re.compile(r"^Batch loss before the step")).inner_text() != loss
     assert "step=" not in page.url and "model=fresh" in page.url
 
     second_after = _grid(page, "Weights after the step")
     _take_a_step(page)
     assert _history_points(page) == [2, 2]
-    assert _grid(page, "Kernel 1: weights now") == second_after
+    assert _grid(page, "Kernel 31: weights now") == second_after
     assert_no_errors(page)
     screenshot(page, "learn_two_steps")
 
