@@ -2,7 +2,8 @@
 
 Each step (``cnnviz.lessons.talk.STEPS``) is one screen: its title and its one-sentence idea
 in large type, that idea's live widget (drawn by ``pages/_talk_steps.py`` from the page
-lessons), Previous/Next buttons bound to the keyboard (→ or space, ←), and the speaker's
+lessons), Previous/Next buttons bound to the keyboard (→ or space, ←, except while a control
+has the focus), and the speaker's
 notes, closed. The step travels in the link (``?step=eyes``); the sidebar and Streamlit's
 toolbar are hidden on this page.
 """
@@ -10,6 +11,7 @@ toolbar are hidden on this page.
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit_shortcuts import add_shortcuts
 
 from cnnviz.lessons import talk as lesson
@@ -20,6 +22,24 @@ from pages._state import Setting, keep, one_of, put, to_link
 PAGE = "talk"
 KEYS = [step.key for step in lesson.STEPS]
 STEP = Setting("talk_step", KEYS[0], "step", one_of(KEYS), "talk step")
+
+#: The shortcuts listen on the whole document, so → on a focused slider moved the slider and
+#: the talk both, and space on a kernel's button picked it and moved on. Keys that a focused
+#: control uses stop at the body, below the document, once the control has had them.
+KEY_GUARD = """<script>
+const parent = window.parent;
+if (!parent.__cnnvizKeyGuard) {
+  parent.__cnnvizKeyGuard = true;
+  const controls = 'input, textarea, select, [contenteditable="true"], [role="slider"], '
+    + '[role="radio"], [role="tab"], [role="option"], [data-testid="stButtonGroup"]';
+  parent.document.body.addEventListener('keydown', (e) => {
+    const keys = ['ArrowRight', 'ArrowLeft', ' '];
+    if (keys.includes(e.key) && e.target.closest && e.target.closest(controls)) {
+      e.stopPropagation();
+    }
+  });
+}
+</script>"""
 
 #: Hides the sidebar, its toggle and Streamlit's toolbar; large type for the title and the idea.
 #: A constant: no visitor text ever goes into it.
@@ -72,6 +92,7 @@ def navigation(where, i: int) -> None:
         disabled=i == len(lesson.STEPS) - 1, on_click=_go, args=(lesson.next_index(i),),
     )  # fmt: skip
     add_shortcuts(talk_next=["arrowright", " "], talk_prev="arrowleft")
+    components.html(KEY_GUARD, height=0, width=0)
 
 
 def _go(i: int) -> None:

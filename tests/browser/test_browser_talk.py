@@ -70,6 +70,34 @@ def test_keys_move_between_steps_and_the_link_follows(app_url, projector):
     assert_no_errors(page)
 
 
+def test_keys_on_a_focused_control_work_the_control_not_the_talk(app_url, projector):
+    """→ on the threshold slider moves the slider only; space on a kernel's button picks it."""
+    page = projector
+    open_step(page, app_url, "eyes")
+    page.wait_for_timeout(1000)  # the shortcuts' script runs in its own frame
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuetext", "45")
+    slider.press(" ")  # space on a focused control is the control's
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    expect(heading(page)).to_have_text(STEPS[2].title)  # still the eyes
+    page.mouse.click(640, 5)  # off any widget: the keys drive the talk again
+    page.keyboard.press("ArrowRight")
+    expect(heading(page)).to_have_text(STEPS[3].title)  # kernels as filters
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    choice = page.get_by_test_id("stButtonGroup").locator("button").nth(1)
+    choice.focus()
+    page.keyboard.press(" ")
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    expect(heading(page)).to_have_text(STEPS[3].title)
+    expect(choice).to_have_attribute("aria-checked", "true")
+    assert_no_errors(page)
+
+
 def test_the_buttons_move_too(app_url, projector):
     page = projector
     open_step(page, app_url, "depth")
