@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
 
 
 def pytest_collection_modifyitems(items):
@@ -18,6 +18,20 @@ def pytest_collection_modifyitems(items):
 def app_url():
     with streamlit_server() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def entered_url(app_url, browser):
+    """``app_url`` once the app's entry has run there: a fresh server whose very first request is
+    a page URL runs that page on its own until app.py has called st.navigation (the first-visit
+    test checks that case); after one visit of the entry, every page URL can be opened directly
+    (one page load per test instead of two)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    wait_idle(page, timeout=120_000)
+    context.close()
+    return app_url
 
 
 @pytest.fixture(scope="session")

@@ -70,20 +70,23 @@ def _contrast(text: dict) -> float:
     return (b + 0.05) / (a + 0.05)
 
 
+def _open(browser, url: str, path: str, context: dict):
+    ctx = browser.new_context(**context)
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/{path}")
+    wait_idle(page, timeout=180_000)  # the first Inside visit may prepare the default model
+    return ctx, page
+
+
 @pytest.fixture
-def open_page(browser, app_url):
-    """open_page(path, **context): a fresh browser context on that page, after the app's entry."""
+def open_page(browser, entered_url):
+    """open_page(path, **context): a fresh browser context on that page."""
     contexts = []
 
     def open_(path: str, **context):
-        ctx = browser.new_context(**context)
+        ctx, page = _open(browser, entered_url, path, context)
         contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(app_url)
-        wait_idle(page, timeout=120_000)
-        page.goto(f"{app_url}/{path}")
-        wait_idle(page, timeout=180_000)  # the first Inside visit may prepare the default model
         return page
 
     yield open_
@@ -91,20 +94,58 @@ def open_page(browser, app_url):
         ctx.close()
 
 
-def _charts_drawn(page, path: str) -> None:
+#: (path, device) pages that several tests only look at (measure, hover, scroll), opened once
+#: per module: the Inside page is the slowest to load. Every other page is opened afresh.
+SHARED = {("inside", "projector"), ("inside", "phone")}
+DEVICES = {"projector": PROJECTOR, "phone": PHONE}
+
+
+@pytest.fixture(scope="module")
+def shared_pages(browser, entered_url):
+    opened: dict[tuple[str, str], tuple] = {}
+    yield opened
+    for ctx, _ in opened.values():
+        ctx.close()
+
+
+@pytest.fixture
+def look_at(browser, entered_url, open_page, shared_pages):
+    """look_at(path, device): that page on a "projector" or "phone", every element drawn, for a
+    test that does not change it (a SHARED one is the module's, else a fresh context's)."""
+
+    def look(path: str, device: str):
+        if (path, device) not in SHARED:
+            page = open_page(path, **DEVICES[device])
+        else:
+            if (path, device) not in shared_pages:
+                shared_pages[path, device] = _open(browser, entered_url, path, DEVICES[device])
+            page = shared_pages[path, device][1]
+        _drawn(page, path)
+        return page
+
+    return look
+
+
+#: Every element of the page drawn: Streamlit shows a skeleton while an element's code loads
+#: (Plotly's is large), and a chart has its SVG once Plotly has drawn it.
+_DRAWN = """() => !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]')
+  && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+      .every(c => c.querySelector('.main-svg'))"""
+
+
+def _drawn(page, path: str) -> None:
     if path in CHARTS:
         expect(page.locator(".xtick text").first).to_be_attached(timeout=90_000)
-        page.wait_for_timeout(1500)  # the page's other charts finish drawing
+    page.wait_for_function(_DRAWN, polling=100, timeout=90_000)
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_ticks_and_grid_numbers_are_14_px_and_dark_on_a_projector(open_page, path):
+def test_ticks_and_grid_numbers_are_14_px_and_dark_on_a_projector(look_at, path):
     """Every tick label (Streamlit's chart theme made them 12 px light grey) and every number in
     a grid is at least 14 px; ticks are dark, a table's numbers contrast with their cell (black
     or white ink, WCAG AA); Plotly picks heatmap cells' ink itself, so theirs is only the size.
     Body text (st.markdown paragraphs, not captions or widget parts) is 16 px."""
-    page = open_page(path, **PROJECTOR)
-    _charts_drawn(page, path)
+    page = look_at(path, "projector")
     texts = page.evaluate(_TEXT)
     kinds = {t["kind"] for t in texts}
     if path in CHARTS:
@@ -146,11 +187,10 @@ def _too_wide(page) -> list[str]:
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_on_a_phone_nothing_scrolls_sideways_and_chart_toolbars_are_hidden(open_page, path):
+def test_on_a_phone_nothing_scrolls_sideways_and_chart_toolbars_are_hidden(look_at, path):
     """390×844 with touch: the page is no wider than the screen, no element reaches past its
     edge, and Plotly's toolbar (it covered chart titles) is not displayed on any chart."""
-    page = open_page(path, **PHONE)
-    _charts_drawn(page, path)
+    page = look_at(path, "phone")
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth,"
         " document.querySelector('[data-testid=stMain]').scrollWidth]"
@@ -168,11 +208,10 @@ def test_on_a_phone_nothing_scrolls_sideways_and_chart_toolbars_are_hidden(open_
     screenshot(page, f"legible_phone_{path}")
 
 
-def test_with_a_mouse_the_chart_toolbar_is_still_there(open_page):
+def test_with_a_mouse_the_chart_toolbar_is_still_there(look_at):
     """The phone rule is for touch screens only: on a projector laptop the toolbar (download,
     zoom) still appears over a chart."""
-    page = open_page("inside", **PROJECTOR)
-    _charts_drawn(page, "inside")
+    page = look_at("inside", "projector")
     chart = page.locator(".js-plotly-plot").first
     chart.hover()
     assert chart.locator(".modebar-container").evaluate("e => getComputedStyle(e).display") != (
@@ -229,12 +268,11 @@ def _overlap(a: dict, b: dict) -> bool:
     )
 
 
-def test_on_a_phone_the_shift_charts_fit_and_nothing_in_them_overlaps(open_page):
+def test_on_a_phone_the_shift_charts_fit_and_nothing_in_them_overlaps(look_at):
     """The Inside page's two shift charts at 390 px: inside the screen, and their subplot
     titles, axis titles and legend entries each clear of the others (before: the long subplot
     titles ran into each other, the legend over the axis titles)."""
-    page = open_page("inside", **PHONE)
-    _charts_drawn(page, "inside")
+    page = look_at("inside", "phone")
     for key in ("inside_shift_one", "inside_shift_average"):
         chart = page.locator(f".st-key-{key} .js-plotly-plot")
         chart.scroll_into_view_if_needed()
