@@ -2,8 +2,9 @@
 
 Every page, the Inside page's model maths included, runs on the core's NumPy; TensorFlow is
 loaded only by training worker processes. The browser tests check the running server's mapped
-libraries (tests/browser/helpers.py::heavy_libraries); here each page runs in a fresh
-interpreter and its modules are listed."""
+libraries (tests/browser/helpers.py::heavy_libraries); here one fresh interpreter runs every
+page in turn and lists the heavy modules after each (no page before it had loaded any, so the
+first page to import one is the page named; one interpreter start, not one per page)."""
 
 import subprocess
 import sys
@@ -17,34 +18,48 @@ _PROBE = textwrap.dedent(
     """
     import sys
     from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file({entry!r}, default_timeout=60).run()
-    if {page!r}:
-        at.switch_page({page!r}).run()
-    assert not at.exception, at.exception
-    heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
-    print("HEAVY:" + ",".join(heavy))
+    for page in {pages!r}:
+        at = AppTest.from_file({entry!r}, default_timeout=60).run()
+        if page:
+            at.switch_page(page).run()
+        heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+        failed = "exception" if at.exception else ""
+        print(f"HEAVY:{{page}}:{{failed}}:" + ",".join(heavy), flush=True)
     """
 )
 
 
-def _heavy_modules_after_running(entry: str, page: str = "") -> str:
-    """Run the app's entry (then switch to `page`) in a fresh interpreter; list heavy modules."""
+def _heavy_modules_after_running(entry: str, pages: list[str]) -> dict[str, str]:
+    """Run the app's entry (then switch to each of `pages` in turn, each in a new AppTest) in
+    one fresh interpreter; {page: heavy modules loaded by then, or "exception"}."""
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(entry=entry, page=page)],
+        [sys.executable, "-c", _PROBE.format(entry=entry, pages=pages)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=120 * len(pages),
         check=True,
     )
-    return [line for line in result.stdout.splitlines() if line.startswith("HEAVY:")][-1][6:]
+    found = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("HEAVY:"):
+            page, failed, heavy = line[6:].rsplit(":", 2)
+            found[page] = failed or heavy
+    assert list(found) == pages, result.stdout + result.stderr
+    return found
+
+
+@pytest.fixture(scope="module")
+def heavy_after_each_page(default_trained):
+    """Every page run in one fresh interpreter, the Inside page reading a digit with the default
+    model (cached on disk by ``default_trained``): {page path: heavy modules loaded by then}."""
+    return _heavy_modules_after_running("app.py", [p.path for p in PAGES])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", [p.path for p in PAGES], ids=lambda p: p)
-def test_page_runs_without_importing_tensorflow(path, default_trained):
-    """Opening the app on this page, in a fresh interpreter, leaves tensorflow unimported; the
-    Inside page reads a digit with the default model (cached on disk by ``default_trained``)."""
-    assert _heavy_modules_after_running("app.py", path) == ""
+def test_page_runs_without_importing_tensorflow(path, heavy_after_each_page):
+    """Opening the app on this page, in a fresh interpreter, leaves tensorflow unimported."""
+    assert heavy_after_each_page[path] == ""
 
 
 def test_core_package_import_is_light():
@@ -70,7 +85,7 @@ def test_probe_detects_tensorflow_when_a_page_imports_it(tmp_path):
         f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\n"
         "import keras\nimport streamlit as st\nst.write(keras.__doc__)\n"
     )
-    assert _heavy_modules_after_running(str(page)) == "keras"
+    assert _heavy_modules_after_running(str(page), [""]) == {"": "keras"}
 
 
 def test_no_core_module_imports_streamlit():
