@@ -19,18 +19,17 @@ from tests.browser.helpers import (
 
 
 def _open(app_url, page):
-    # The app's entry runs first: a fresh server whose very first request is a page URL runs that
-    # page on its own (Streamlit's old pages/ folder mode) until app.py has called st.navigation.
-    page.goto(app_url)
-    wait_idle(page)
+    # entered_url: the app's entry has run on this server, so the page URL opens the app's page.
     page.goto(f"{app_url}/inside")
     wait_idle(page, timeout=120_000)  # the first visit may train the default model (a worker)
     expect(page.get_by_role("heading", name=re.compile("^Inside the model"))).to_be_visible()
 
 
-def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
-    """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error."""
-    _open(app_url, page)
+def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(entered_url, page):
+    """Mouse down, a vertical line, mouse up: the page shows "Prediction: 1" and no error. Then
+    every page opened: TensorFlow and Keras stay out of the server (the core computes what the
+    pages show; only training workers load them)."""
+    _open(entered_url, page)
     expect(page.get_by_text(re.compile(r"^Prediction: \d \(\d+\.\d%\)$")).first).to_be_visible()
     page.get_by_text("Draw one").click()
     wait_idle(page)
@@ -57,32 +56,22 @@ def test_a_stroke_drawn_on_the_canvas_is_read_as_a_one(app_url, page):
     assert_no_errors(page)
     screenshot(page, "inside_back")
 
-
-def test_the_server_never_loads_tensorflow(app_url, page):
-    """Every page opened, Inside with a drawn digit: TensorFlow and Keras stay out of the server
-    (the core computes what the pages show; only training workers load them)."""
-    _open(app_url, page)
-    page.get_by_text("Draw one").click()
-    wait_idle(page)
-    draw_stroke(page)
-    heading = page.get_by_role("heading", name=re.compile(r"^Prediction: \d"))
-    expect(heading).to_have_text(re.compile(r"^Prediction: 1 \(\d+\.\d%\)$"), timeout=30_000)
     for entry in PAGES:  # by address: the Talk page hides the sidebar and its links
-        page.goto(f"{app_url}/{entry.url_path}")
+        page.goto(f"{entered_url}/{entry.url_path}")
         wait_idle(page, timeout=60_000)
         assert_no_errors(page)
-    assert heavy_libraries(server_pid(app_url)) == []
+    assert heavy_libraries(server_pid(entered_url)) == []
 
 
 def test_a_photo_with_a_crafted_name_is_read_with_a_caution_and_its_name_shown_as_typed(
-    app_url, page
+    entered_url, page
 ):
     """A photo of a scene: the prediction comes with the caution beside it; a file name full of
     Markdown and HTML shows character for character, with no bold, link or tag made of it."""
     name = "a` **bold** [x](http://x/) `<b>tag</b>.png"
     buffer = io.BytesIO()
     Image.fromarray(skimage.data.camera()).save(buffer, format="PNG")
-    _open(app_url, page)
+    _open(entered_url, page)
     page.get_by_text("Upload a photo").click()
     wait_idle(page)
     page.locator("input[type=file]").first.set_input_files(
@@ -104,3 +93,4 @@ def test_a_photo_with_a_crafted_name_is_read_with_a_caution_and_its_name_shown_a
     expect(caption.locator("a, strong, b, code")).to_have_count(0)
     assert_no_errors(page)
     screenshot(page, "inside_photo")
+    assert heavy_libraries(server_pid(entered_url)) == []  # reading a photo loaded none either
