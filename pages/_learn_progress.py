@@ -151,7 +151,8 @@ def _measure(data: Dataset) -> dict:
             raise TrainingError(f"the {blocks}-block model kept nothing: {''.join(lost)}")
         return kept[0]
 
-    arrays = lesson.depth_results(data, trainer)
+    with st.spinner(lesson.DEPTH_MEASURING):  # also while another visitor's run is measured
+        arrays = lesson.depth_results(data, trainer)
     progress.empty()
     return arrays
 

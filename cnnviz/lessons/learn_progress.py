@@ -54,6 +54,7 @@ __all__ = [
     "DEPTH_BLOCKS",
     "DEPTH_FILTERS",
     "DEPTH_INTRO",
+    "DEPTH_MEASURING",
     "DEPTH_SECONDS",
     "PROGRESS_INTRO",
     "DepthRow",
@@ -84,6 +85,10 @@ DEPTH_INTRO = (
     "The article says more layers help but are harder to train. Here the article's model is "
     "trained with 1, 2 and 3 conv blocks under the same budget, on this server, and the "
     "figures measured are shown as they came out."
+)
+DEPTH_MEASURING = (
+    "Measuring: three trainings, one after another (if another visitor started the same "
+    "measurement, this waits for theirs and shows it)…"
 )
 MAX_MAPS = 64  # more kernels than this: the first 64 are drawn
 MAP_TILE = 80  # pixels per map in the picture
