@@ -14,10 +14,14 @@
   ``small_sample`` (300 + 200 of its digits), ``default_trained`` (the app's default model)
   and ``small_trained`` (a small model trained for two epochs on ``small_sample``, its Keras
   model included). Never change them.
+* Streamlit's scan of every installed package for components, which each AppTest makes on its
+  first run (about a second: it parses ~360 packages' metadata), is made once per process: the
+  installed packages do not change during a run, and some 300 AppTests run in the suite.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -27,9 +31,22 @@ import pytest
 _RUN_FOLDER = "CNNVIZ_TEST_RUN_DIR"  # set by the controlling process, inherited by the rest
 
 
+def _scan_components_once() -> None:
+    """Keep the first result of Streamlit's installed-component scan for the whole process."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or os.environ.get(_RUN_FOLDER):
-        return  # an xdist worker: the controller's folder is already in its environment
+    if not (hasattr(config, "workerinput") or os.environ.get(_RUN_FOLDER)):
+        _make_run_folder(config)  # else an xdist worker: the folder is in its environment
+    _scan_components_once()  # in every process, once its environment is set
+
+
+def _make_run_folder(config: pytest.Config) -> None:
     root = tempfile.mkdtemp(prefix="cnnviz-tests-")
     config._cnnviz_run_dir = root
     os.environ[_RUN_FOLDER] = root
