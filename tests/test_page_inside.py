@@ -20,10 +20,10 @@ from pages._models import SessionModel
 from tests.apptest import open_page
 from tests.rendered import assert_literal, shown
 from tests.test_lesson_inside import png, ring_photo, stroke_drawing
-from tests.training_kit import fresh_model
+from tests.training_kit import numpy_model
 
 PAGE = "../pages/inside.py"
-pytestmark = pytest.mark.slow  # each test runs the whole page: Keras, saliency, shift curves
+pytestmark = pytest.mark.slow  # each test runs the whole page: model, saliency, shift curves
 
 
 @pytest.fixture(autouse=True)
@@ -193,7 +193,7 @@ def test_a_bad_upload_shows_why_and_keeps_the_digit_in_use(name, content, messag
 def test_the_visitors_own_model_is_used_and_named():
     """A model trained on the Train page (here: a small untrained one) replaces the default."""
     spec = ModelSpec(filters=(4,), dense_units=8)
-    own = fresh_model(spec, load_sample().name)
+    own = numpy_model(spec, load_sample().name)
     at = run_page(train_model=SessionModel(own))
     assert at.info[0].value.startswith("Model in use: Your own model from the Train page")
     assert at.info[0].value == lesson.model_in_use(own, own=True)
@@ -222,7 +222,7 @@ def test_the_no_pooling_twin_is_trained_on_request_and_compared(monkeypatch):
         run = TrainingRun.plan(spec, len(data.x_train))
         run.step, run.status = run.total_steps, "finished"
         view.update(run)
-        model = fresh_model(spec, data.name)
+        model = numpy_model(spec, data.name)
         model.run, model.evaluation = run, evaluate(model.weights, spec, data)
         keep(model)
 
@@ -354,7 +354,7 @@ def _fake_twin_training(monkeypatch, outcome):
             raise StopException  # the click ends this run; the box is filled all the same
         if outcome == "time limit":
             run.reason = "it reached the 10 min one training may take on this server"
-        model = fresh_model(spec, data.name)
+        model = numpy_model(spec, data.name)
         model.run, model.evaluation = run, evaluate(model.weights, spec, data)
         keep(model)
         if outcome == "stop":

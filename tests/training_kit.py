@@ -22,3 +22,12 @@ def keras_model(trained: TrainedModel):
 def fresh_model(spec: ModelSpec, data_name: str = "none") -> TrainedModel:
     """An untrained model for ``spec``, with the random weights Keras starts from (its seed)."""
     return TrainedModel(spec, data_name, build_model(spec).get_weights())
+
+
+def numpy_model(spec: ModelSpec, data_name: str = "none", seed: int = 0) -> TrainedModel:
+    """An untrained model for ``spec`` with starting weights drawn by NumPy (Glorot uniform, as
+    Keras draws them, :func:`cnnviz.learning.sgd.glorot_weights`): for a test that needs a model
+    of that shape, not Keras' own numbers, without importing TensorFlow (seconds)."""
+    from cnnviz.learning.sgd import glorot_weights
+
+    return TrainedModel(spec, data_name, glorot_weights(spec, seed))
