@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
 from cnnviz.lessons import inside as lesson
@@ -34,6 +35,28 @@ COMPARE = ["another test digit", "this digit, shifted"]
 NOT_SAID = "not said (use the prediction)"
 CANVAS_SIDE = 280  # ten canvas pixels per MNIST pixel
 STROKE = 20
+#: The canvas's undo/redo/clear bar shows on hover, which a finger never gives (drawing
+#: prevents the tap's emulated mouse events), so on a phone it stayed hidden. On screens
+#: without hover it is shown all along: a style put into the component's own (isolated) tree,
+#: the only place a style reaches it, and put again if the component is drawn anew.
+PIN_CANVAS_TOOLBAR = """<script>
+const doc = window.parent.document;
+const css = '@media (hover: none) { .dc-toolbar { opacity: 1 !important; '
+  + 'top: -2.65rem !important; } }';
+function pin() {
+  for (const host of doc.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot;
+    if (root && root.querySelector('.dc-toolbar') && !root.querySelector('style.cnnviz-pin')) {
+      const style = doc.createElement('style');
+      style.className = 'cnnviz-pin';
+      style.textContent = css;
+      root.appendChild(style);
+    }
+  }
+}
+pin();
+setInterval(pin, 500);
+</script>"""
 
 
 def settings() -> dict[str, Setting]:
@@ -146,6 +169,7 @@ def drawn_digit_ui() -> tuple[Digit | None, DeltaGenerator | None]:
             key="inside_canvas",
             return_image_data=True,
         )
+        components.html(PIN_CANVAS_TOOLBAR, height=0, width=0)
     with notes:
         slot = st.container()  # the prediction, filled by the page
         label = meant_ui("inside_meant_drawn")

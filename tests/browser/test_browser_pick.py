@@ -238,3 +238,29 @@ def test_train_stop_and_the_live_curves_fit_one_projector_screen(app_url, sized)
     _in_view(page, final)
     _in_view(page, train)
     assert_no_errors(page)
+
+
+def test_on_a_phone_the_canvas_buttons_show_without_hovering(app_url, sized):
+    """A finger never hovers: undo, redo and clear stay shown over the canvas, and clear works."""
+    page = sized(PHONE, is_mobile=True, has_touch=True)
+    _open(page, f"{app_url}/inside?source=draw")
+    toolbar = page.locator(".dc-toolbar").first
+    expect(toolbar).to_have_css("opacity", "1", timeout=WAIT)
+    canvas = page.locator("canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(toolbar).to_have_css("opacity", "1")
+    clear = page.get_by_role("button", name=re.compile("^Reset canvas"))
+    _in_view(page, clear)
+    assert clear.bounding_box()["y"] + clear.bounding_box()["height"] <= box["y"] + 4
+    assert_no_errors(page)
+
+
+def test_with_a_mouse_the_canvas_buttons_wait_for_the_pointer(app_url, sized):
+    page = sized(PROJECTOR)
+    _open(page, f"{app_url}/inside?source=draw")
+    toolbar = page.locator(".dc-toolbar").first
+    expect(toolbar).to_be_attached(timeout=WAIT)
+    page.wait_for_timeout(1500)  # the pinning script has had its turns
+    expect(toolbar).to_have_css("opacity", "0")
