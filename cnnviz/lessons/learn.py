@@ -560,6 +560,10 @@ def history_view(learner: Learner) -> HistoryView:
         y_title="loss",
         height=300,
     )
+    if len(numbers) <= 20:  # whole steps, each a dot (one step alone was ticked 0, 0.5, 1, 1.5)
+        figure.layout.xaxis.dtick = 1
+        for trace in figure.data:
+            trace.mode = "lines+markers"
     went_up = sum(after > before for before, after in zip(learner.before, learner.after))
     text = (
         f"{learner.steps} step{'s' * (learner.steps != 1)} taken. Each batch is new, so the "
