@@ -38,7 +38,6 @@ MAX_ERROR_SHOWN = 300  # characters of a failed training's message shown
 
 def progress_section() -> None:
     """Kernels becoming detectors: scrub the session model's snapshots from noise to detectors."""
-    st.subheader("Kernels becoming detectors")
     st.markdown(lesson.PROGRESS_INTRO)
     trained = get_session_model()
     state = lesson.progress(trained)
@@ -95,7 +94,6 @@ def progress_section() -> None:
 
 def depth_section() -> None:
     """Depth and the difficulty of training: the measured comparison, or a button to measure it."""
-    st.subheader("Depth and the difficulty of training")
     st.markdown(lesson.DEPTH_INTRO)
     data = get_dataset("sample")
     arrays = lesson.depth_kept(data)

@@ -21,6 +21,7 @@ from pages._learn_controls import (
     step_settings_ui,
     weight_ui,
 )
+from pages._learn_progress import depth_section, progress_section
 from pages._registry import ensure_app_navigation
 from pages._state import to_link
 
@@ -60,9 +61,12 @@ def main() -> None:
     st.plotly_chart(slope.figure, key="learn_slope")
     st.markdown(slope.numbers)
 
+    st.header("6. Kernels becoming detectors", divider="gray")
+    progress_section()  # snapshots of the model trained on the Train page
+
+    st.header("7. Depth and the difficulty of training", divider="gray")
+    depth_section()
     to_link(link_values())
-    # --- The lead calls pages._learn_progress.progress_section() here (kernels becoming
-    # detectors, depth and the difficulty of training): another helper's section. ---
 
 
 def answer_section(view: lesson.AnswerView) -> None:

@@ -170,3 +170,18 @@ def test_a_link_with_a_kernel_beyond_the_model_is_brought_within_it():
     at = run_page(kernel="200", weight="80")
     assert at.number_input(key="learn_kernel").value == 32
     assert at.selectbox(key="learn_weight").value == 8
+
+
+def test_the_page_ends_with_kernels_becoming_detectors_and_depth():
+    """Sections 6 and 7 are the Train page's snapshots and the depth comparison, in order."""
+    at = run_page()
+    headers = [h.value for h in at.header]
+    assert headers[-2:] == [
+        "6. Kernels becoming detectors",
+        "7. Depth and the difficulty of training",
+    ]
+    assert any("Train one on the Train page" in i.value for i in at.info)  # no model trained
+    assert at.button(key="learn_progress_to_train").label == "Go to the Train page"
+    depth_buttons = [b for b in at.button if b.key == "learn_depth_run"]
+    measured = [e for e in at.main if getattr(e, "key", None) == "learn_depth_curves"]
+    assert depth_buttons or measured  # the offer to measure, or what was measured before
