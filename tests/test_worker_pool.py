@@ -22,8 +22,17 @@ pytest.importorskip("keras")
 @pytest.mark.slow
 def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(worker_sample):
     """warm() starts one worker ahead of time and take() hands it out; a caller interrupted
-    while TensorFlow loads gives it back (no import wasted) and the next caller trains on it."""
+    while TensorFlow loads gives it back (no import wasted) and the next caller trains on it.
+
+    Bug: the memory watcher started before the worker was ready, so a worker given back after
+    an interrupted start had two watcher threads on its next training: it has one."""
     pool = TrainerPool(limit=2)
+    watchers = []
+
+    def count(run):
+        names = [t.name for t in threading.enumerate()]
+        watchers.append(names.count(f"cnnviz-watch-{again.pid}"))
+
     try:
         pool.warm()
         warm = pool._spare
@@ -37,18 +46,21 @@ def test_pool_hands_out_the_warm_worker_and_takes_back_an_unused_one(worker_samp
             raise Interrupt
 
         with pytest.raises(Interrupt):
-            taken.train(SMALL, worker_sample, on_update=interrupt)
+            taken.train(SMALL, worker_sample, on_update=interrupt, memory_mb=4000)
         assert not taken.sent
         pool.give_back(taken)
         assert pool._spare is taken
         again = pool.take()
         assert again is taken
-        trained = again.train(SMALL.replace(epochs=1), worker_sample)
+        trained = again.train(
+            SMALL.replace(epochs=1), worker_sample, on_update=count, memory_mb=4000
+        )
         assert trained.run.status == "finished"
         again.close()
         assert again._process.returncode == 0
     finally:
         pool.close()
+    assert watchers and max(watchers) == 1
 
 
 @pytest.mark.slow
@@ -136,30 +148,6 @@ def test_a_training_never_outgrows_its_own_memory_estimate(worker_sample):
     finally:
         trainer.close()
     assert trained.run.status == "finished"
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_worker_given_back_gets_one_memory_watcher(worker_sample):
-    """Bug: the memory watcher started before the worker was ready, so a worker given back
-    after an interrupted start had two watcher threads on its next training."""
-    trainer = Trainer()
-    watchers = []
-
-    def interrupt(run):
-        raise Interrupt
-
-    def count(run):
-        names = [t.name for t in threading.enumerate()]
-        watchers.append(names.count(f"cnnviz-watch-{trainer.pid}"))
-
-    try:
-        with pytest.raises(Interrupt):
-            trainer.train(SMALL, worker_sample, on_update=interrupt, memory_mb=4000)
-        trainer.train(SMALL.replace(epochs=1), worker_sample, on_update=count, memory_mb=4000)
-    finally:
-        trainer.close()
-    assert max(watchers) == 1
 
 
 def test_the_workers_own_limits_end_it_without_the_server(tmp_path):
