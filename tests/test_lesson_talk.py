@@ -238,19 +238,30 @@ def test_depth_view_is_the_pooling_lessons_curve():
     assert view.finding == page.finding
 
 
-def test_dense_view_picks_the_hidden_and_output_layers(default_trained, sample):
-    view = lesson.dense_view(default_trained, sample, 3)
+@pytest.fixture(scope="module")
+def model(sample):
+    """The default model's layers with NumPy's starting weights (Glorot uniform): the views
+    below take any model of that shape, and need not wait for the default model's training
+    (the run's slowest fixture: ~20 s, once per run)."""
+    from cnnviz.learning.model import ModelSpec
+    from tests.training_kit import numpy_model
+
+    return numpy_model(ModelSpec(), sample.name)
+
+
+def test_dense_view_picks_the_hidden_and_output_layers(model, sample):
+    view = lesson.dense_view(model, sample, 3)
     assert "Dense + ReLU" in view.hidden.title
     assert "Dense + softmax" in view.output.title
     assert view.forward.predicted == int(view.forward.probabilities.argmax())
 
 
-def test_reading_view_reads_a_test_digit_like_the_inside_lesson(default_trained, sample):
+def test_reading_view_reads_a_test_digit_like_the_inside_lesson(model, sample):
     from cnnviz.lessons import inside
 
     digit = inside.numbered_digit(sample, 5)
-    view = lesson.reading_view(default_trained, digit)
-    assert view.headline == inside.forward_pass(default_trained, digit).input.headline
+    view = lesson.reading_view(model, digit)
+    assert view.headline == inside.forward_pass(model, digit).input.headline
     key, _figure = view.probabilities
     assert key.endswith("_probabilities")
 
@@ -260,12 +271,17 @@ def test_the_talk_model_is_small():
     assert spec.filters == (8,) and spec.dense_units == 32 and spec.epochs <= 3
 
 
-def test_default_model_cached_is_true_only_where_its_weights_are(default_trained, tmp_path):
-    """The pre-flight's first fact: the weights file default_model() would load."""
-    from cnnviz.learning.training import default_model_cached
+def test_default_model_cached_is_true_only_where_its_weights_are(sample, tmp_path, monkeypatch):
+    """The pre-flight's first fact: the weights file default_model() would load (both in the
+    cache folder of the environment; the training stood in for by NumPy's starting weights)."""
+    from cnnviz.learning.training import default_model, default_model_cached
+    from tests.training_kit import numpy_model
 
-    assert default_model_cached()  # default_trained saved it in this run's cache
-    assert not default_model_cached(cache_dir=str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path / "kept"))
+    assert not default_model_cached()
+    default_model(sample, trainer=lambda spec, data: numpy_model(spec, data.name))
+    assert default_model_cached()
+    assert not default_model_cached(cache_dir=str(tmp_path / "empty"))
 
 
 def test_a_pool_without_a_started_worker_is_not_ready():
