@@ -81,7 +81,7 @@ def filters() -> None:
     left, right, bar = st.columns([1, 1, 0.35])
     show(left, view.picture, caption=f"{lesson.FILTER_PICTURE}, 512 × 512", width=330)
     show(right, view.map.map_picture, caption=f"{name or kernels[0]}: the feature map", width=330)
-    show(bar, view.map.colorbar, width="content")
+    show(bar, view.bar, width="content")
     st.caption(view.description)
 
 

@@ -11,7 +11,6 @@ toolbar are hidden on this page.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit_shortcuts import add_shortcuts
 
 from cnnviz.lessons import talk as lesson
@@ -48,19 +47,23 @@ STYLE = """<style>
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"],
 [data-testid="stToolbar"], [data-testid="stHeader"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stMainBlockContainer"] {padding: 1.2rem 5rem 1rem !important; max-width: 100%;}
 .st-key-talk_title h1 {font-size: 44px; line-height: 1.15; padding: 0.2rem 0 0 0;}
 .st-key-talk_idea p {font-size: 30px; line-height: 1.3; font-weight: 500;}
 .st-key-talk_body p, .st-key-talk_body li {font-size: 20px;}
 .st-key-talk_body td, .st-key-talk_body th {font-size: 19px !important;}
 .st-key-talk_body img {image-rendering: pixelated;}
 .st-key-talk_position p {font-size: 18px; text-align: center; margin: 0;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-talk_keys),
+[data-testid="stElementContainer"]:has(> iframe[height="0"]) {display: none;}
 </style>"""
 
 
 def main() -> None:
     ensure_app_navigation()
     st.html(STYLE)
+    with st.container(key="talk_keys"):  # hidden: a script takes no room on the screen
+        st.html(KEY_GUARD, unsafe_allow_javascript=True)  # a constant: no visitor text
     keep(PAGE, [STEP])
     i = lesson.step_index(st.session_state["talk_step"])
     step = lesson.STEPS[i]
@@ -92,7 +95,6 @@ def navigation(where, i: int) -> None:
         disabled=i == len(lesson.STEPS) - 1, on_click=_go, args=(lesson.next_index(i),),
     )  # fmt: skip
     add_shortcuts(talk_next=["arrowright", " "], talk_prev="arrowleft")
-    components.html(KEY_GUARD, height=0, width=0)
 
 
 def _go(i: int) -> None:

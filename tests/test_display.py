@@ -337,3 +337,22 @@ def test_numbers_drawn_into_pictures_are_14_px_type():
     assert [height for _, height in legend_ticks] == [10] * 5
     assert [height for _, height in bar_ticks] == [10] * 5
     assert [height for _, height in tile_numbers] == [10]
+
+
+@pytest.mark.parametrize(
+    "low, high", [(-4, 4), (0.00784, 0.913), (-1234.5, 0.25), (0, 1), (-0.0031, 0.0029)]
+)
+def test_a_colour_strip_has_one_number_per_tick_none_touching_and_14_px_type(low, high):
+    """The strip under a map keeps its ends' numbers and drops an inner one sooner than let
+    two numbers run into each other; every number is 14 px type (digits 10 pixels tall)."""
+    from cnnviz.pictures import ColorScale, colorbar_strip
+
+    strip = colorbar_strip(ColorScale("RdBu_r", low, high), width=220)
+    marks = strip[38].min(axis=1) < 128  # the tick marks' row, under the 16-pixel ramp
+    mark_x = np.flatnonzero(np.diff(np.r_[0, marks.astype(int), 0]))[::2]
+    ink = (strip[41:].min(axis=2) < 128).any(axis=0)  # the numbers' columns
+    gaps = np.diff(np.flatnonzero(ink))
+    numbers = 1 + int(np.sum(gaps > 7))  # inside a number ink gaps are 4 columns at most
+    assert 3 <= len(mark_x) <= 5 and numbers == len(mark_x)
+    assert [h for _, h in _ink_runs(strip[41:])][0] in (10, 11)  # with a minus sign's row
+    assert marks[14] and marks[220 - 14 - 1]  # both ends kept

@@ -28,7 +28,7 @@ from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel
 from cnnviz.lessons import convolution, inside, learn, pooling
 from cnnviz.maths.kernels import KERNELS
-from cnnviz.pictures import png_bytes, qr_png, sample_image, to_uint8
+from cnnviz.pictures import colorbar_image, png_bytes, qr_png, sample_image, to_uint8
 
 __all__ = [
     "DEPTH_PICTURE",
@@ -407,6 +407,7 @@ class FilterView:
     picture: bytes = field(repr=False)
     map: convolution.MapView
     description: str
+    bar: bytes = field(repr=False)  # upright, for the room beside the map a projector has
 
 
 def filter_view(kernel: str) -> FilterView:
@@ -422,7 +423,8 @@ def filter_view(kernel: str) -> FilterView:
     view = convolution.feature_map(
         picture, KERNELS[kernel].values, settings, clip=True, kernel_name=kernel
     )
-    return FilterView(png_bytes(to_uint8(picture)), view, KERNELS[kernel].description)
+    bar = png_bytes(colorbar_image(view.scale, height=320, label="map value"))
+    return FilterView(png_bytes(to_uint8(picture)), view, KERNELS[kernel].description, bar)
 
 
 # --- pooling and the one-pixel shift ----------------------------------------------------------

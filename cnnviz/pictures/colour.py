@@ -258,12 +258,21 @@ def colorbar_strip(scale: ColorScale, *, width: int = 220, label: str = "value")
     draw = ImageDraw.Draw(canvas)
     font = _label_font(NUMBER_PX)
     draw.text((side, 1), _drawable(label[:40]), fill="black", font=font)
-    for frac, text in scale_ticks(scale):
+    # The ends always; an inner tick only where its number clears its neighbours' (long
+    # numbers such as 0.00784 would run into each other on a narrow strip).
+    ticks = []
+    for frac, text in scale_ticks(scale)[::-1]:  # left (low) to right (high)
         x = side + (1 - frac) * (width - 2 * side - 1)
-        draw.line([(x, top + bar_h), (x, top + bar_h + 4)], fill="black")
         shown = _drawable(text)
         half = draw.textlength(shown, font=font) / 2
-        left = min(max(x - half, 0), width - 2 * half)
+        ticks.append((x, shown, min(max(x - half, 0), width - 2 * half), half))
+    kept = [ticks[0], ticks[-1]]
+    for tick in ticks[1:-1]:
+        left, right = tick[2], tick[2] + 2 * tick[3]
+        if all(right + 10 <= k[2] or k[2] + 2 * k[3] + 10 <= left for k in kept):
+            kept.append(tick)
+    for x, shown, left, _ in kept:
+        draw.line([(x, top + bar_h), (x, top + bar_h + 4)], fill="black")
         draw.text((left, top + bar_h + 5), shown, fill="black", font=font)
     return np.asarray(canvas)
 
