@@ -68,8 +68,12 @@ def _stop(page: Page) -> float:
     return time.monotonic() - clicked
 
 
-def test_train_watch_the_curve_move_stop_and_see_results(train_url, page):
-    """Progress and curves update while training; Stop ends it and shows what it learned."""
+def test_train_watch_the_curve_move_stop_and_see_results(train_url, page, tmp_path):
+    """Progress and curves update while training; Stop ends it and shows what it learned. The
+    .keras file the worker wrote, loaded into Keras here, reads the sample's test digits with
+    the test accuracy the page shows (computed by the core's forward pass)."""
+    from cnnviz.learning.data import as_model_input, load_sample
+
     _open(page, train_url)
     _start_long_training(page)
     expect(_progress(page)).to_have_text(re.compile(r"Epoch 1 of 20 · batch [1-9]"), timeout=60_000)
@@ -78,6 +82,8 @@ def test_train_watch_the_curve_move_stop_and_see_results(train_url, page):
     expect(_progress(page)).not_to_have_text(first_text, timeout=10_000)
     expect(_curve(page)).not_to_have_attribute("d", first_path, timeout=10_000)
     screenshot(page, "train-live")
+    # Some learning first (30 batches), so that the accuracy is not a guess's.
+    expect(_progress(page)).to_have_text(re.compile(r"batch ([3-9]\d|\d{3})"), timeout=60_000)
 
     seconds = _stop(page)
     wait_idle(page)
@@ -96,24 +102,13 @@ def test_train_watch_the_curve_move_stop_and_see_results(train_url, page):
     screenshot(page, "train-stopped")
     assert heavy_libraries(server_pid(train_url)) == []  # it trained in a worker process
 
-
-def test_the_downloaded_model_scores_in_keras_what_the_page_says(train_url, page, tmp_path):
-    """The .keras file the worker wrote, loaded into Keras here, reads the sample's test digits
-    with the test accuracy the page shows (computed by the core's forward pass)."""
-    keras = pytest.importorskip("keras")
-    from cnnviz.learning.data import as_model_input, load_sample
-
-    _open(page, train_url)
-    _start_long_training(page)
-    # Some learning first (30 batches), so that the accuracy is not a guess's.
-    expect(_progress(page)).to_have_text(re.compile(r"batch ([3-9]\d|\d{3})"), timeout=60_000)
-    _stop(page)
-    wait_idle(page)
+    # The download, read by Keras (the tests' reference; the page never loads it).
     shown = page.get_by_text(re.compile(r"^Test accuracy: \d+\.\d%")).first.inner_text()
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("Download the trained model")).click()
     path = tmp_path / "model.keras"
     download.value.save_as(path)
+    keras = pytest.importorskip("keras")
     data = load_sample()
     probabilities = keras.models.load_model(path).predict(as_model_input(data.x_test), verbose=0)
     accuracy = float((probabilities.argmax(axis=1) == data.y_test).mean())
