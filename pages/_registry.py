@@ -58,6 +58,13 @@ PAGES: list[PageInfo] = [
         "Follow one digit, drawn or picked, through every layer to the model's decision.",
     ),
     PageInfo(
+        "pages/filters.py",
+        "What the filters see",
+        ":material/filter_center_focus:",
+        "filters",
+        "Receptive fields, occlusion, top examples, Grad-CAM and feature pictures of the model.",
+    ),
+    PageInfo(
         "pages/talk.py",
         "Talk",
         ":material/co_present:",
