@@ -19,6 +19,7 @@ from pages._filters_controls import digit_ui, feature_ui, field_ui, filter_ui, o
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
 from pages._state import to_link
+from pages._ui import show_image
 
 MADE_KEY = "filters_made"  # the feature pictures this visitor asked for, by cache key
 
@@ -97,10 +98,22 @@ def top_examples(key: str, layer: int, _model):
     return lesson.find_top(_model, searched(), layer)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def feature(key: str, target: str, layer: int, index: int, _model, _on_step):
+@st.cache_resource
+def made_pictures() -> dict:
+    """Feature pictures by (model digest, target, layer, index), for every session: slow to
+    make, read-only once made (the lesson's frozen results); the oldest go beyond 64."""
+    return {}
+
+
+def feature(wanted: tuple, model, on_step):
     """A feature picture, made once per model, target and filter or class."""
-    return lesson.make_feature(_model, target, layer, index, on_step=_on_step)
+    kept = made_pictures()
+    if wanted not in kept:
+        _, target, layer, index = wanted
+        kept[wanted] = lesson.make_feature(model, target, layer, index, on_step=on_step)
+        while len(kept) > 64:
+            kept.pop(next(iter(kept)))
+    return kept[wanted]
 
 
 def feature_section(key: str, model, top, f: int) -> None:
@@ -118,13 +131,13 @@ def feature_section(key: str, model, top, f: int) -> None:
     def on_step(done: int, steps: int) -> None:
         bar.progress(done / steps, text=f"Gradient ascent: step {done} of {steps}")
 
-    picture = feature(key, target, top.layer, index, model, on_step)
+    picture = feature(wanted, model, on_step)
     bar.empty()
     view = lesson.feature_view(
         picture, lesson.target_name(model.spec, target, top.layer, index),
         float(top.mean[index]) if target == "filter" else None,
     )  # fmt: skip
-    st.image(view.picture)
+    show_image(st, view.picture)
     st.markdown(view.text)
 
 
@@ -133,7 +146,7 @@ def feature_section(key: str, model, top, f: int) -> None:
 
 def show_field(view: lesson.FieldView) -> None:
     picture, words = st.columns([1, 1], gap="large")
-    picture.image(view.picture, caption="The input, the field outlined")
+    show_image(picture, view.picture, caption="The input, the field outlined")
     words.markdown(view.headline)
     words.text("\n".join(view.steps))
     words.caption(view.formula)
@@ -141,18 +154,20 @@ def show_field(view: lesson.FieldView) -> None:
 
 def show_occlusion(view: lesson.OcclusionView, label: int) -> None:
     left, right = st.columns(2)
-    left.image(view.occlusion, caption=f"Probability of {label} with the patch there (dark: low)")
-    right.image(view.saliency, caption=f"Saliency for {label}: gradient × input")
+    show_image(
+        left, view.occlusion, caption=f"Probability of {label} with the patch there (dark: low)"
+    )
+    show_image(right, view.saliency, caption=f"Saliency for {label}: gradient × input")
     st.markdown(view.sentence)
 
 
 def show_top(view: lesson.TopView) -> None:
     st.subheader(view.title)
     places = st.columns(3 if view.kernel is not None else 2)
-    places[0].image(view.digits, caption="The 9 digits, the field outlined")
-    places[1].image(view.patches, caption="What the field sees")
+    show_image(places[0], view.digits, caption="The 9 digits, the field outlined")
+    show_image(places[1], view.patches, caption="What the field sees")
     if view.kernel is not None:
-        places[2].image(view.kernel, caption="The kernel (red +, blue −)")
+        show_image(places[2], view.kernel, caption="The kernel (red +, blue −)")
     st.caption(view.caption)
 
 
@@ -160,15 +175,15 @@ def show_grad_cam(view: lesson.GradCamView) -> None:
     st.markdown(view.text)
     if view.available:
         left, right = st.columns(2)
-        left.image(view.grad_cam, caption="Grad-CAM (bright: evidence for the class)")
-        right.image(view.saliency, caption="Saliency: gradient × input")
+        show_image(left, view.grad_cam, caption="Grad-CAM (bright: evidence for the class)")
+        show_image(right, view.saliency, caption="Saliency: gradient × input")
 
 
 def show_hierarchy(view: lesson.HierarchyView) -> None:
     if view.available:
         left, right = st.columns(2)
-        left.image(view.first, caption=view.first_caption)
-        right.image(view.last, caption=view.last_caption)
+        show_image(left, view.first, caption=view.first_caption)
+        show_image(right, view.last, caption=view.last_caption)
     st.markdown(view.text)
 
 
