@@ -382,6 +382,20 @@ class TopExamples:
         return f"TopExamples({self.name}: {f} filters × top {count})"
 
 
+def _maps_up_to(weights, spec: ModelSpec, x: np.ndarray, layer: int) -> np.ndarray:
+    """The output of ``layer`` (a conv or pooling layer), computing no layer above it: the
+    dense layers, most of a forward pass's work, are skipped."""
+    a, kernel = x, 0
+    for row in architecture(spec)[: layer + 1]:
+        if row.kind == "Conv2D":
+            w, b = (np.asarray(weights[kernel + j], np.float32) for j in (0, 1))
+            a = np.maximum(nn.conv_forward(a, w, b), 0)
+            kernel += 2
+        else:
+            a = nn.pool_forward(a, spec.pooling)
+    return a
+
+
 def layer_maxima(
     weights: Sequence[np.ndarray], spec: ModelSpec | None, x: np.ndarray, layer: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -409,9 +423,15 @@ def layer_maxima(
     spec = spec or ModelSpec()
     layer = _as_layer(spec, layer)
     x = as_float_array(x, "x", (4,))
+    expected = nn.weight_shapes(spec)
+    if [tuple(np.shape(w)) for w in weights] != expected:
+        got = [tuple(np.shape(w)) for w in weights]
+        raise ValueError(
+            f"`weights` must have the shapes {expected} for this spec. Received: {got}."
+        )
     values, cells = [], []
     for i in range(0, len(x), nn.CHUNK):
-        maps = nn.forward(weights, x[i : i + nn.CHUNK], spec)[layer]  # (n, H, W, F)
+        maps = _maps_up_to(weights, spec, x[i : i + nn.CHUNK], layer)  # (n, H, W, F)
         n, h, w, f = maps.shape
         flat = maps.transpose(0, 3, 1, 2).reshape(n, f, h * w)  # (n, F, H·W)
         where = flat.argmax(axis=2)  # (n, F)
