@@ -671,9 +671,8 @@ def _prepare(groups, problems, size, channels, read) -> LabelledImages:
             problems.append(f"Class '{cls}' has no pictures; it is left out.")
     if not pictures:
         raise PictureSetError(
-            "No picture could be used"
-            + (f": {problems[0]}" if problems else ".")
-            + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+            "No picture could be used."
+            + (f" The first of {len(problems)} problems: {problems[0]}" if problems else ""),
             problems,
         )
     if len(classes) < MIN_CLASSES:
