@@ -213,8 +213,10 @@ class OcclusionView:
     Attributes
     ----------
     occlusion : bytes
-        PNG, 280×280: each patch position's probability, drawn over the patch's centre area
-        (dark: covering there hurts).
+        PNG, 280×280: each pixel shows the lowest probability of the patch positions covering
+        it, from black (the lowest of all) to white (the digit uncovered).
+    legend : str
+        What black and white stand for, in numbers.
     saliency : bytes
         PNG, 280×280: gradient × input for the same class (red for, blue against).
     sentence : str
@@ -222,6 +224,7 @@ class OcclusionView:
     """
 
     occlusion: bytes = field(repr=False)
+    legend: str
     saliency: bytes = field(repr=False)
     sentence: str
     probabilities: np.ndarray = field(repr=False)
@@ -245,7 +248,7 @@ def occlusion_view(
     whole = float(predict(model, x)[class_index])
     starts = explain.occlusion_positions(patch, stride)
     # Each input pixel shows the lowest probability of the patches that cover it.
-    lowest = np.ones((28, 28), np.float32)
+    lowest = np.full((28, 28), whole, np.float32)  # pixels no patch covers: as uncovered
     for a, i in enumerate(starts):
         for b, j in enumerate(starts):
             block = lowest[i : i + patch, j : j + patch]
@@ -266,8 +269,11 @@ def occlusion_view(
             f"{worst:.0%}. Dark areas of the map are where covering hurts."
         )
     contribution = saliency(model, x, class_index, method="gradient_x_input")
+    low = float(lowest.min())
+    scale = ColorScale("gray", low, max(whole, low + 1e-3))  # black: the lowest, white: uncovered
     return OcclusionView(
-        occlusion=_png(zoom(colorize(lowest, GRAY), ZOOM)),
+        occlusion=_png(zoom(colorize(lowest, scale), ZOOM)),
+        legend=f"Black: {low:.1%}, white: {whole:.1%} (the digit uncovered)",
         saliency=_png(zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)),
         sentence=sentence,
         probabilities=probabilities,
@@ -316,6 +322,12 @@ def _digits_grid(top: explain.TopExamples, f: int, digits: np.ndarray, spec: Mod
     return tile_grid(np.stack(tiles), cols=3, gap=4, fill=255)
 
 
+def _patch_grid(patches: np.ndarray, factor: int, cols: int) -> np.ndarray:
+    """Patches (M, r, r) in [0, 1], each enlarged ``factor`` times, 4 white pixels apart."""
+    tiles = np.stack([_gray(p, factor) for p in patches])  # (M, r·f, r·f, 3)
+    return tile_grid(tiles, cols=cols, gap=4, fill=255)
+
+
 def top_view(
     model: Model, top: explain.TopExamples, digits: np.ndarray, labels: np.ndarray, f: int
 ) -> TopView:
@@ -323,7 +335,7 @@ def top_view(
     spec = model.spec
     size = top.patches.shape[-1]
     factor = max(1, 96 // size)
-    patches = tile_grid(top.patches[f], cols=3, gap=1, fill=0.35)
+    patches = _patch_grid(top.patches[f], factor, cols=3)
     kernel = None
     if top.layer == 0:
         weights = np.asarray(model.weights[0])[:, :, 0, f]  # (k, k)
@@ -334,7 +346,7 @@ def top_view(
     return TopView(
         title=f"{top.name}, filter {f}",
         digits=_png(_digits_grid(top, f, digits, spec)),
-        patches=_png(zoom(colorize(patches, GRAY), factor)),
+        patches=_png(patches),
         kernel=kernel,
         caption=(
             f"Responses {values} (mean over all {len(digits)} test digits: "
@@ -497,9 +509,7 @@ def _ink(top: explain.TopExamples) -> float:
 def _first_patches(top: explain.TopExamples, count: int = 8) -> bytes:
     """Each of the first ``count`` filters' top patch, in a row (enlarged to ~96 px each)."""
     size = top.patches.shape[-1]
-    tiles = top.patches[:count, 0]  # (count, r, r)
-    grid = tile_grid(tiles, cols=4, gap=1, fill=0.35)
-    return _png(zoom(colorize(grid, GRAY), max(1, 72 // size)))
+    return _png(_patch_grid(top.patches[:count, 0], max(1, 72 // size), cols=4))
 
 
 def hierarchy_view(
