@@ -356,3 +356,31 @@ def test_a_colour_strip_has_one_number_per_tick_none_touching_and_14_px_type(low
     assert 3 <= len(mark_x) <= 5 and numbers == len(mark_x)
     assert [h for _, h in _ink_runs(strip[41:])][0] in (10, 11)  # with a minus sign's row
     assert marks[14] and marks[220 - 14 - 1]  # both ends kept
+
+
+@pytest.mark.parametrize("name", ["RdBu_r", "gray"])
+def test_grid_html_numbers_contrast_4_5_to_1_with_their_cells_on_every_colour(name):
+    """WCAG AA for every colour a scale can paint: each number's ink (black or white) against
+    its cell, the ratio computed here from the table's own HTML."""
+    import re
+
+    from cnnviz.pictures import ColorScale
+
+    values = np.linspace(-1, 1, 401).reshape(1, -1) if name == "RdBu_r" else None
+    values = values if values is not None else np.linspace(0, 1, 401).reshape(1, -1)
+    table = grid_html(values, ColorScale(name, values.min(), values.max()))
+
+    def luminance(rgb):
+        c = np.array(rgb) / 255
+        return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ [
+            0.2126,
+            0.7152,
+            0.0722,
+        ]
+
+    cells = re.findall(r"background:rgb\((\d+),(\d+),(\d+)\);color:(#000|#fff)", table)
+    assert len(cells) == 401
+    for r, g, b, ink in cells:
+        back, text = luminance((int(r), int(g), int(b))), 0.0 if ink == "#000" else 1.0
+        ratio = (max(back, text) + 0.05) / (min(back, text) + 0.05)
+        assert ratio >= 4.5, (r, g, b, ink, ratio)
