@@ -154,10 +154,9 @@ def show_field(view: lesson.FieldView) -> None:
 
 def show_occlusion(view: lesson.OcclusionView, label: int) -> None:
     left, right = st.columns(2)
-    show_image(
-        left, view.occlusion, caption=f"Probability of {label} with the patch there. {view.legend}"
-    )
+    show_image(left, view.occlusion, caption=f"Probability of {label}, patch there")
     show_image(right, view.saliency, caption=f"Saliency for {label}: gradient × input")
+    st.caption(view.legend)
     st.markdown(view.sentence)
 
 

@@ -77,7 +77,7 @@ def test_occlusion_view_says_when_no_patch_matters():
     zeros = TrainedModel(ONE, "none", [np.zeros(s, np.float32) for s in weight_shapes(ONE)])
     view = lesson.occlusion_view(zeros, np.zeros((28, 28)), 3, 4, 2, 0.5)
     assert view.sentence.startswith("No 4×4 patch moves the model much")
-    assert "between 10% and 10%" in view.sentence
+    assert "between 10.0% and 10.0%" in view.sentence
 
 
 def test_top_view_caption_lists_the_digits_and_their_responses(digits):

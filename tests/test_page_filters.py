@@ -81,7 +81,8 @@ def test_top_examples_follow_the_filter(default_trained):
     top = explain.top_examples(
         default_trained.weights, default_trained.spec, lesson.searched_digits(load_sample()), 0
     )
-    assert f"{top.values[5, 0]:.2f}" in at.caption[1].value
+    caption = next(c.value for c in at.caption if c.value.startswith("Responses "))
+    assert caption.startswith(f"Responses {top.values[5, 0]:.2f}, ")
 
 
 def test_a_three_block_session_model_gets_grad_cam_and_the_hierarchy():

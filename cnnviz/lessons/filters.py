@@ -259,7 +259,7 @@ def occlusion_view(
     if whole - worst < 0.05:
         sentence = (
             f"No {patch}×{patch} patch moves the model much: the probability of {class_index} "
-            f"stays between {worst:.0%} and {whole:.0%} wherever the patch goes, so no single "
+            f"stays between {worst:.1%} and {whole:.1%} wherever the patch goes, so no single "
             "small area carries the decision."
         )
     else:
@@ -270,10 +270,13 @@ def occlusion_view(
         )
     contribution = saliency(model, x, class_index, method="gradient_x_input")
     low = float(lowest.min())
-    scale = ColorScale("gray", low, max(whole, low + 1e-3))  # black: the lowest, white: uncovered
+    # Black: the lowest, or 10 points below the uncovered digit if the map moves less (so that
+    # a 0.1-point wobble is not drawn black); white: the digit uncovered.
+    low = min(low, whole - 0.1)
+    scale = ColorScale("gray", low, whole)
     return OcclusionView(
         occlusion=_png(zoom(colorize(lowest, scale), ZOOM)),
-        legend=f"Black: {low:.1%}, white: {whole:.1%} (the digit uncovered)",
+        legend=f"Black: {max(low, 0):.1%} or less, white: {whole:.1%} (the digit uncovered)",
         saliency=_png(zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)),
         sentence=sentence,
         probabilities=probabilities,
@@ -323,9 +326,9 @@ def _digits_grid(top: explain.TopExamples, f: int, digits: np.ndarray, spec: Mod
 
 
 def _patch_grid(patches: np.ndarray, factor: int, cols: int) -> np.ndarray:
-    """Patches (M, r, r) in [0, 1], each enlarged ``factor`` times, 4 white pixels apart."""
+    """Patches (M, r, r) in [0, 1], each enlarged ``factor`` times, 4 grey pixels apart."""
     tiles = np.stack([_gray(p, factor) for p in patches])  # (M, r·f, r·f, 3)
-    return tile_grid(tiles, cols=cols, gap=4, fill=255)
+    return tile_grid(tiles, cols=cols, gap=4, fill=110)  # grey gaps: patches may be all white
 
 
 def top_view(
