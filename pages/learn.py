@@ -44,7 +44,7 @@ def main() -> None:
     st.plotly_chart(batch.figure, key="learn_batch_digits")
 
     st.header("3. The loss of one answer", divider="gray")
-    answer_section(lesson.answer_view(p, digit_ui(size)))
+    answer_section(lesson.answer_view(p, digit_ui(size), learner.spec.loss))
 
     st.header("4. One step", divider="gray")
     kernel, cell = weight_ui(learner)

@@ -189,3 +189,23 @@ def test_bad_settings_are_named(fresh, sample):
         lesson.preview(fresh, sample, 33, 0.1)
     with pytest.raises(ValueError, match="`source` must be one of"):
         lesson.start("mine")
+
+
+def test_a_confidently_wrong_answer_is_worked_out_and_marked_on_the_plot(fresh, sample):
+    """After a rate-10 step the answers are sure and wrong: p(true) printed with significant
+    digits (not "0"), the loss as Keras computes it (hundreds, not the clip's 16.118), and the
+    marker inside the plot's y-range."""
+    after = lesson.advance(fresh, lesson.preview(fresh, sample, 8, 10.0).step)
+    p = lesson.preview(after, sample, 8, 0.1)
+    i = int(np.argmax(p.step.losses))
+    view = lesson.answer_view(p, i)
+    loss = float(p.step.losses[i])
+    assert loss > 20
+    shown = number(view.formula, "probability of")
+    assert shown > 0 and shown == pytest.approx(np.exp(-loss), rel=5e-3)
+    assert number(view.formula, f"= −log {view.formula.split('−log ')[2].split(' ')[0]} =") == (
+        pytest.approx(loss, abs=5e-4)
+    )
+    point = view.curve.data[-1]
+    low, high = view.curve.layout.yaxis.range
+    assert point.y[0] == pytest.approx(loss) and low <= point.y[0] <= high - 0.4

@@ -12,6 +12,8 @@ import scipy.special
 
 from cnnviz.learning.model import ModelSpec, architecture, build_model
 from cnnviz.learning.nn import (
+    answer_losses,
+    batch_losses,
     forward,
     forward_with_sums,
     gradients,
@@ -187,3 +189,26 @@ def test_weights_of_another_spec_are_refused_with_the_shapes():
         forward(weights, np.zeros((1, 28, 28, 1)))
     with pytest.raises(ValueError, match=r"Received: x.shape=\(28, 28\)"):
         forward([np.zeros(s, np.float32) for s in weight_shapes()], np.zeros((28, 28)))
+
+
+def test_the_loss_gradients_return_the_answers_of_their_own_forward_pass():
+    """One forward pass: the probabilities, scores and each answer's loss come with the
+    gradients (sgd no longer runs predict again), and the loss is logsumexp(z) − z_true."""
+    spec = SPECS[1]
+    _, weights, x = random_model(spec, 3)
+    labels = np.arange(len(x)) % 10
+    g = gradients(weights, x, spec, labels=labels)
+    np.testing.assert_allclose(g.probabilities, predict(weights, x, spec), rtol=1e-6)
+    np.testing.assert_allclose(g.scores, forward_with_sums(weights, x, spec)[1][-1], rtol=1e-6)
+    reference = scipy.special.logsumexp(g.scores.astype(np.float64), axis=1)
+    reference -= g.scores[np.arange(len(x)), labels]
+    np.testing.assert_allclose(g.losses, reference, rtol=1e-9)
+    assert g.value == pytest.approx(reference.mean())
+    np.testing.assert_allclose(batch_losses(weights, x, labels, spec), g.losses, rtol=1e-9)
+    assert gradients(weights, x, spec, score=2).probabilities is None  # other paths unchanged
+
+
+def test_a_confidently_wrong_answer_costs_more_than_the_old_clip():
+    """Scores 0 and 400: p(true) = e^−400 underflows even float64; the loss is still 400."""
+    z = np.array([[0.0, 400.0] + [0.0] * 8, [5.0] * 10])
+    np.testing.assert_allclose(answer_losses(z, np.array([0, 3])), [400.0, np.log(10)])

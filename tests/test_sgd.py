@@ -203,18 +203,51 @@ def test_the_loss_curve_passes_through_the_batch_loss_with_the_gradient_as_slope
     assert abs(g) > 1e-3  # a weight that matters, so the check above can fail
 
 
-@pytest.mark.parametrize("label", [0, 3, 9])
-def test_the_loss_of_one_answer_equals_keras_losses(label):
-    p = np.random.default_rng(label).dirichlet(np.ones(10)).astype(np.float32)
+@pytest.mark.parametrize(("label", "spread"), [(0, 1.0), (3, 3.0), (9, 60.0)])
+def test_the_loss_of_one_answer_equals_keras_losses(label, spread):
+    """From the scores, as Keras after a softmax layer: spread 60 puts p(true) near e^−100,
+    far below the 1e−7 a clip would stop at."""
+    rng = np.random.default_rng(label)
+    z = (spread * rng.normal(size=10)).astype(np.float32)
+    z[label] = z.min() - spread  # the true digit the least likely: confidently wrong at 60
     y = keras.utils.to_categorical([label], 10)
-    answer = answer_loss(p, label)
-    ce = float(keras.losses.categorical_crossentropy(y, p[None])[0])
+    p = np.asarray(keras.activations.softmax(z[None]))[0]
+    answer = answer_loss(z, label)
+    ce = float(keras.losses.categorical_crossentropy(y, z[None], from_logits=True)[0])
     mse = float(keras.losses.mean_squared_error(y, p[None])[0])
     assert answer.cross_entropy == pytest.approx(ce, rel=1e-5)
-    assert answer.squared_error == pytest.approx(mse, rel=1e-5)
-    assert answer.p_true == p[label]
-    assert cross_entropy(p[label]) == pytest.approx(ce, rel=1e-5)
-    np.testing.assert_allclose(losses(p[None], np.array([label])), [ce], rtol=1e-5)
+    assert answer.squared_error == pytest.approx(mse, rel=1e-5, abs=1e-9)
+    assert answer.p_true == pytest.approx(np.exp(-ce), rel=1e-4)
+    np.testing.assert_allclose(losses(z[None], np.array([label])), [ce], rtol=1e-5)
+    if spread < 10:
+        assert cross_entropy(p[label]) == pytest.approx(ce, rel=1e-5)
+    else:
+        assert ce > 100  # the case the clip at 1e−7 got wrong (16.118)
+
+
+def test_after_a_rate_10_step_the_loss_is_keras_evaluate_and_its_slope_the_gradient(sample):
+    """A rate-10 step leaves answers confidently wrong: the next batch loss is in the hundreds.
+    Ours equals Keras' evaluate and train_on_batch (no clip at −log 1e−7 = 16.118), and the
+    gradient is the slope of that same loss, measured."""
+    x, y = _sample_batch(sample, 0)
+    weights = gradient_step(glorot_weights(seed=DEFAULT_SEED), None, x, y, 10.0).weights
+    model = keras_model(ModelSpec(), list(weights), "sgd", 0.1)  # Keras' build allows ≤ 1
+    onehot = keras.utils.to_categorical(y, 10)
+    evaluated = float(np.ravel(model.evaluate(x, onehot, batch_size=len(x), verbose=0))[0])
+    step = gradient_step(weights, None, x, y, 0.1)
+    assert step.loss_before > 100
+    assert step.loss_before == pytest.approx(evaluated, rel=1e-4)
+    assert step.losses.mean() == pytest.approx(step.loss_before)
+    trained = float(np.ravel(model.train_on_batch(x, onehot))[0])  # the loss before its step
+    assert step.loss_before == pytest.approx(trained, rel=1e-4)
+    assert step.loss_after == pytest.approx(
+        float(np.ravel(model.evaluate(x, onehot, batch_size=len(x), verbose=0))[0]), rel=1e-3
+    )
+    for array in (0, 4):  # first-layer kernel, output kernel: the largest gradient of each
+        index = np.unravel_index(np.abs(step.gradients[array]).argmax(), weights[array].shape)
+        g = float(step.gradients[array][index])
+        curve = loss_curve(weights, None, x, y, (array, tuple(int(i) for i in index)), points=3)
+        assert abs(g) > 1 and curve.slope == pytest.approx(g, rel=2e-2), (array, index)
 
 
 def test_fresh_weights_follow_keras_glorot_uniform_and_zero_biases():

@@ -37,6 +37,8 @@ from cnnviz.learning.model import (
 
 __all__ = [
     "Gradients",
+    "answer_losses",
+    "batch_losses",
     "conv_backward",
     "conv_forward",
     "dense_backward",
@@ -421,11 +423,92 @@ class Gradients:
         Its gradient with respect to every input pixel (saliency).
     weights : list of ndarray
         Its gradient with respect to every weight, shaped and ordered like the weights.
+    probabilities : ndarray, shape (N, 10), or None
+        The model's answers in the forward pass that came first (``labels=`` only).
+    scores : ndarray, shape (N, 10), or None
+        The output layer's sums before the softmax, the logits (``labels=`` only).
+    losses : ndarray, shape (N,), float64, or None
+        Each answer's loss (:func:`answer_losses`); ``value`` is their mean (``labels=`` only).
     """
 
     value: float
     input: np.ndarray
     weights: list[np.ndarray]
+    probabilities: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    losses: np.ndarray | None = None
+
+
+def answer_losses(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    loss: str = "categorical_crossentropy",
+    probabilities: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each answer's loss, as Keras computes it while training a model that ends in softmax.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (N, 10)
+        The output layer's sums ``z`` before the softmax (the logits).
+    labels : ndarray of int, shape (N,)
+        The true digits.
+    loss : {"categorical_crossentropy", "mean_squared_error"}
+    probabilities : ndarray, shape (N, 10), optional
+        ``softmax(z)`` as the model computed it, for the mean squared error (computed from
+        ``scores`` if not given).
+
+    Returns
+    -------
+    ndarray, shape (N,), float64
+
+    Notes
+    -----
+    Cross-entropy ``−log p(true)`` with ``p = softmax(z)`` is ``logsumexp(z) − z_true``:
+    Keras takes the logits of a softmax layer and computes it that way, with no clipping, so a
+    confidently wrong answer can cost far more than ``−log 1e−7 ≈ 16.1``. Here in float64,
+    shifted by ``max(z)`` so that nothing overflows. This value and the gradient
+    ``(p − y) / N`` of :func:`gradients` belong to the same function.
+
+    Examples
+    --------
+    >>> z = np.array([[0.0, 0.0], [0.0, 200.0]])
+    >>> answer_losses(z, np.array([0, 0])).round(4)  # −log ½; an answer sure of the wrong class
+    array([  0.6931, 200.    ])
+    """
+    z = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=int)
+    n = len(z)
+    if loss == "categorical_crossentropy":
+        top = z.max(axis=1)
+        logsumexp = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+        return logsumexp - z[np.arange(n), labels]
+    p = _softmax(z) if probabilities is None else np.asarray(probabilities, dtype=np.float64)
+    y = np.eye(z.shape[1])[labels]
+    return ((p - y) ** 2).mean(axis=1)
+
+
+def batch_losses(
+    weights: Sequence[np.ndarray],
+    x: np.ndarray,
+    labels: np.ndarray,
+    spec: ModelSpec | None = None,
+) -> np.ndarray:
+    """Each digit's loss (the spec's own, :func:`answer_losses`) after a forward pass, (N,).
+
+    >>> spec = ModelSpec(filters=(2,), dense_units=4)
+    >>> weights = [np.zeros(s, np.float32) for s in weight_shapes(spec)]
+    >>> batch_losses(weights, np.zeros((2, 28, 28, 1)), np.array([3, 4]), spec).round(4)
+    array([2.3026, 2.3026])
+    """
+    spec = spec or ModelSpec()
+    labels = np.asarray(labels, dtype=int)
+    parts, start = [], 0
+    for outputs, sums in _by_chunks(weights, x, spec):
+        end = start + len(outputs[-1])
+        parts.append(answer_losses(sums[-1], labels[start:end], spec.loss, outputs[-1]))
+        start = end
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def gradients(
@@ -484,12 +567,11 @@ def gradients(
         if labels.shape != (n,) or not np.isin(labels, range(NUM_CLASSES)).all():
             raise ValueError(f"`labels` must be {n} digits 0 to 9. Received: {labels!r}.")
         y = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+        each = answer_losses(scores[-1], labels, spec.loss, probabilities)
+        value = float(each.mean())
         if spec.loss == "categorical_crossentropy":
-            p = np.clip(probabilities, 1e-7, 1 - 1e-7)  # as Keras clips before the log
-            value = float(-np.log(p[np.arange(n), labels]).mean())
             d_scores = (probabilities - y) / n
         else:
-            value = float(((probabilities - y) ** 2).mean())
             d_scores = _softmax_backward(2 * (probabilities - y) / y.size, probabilities)
     elif score is not None:
         if not 0 <= score < NUM_CLASSES:
@@ -523,4 +605,6 @@ def gradients(
             d = pool_backward(d, below, spec.pooling)
         elif layer.kind == "flatten":
             d = d.reshape(below.shape)
+    if labels is not None:
+        return Gradients(value, d, d_weights, probabilities, scores[-1], each)
     return Gradients(value, d, d_weights)

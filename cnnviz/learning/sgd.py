@@ -10,7 +10,8 @@ step can be shown:
 * :func:`adam_step` — the same step with Keras' Adam (the article's optimiser), and
   :func:`adam_terms`, Adam's rule worked out for one weight;
 * :func:`answer_loss`, :func:`losses`, :func:`cross_entropy` — the loss of one answer:
-  cross-entropy ``−log p(true)`` and the mean squared error the article mentions;
+  cross-entropy ``−log p(true)`` (from the output layer's sums, as Keras computes it:
+  :func:`nn.answer_losses`) and the mean squared error the article mentions;
 * :func:`loss_curve` — the batch loss as one weight alone varies (a real forward pass per
   point), and the slope measured by finite differences;
 * :func:`glorot_weights` — fresh starting weights as Keras draws them (Glorot uniform kernels,
@@ -39,7 +40,6 @@ __all__ = [
     "ADAM_BETA_1",
     "ADAM_BETA_2",
     "ADAM_EPSILON",
-    "CLIP",
     "FD_STEP",
     "AdamState",
     "AdamTerms",
@@ -58,8 +58,6 @@ __all__ = [
 
 #: Keras' Adam defaults (``keras.optimizers.Adam``): the two running means' decay and epsilon.
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
-#: Keras clips probabilities to [CLIP, 1 − CLIP] before taking the log.
-CLIP = 1e-7
 #: The half-width ``h`` of the central finite difference in :func:`loss_curve`. Small, because
 #: the loss has kinks (a ReLU turning on, a max-pooling window changing its maximum): on the
 #: article's model, fresh weights, 8 sample digits, first-layer weights agreed with the gradient
@@ -73,11 +71,13 @@ FD_STEP = 1e-4
 def cross_entropy(p_true: np.ndarray | float) -> np.ndarray | float:
     """``−log p(true)``, the cross-entropy of answers that gave the true digit ``p_true``.
 
+    For plotting the curve: a model's own loss is computed from its scores
+    (:func:`losses`), since a probability that rounded to 0 would cost infinitely much.
+
     Parameters
     ----------
     p_true : float or ndarray, any shape
-        The probability each answer gave the true class, clipped to [1e-7, 1 − 1e-7] first as
-        Keras does (a probability of 0 would cost infinitely much).
+        The probability each answer gave the true class (0 gives ``inf``).
 
     Returns
     -------
@@ -90,18 +90,18 @@ def cross_entropy(p_true: np.ndarray | float) -> np.ndarray | float:
 
     Sure and right costs little; the loss grows without bound as ``p(true)`` goes to 0.
     """
-    p = np.clip(np.asarray(p_true, dtype=np.float64), CLIP, 1 - CLIP)
-    result = -np.log(p)
+    with np.errstate(divide="ignore"):
+        result = -np.log(np.asarray(p_true, dtype=np.float64))
     return float(result) if result.ndim == 0 else result
 
 
-def losses(probabilities: np.ndarray, labels: np.ndarray, loss: str = "categorical_crossentropy"):
+def losses(scores: np.ndarray, labels: np.ndarray, loss: str = "categorical_crossentropy"):
     """Each answer's loss: cross-entropy ``−log p(true)`` or the mean squared error.
 
     Parameters
     ----------
-    probabilities : ndarray, shape (N, K)
-        The model's answers, rows summing to 1.
+    scores : ndarray, shape (N, K)
+        The output layer's sums before the softmax (the logits, :attr:`Step.scores`).
     labels : ndarray of int, shape (N,)
         The true digits.
     loss : {"categorical_crossentropy", "mean_squared_error"}
@@ -109,23 +109,21 @@ def losses(probabilities: np.ndarray, labels: np.ndarray, loss: str = "categoric
     Returns
     -------
     ndarray, shape (N,), float64
-        Their mean is the batch loss Keras reports.
+        Their mean is the batch loss Keras reports. Cross-entropy is
+        ``logsumexp(z) − z_true`` (:func:`nn.answer_losses`, its one home), unclipped as
+        Keras computes it after a softmax layer.
 
     Examples
     --------
-    >>> p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
-    >>> losses(p, np.array([0, 1])).round(3)  # −log 0.7, −log 0.1
+    >>> z = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]))
+    >>> losses(z, np.array([0, 1])).round(3)  # −log 0.7, −log 0.1
     array([0.357, 2.303])
-    >>> losses(p, np.array([0, 1]), "mean_squared_error").round(3)  # (0.09+0.04+0.01)/3, ...
+    >>> losses(z, np.array([0, 1]), "mean_squared_error").round(3)  # (0.09+0.04+0.01)/3, ...
     array([0.047, 0.487])
+    >>> losses(np.array([[0.0, 300.0]]), np.array([0]))  # p(true) = e^−300: no clip at 16.1
+    array([300.])
     """
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    labels = np.asarray(labels, dtype=int)
-    n, k = probabilities.shape
-    if loss == "categorical_crossentropy":
-        return cross_entropy(probabilities[np.arange(n), labels])
-    y = np.eye(k)[labels]  # (N, K) one-hot
-    return ((probabilities - y) ** 2).mean(axis=1)
+    return nn.answer_losses(scores, labels, loss)
 
 
 @dataclass(frozen=True)
@@ -137,9 +135,9 @@ class AnswerLoss:
     label : int
         The true digit.
     p_true : float
-        The probability the answer gave it.
+        The probability the answer gave it (float64: may be far below float32's range).
     cross_entropy : float
-        ``−log p_true``.
+        ``−log p_true``, worked out as ``logsumexp(z) − z_true``.
     squared_error : float
         ``Σ_k (p_k − y_k)² / K``, with ``y`` the one-hot true answer.
     """
@@ -150,12 +148,13 @@ class AnswerLoss:
     squared_error: float
 
 
-def answer_loss(probabilities: np.ndarray, label: int) -> AnswerLoss:
-    """Cross-entropy and mean squared error of one answer.
+def answer_loss(scores: np.ndarray, label: int) -> AnswerLoss:
+    """Cross-entropy and mean squared error of one answer, from its scores before the softmax.
 
     Parameters
     ----------
-    probabilities : ndarray, shape (K,)
+    scores : ndarray, shape (K,)
+        The output layer's sums ``z`` (the logits); ``p = softmax(z)``.
     label : int, 0 ≤ label < K
 
     Returns
@@ -169,21 +168,19 @@ def answer_loss(probabilities: np.ndarray, label: int) -> AnswerLoss:
 
     Examples
     --------
-    >>> a = answer_loss(np.full(10, 0.1), 3)  # a model that guesses evenly
+    >>> a = answer_loss(np.zeros(10), 3)  # equal scores: a model that guesses evenly
     >>> round(a.cross_entropy, 4), round(a.squared_error, 4)  # −log 0.1; (0.81 + 9 · 0.01) / 10
     (2.3026, 0.09)
     """
-    p = as_float_array(probabilities, "probabilities", (1,))
-    if not isinstance(label, numbers.Integral) or not 0 <= label < p.size:
+    z = as_float_array(scores, "scores", (1,))
+    if not isinstance(label, numbers.Integral) or not 0 <= label < z.size:
         raise ValueError(
-            f"`label` must be a class from 0 to {p.size - 1}. Received: label={label!r}."
+            f"`label` must be a class from 0 to {z.size - 1}. Received: label={label!r}."
         )
-    row, labels = p[None].astype(np.float64), np.array([int(label)])
+    row, labels = z[None].astype(np.float64), np.array([int(label)])
+    ce = float(losses(row, labels)[0])
     return AnswerLoss(
-        int(label),
-        float(p[label]),
-        float(losses(row, labels)[0]),
-        float(losses(row, labels, "mean_squared_error")[0]),
+        int(label), math.exp(-ce), ce, float(losses(row, labels, "mean_squared_error")[0])
     )
 
 
@@ -287,6 +284,10 @@ class Step:
     optimizer : {"sgd", "adam"}
     adam : AdamState or None
         Adam's state after the step (None for SGD).
+    scores : ndarray, shape (N, K)
+        The output layer's sums before the softmax, before the step (the logits).
+    losses : ndarray, shape (N,), float64
+        Each answer's loss before the step; ``loss_before`` is their mean.
     """
 
     loss_before: float
@@ -298,6 +299,8 @@ class Step:
     learning_rate: float
     optimizer: str = "sgd"
     adam: AdamState | None = field(default=None, repr=False)
+    scores: np.ndarray | None = field(default=None, repr=False)
+    losses: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def went_up(self) -> bool:
@@ -359,18 +362,20 @@ def gradient_step(
     2.213
     """
     spec, weights, x, y, learning_rate = _door(weights, spec, x, y, learning_rate)
-    probabilities, g = _loss_and_gradients(weights, spec, x, y)
+    g = _loss_and_gradients(weights, spec, x, y)
     rate = np.float32(learning_rate)
     updates = tuple(_read_only(-rate * d) for d in g.weights)
     after = tuple(_read_only(w + u) for w, u in zip(weights, updates))
     return Step(
         g.value,
-        _read_only(probabilities),
+        _read_only(g.probabilities),
         tuple(_read_only(d) for d in g.weights),
         updates,
         after,
         _batch_loss(after, spec, x, y),
         learning_rate,
+        scores=_read_only(g.scores),
+        losses=_read_only(g.losses),
     )
 
 
@@ -484,8 +489,11 @@ def adam_step(
     spec, weights, x, y, learning_rate = _door(weights, spec, x, y, learning_rate)
     state = state or AdamState.start(weights)
     if [np.shape(m) for m in state.m] != [w.shape for w in weights]:
-        raise ValueError("`state` belongs to a model of other shapes: start again with None.")
-    probabilities, g = _loss_and_gradients(weights, spec, x, y)
+        raise ValueError(
+            "`state` belongs to a model of other shapes: start again with None. Received: "
+            f"state for shapes {[np.shape(m) for m in state.m]}."
+        )
+    g = _loss_and_gradients(weights, spec, x, y)
     t = state.iterations + 1
     after, ms, vs = [], [], []
     for w, d, m, v in zip(weights, g.weights, state.m, state.v):
@@ -495,7 +503,7 @@ def adam_step(
         vs.append(_read_only(v))
     return Step(
         g.value,
-        _read_only(probabilities),
+        _read_only(g.probabilities),
         tuple(_read_only(d) for d in g.weights),
         tuple(_read_only(a - w) for a, w in zip(after, weights)),
         tuple(after),
@@ -503,6 +511,8 @@ def adam_step(
         learning_rate,
         "adam",
         AdamState(t, tuple(ms), tuple(vs)),
+        _read_only(g.scores),
+        _read_only(g.losses),
     )
 
 
@@ -623,7 +633,10 @@ def _door(weights, spec, x, y, learning_rate):
     if x.shape[1:] != INPUT_SHAPE:
         raise ValueError(f"`x` must have the shape (N, 28, 28, 1). Received: x.shape={x.shape}.")
     if x.min() < 0 or x.max() > 1:
-        raise ValueError("`x` must hold pixels in [0, 1] (divide 0–255 pixels by 255).")
+        raise ValueError(
+            "`x` must hold pixels in [0, 1] (divide 0–255 pixels by 255). Received: pixels "
+            f"from {float(x.min()):g} to {float(x.max()):g}."
+        )
     labels = np.asarray(y)
     whole = labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(labels % 1 == 0))
     if labels.shape != (len(x),) or not whole or not np.isin(labels, range(NUM_CLASSES)).all():
@@ -643,9 +656,10 @@ def _where(where, weights) -> tuple[int, tuple[int, ...]]:
     """``where`` checked against the weights: (array index, index tuple within that array)."""
     try:
         array, index = int(where[0]), tuple(int(i) for i in np.atleast_1d(where[1]))
-        weights[array][index]  # raises IndexError when out of range
-        if len(index) != weights[array].ndim or array < 0:
+        if not 0 <= array < len(weights) or len(index) != weights[array].ndim:
             raise IndexError
+        if not all(0 <= i < n for i, n in zip(index, weights[array].shape)):
+            raise IndexError  # no counting from the end: −1 is not a weight's place
     except (TypeError, ValueError, IndexError):
         shapes = [w.shape for w in weights]
         raise ValueError(
@@ -655,11 +669,11 @@ def _where(where, weights) -> tuple[int, tuple[int, ...]]:
     return array, index
 
 
-def _loss_and_gradients(weights, spec, x, y):
-    """The batch's answers before the step, and the loss's gradients (one backward pass)."""
-    return nn.predict(weights, x, spec), nn.gradients(weights, x, spec, labels=y)
+def _loss_and_gradients(weights, spec, x, y) -> nn.Gradients:
+    """The loss's gradients, and the answers and losses of the same forward pass."""
+    return nn.gradients(weights, x, spec, labels=y)
 
 
 def _batch_loss(weights, spec, x, y) -> float:
     """The batch's mean loss, the spec's own, as Keras computes it."""
-    return float(losses(nn.predict(weights, x, spec), y, spec.loss).mean())
+    return float(nn.batch_losses(weights, x, y, spec).mean())

@@ -39,7 +39,6 @@ from cnnviz.learning.sgd import (
     glorot_weights,
     gradient_step,
     loss_curve,
-    losses,
 )
 from cnnviz.learning.training import TrainedModel
 from cnnviz.pictures import (
@@ -329,7 +328,7 @@ class BatchView:
 
 def batch_view(p: Preview, spec: ModelSpec) -> BatchView:
     """The next step's digits with their true labels and each answer's loss."""
-    each = losses(p.step.probabilities, p.y, spec.loss)
+    each = p.step.losses
     titles = [f"{label}: {number_text(v, 2, fixed=True)}" for label, v in zip(p.y, each)]
     n = len(p.y)
     name = "cross-entropy" if spec.loss == "categorical_crossentropy" else "mean squared error"
@@ -354,24 +353,34 @@ class AnswerView:
     curve: go.Figure = field(repr=False)
 
 
-def answer_view(p: Preview, i: int) -> AnswerView:
-    """The loss of the answer to digit ``i`` of the batch, both ways, and its place on −log p."""
+def answer_view(p: Preview, i: int, loss: str = "categorical_crossentropy") -> AnswerView:
+    """The loss of the answer to digit ``i`` of the batch, both ways, and its place on −log p.
+
+    ``loss`` is the one the model is trained with (its spec's): the text says which of the two
+    the steps below follow. Cross-entropy comes from the answer's scores before the softmax
+    (:func:`answer_loss`), so a confidently wrong answer costs what Keras says it does.
+    """
     i = min(max(int(i), 0), len(p.y) - 1)
     probabilities = np.asarray(p.step.probabilities[i], dtype=np.float64)
     label, said = int(p.y[i]), int(probabilities.argmax())
-    a = answer_loss(probabilities, label)
-    pt = number_text(a.p_true, 3, fixed=True)
+    a = answer_loss(p.step.scores[i], label)
+    pt = number_text(a.p_true, 3)  # significant digits: 3.2e−12 is not "0"
     verdict = "right" if said == label else f"wrong: it says {said}"
+    whose = (
+        "so its loss is"
+        if loss == "categorical_crossentropy"
+        else "so its cross-entropy (this model is trained on the mean squared error below) is"
+    )
     formula = (
         f"Digit {i + 1} of the batch is {'an' if label == 8 else 'a'} **{label}**; the model's "
         f"answer is {verdict}. It gives "
-        f"the true digit a probability of **{pt}**, so its loss is\n\n"
+        f"the true digit a probability of **{pt}**, {whose}\n\n"
         f"**cross-entropy = −log p(true) = −log {pt} = "
         f"{number_text(a.cross_entropy, 3, fixed=True)}**"
     )
     others = [(k, probabilities[k]) for k in range(NUM_CLASSES) if k != label]
     biggest = sorted(others, key=lambda kv: -kv[1])[:2]
-    terms = " + ".join(f"{number_text(v, 3, fixed=True)}²" for _, v in biggest)
+    terms = " + ".join(f"{number_text(v, 3)}²" for _, v in biggest)
     squared = (
         f"The **mean squared error** the article mentions, for the same answer: "
         f"((1 − {pt})² + {terms} + … the other {NUM_CLASSES - 3}) / {NUM_CLASSES} = "
@@ -386,7 +395,7 @@ def answer_view(p: Preview, i: int) -> AnswerView:
         x_title="p(true), the probability given to the true digit",
         y_title="loss",
         point=(a.p_true, a.cross_entropy, f"this answer: {number_text(a.cross_entropy, 2)}"),
-        y_range=(0, 5.5),
+        y_range=(0, max(5.5, a.cross_entropy + 0.5)),  # the point stays on the plot
         height=300,
     )
     bars = probability_bars(probabilities, predicted=said, true=label, height=300)
