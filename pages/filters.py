@@ -15,11 +15,11 @@ import streamlit as st
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import filters as lesson
 from cnnviz.lessons.inside import model_in_use
-from pages._filters_controls import digit_ui, feature_ui, field_ui, filter_ui, occlusion_ui
+from pages._filters_controls import PAGE, digit_ui, feature_ui, field_ui, filter_ui, occlusion_ui
 from pages._models import get_current_model, get_dataset
 from pages._registry import ensure_app_navigation
-from pages._state import to_link
-from pages._ui import show_image
+from pages._state import put, to_link
+from pages._ui import pick_cell, show_image
 
 MADE_KEY = "filters_made"  # the feature pictures this visitor asked for, by cache key
 
@@ -43,7 +43,7 @@ def main() -> None:
     st.header("Receptive field: what one cell can see")
     st.markdown(lesson.FIELD_INTRO)
     layer, cell = field_ui(model.spec)
-    show_field(lesson.field_view(digit, model.spec, layer, cell))
+    show_field(lesson.field_view(digit, model.spec, layer, cell), model.spec, layer)
 
     st.header("Occlusion: cover part of the digit")
     st.markdown(lesson.OCCLUSION_INTRO)
@@ -144,9 +144,16 @@ def feature_section(key: str, model, top, f: int) -> None:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def show_field(view: lesson.FieldView) -> None:
+def show_field(view: lesson.FieldView, spec, layer: int) -> None:
     picture, words = st.columns([1, 1], gap="large")
-    show_image(picture, view.picture, caption="The input, the field outlined")
+
+    def on_pick(row: int, col: int) -> None:  # a click on the input picks the cell seeing it
+        r, c = lesson.cell_for_pixel(spec, layer, (row, col))
+        put(PAGE, {"filters_row": r, "filters_col": c})
+
+    pick_cell(picture, view.picture, (28, 28), key="filters_field_click", on_pick=on_pick,
+              width=280)  # fmt: skip
+    picture.caption("The input, the field outlined: click to pick the cell that sees there")
     words.markdown(view.headline)
     words.text("\n".join(view.steps))
     words.caption(view.formula)

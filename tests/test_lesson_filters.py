@@ -146,3 +146,16 @@ def test_model_key_changes_with_the_weights():
     a, b = numpy_model(ONE, seed=1), numpy_model(ONE, seed=2)
     assert lesson.model_key(a) == lesson.model_key(numpy_model(ONE, seed=1))
     assert lesson.model_key(a) != lesson.model_key(b)
+
+
+@pytest.mark.parametrize("layer", [0, 1, 2, 3, 4, 5])
+def test_a_clicked_pixel_picks_a_cell_whose_field_holds_it(layer):
+    """For every pixel, the cell picked sees that pixel (the nearest field centre)."""
+    for r in range(28):
+        for c in range(28):
+            cell = lesson.cell_for_pixel(THREE, layer, (r, c))
+            r0, r1, c0, c1 = explain.receptive_field(THREE, layer, cell)
+            side = lesson.map_side(THREE, layer)
+            edge = {0, side - 1}  # the last fields may end before the input's edge (pooling)
+            assert r0 <= r < r1 or cell[0] in edge, (layer, r, c, cell)
+            assert c0 <= c < c1 or cell[1] in edge, (layer, r, c, cell)

@@ -45,6 +45,7 @@ __all__ = [
     "OcclusionView",
     "TopView",
     "feature_view",
+    "cell_for_pixel",
     "conv_layers",
     "feature_offer",
     "field_view",
@@ -201,6 +202,21 @@ def field_view(x: np.ndarray, spec: ModelSpec, layer: int, cell: tuple[int, int]
         f"{c0}–{c1 - 1}: {r1 - r0}×{c1 - c0} pixels."
     )
     return FieldView(_png(framed), headline, rule.steps, rule.formula)
+
+
+def cell_for_pixel(spec: ModelSpec, layer: int, pixel: tuple[int, int]) -> tuple[int, int]:
+    """The cell of ``layer`` whose receptive field is centred nearest input ``pixel`` (a click).
+
+    >>> cell_for_pixel(ModelSpec(), 0, (10, 0)), cell_for_pixel(ModelSpec(), 1, (27, 27))
+    ((9, 0), (12, 12))
+    """
+    rule = explain.field_rule(spec, layer)
+    side = map_side(spec, layer)
+
+    def one(v: int) -> int:
+        return int(min(max(round((v - (rule.size - 1) / 2) / rule.jump), 0), side - 1))
+
+    return one(pixel[0]), one(pixel[1])
 
 
 # --- occlusion ------------------------------------------------------------------------------

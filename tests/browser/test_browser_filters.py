@@ -32,12 +32,20 @@ def _open(browser, url, device):
     return context, page
 
 
+def _field(page):
+    """The input with the field outlined: streamlit-image-coordinates' picture (clickable)."""
+    return page.frame_locator(".st-key-filters_field_click_box iframe").first.locator("img#image")
+
+
 def _field_picture(page) -> str:
-    return page.get_by_test_id("stImage").first.locator("img").get_attribute("src")
+    image = _field(page)
+    expect(image).to_be_visible()
+    return image.get_attribute("src")
 
 
 def test_projector_a_cell_number_moves_the_outlined_field(entered_url, browser):
-    """Row 0 → 9 on conv_1: the headline and the outlined picture change; the link follows."""
+    """Row 0 → 9 on conv_1, then a click on input pixel (20, 15): the headline, the outlined
+    picture and the link follow."""
     context, page = _open(browser, entered_url, PROJECTOR)
     try:
         expect(
@@ -53,6 +61,14 @@ def test_projector_a_cell_number_moves_the_outlined_field(entered_url, browser):
         ).to_be_visible()
         assert _field_picture(page) != before
         assert "row=9" in page.url
+        box = _field(page).bounding_box()
+        scale = box["width"] / 28  # screen pixels per input pixel
+        _field(page).click(position={"x": 15.5 * scale, "y": 20.5 * scale})  # pixel (20, 15)
+        wait_idle(page)
+        expect(
+            page.get_by_text("conv_1 cell (19, 14) sees input rows 19–21, columns 14–16")
+        ).to_be_visible()
+        assert "row=19" in page.url and "col=14" in page.url
         widths = page.evaluate(WIDTHS)
         assert max(widths) <= 1280, widths
         assert_no_errors(page)
