@@ -67,7 +67,7 @@ MAX_ZIP_BYTES = 50 * 10**6  # the pictures a zip would unpack to, from its direc
 MAX_ENTRIES = 2_000  # entries in a zip's directory (folders and system files included)
 MIN_CLASSES = 2
 MAX_CLASSES = 6
-MIN_SIZE, MAX_SIZE = 4, 256  # the prepared pictures' side
+MIN_SIZE, MAX_SIZE = 4, 128  # the side: 300 colour pictures of 128² take 59 MB
 
 #: The sample set's classes, in label order.
 SHAPES = ("circle", "square", "triangle")
@@ -77,6 +77,7 @@ _PICTURES = tuple(f".{kind}" for kind in UPLOAD_TYPES)
 # Files that operating systems leave in folders: skipped without a message.
 _JUNK = {"__macosx", ".ds_store", "thumbs.db", "desktop.ini"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_OVERSAMPLE = 2  # the loader shrinks a file to a longest side of this many times the size
 _TILE = 8  # the sample shapes are drawn this many times larger, then shrunk (smooth edges)
 
 
@@ -171,7 +172,7 @@ def prepare_picture(data: bytes, size: int = 64, channels: int = 1) -> np.ndarra
     data : bytes
         The file's contents (any format :func:`cnnviz.pictures.load_image` reads).
     size : int
-        The side ``S`` of the result, from 4 to 256.
+        The side ``S`` of the result, from 4 to 128.
     channels : {1, 3}
         1 for grayscale (luma), 3 for colour (a grayscale file gets its value in all three).
 
@@ -190,7 +191,10 @@ def prepare_picture(data: bytes, size: int = 64, channels: int = 1) -> np.ndarra
     The largest centred square is cut out (the longer side loses equal parts at both ends;
     nothing is stretched), then resized to ``S``×``S`` with Pillow's Lanczos filter, each
     channel as 32-bit floats, and clipped to [0, 1] (Lanczos overshoots a little at sharp
-    edges). The loader first shrinks a large file to a longest side of ``8 S``.
+    edges). The loader first shrinks a large file to a longest side of ``2 S`` (a JPEG is
+    decoded at a reduced scale, which is what makes a large photo cheap): a 4:3 photo still
+    gives 1.5 source pixels to every output pixel; a picture more than twice as wide as it is
+    tall (or tall as wide) is enlarged a little.
 
     Examples
     --------
@@ -209,7 +213,7 @@ def prepare_picture(data: bytes, size: int = 64, channels: int = 1) -> np.ndarra
     size, channels = _check_size(size), _check_channels(channels)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"`data` must be the file's bytes. Received: {type(data).__name__}.")
-    loaded = load_image(bytes(data), max_side=8 * size, max_bytes=MAX_FILE_BYTES)
+    loaded = load_image(bytes(data), max_side=_OVERSAMPLE * size, max_bytes=MAX_FILE_BYTES)
     return _square(loaded.array, size, channels)
 
 
@@ -221,7 +225,7 @@ def labelled_images_from_zip(data: bytes, size: int = 64, channels: int = 1) -> 
     data : bytes
         The zip file's contents.
     size : int
-        The side ``S`` of the prepared pictures, from 4 to 256.
+        The side ``S`` of the prepared pictures, from 4 to 128.
     channels : {1, 3}
         1 for grayscale, 3 for colour.
 
@@ -303,7 +307,7 @@ def labelled_images(
     classes : sequence of str
         The class names, 1 to 6 of them (only classes with pictures are kept).
     size : int
-        The side ``S`` of the prepared pictures, from 4 to 256.
+        The side ``S`` of the prepared pictures, from 4 to 128.
     channels : {1, 3}
         1 for grayscale, 3 for colour.
 
@@ -378,7 +382,7 @@ def sample_shapes(
     n_per_class : int
         Pictures of each shape, 1 to :data:`MAX_PER_CLASS`.
     size : int
-        The pictures' side ``S``, from 4 to 256.
+        The pictures' side ``S``, from 4 to 128.
     seed : int
         The same seed draws the same pictures.
     channels : {1, 3}
