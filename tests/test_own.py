@@ -272,6 +272,17 @@ def test_an_encrypted_member_is_named():
     assert "encrypted" in _problem_naming(pictures, "cup/secret.png")
 
 
+def test_a_symbolic_link_is_named_and_not_followed():
+    link = zipfile.ZipInfo("cup/link.png")
+    link.external_attr = 0o120777 << 16  # what `zip --symlinks` writes: the target as content
+    buffer = io.BytesIO(_zip(GOOD))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(link, "../../etc/passwd")
+    pictures = labelled_images_from_zip(buffer.getvalue(), size=8)
+    assert "links are not followed" in _problem_naming(pictures, "cup/link.png")
+    assert len(pictures.y) == 5
+
+
 def test_one_class_only_is_an_error_that_says_to_add_another():
     with pytest.raises(PictureSetError, match=r"Only one class has pictures \('cup'\)") as caught:
         labelled_images_from_zip(_zip(GOOD[:2] + [("pen/x.txt", b"hi")]), size=8)

@@ -609,6 +609,8 @@ def _member_problem(name: str, parts: list[str], info: zipfile.ZipInfo) -> str |
     if not lower.endswith(_PICTURES):
         kinds = ", ".join(kind.upper() for kind in UPLOAD_TYPES)
         return f"{name!r} is not a picture (pictures end in one of {kinds})."
+    if (info.external_attr >> 16) & 0o170000 == 0o120000:  # Unix file type: a symbolic link
+        return f"{name!r} is a link to another file; links are not followed."
     if info.flag_bits & 0x1:
         return f"{name!r} is encrypted; zip the pictures without a password."
     if info.file_size > MAX_FILE_BYTES:
