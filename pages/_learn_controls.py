@@ -20,7 +20,7 @@ from pages._state import Setting, keep, one_of, put, whole_number
 
 PAGE = "learn"
 LEARNER = "learn_learner"  # (source, seed, trained, Learner): the model taught, its steps
-PREVIEW = "learn_preview"  # (learner, settings, Preview): the next step, once per state
+PREVIEW = "learn_preview"  # (learner, settings, Preview): the next step as shown, once per state
 RATES = [lesson.rate_text(r) for r in lesson.RATES]
 
 SETTINGS = {setting.key: setting for setting in [
@@ -66,6 +66,9 @@ def model_ui() -> Learner:
                 "fresh one is taught instead.", icon=":material/info:",
             )  # fmt: skip
             source = "fresh"
+        elif (refusal := lesson.too_large_to_teach(trained.spec)) is not None:
+            st.warning(refusal, icon=":material/info:")
+            trained, source = None, "fresh"
     elif source == "default":
         try:
             trained = get_default_model()
@@ -153,8 +156,9 @@ def _take(count: int) -> None:
         float(state["learn_rate"]),
         state["learn_optimizer"],
     )
-    for _ in range(count):
-        learner = lesson.advance(learner, preview(learner, size, rate, optimizer).step)
+    data = get_dataset("sample")
+    for _ in range(count):  # each step computed once; the page then previews the next
+        learner = lesson.take(learner, data, size, rate, optimizer)
     state[LEARNER] = (*origin, learner)
 
 

@@ -7,6 +7,7 @@ step's grids against the core's Step, the losses against a forward pass by ``nn.
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import numpy as np
@@ -41,7 +42,7 @@ def test_a_fresh_learner_has_the_seeds_glorot_weights_and_no_steps(fresh):
     for mine, reference in zip(fresh.weights, glorot_weights(seed=lesson.DEFAULT_SEED)):
         np.testing.assert_array_equal(mine, reference)
         assert not mine.flags.writeable
-    assert fresh.steps == 0 and fresh.before == () and len(fresh.kernels) == 1
+    assert fresh.steps == 0 and fresh.before == () and fresh.adam is None
     assert "seed 6" in lesson.model_sentence(fresh) and "No steps" in lesson.model_sentence(fresh)
 
 
@@ -80,7 +81,11 @@ def test_advancing_takes_the_step_and_keeps_the_history(fresh, next_step, sample
     assert after.before == (next_step.step.loss_before,)
     assert after.after == (next_step.step.loss_after,)
     np.testing.assert_array_equal(after.weights[0], next_step.step.weights[0])
-    np.testing.assert_array_equal(after.kernels[-1], next_step.step.weights[0][:, :, 0, :])
+    np.testing.assert_array_equal(after.weights[-2], next_step.step.weights[-2])
+    taken = lesson.take(fresh, sample, 8, 0.1)  # the same step, computed once by the click
+    for mine, theirs in zip(taken.weights, after.weights, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert taken.before == after.before and taken.after == after.after
     second = lesson.preview(after, sample, 8, 0.1)
     assert second.batch == 1
     np.testing.assert_array_equal(second.indices, lesson.batch_indices(1, 8, 4000))
@@ -91,7 +96,7 @@ def test_the_history_keeps_at_most_max_history_steps(fresh, next_step, monkeypat
     learner = fresh
     for _ in range(5):
         learner = lesson.advance(learner, next_step.step)
-    assert learner.steps == 5 and len(learner.before) == 3 and len(learner.kernels) == 3
+    assert learner.steps == 5 and len(learner.before) == 3 and len(learner.after) == 3
     view = lesson.history_view(learner)
     assert list(view.figure.data[0].x) == [3, 4, 5]
 
@@ -209,3 +214,30 @@ def test_a_confidently_wrong_answer_is_worked_out_and_marked_on_the_plot(fresh, 
     point = view.curve.data[-1]
     low, high = view.curve.layout.yaxis.range
     assert point.y[0] == pytest.approx(loss) and low <= point.y[0] <= high - 0.4
+
+
+def test_a_session_keeps_one_model_and_what_the_page_shows(fresh, sample):
+    """After 10 Adam steps: the learner holds the weights and Adam's two means (3 copies of
+    the model's 1.4 M weights), the preview only the arrays the page draws (was 5 copies)."""
+    learner = fresh
+    for _ in range(10):
+        learner = lesson.take(learner, sample, 8, 0.001, "adam")
+    p = lesson.preview(learner, sample, 8, 0.001, "adam")
+    model = sum(w.nbytes for w in learner.weights)
+    assert len(pickle.dumps(learner)) < 3 * model + 100_000
+    assert len(pickle.dumps(p)) < 0.05 * model
+    assert sorted(p.step.gradients) == [-2, 0, 1]
+    assert not hasattr(learner, "kernels") and not hasattr(learner, "optimizers")
+    after = lesson.advance(learner, p.step)  # the shown step is worked out again, the same
+    assert after.before[-1] == p.step.loss_before and after.after[-1] == p.step.loss_after
+    np.testing.assert_array_equal(after.weights[0][..., 0, :], p.step.weights[0][..., 0, :])
+    assert after.adam.iterations == 11
+
+
+def test_a_model_above_max_parameters_is_refused_with_a_reason():
+    assert lesson.too_large_to_teach(ModelSpec()) is None
+    big = ModelSpec(filters=(32, 64), dense_units=2048)
+    count = sum(int(np.prod(s)) for s in nn.weight_shapes(big))
+    assert count > lesson.MAX_PARAMETERS
+    message = lesson.too_large_to_teach(big)
+    assert f"{count:,} weights" in message and f"{lesson.MAX_PARAMETERS:,}" in message

@@ -99,7 +99,7 @@ def test_adam_sets_its_own_rate_and_writes_its_rule():
     assert line(at, r"^Adam's rule for the weight in row 0, column 1 of kernel 31")
     at.button(key="learn_step").click()
     at = rerun(at)
-    assert learner(at).optimizers == ("adam",) and learner(at).adam.iterations == 1
+    assert learner(at).steps == 1 and learner(at).adam.iterations == 1
     assert "step t = 2" in line(at, r"^Adam's rule")
 
 
@@ -146,6 +146,11 @@ def test_your_model_is_taught_when_you_have_one_else_a_fresh_one_with_a_warning(
     assert learner(at).source == "yours" and learner(at).spec == spec
     assert "your model from the Train page (8 kernels, 32 hidden neurons)" in at.info[0].value
     assert at.number_input(key="learn_seed").disabled
+    big = ModelSpec(filters=(32, 64), dense_units=2048)  # 3.3 M weights
+    at.session_state[SESSION_KEY] = SessionModel(TrainedModel(big, "sample", glorot_weights(big)))
+    at = rerun(at)
+    assert any("this page teaches models of up to 2,000,000" in w.value for w in at.warning)
+    assert learner(at).source == "fresh" and learner(at).spec == ModelSpec()
 
 
 @pytest.mark.slow

@@ -5,11 +5,12 @@ and every weight takes a small step against its gradient. This module turns the 
 into frozen view models holding every number, sentence and picture the page shows; the maths
 is :mod:`cnnviz.learning.sgd` (the core's own backward pass, checked against TensorFlow).
 
-* :class:`Learner` — the model being taught and what happened to it: its weights, the steps
-  taken, the loss before and after each, its first layer's kernels after each step. Immutable:
-  :func:`start` makes one, :func:`advance` returns the next.
+* :class:`Learner` — the model being taught and what happened to it: its weights (and Adam's
+  state), the steps taken, the loss before and after each. Immutable: :func:`start` makes
+  one, :func:`advance` and :func:`take` return the next.
 * :func:`preview` — the step the next click takes, on the next batch (one :func:`gradient_step`
-  or :func:`adam_step`), which the sections below read:
+  or :func:`adam_step`), of which it keeps only what the sections below show
+  (:class:`ShownStep`: a visitor's session holds one model, not five copies of it):
 * :func:`batch_view`, :func:`answer_view`, :func:`step_view`, :func:`history_view`,
   :func:`slope_view` — one view per section of the page.
 
@@ -20,12 +21,12 @@ Letters used in shapes: ``N`` digits in a batch, ``k`` kernel size, ``F`` first-
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.learning import nn
 from cnnviz.learning.data import Dataset, as_model_input
 from cnnviz.learning.model import NUM_CLASSES, ModelSpec
 from cnnviz.learning.sgd import (
@@ -62,6 +63,7 @@ __all__ = [
     "DEFAULT_WEIGHT",
     "INTRO",
     "MAX_HISTORY",
+    "MAX_PARAMETERS",
     "MAX_SEED",
     "OPTIMIZERS",
     "RATES",
@@ -71,6 +73,7 @@ __all__ = [
     "HistoryView",
     "Learner",
     "Preview",
+    "ShownStep",
     "SlopeView",
     "StepView",
     "advance",
@@ -84,6 +87,8 @@ __all__ = [
     "slope_view",
     "start",
     "step_view",
+    "take",
+    "too_large_to_teach",
 ]
 
 INTRO = (
@@ -122,6 +127,11 @@ DEFAULT_KERNEL, DEFAULT_WEIGHT = 31, 1
 MAX_BATCH = 32
 BATCH_ORDER_SEED = 0  # the training digits are taken in one fixed shuffled order
 MAX_HISTORY = 1000  # steps remembered for the plot; older ones are dropped
+#: The largest model taught here. A visitor's session holds its weights and, with Adam, two
+#: running means of the same size (12 bytes a weight), and a step of 32 digits takes time in
+#: proportion: the article's 1.4 M weights are 17 MB and ~35 ms a step. 2 M keeps a session
+#: under 25 MB and a step under ~0.1 s; a Train-page model can have up to 10 M (120 MB).
+MAX_PARAMETERS = 2_000_000
 CURVE_POINTS = 21
 
 
@@ -178,10 +188,6 @@ class Learner:
         Steps taken; also the number of the next batch.
     before, after : tuple of float
         Each step's batch loss before and after it (the last :data:`MAX_HISTORY` steps).
-    kernels : tuple of ndarray, each (k, k, F)
-        The first layer's kernels at the start and after each step (the same window).
-    optimizers : tuple of str
-        Each step's optimizer.
     adam : AdamState or None
         Adam's state, once an Adam step was taken.
     """
@@ -193,8 +199,6 @@ class Learner:
     steps: int = 0
     before: tuple[float, ...] = ()
     after: tuple[float, ...] = ()
-    kernels: tuple[np.ndarray, ...] = field(default=(), repr=False)
-    optimizers: tuple[str, ...] = ()
     adam: AdamState | None = field(default=None, repr=False)
 
 
@@ -202,8 +206,8 @@ def start(source: str, seed: int = DEFAULT_SEED, trained: TrainedModel | None = 
     """A learner at step 0: fresh Glorot weights with ``seed``, or a copy of ``trained``'s.
 
     >>> learner = start("fresh", 6)
-    >>> learner.steps, learner.weights[0].shape, learner.kernels[0].shape
-    (0, (3, 3, 1, 32), (3, 3, 32))
+    >>> learner.steps, learner.weights[0].shape
+    (0, (3, 3, 1, 32))
     """
     if source not in SOURCES:
         raise ValueError(f"`source` must be one of {', '.join(SOURCES)}. Received: {source!r}.")
@@ -216,16 +220,40 @@ def start(source: str, seed: int = DEFAULT_SEED, trained: TrainedModel | None = 
         spec, weights = trained.spec, [np.array(w, dtype=np.float32) for w in trained.weights]
     for w in weights:
         w.setflags(write=False)
-    return Learner(source, int(seed), spec, tuple(weights), kernels=(_first_kernels(weights),))
+    return Learner(source, int(seed), spec, tuple(weights))
 
 
-def _first_kernels(weights: Sequence[np.ndarray]) -> np.ndarray:
-    """The first conv layer's kernels, (k, k, F): its one input channel, the pixels."""
-    return np.array(weights[0][:, :, 0, :])
+def too_large_to_teach(spec: ModelSpec) -> str | None:
+    """Why a model is too large for this page (above :data:`MAX_PARAMETERS`), or None.
+
+    >>> too_large_to_teach(ModelSpec()) is None
+    True
+    >>> too_large_to_teach(ModelSpec(filters=(64, 128), dense_units=1024))[:40]
+    'Your model has 3,362,570 weights: this p'
+    """
+    count = sum(math.prod(shape) for shape in nn.weight_shapes(spec))
+    if count <= MAX_PARAMETERS:
+        return None
+    return (
+        f"Your model has {count:,} weights: this page teaches models of up to "
+        f"{MAX_PARAMETERS:,} (each visitor's copy, with Adam's running means, stays small and "
+        "each step quick), so a fresh one is taught instead. A model with fewer kernels or "
+        "hidden neurons can be taught here."
+    )
 
 
-def advance(learner: Learner, step: Step) -> Learner:
-    """The learner after ``step`` (one :func:`preview`'s step) was taken."""
+def _full_step(learner: Learner, x, y, rate: float, optimizer: str) -> Step:
+    if optimizer == "adam":
+        return adam_step(learner.weights, learner.spec, x, y, rate, learner.adam)
+    return gradient_step(learner.weights, learner.spec, x, y, rate)
+
+
+def advance(learner: Learner, step: Step | ShownStep) -> Learner:
+    """The learner after ``step`` was taken: a core :class:`~cnnviz.learning.sgd.Step` of its
+    weights, or a :func:`preview`'s :class:`ShownStep`, which is worked out again (it keeps
+    only what the page shows; the same numbers come out: NumPy is deterministic)."""
+    if isinstance(step, ShownStep):
+        step = _full_step(learner, step.x, step.y, step.learning_rate, step.optimizer)
     keep = slice(-MAX_HISTORY, None)
     return replace(
         learner,
@@ -233,10 +261,22 @@ def advance(learner: Learner, step: Step) -> Learner:
         steps=learner.steps + 1,
         before=(*learner.before, step.loss_before)[keep],
         after=(*learner.after, step.loss_after)[keep],
-        kernels=(*learner.kernels, _first_kernels(step.weights))[keep],
-        optimizers=(*learner.optimizers, step.optimizer)[keep],
         adam=step.adam if step.optimizer == "adam" else learner.adam,
     )
+
+
+def take(
+    learner: Learner, data: Dataset, size: int, rate: float, optimizer: str = "sgd"
+) -> Learner:
+    """The learner after one step on its next batch (what :func:`preview` shows), computed once.
+
+    >>> from cnnviz.learning.data import load_sample
+    >>> learner = take(start("fresh"), load_sample(), 4, 0.1)
+    >>> learner.steps, len(learner.before)
+    (1, 1)
+    """
+    _, _, x, y = _batch(learner, data, size, optimizer)
+    return advance(learner, _full_step(learner, x, y, rate, optimizer))
 
 
 def model_sentence(learner: Learner) -> str:
@@ -273,8 +313,8 @@ class Preview:
     images : ndarray of uint8, shape (N, 28, 28)
     indices : ndarray of int, shape (N,)
         The digits' numbers among the training digits.
-    step : Step
-        What one step with these settings does (weights after, losses, gradients).
+    step : ShownStep
+        What one step with these settings does: the part the page shows.
     batch : int
         The batch's number (the steps taken so far).
     """
@@ -283,8 +323,76 @@ class Preview:
     y: np.ndarray
     images: np.ndarray = field(repr=False)
     indices: np.ndarray
-    step: Step = field(repr=False)
+    step: ShownStep = field(repr=False)
     batch: int
+
+
+#: Which weight arrays a :class:`ShownStep` keeps, by index: the first layer's kernels and
+#: biases, the output layer's kernel.
+SHOWN_ARRAYS = (0, 1, -2)
+
+
+@dataclass(frozen=True)
+class ShownStep:
+    """What the page shows of one step (see :func:`preview`): a :class:`~cnnviz.learning.sgd.Step`
+    without the arrays no section draws.
+
+    Attributes
+    ----------
+    loss_before, loss_after, learning_rate, optimizer, probabilities, scores, losses
+        As the core's ``Step``.
+    gradients, updates, weights : dict of int to ndarray
+        The step's gradients, updates and weights after, for the arrays the page shows only,
+        keyed by their index in the weights (:data:`SHOWN_ARRAYS`: 0, 1 and −2).
+    x, y
+        The batch (to take the step: :func:`advance` works it out again).
+    """
+
+    loss_before: float
+    loss_after: float
+    learning_rate: float
+    optimizer: str
+    probabilities: np.ndarray = field(repr=False)
+    scores: np.ndarray = field(repr=False)
+    losses: np.ndarray = field(repr=False)
+    gradients: dict[int, np.ndarray] = field(repr=False)
+    updates: dict[int, np.ndarray] = field(repr=False)
+    weights: dict[int, np.ndarray] = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+
+    @property
+    def went_up(self) -> bool:
+        """True if the step made this batch's loss larger: the rate was too large."""
+        return self.loss_after > self.loss_before
+
+    @classmethod
+    def of(cls, step: Step, x: np.ndarray, y: np.ndarray) -> ShownStep:
+        """The shown part of ``step`` (copies: the full arrays can then be let go)."""
+
+        def shown(arrays):
+            return {i: np.array(arrays[i]) for i in SHOWN_ARRAYS}
+
+        return cls(
+            step.loss_before, step.loss_after, step.learning_rate, step.optimizer,
+            step.probabilities, step.scores, step.losses,
+            shown(step.gradients), shown(step.updates), shown(step.weights), x, y,
+        )  # fmt: skip
+
+
+def _batch(learner: Learner, data: Dataset, size: int, optimizer: str):
+    """Batch ``learner.steps`` of ``data``'s training digits: (indices, images, x, y)."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"`optimizer` must be one of {', '.join(OPTIMIZERS)}. Received: {optimizer!r}."
+        )
+    if not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
+        raise ValueError(
+            f"`size` must be a whole number from 1 to {MAX_BATCH}. Received: size={size!r}."
+        )
+    indices = batch_indices(learner.steps, size, len(data.x_train))
+    images = np.asarray(data.x_train[indices])
+    return indices, images, as_model_input(images), np.asarray(data.y_train[indices]).astype(int)
 
 
 def preview(
@@ -297,21 +405,8 @@ def preview(
     >>> p.x.shape, p.step.loss_after < p.step.loss_before
     ((4, 28, 28, 1), True)
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(
-            f"`optimizer` must be one of {', '.join(OPTIMIZERS)}. Received: {optimizer!r}."
-        )
-    if not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
-        raise ValueError(
-            f"`size` must be a whole number from 1 to {MAX_BATCH}. Received: size={size!r}."
-        )
-    indices = batch_indices(learner.steps, size, len(data.x_train))
-    images = np.asarray(data.x_train[indices])
-    x, y = as_model_input(images), np.asarray(data.y_train[indices]).astype(int)
-    if optimizer == "adam":
-        step = adam_step(learner.weights, learner.spec, x, y, rate, learner.adam)
-    else:
-        step = gradient_step(learner.weights, learner.spec, x, y, rate)
+    indices, images, x, y = _batch(learner, data, size, optimizer)
+    step = ShownStep.of(_full_step(learner, x, y, rate, optimizer), x, y)
     return Preview(x, y, images, indices, step, learner.steps)
 
 
@@ -514,7 +609,9 @@ def step_view(learner: Learner, p: Preview, kernel: int, cell: int = 0) -> StepV
     return StepView(rule, grids, bias, dense_title, dense, loss_text, too_large, adam_text)
 
 
-def _dense_pictures(learner: Learner, step: Step) -> tuple[str, tuple[tuple[str, go.Figure], ...]]:
+def _dense_pictures(
+    learner: Learner, step: ShownStep
+) -> tuple[str, tuple[tuple[str, go.Figure], ...]]:
     """The output layer's kernel (U, K), each digit's U weights as a square, four ways."""
     units = learner.weights[-2].shape[0]
     side = math.ceil(math.sqrt(units))
