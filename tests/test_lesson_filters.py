@@ -133,6 +133,16 @@ def test_feature_view_compares_with_the_average_test_digit():
     assert rgb(view.picture).shape == (280, 280, 3)
 
 
+def test_feature_view_says_when_digits_excite_the_filter_as_much():
+    made = explain.FeaturePicture(np.ones((28, 28), np.float32), 1.1, None, 0.2)
+    assert (
+        "Ordinary digits excite this filter about as much"
+        in lesson.feature_view(made, "conv_1 filter 0", 1.0).text
+    )
+    made = explain.FeaturePicture(np.ones((28, 28), np.float32), 1.3, None, 0.2)
+    assert "Ordinary" not in lesson.feature_view(made, "conv_1 filter 0", 1.0).text
+
+
 def test_make_feature_is_seeded_and_reports_its_steps():
     model = numpy_model(ONE, seed=5)
     seen = []

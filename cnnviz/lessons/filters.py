@@ -493,6 +493,12 @@ average test digit, so 2.0 times that).'
         ratio = made.activation / typical
         text += f"; {typical:.2f} on an average test digit, so {ratio:.1f} times that"
     text += ")."
+    if typical is not None and typical > 0 and made.activation < 1.2 * typical:
+        text += (
+            " Ordinary digits excite this filter about as much: a small filter low in the "
+            "network is near its largest response on any stroke that matches it, so there is "
+            "little to gain (deeper filters gain more: try the last conv layer of a deeper model)."
+        )
     if made.probability is not None:
         text += f" The model gives it {made.probability:.0%}."
     return FeatureView(_png(_gray(made.picture, ZOOM)), text)
