@@ -19,6 +19,7 @@ import streamlit as st
 
 from cnnviz.learning.data import Dataset
 from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.store import Busy
 from cnnviz.learning.training import TrainedModel, TrainingRun, training_limits
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import learn_progress as lesson
@@ -69,7 +70,7 @@ def progress_section() -> None:
     choices = lesson.digit_choices(data)
     label = st.session_state[DIGIT.key]
     kernel = st.session_state[KERNEL.key]
-    digit = data.x_test[choices[label]] / 255.0
+    digit = lesson.digit_pixels(data, label)
     view = lesson.snapshot_view(trained, index, digit, kernel=int(kernel) - 1)
     # The picture right under the slider: both on one projector screen while scrubbing.
     picture, bars = st.columns([6, 1])
@@ -105,6 +106,9 @@ def depth_section() -> None:
             return
         try:
             arrays = _measure(data)
+        except Busy:  # never wait in a visitor's thread on another's measurement
+            st.info(lesson.DEPTH_BUSY, icon=":material/hourglass_top:")
+            return
         except Exception as error:  # a failed training: say it, the page goes on
             st.error(f"The comparison could not be measured: {plain(str(error), MAX_ERROR_SHOWN)}")
             return
@@ -149,8 +153,8 @@ def _measure(data: Dataset) -> dict:
             raise TrainingError(f"the {blocks}-block model kept nothing: {''.join(lost)}")
         return kept[0]
 
-    with st.spinner(lesson.DEPTH_MEASURING):  # also while another visitor's run is measured
-        arrays = lesson.depth_results(data, trainer)
+    with st.spinner(lesson.DEPTH_MEASURING):
+        arrays = lesson.depth_results(data, trainer, wait=False)
     progress.empty()
     return arrays
 

@@ -28,6 +28,8 @@ def test_digit_choices_are_the_first_test_digit_of_each_class(sample):
     assert list(choices) == list(range(10))
     for label, index in choices.items():
         assert sample.y_test[index] == label
+        pixels = lesson.digit_pixels(sample, label)  # what the page draws the maps of
+        np.testing.assert_array_equal(pixels * 255.0, sample.x_test[index].astype(float))
         assert label not in sample.y_test[:index]
 
 
@@ -245,3 +247,28 @@ def test_depth_progress_counts_the_models_and_says_when_a_worker_loads():
         0.0,
         "Model 1 of 3 (1 conv block): a training worker is loading TensorFlow…",
     )
+
+
+def test_the_depth_limit_never_passes_the_servers_and_a_busy_measurement_is_not_waited_for(
+    tmp_path, monkeypatch
+):
+    """A server whose trainings may last 60 s gives each depth 60 s, not 300 (and keys its file
+    on it); while another process measures, wait=False raises Busy at once, training nothing."""
+    from cnnviz.learning import store
+
+    monkeypatch.setenv("CNNVIZ_MAX_TRAINING_SECONDS", "60")
+    calls = []
+    data, trainer = _fake_trainer(calls, [2.0, 2.2, 2.4], [0.97, 0.95, 0.9])
+    assert lesson.depth_seconds() == 60
+    key_60 = lesson.depth_key(data)
+    lesson.depth_results(data, trainer, folder=str(tmp_path / "a"))
+    assert [c[1] for c in calls] == [60, 60, 60]
+    assert "1 min each" in lesson.depth_offer(data) or "60 s each" in lesson.depth_offer(data)
+    monkeypatch.setenv("CNNVIZ_MAX_TRAINING_SECONDS", "600")
+    assert lesson.depth_seconds() == lesson.DEPTH_SECONDS and lesson.depth_key(data) != key_60
+    folder = str(tmp_path / "b")
+    path = store._remembered_path(lesson.DEPTH_NAME, lesson.depth_key(data), folder)
+    with store.locked(f"{path}.lock"):  # another visitor's measurement, under way
+        with pytest.raises(store.Busy):
+            lesson.depth_results(data, trainer, folder=folder, wait=False)
+    assert len(calls) == 3

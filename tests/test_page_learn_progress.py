@@ -208,3 +208,17 @@ def test_a_failed_depth_training_is_said_literally_and_nothing_is_kept(monkeypat
     )
     assert lesson.depth_kept(load_sample().subset(320, 100)) is None
     assert np.all([not text.startswith("**1 block") for text in markdown(at)])
+
+
+def test_a_measurement_under_way_elsewhere_is_not_waited_for(small_depth, tmp_path):
+    """Another process holds the comparison's lock: the button says so at once, trains nothing."""
+    from cnnviz.learning import store
+
+    data = load_sample().subset(320, 100)
+    path = store._remembered_path(lesson.DEPTH_NAME, lesson.depth_key(data), str(tmp_path))
+    at = run(_depth_script)
+    with store.locked(f"{path}.lock"):
+        at.button(key="learn_depth_run").click().run()
+    assert not at.exception
+    assert any(lesson.DEPTH_BUSY == i.value for i in at.info)
+    assert [c for c in small_depth if c != "warm"] == [] and not at.get("plotly_chart")

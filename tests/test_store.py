@@ -2,14 +2,18 @@
 
 import os
 import threading
+import time
 
 import numpy as np
+import pytest
 
 from cnnviz.learning.store import (
     CACHE_VERSION,
+    Busy,
     cache_dir,
     digest,
     load_arrays,
+    locked,
     remembered,
     save_arrays,
 )
@@ -86,3 +90,38 @@ def test_cache_dir_prefers_the_argument_then_the_environment(monkeypatch, tmp_pa
     monkeypatch.delenv("CNNVIZ_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
     assert cache_dir() == "/xdg/cnnviz"
+
+
+def test_without_waiting_a_held_lock_says_busy_at_once_and_computes_nothing(tmp_path):
+    """A visitor's thread must not hang on another's hour-long computation: while one thread
+    computes under the lock, another asking with wait=False gets Busy at once; afterwards it
+    reads the saved result (and a free lock is simply taken)."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(10)
+        return {"a": np.ones(3)}
+
+    worker = threading.Thread(target=lambda: remembered("d", "k", slow, folder=str(tmp_path)))
+    worker.start()
+    assert started.wait(10)
+    calls = []
+    try:
+        begin = time.monotonic()
+        with pytest.raises(Busy):
+            remembered("d", "k", lambda: calls.append(1) or {}, folder=str(tmp_path), wait=False)
+        assert time.monotonic() - begin < 1 and calls == []
+        with (
+            pytest.raises(Busy),
+            locked(str(tmp_path / f"d-k-v{CACHE_VERSION}.npz.lock"), wait=False),
+        ):
+            pass
+    finally:
+        release.set()
+        worker.join()
+    got = remembered("d", "k", lambda: calls.append(1) or {}, folder=str(tmp_path), wait=False)
+    np.testing.assert_array_equal(got["a"], np.ones(3))
+    assert calls == []
+    with locked(str(tmp_path / "free.lock"), wait=False):
+        pass

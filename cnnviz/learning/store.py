@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "CACHE_VERSION",
+    "Busy",
     "cache_dir",
     "digest",
     "load_arrays",
@@ -32,6 +33,10 @@ __all__ = [
 #: when a change to the model maths (``nn``, ``probe``, ``maths.pixels``) changes those numbers,
 #: so no server keeps serving the old ones from disk. Trained weights do not depend on it.
 CACHE_VERSION = 1
+
+
+class Busy(RuntimeError):
+    """Another process (or thread) holds the lock and the caller chose not to wait for it."""
 
 
 def cache_dir(folder: str | None = None) -> str:
@@ -62,11 +67,13 @@ def digest(*parts: str | bytes | np.ndarray) -> str:
 
 
 @contextmanager
-def locked(path: str) -> Iterator[None]:
+def locked(path: str, *, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block.
 
-    Waits while another process (or thread) holds it. Where no lock can be had (no ``fcntl``
-    on Windows, a read-only disk) the block runs unlocked: at worst two processes both compute.
+    Waits while another process (or thread) holds it; with ``wait=False`` raises :class:`Busy`
+    at once instead (a visitor's script thread must not hang on another's long computation).
+    Where no lock can be had (no ``fcntl`` on Windows, a read-only disk) the block runs
+    unlocked: at worst two processes both compute.
     """
     try:
         import fcntl
@@ -77,7 +84,10 @@ def locked(path: str) -> Iterator[None]:
         yield
         return
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise Busy(f"{path} is held by another process.") from None
         yield
     finally:
         handle.close()
@@ -113,17 +123,19 @@ def remembered(
     compute: Callable[[], Mapping[str, np.ndarray]],
     *,
     folder: str | None = None,
+    wait: bool = True,
 ) -> dict[str, np.ndarray]:
     """``compute()``'s arrays, from ``<cache dir>/<name>-<key>.npz`` if an earlier run kept them.
 
     ``key`` must change whenever the result would (see :func:`digest`); :data:`CACHE_VERSION` is
     part of the file name too. The first process to ask computes under a lock and saves; the
-    others wait and then read what it saved.
+    others wait and then read what it saved, or with ``wait=False`` get :class:`Busy` at once
+    while it computes.
     """
     path = _remembered_path(name, key, folder)
     arrays = load_arrays(path)
     if arrays is None:
-        with locked(f"{path}.lock"):
+        with locked(f"{path}.lock", wait=wait):
             arrays = load_arrays(path)  # another process may have computed it meanwhile
             if arrays is None:
                 arrays = dict(compute())

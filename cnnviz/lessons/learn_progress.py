@@ -37,6 +37,7 @@ from cnnviz.learning.training import (
     TrainedModel,
     TrainingRun,
     format_duration,
+    training_limits,
 )
 from cnnviz.maths.activations import relu
 from cnnviz.pictures import (
@@ -54,6 +55,7 @@ __all__ = [
     "DEPTH_BLOCKS",
     "DEPTH_FILTERS",
     "DEPTH_INTRO",
+    "DEPTH_BUSY",
     "DEPTH_MEASURING",
     "DEPTH_SECONDS",
     "PROGRESS_INTRO",
@@ -65,11 +67,13 @@ __all__ = [
     "depth_key",
     "depth_kept",
     "depth_offer",
+    "depth_seconds",
     "depth_progress",
     "depth_results",
     "depth_specs",
     "depth_view",
     "digit_choices",
+    "digit_pixels",
     "progress",
     "snapshot_view",
 ]
@@ -86,9 +90,10 @@ DEPTH_INTRO = (
     "trained with 1, 2 and 3 conv blocks under the same budget, on this server, and the "
     "figures measured are shown as they came out."
 )
-DEPTH_MEASURING = (
-    "Measuring: three trainings, one after another (if another visitor started the same "
-    "measurement, this waits for theirs and shows it)…"
+DEPTH_MEASURING = "Measuring: three trainings, one after another…"
+DEPTH_BUSY = (
+    "Another visitor's measurement of this comparison is running right now: come back in a "
+    "minute or two and its figures will be here."
 )
 MAX_MAPS = 64  # more kernels than this: the first 64 are drawn
 MAP_TILE = 80  # pixels per map in the picture
@@ -96,7 +101,8 @@ TILE_NUMBER_PX = 20  # the maps' numbers (the picture is shown shrunk beside its
 DEPTH_BLOCKS = (1, 2, 3)
 DEPTH_FILTERS = 32  # kernels in every conv block of the comparison
 # Each training's time limit, the same for every depth: a cap rather than the budget that
-# decides (5 epochs of the sample take seconds), generous for a busy 2-core server.
+# decides (5 epochs of the sample take seconds), generous for a busy 2-core server; never above
+# the server's own limit (:func:`depth_seconds`).
 DEPTH_SECONDS = 300
 DEPTH_NAME = "depth-comparison"  # the cache file's name
 _DEPTH_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
@@ -234,6 +240,16 @@ def digit_choices(data: Dataset) -> dict[int, int]:
         if len(choices) == 10:
             break
     return dict(sorted(choices.items()))
+
+
+def digit_pixels(data: Dataset, label: int) -> np.ndarray:
+    """The test digit :func:`digit_choices` picks for ``label``, pixels in [0, 1], (28, 28).
+
+    >>> from cnnviz.learning.data import load_sample
+    >>> float(digit_pixels(load_sample(), 7).max())
+    1.0
+    """
+    return np.asarray(data.x_test[digit_choices(data)[int(label)]], dtype=np.float64) / 255.0
 
 
 def _maps(snapshot: KernelSnapshot, x: np.ndarray) -> np.ndarray:
@@ -455,11 +471,17 @@ def depth_specs() -> tuple[ModelSpec, ...]:
     return tuple(ModelSpec(filters=(DEPTH_FILTERS,) * n) for n in DEPTH_BLOCKS)
 
 
+def depth_seconds() -> int:
+    """Each depth's time limit: :data:`DEPTH_SECONDS`, or the server's limit if lower
+    (``$CNNVIZ_MAX_TRAINING_SECONDS``, :func:`~cnnviz.learning.training.training_limits`)."""
+    return min(DEPTH_SECONDS, training_limits().max_seconds)
+
+
 def depth_key(data: Dataset) -> str:
     """Names the comparison's file: the specs, the digits, the time limit and Keras' version."""
     keras = importlib.metadata.version("keras")
     specs = "|".join(repr(spec) for spec in depth_specs())
-    return store.digest(specs, data.fingerprint(), str(DEPTH_SECONDS), keras)
+    return store.digest(specs, data.fingerprint(), str(depth_seconds()), keras)
 
 
 def depth_results(
@@ -467,6 +489,7 @@ def depth_results(
     trainer: Callable[[ModelSpec, Dataset, int], TrainedModel],
     *,
     folder: str | None = None,
+    wait: bool = True,
 ) -> dict[str, np.ndarray]:
     """Train the three depths with ``trainer`` (or read what an earlier run kept) and return
     their figures as arrays.
@@ -481,6 +504,10 @@ def depth_results(
         page passes one that trains in the server's worker processes.
     folder : str, optional
         The cache folder (default :func:`cnnviz.learning.store.cache_dir`).
+    wait : bool
+        False: if another process is measuring it now, raise
+        :class:`~cnnviz.learning.store.Busy` at once instead of waiting for it (a page must not
+        hold a visitor's script thread for minutes).
 
     Returns
     -------
@@ -492,13 +519,16 @@ def depth_results(
     Notes
     -----
     The first process to ask trains under a file lock; another asking meanwhile waits and reads
-    the result. Nothing is kept if a training fails or is interrupted.
+    the result (or, with ``wait=False``, is told it is busy). Nothing is kept if a training
+    fails or is interrupted.
     """
+
+    seconds = depth_seconds()
 
     def compute() -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {}
         for blocks, spec in zip(DEPTH_BLOCKS, depth_specs(), strict=True):
-            trained = trainer(spec, data, DEPTH_SECONDS)
+            trained = trainer(spec, data, seconds)
             run = trained.run
             arrays.update(
                 {
@@ -514,7 +544,7 @@ def depth_results(
             )
         return arrays
 
-    return store.remembered(DEPTH_NAME, depth_key(data), compute, folder=folder)
+    return store.remembered(DEPTH_NAME, depth_key(data), compute, folder=folder, wait=wait)
 
 
 def depth_offer(data: Dataset) -> str:
@@ -522,7 +552,7 @@ def depth_offer(data: Dataset) -> str:
     return (
         f"This server has not measured it yet. The button trains the three models one after "
         f"another on the {len(data.x_train):,} sample digits, at most "
-        f"{format_duration(DEPTH_SECONDS)} each, in the training workers (a slot each, as on the "
+        f"{format_duration(depth_seconds())} each, in the training workers (a slot each, as on the "
         "Train page); the figures are then kept, so the next visitor sees them at once."
     )
 
@@ -581,7 +611,7 @@ def depth_view(arrays: Mapping[str, np.ndarray], data: Dataset) -> DepthView:
         f"({spec.dense_units} neurons, then 10); the same {len(data.x_train):,} training digits "
         f"in the same order (seed {spec.seed}), {spec.epochs} epochs of batches of "
         f"{spec.batch_size} with Adam (learning rate {spec.learning_rate:g}), at most "
-        f"{format_duration(DEPTH_SECONDS)} each; scored on the same {len(data.x_test):,} test "
+        f"{format_duration(depth_seconds())} each; scored on the same {len(data.x_test):,} test "
         "digits. Measured on this server, in its worker processes."
     )
     return DepthView(
