@@ -397,7 +397,7 @@ def sample_shapes(
     -----
     Each shape is drawn with Pillow at 8 times the size and shrunk with a box filter, so its
     edges are smooth. The whole shape always lies inside the picture: its circumscribed
-    circle, of radius 20 % to 40 % of the side, is placed so that it fits.
+    circle, of radius 25 % to 40 % of the side, is placed so that it fits.
 
     Examples
     --------
@@ -740,7 +740,7 @@ def _square(array: np.ndarray, size: int, channels: int) -> np.ndarray:
 def _draw_shape(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
     """One sample shape (0 circle, 1 square, 2 triangle) as an (S, S) float32 picture."""
     big = size * _TILE
-    radius = rng.uniform(0.2, 0.4) * big  # of the circumscribed circle
+    radius = rng.uniform(0.25, 0.4) * big  # of the circumscribed circle
     cy, cx = rng.uniform(radius + _TILE, big - radius - _TILE, size=2)
     angle = rng.uniform(0, 2 * np.pi)
     filled = rng.random() < 0.5
