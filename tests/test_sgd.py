@@ -73,21 +73,29 @@ def test_gradients_equal_gradient_tape(spec):
 
 
 def test_gradients_equal_central_finite_differences():
-    """Twelve weights across every layer: (L(w+h) − L(w−h)) / 2h in float64 maths."""
+    """In every weight array, the weight with the largest gradient and another chosen at random
+    among those whose gradient is not ~0: (L(w+h) − L(w−h)) / 2h with the core's forward pass,
+    in float32 as the page runs it (``h = 1e-2``: float32 rounding of a loss near 2 is ~1e-5 of
+    the slope). Weights whose gradient is exactly 0 (a ReLU off for every digit) would pass
+    whatever the backward pass said, so they are not the ones tested."""
     spec = ModelSpec(filters=(3,), dense_units=6)
-    weights, x, y = random_case(spec, seed=2, n=4)
-    weights = [w.astype(np.float64) for w in weights]
+    # Seed 3: every array has live gradients (with seed 2 every hidden unit was off, and all
+    # the conv and hidden-layer gradients were exactly 0: the old sampled check passed blind).
+    weights, x, y = random_case(spec, seed=3, n=4)
     step = gradient_step(weights, spec, x, y, 0.1)
     rng = np.random.default_rng(5)
     h = 1e-2
-    for array in range(len(weights)):
-        for _ in range(2):
-            index = tuple(int(rng.integers(0, n)) for n in weights[array].shape)
+    for array, g_array in enumerate(step.gradients):
+        largest = np.unravel_index(np.abs(g_array).argmax(), g_array.shape)
+        alive = np.argwhere(np.abs(g_array) > 1e-3)
+        for index in (largest, alive[rng.integers(len(alive))]):
+            index = tuple(int(i) for i in index)
+            g = float(g_array[index])
+            assert abs(g) > 1e-3, (array, index)  # so the comparisons below can fail
             curve = loss_curve(weights, spec, x, y, (array, index), span=h, points=3)
             slope = (curve.losses[2] - curve.losses[0]) / (2 * h)
-            g = float(step.gradients[array][index])
-            assert g == pytest.approx(slope, rel=2e-2, abs=2e-3), (array, index)
-            assert curve.slope == pytest.approx(g, rel=2e-2, abs=2e-3)
+            assert g == pytest.approx(slope, rel=2e-2, abs=2e-4), (array, index)
+            assert curve.slope == pytest.approx(g, rel=2e-2, abs=2e-4)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
@@ -301,5 +309,12 @@ def test_a_weight_that_does_not_exist_is_named_in_the_error():
         ValueError, match=r"`where` must be .* Received: where=\(0, \(3, 0, 0, 0\)\)"
     ):
         loss_curve(weights, None, x, y, (0, (3, 0, 0, 0)))
-    with pytest.raises(ValueError, match=r"`state` belongs to a model of other shapes"):
+    for where in [(0, (-1, 0, 0, 0)), (-1, (0,)), (0, (0, 0, 0, -32))]:  # no counting back
+        with pytest.raises(ValueError, match=r"`where` must be .* Received: where="):
+            loss_curve(weights, None, x, y, where)
+    with pytest.raises(
+        ValueError, match=r"`state` belongs to a model of other shapes.* Received: state for"
+    ):
         adam_step(weights, None, x, y, 0.1, AdamState.start(weights[:2]))
+    with pytest.raises(ValueError, match=r"pixels in \[0, 1\].* Received: pixels from 0 to 255"):
+        gradient_step(weights, None, np.full((1, 28, 28, 1), 255.0) * np.eye(28)[..., None], y)
