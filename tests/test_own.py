@@ -114,6 +114,17 @@ def test_a_zip_of_the_folder_holding_the_class_folders_is_opened():
     assert pictures.problems == ()
 
 
+def test_pictures_already_at_the_size_come_back_as_they_were_saved():
+    """The sample shapes saved as 8-bit PNGs in class folders read back within rounding."""
+    shapes = sample_shapes(5, size=32, seed=2)
+    pixels = np.round(shapes.x[..., 0] * 255).astype(np.uint8)
+    members = [(f"{SHAPES[c]}/{k}.png", _png(p)) for k, (p, c) in enumerate(zip(pixels, shapes.y))]
+    pictures = labelled_images_from_zip(_zip(members), size=32)
+    order = np.argsort([int(s.split("/")[1][:-4]) for s in pictures.sources])
+    np.testing.assert_allclose(pictures.x[order], pixels[..., None] / 255, atol=1e-6)
+    assert pictures.classes == SHAPES and pictures.y[order].tolist() == shapes.y.tolist()
+
+
 def test_system_files_are_skipped_without_a_message():
     junk = [("__MACOSX/cup/._1.png", b"\x00\x05"), ("cup/.DS_Store", b"x"), ("pen/Thumbs.db", b"x")]
     pictures = labelled_images_from_zip(_zip(GOOD + junk), size=8)
