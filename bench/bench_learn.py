@@ -8,12 +8,15 @@ within a round:
 * baseline: Keras ``model.train_on_batch(x, y)`` on the model ``build_model`` makes, compiled
   with plain SGD (the page's default optimizer), and with Adam;
 * ``gradient_step`` alone (loss, gradients, the step, the loss after: ``cnnviz.learning.sgd``);
-* everything the page shows for one step: ``preview`` (the step) and the batch, answer, step
-  (the kernel's grids, the output layer's four pictures) and history views — target ≤ 2× the
-  SGD ``train_on_batch``;
-* the same with Adam (its rule written out for one weight);
+* everything one click of "Take one step" costs: ``take`` (the step, computed again: the
+  session keeps only what the page shows of the preview), ``preview`` of the next step and the
+  batch, answer, step (the kernel's grids, the output layer's four pictures) and history
+  views — target ≤ 2× the SGD ``train_on_batch``;
+* the same with Adam (its rule written out for one weight); and a changed setting, which
+  previews and draws without taking a step;
 * the loss-vs-weight curve (``slope_view``: 21 points and the finite difference, 24 forward
-  passes of the batch), reported against the same baseline (no target).
+  passes of the batch), reported against the same baseline (no target); the page keeps it per
+  learner, batch and weight, so other controls do not recompute it.
 
 Threads, as in the app: the server's NumPy BLAS runs on one thread (``app.py`` sets it with
 threadpoolctl); TensorFlow keeps its defaults (``CNNVIZ_TF_INTRA_THREADS``, default the CPUs).
@@ -87,12 +90,15 @@ def main() -> None:
 
     kernel, cell = learn.DEFAULT_KERNEL - 1, learn.DEFAULT_WEIGHT
 
-    def page(optimizer: str, rate: float):
+    def shown(learner, optimizer: str, rate: float):
         p = learn.preview(learner, data, BATCH, rate, optimizer)
         learn.batch_view(p, learner.spec)
         learn.answer_view(p, 0)
         learn.step_view(learner, p, kernel, cell)
-        learn.history_view(learn.advance(learner, p.step))
+        learn.history_view(learner)
+
+    def page(optimizer: str, rate: float):
+        shown(learn.take(learner, data, BATCH, rate, optimizer), optimizer, rate)
 
     shared = learn.preview(learner, data, BATCH, 0.1)
     contestants = {
@@ -101,6 +107,7 @@ def main() -> None:
         "gradient_step alone": lambda: gradient_step(weights, None, x, y, 0.1),
         "the page's step, SGD (all it shows)": lambda: page("sgd", 0.1),
         "the page's step, Adam (all it shows)": lambda: page("adam", 0.001),
+        "a setting changed (preview + views), SGD": lambda: shown(learner, "sgd", 0.1),
         "loss-vs-weight curve (slope_view)": lambda: learn.slope_view(
             learner, shared, kernel, cell
         ),

@@ -21,6 +21,7 @@ from pages._state import Setting, keep, one_of, put, whole_number
 PAGE = "learn"
 LEARNER = "learn_learner"  # (source, seed, trained, Learner): the model taught, its steps
 PREVIEW = "learn_preview"  # (learner, settings, Preview): the next step as shown, once per state
+SLOPE = "learn_slope"  # (learner, batch digits, kernel, cell, SlopeView): the curve, once each
 RATES = [lesson.rate_text(r) for r in lesson.RATES]
 
 SETTINGS = {setting.key: setting for setting in [
@@ -132,6 +133,16 @@ def preview(learner: Learner, size: int, rate: float, optimizer: str) -> Preview
         data = get_dataset("sample")
         next_step = lesson.preview(learner, data, size, rate, optimizer)
         kept = st.session_state[PREVIEW] = (learner, settings, next_step)
+    return kept[2]
+
+
+def slope_curve(learner: Learner, p: Preview, kernel: int, cell: int) -> lesson.SlopeView:
+    """The loss-vs-weight curve (24 forward passes of the batch), computed once per learner,
+    batch and weight: not again when the visitor moves an unrelated control."""
+    key = (tuple(p.indices.tolist()), kernel, cell)
+    kept = st.session_state.get(SLOPE)
+    if kept is None or kept[0] is not learner or kept[1] != key:
+        kept = st.session_state[SLOPE] = (learner, key, lesson.slope_view(learner, p, kernel, cell))
     return kept[2]
 
 

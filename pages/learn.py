@@ -17,6 +17,7 @@ from pages._learn_controls import (
     link_values,
     model_ui,
     preview,
+    slope_curve,
     step_buttons,
     step_settings_ui,
     weight_ui,
@@ -56,7 +57,7 @@ def main() -> None:
     st.markdown(history.text)
 
     st.header("5. The gradient is a slope", divider="gray")
-    slope = lesson.slope_view(learner, p, kernel, cell)
+    slope = slope_curve(learner, p, kernel, cell)
     st.markdown(slope.text)
     st.plotly_chart(slope.figure, key="learn_slope")
     st.markdown(slope.numbers)

@@ -190,3 +190,30 @@ def test_the_page_ends_with_kernels_becoming_detectors_and_depth():
     depth_buttons = [b for b in at.button if b.key == "learn_depth_run"]
     measured = [e for e in at.main if getattr(e, "key", None) == "learn_depth_curves"]
     assert depth_buttons or measured  # the offer to measure, or what was measured before
+
+
+def test_the_slope_curve_is_computed_once_per_learner_batch_and_weight(monkeypatch):
+    """Its 24 forward passes (~126 ms) are not repeated when an unrelated control moves (the
+    digit scored, the learning rate); a new weight or a step computes it again."""
+    calls = []
+    real = lesson.slope_view
+
+    def counted(*args, **kwargs):
+        calls.append(args[2:])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lesson, "slope_view", counted)
+    at = run_page()
+    assert len(calls) == 1
+    at.slider(key="learn_digit").set_value(3)
+    at = rerun(at)
+    at.select_slider(key="learn_rate").set_value("0.03")
+    at = rerun(at)
+    assert len(calls) == 1
+    assert line(at, r"^Gradient from the backward pass")  # still drawn, from the session
+    at.selectbox(key="learn_weight").set_value(2)
+    at = rerun(at)
+    assert len(calls) == 2 and calls[-1] == (30, 2)
+    at.button(key="learn_step").click()
+    at = rerun(at)
+    assert len(calls) == 3
