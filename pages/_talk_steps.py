@@ -216,6 +216,19 @@ def inside() -> None:
         st.plotly_chart(chart, key=f"talk_{key}", config=NO_BAR)
 
 
+def see() -> None:
+    """A test digit covered patch by patch: the occlusion map and the saliency beside it."""
+    data = get_dataset("sample")
+    count = len(data.x_test)
+    index = st.number_input("Test digit number", 0, count - 1, 0, key="talk_see_digit", width=220)
+    view = lesson.see_view(_default_model(), data, int(index))
+    digit, covered, pushed = st.columns(3)
+    show(digit, view.digit, caption=view.caption, width=300)
+    show(covered, view.occlusion.occlusion, caption="Probability with the patch there", width=300)
+    show(pushed, view.occlusion.saliency, caption="Gradient × input", width=300)
+    st.markdown(view.occlusion.sentence)
+
+
 def audience() -> None:
     """The room: its code and QR code, then the digits the audience sends, with the score."""
     try:
@@ -253,5 +266,6 @@ RENDERERS = {
     "learn": learning,
     "train": train,
     "inside": inside,
+    "see": see,
     "audience": audience,
 }

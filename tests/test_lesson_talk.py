@@ -31,6 +31,7 @@ ARTICLE_ORDER = [
     "learn",  # one gradient step (issue 15): the network seen whole, before it trains live
     "train",
     "inside",
+    "see",  # where the model looks (issue 16): occlusion and saliency of a test digit
     "audience",  # the room's digits: after the model has been seen reading one
 ]
 
@@ -254,6 +255,21 @@ def test_dense_view_picks_the_hidden_and_output_layers(model, sample):
     assert "Dense + ReLU" in view.hidden.title
     assert "Dense + softmax" in view.output.title
     assert view.forward.predicted == int(view.forward.probabilities.argmax())
+
+
+def test_see_view_covers_a_test_digit_as_the_filters_page_does(model, sample):
+    from cnnviz.lessons import filters
+
+    view = lesson.see_view(model, sample, 7)
+    label = int(sample.y_test[7])
+    x = filters.digit_input(sample, 7)
+    same = filters.occlusion_view(model, x, label, lesson.SEE_PATCH, lesson.SEE_STRIDE, 0.0)
+    np.testing.assert_array_equal(view.occlusion.probabilities, same.probabilities)
+    assert view.occlusion.probabilities.shape == (12, 12)  # (28 − 6) / 2 + 1 positions a side
+    assert view.caption == f"Test digit #7: a {label}"
+    shown = png(view.digit)
+    assert shown.shape == (280, 280)
+    np.testing.assert_allclose(shown[5::10, 5::10] / 255, x, atol=1 / 255)
 
 
 def test_reading_view_reads_a_test_digit_like_the_inside_lesson(model, sample):

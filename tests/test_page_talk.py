@@ -15,7 +15,7 @@ from cnnviz.lessons.talk import STEPS, position_text
 from tests.apptest import open_page
 
 PAGE = "pages/talk.py"
-LIGHT = [s.key for s in STEPS if s.key not in ("dense", "inside")]  # no default model needed
+LIGHT = [s.key for s in STEPS if s.key not in ("dense", "inside", "see")]  # no default model needed
 
 
 class FakePool:
@@ -78,13 +78,16 @@ def test_the_audience_step_opens_a_room_and_shows_its_link(monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["dense", "inside"])
+@pytest.mark.parametrize("key", ["dense", "inside", "see"])
 def test_the_model_steps_draw_with_the_default_model(key):
     at = run_page(step=key)
     assert shown_title(at) == STEPS[[s.key for s in STEPS].index(key)].title
     if key == "dense":
         assert any(m.value.startswith("Prediction: ") for m in at.markdown)
         assert len(at.get("plotly_chart")) == 3
+    if key == "see":
+        assert any(m.value.startswith(("The model looks hardest", "No 6×6")) for m in at.markdown)
+        assert len(at.image) == 3
 
 
 def test_next_and_previous_move_one_step_and_update_the_link():

@@ -26,9 +26,17 @@ from urllib.parse import urlsplit, urlunsplit
 from cnnviz.learning.data import Dataset
 from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel
-from cnnviz.lessons import convolution, inside, learn, pooling
+from cnnviz.lessons import convolution, filters, inside, learn, pooling
 from cnnviz.maths.kernels import KERNELS
-from cnnviz.pictures import colorbar_image, png_bytes, qr_png, sample_image, to_uint8
+from cnnviz.pictures import (
+    colorbar_image,
+    colorize,
+    png_bytes,
+    qr_png,
+    sample_image,
+    to_uint8,
+    zoom,
+)
 
 __all__ = [
     "DEPTH_PICTURE",
@@ -166,6 +174,16 @@ STEPS: tuple[TalkStep, ...] = (
         "Draw a digit: the trained network reads it and says how sure it is of each answer.",
         "Draw large, filling most of the square. A wrong answer is a good moment: the model "
         "only ever saw 4,000 digits.",
+    ),
+    TalkStep(
+        "see",
+        "Where the model looks",
+        "Cover part of the digit: where its probability drops is what the answer rests on.",
+        "A black 6×6 patch slides over the digit two pixels at a time; each position is a real "
+        "forward pass (all at once). Dark in the middle picture: covering there hurts the "
+        "answer. The right picture is gradient × input, red pixels pushing for the answer. "
+        "The 'What the filters see' page adds receptive fields, each filter's favourite "
+        "digits and the pictures a filter likes most.",
     ),
     TalkStep(
         "audience",
@@ -479,6 +497,33 @@ def _dense_sections(forward: inside.ForwardView) -> tuple[inside.LayerSection, i
     """The hidden dense layer's and the output layer's sections (the last two of the model)."""
     dense = [s for s in forward.sections if "· Dense" in s.title]
     return dense[-2], dense[-1]
+
+
+#: The see step's patch: 6 pixels a side (about a stroke's width and length), every 2 pixels,
+#: black (as if that part of the digit were not written).
+SEE_PATCH, SEE_STRIDE, SEE_FILL = 6, 2, 0.0
+
+
+@dataclass(frozen=True)
+class SeeView:
+    """A test digit, its occlusion map and saliency for its true class, and the captions."""
+
+    digit: bytes = field(repr=False)
+    caption: str
+    occlusion: filters.OcclusionView
+
+
+def see_view(trained: TrainedModel, data: Dataset, index: int) -> SeeView:
+    """Test digit ``index`` of ``data`` covered patch by patch: where ``trained`` looks.
+
+    The occlusion and saliency are the filters page's own (:func:`filters.occlusion_view`) for
+    the digit's true class, with the patch :data:`SEE_PATCH` × :data:`SEE_PATCH`.
+    """
+    x = filters.digit_input(data, index)
+    label = int(data.y_test[index])
+    view = filters.occlusion_view(trained, x, label, SEE_PATCH, SEE_STRIDE, SEE_FILL)
+    picture = png_bytes(zoom(colorize(x, filters.GRAY), filters.ZOOM))
+    return SeeView(picture, f"Test digit #{index}: a {label}", view)
 
 
 @dataclass(frozen=True)

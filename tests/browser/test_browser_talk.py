@@ -139,7 +139,9 @@ def test_title_and_idea_are_large_type(app_url, projector):
     assert page.locator(".st-key-talk_idea p").evaluate(size) >= 28
 
 
-@pytest.mark.parametrize("key", ["title", "slide", "eyes", "filters", "pooling", "depth", "train"])
+@pytest.mark.parametrize(
+    "key", ["title", "slide", "eyes", "filters", "pooling", "depth", "learn", "train", "see"]
+)
 def test_each_step_fits_one_projector_screen(app_url, projector, key):
     page = projector
     open_step(page, app_url, key)
