@@ -73,6 +73,23 @@ def as_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
     raise ValueError(f"`{name}` must be one of {options}. Received: {name}={value!r}.")
 
 
+def as_whole(value: object, name: str, low: int, high: int) -> int:
+    """Return ``value`` as an int if it is a whole number from ``low`` to ``high`` (no bool).
+
+    >>> as_whole(3, "class_index", 0, 9)
+    3
+    >>> as_whole(10, "class_index", 0, 9)
+    Traceback (most recent call last):
+    ValueError: `class_index` must be a whole number from 0 to 9. Received: class_index=10.
+    """
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or not low <= value <= high:
+        raise ValueError(
+            f"`{name}` must be a whole number from {low} to {high}. Received: {name}={value!r}."
+        )
+    return int(value)
+
+
 def as_float_array(value: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     """Return ``value`` as a finite float32 array whose number of dimensions is in ``ndims``.
 

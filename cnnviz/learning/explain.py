@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from cnnviz._validate import as_float_array
+from cnnviz._validate import as_float_array, as_whole
 from cnnviz.learning import nn
 from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
 
@@ -243,31 +243,6 @@ def _as_digit(x: object) -> np.ndarray:
     return x
 
 
-def _as_class(class_index: object) -> int:
-    if (
-        isinstance(class_index, bool)
-        or not isinstance(class_index, numbers.Integral)
-        or not 0 <= class_index < NUM_CLASSES
-    ):
-        raise ValueError(
-            f"`class_index` must be a whole number from 0 to {NUM_CLASSES - 1}. "
-            f"Received: class_index={class_index!r}."
-        )
-    return int(class_index)
-
-
-def _as_whole(value: object, name: str, low: int, high: int) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or not low <= value <= high
-    ):
-        raise ValueError(
-            f"`{name}` must be a whole number from {low} to {high}. Received: {name}={value!r}."
-        )
-    return int(value)
-
-
 def occlusion_positions(patch: int, stride: int) -> np.ndarray:
     """The top-left rows (and columns) where a ``patch`` slid by ``stride`` is placed.
 
@@ -328,9 +303,9 @@ def occlusion_map(
     """
     spec = spec or ModelSpec()
     digit = _as_digit(x)
-    class_index = _as_class(class_index)
-    patch = _as_whole(patch, "patch", 1, SIDE)
-    stride = _as_whole(stride, "stride", 1, SIDE)
+    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
+    patch = as_whole(patch, "patch", 1, SIDE)
+    stride = as_whole(stride, "stride", 1, SIDE)
     if isinstance(fill, bool) or not isinstance(fill, numbers.Real) or not 0 <= fill <= 1:
         raise ValueError(f"`fill` must be a number from 0 to 1. Received: fill={fill!r}.")
     starts = occlusion_positions(patch, stride)
@@ -477,7 +452,7 @@ def top_examples(
     spec = spec or ModelSpec()
     layer = _as_layer(spec, layer)
     x = as_float_array(x, "x", (4,))
-    count = _as_whole(count, "count", 1, len(x))
+    count = as_whole(count, "count", 1, len(x))
     values, cells = layer_maxima(weights, spec, x, layer)  # (N, F), (N, F, 2)
     order = np.argsort(-values, axis=0, kind="stable")[:count].T  # (F, count)
     filters = np.arange(values.shape[1])[:, None]
@@ -653,7 +628,7 @@ def grad_cam(
             f"`layer` must be a conv layer: one of {convs}. Received: layer={layer!r}."
         )
     digit = _as_digit(x)
-    class_index = _as_class(class_index)
+    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
     maps, d = layer_gradient(weights, spec, digit[None, :, :, None], class_index, layer)
     alpha = d[0].mean(axis=(0, 1))  # (F,)
     cam = np.maximum(maps[0] @ alpha, 0).astype(np.float32)  # (H, W)
@@ -773,15 +748,15 @@ def feature_picture(
         raise ValueError(
             "Give either `layer` and `filter_index` (a filter) or `class_index` (a class)."
         )
-    steps = _as_whole(steps, "steps", 1, 500)
+    steps = as_whole(steps, "steps", 1, 500)
     weights = [np.asarray(w, np.float32) for w in weights]
     if class_index is not None:
-        class_index = _as_class(class_index)
+        class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
         target, cell = len(architecture(spec)) - 1, (class_index,)
     else:
         layer = _as_layer(spec, layer)
         h, w, f = architecture(spec)[layer].output_shape
-        filter_index = _as_whole(filter_index, "filter_index", 0, f - 1)
+        filter_index = as_whole(filter_index, "filter_index", 0, f - 1)
         target = max(i for i in _conv_layers(spec) if i <= layer)  # a pool's filter: its conv's
         h, w, _ = architecture(spec)[target].output_shape
         cell = (h // 2, w // 2, filter_index)

@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from cnnviz._validate import as_choice, as_float_array
+from cnnviz._validate import as_choice, as_float_array, as_whole
 from cnnviz.learning import nn
 from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
 from cnnviz.maths.pixels import shift
@@ -354,16 +354,8 @@ def saliency(
     """
     method = as_choice(method, "method", SALIENCY_METHODS)
     batch = _as_batch(x)  # (1, H, W, 1)
-    if (
-        isinstance(class_index, bool)
-        or not isinstance(class_index, numbers.Integral)
-        or not 0 <= class_index < NUM_CLASSES
-    ):
-        raise ValueError(
-            f"`class_index` must be a whole number from 0 to {NUM_CLASSES - 1}. "
-            f"Received: class_index={class_index!r}."
-        )
-    gradient = nn.gradients(model.weights, batch, model.spec, score=int(class_index))
+    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
+    gradient = nn.gradients(model.weights, batch, model.spec, score=class_index)
     pixels = gradient.input[0, :, :, 0]  # (H, W)
     if method == "gradient":
         return pixels.astype(np.float32)
