@@ -1,9 +1,10 @@
-"""What the page benchmarks share: the baseline page's server, the upload, the browser tabs."""
+"""What the benchmarks share: timing by turns, the load, the baseline page's server, the upload."""
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,30 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE_ENV = {"PYTHONPATH": str(ROOT), "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
 SAME_CONFIG_ENV = {"PYTHONPATH": str(ROOT)}
 VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def race(functions: dict, repeats: int, pause: float = 0.0) -> dict:
+    """Best wall time in seconds of each function over ``repeats`` rounds, after a warm-up.
+
+    The functions take turns within each round, so a noisy neighbour slows them alike; a
+    ``pause`` before each call lets the previous one's spinning threads (TensorFlow's,
+    OpenBLAS') go to sleep first.
+    """
+    for function in functions.values():
+        function()
+    best = dict.fromkeys(functions, float("inf"))
+    for _ in range(repeats):
+        for name, function in functions.items():
+            time.sleep(pause)
+            start = time.perf_counter()
+            function()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def load_average() -> str:
+    """The 1-minute load average: above the number of CPUs, the run was starved."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def add_baseline_option(parser: argparse.ArgumentParser) -> None:

@@ -23,24 +23,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def _race(functions: dict, repeats: int) -> dict:
-    """Best wall time in seconds of each function over ``repeats`` rounds, after a warm-up."""
-    for function in functions.values():
-        function()
-    best = dict.fromkeys(functions, float("inf"))
-    for _ in range(repeats):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+from bench._common import race  # noqa: E402
 
 
 def main() -> None:
@@ -85,7 +72,7 @@ def main() -> None:
         "Grad-CAM section, 3 blocks of 32": lambda: lesson.grad_cam_view(deep, x, label),
         "one feature picture (80 steps)": lambda: lesson.make_feature(model, "filter", 0, 3),
     }
-    best = _race(calls, args.repeats)
+    best = race(calls, args.repeats)
     base = best["nn.predict, 1,000 digits (baseline)"]
     load = Path("/proc/loadavg").read_text().split()[0]
     print(f"best of {args.repeats}, BLAS on 1 thread, load average {load}")

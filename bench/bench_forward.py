@@ -39,37 +39,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._common import load_average, race  # noqa: E402
 
 DIGITS = 1000
 
 
 def _best(function, repeats: int) -> float:
     """Best wall time in seconds of ``repeats`` calls, after one warm-up call."""
-    return _race({"": function}, repeats)[""]
-
-
-def _race(functions: dict, repeats: int, pause: float = 0.0) -> dict:
-    """Best wall time in seconds of each function over ``repeats`` rounds, after a warm-up.
-
-    The functions take turns within each round, so a noisy neighbour slows them alike; a
-    ``pause`` before each call lets the previous one's spinning threads (TensorFlow's, OpenBLAS')
-    go to sleep first.
-    """
-    for function in functions.values():
-        function()
-    best = dict.fromkeys(functions, float("inf"))
-    for _ in range(repeats):
-        for name, function in functions.items():
-            time.sleep(pause)
-            start = time.perf_counter()
-            function()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
-def _load() -> str:
-    """The 1-minute load average: above the number of CPUs, the run was starved."""
-    return Path("/proc/loadavg").read_text().split()[0]
+    return race({"": function}, repeats)[""]
 
 
 def _blas_threads() -> str:
@@ -94,7 +71,7 @@ def main() -> None:
             os.environ[name] = str(args.threads)
         os.environ["CNNVIZ_TF_INTRA_THREADS"] = str(args.threads)
 
-    load = _load()
+    load = load_average()
     import numpy as np
 
     from cnnviz.learning import nn
@@ -141,7 +118,7 @@ def main() -> None:
         "core nn.predict": lambda: nn.predict(weights, x, spec),
         "core nn.forward (every layer)": lambda: nn.forward(weights, x, spec),
     }
-    times = _race(contestants, args.repeats, pause=0.3)
+    times = race(contestants, args.repeats, pause=0.3)
     print(f"{DIGITS} test digits through the article's model:")
     for name, seconds in times.items():
         print(f"  {name:<34} {1000 * seconds:8.1f} ms")
@@ -214,7 +191,7 @@ def main() -> None:
         "all the page's maths": core_maths,
         "whole inspection": page_views,
     }
-    best = _race(
+    best = race(
         {"nn.predict": lambda: nn.predict(weights, one, spec), **maths_parts, **parts, **wholes},
         repeats,
     )
@@ -238,7 +215,7 @@ def main() -> None:
     print("once per server and model (a first visit):")
     for name, seconds in first.items():
         print(f"  {name:<48} {1000 * seconds:8.1f} ms")
-    print(f"\nload average at the start: {load}, at the end: {_load()}")
+    print(f"\nload average at the start: {load}, at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -30,31 +30,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._common import race  # noqa: E402
 
 BATCH = 32
-
-
-def _race(functions: dict, repeats: int, pause: float = 0.2) -> dict:
-    """Best wall time in seconds of each function over ``repeats`` rounds, after a warm-up.
-
-    The functions take turns within each round, so a noisy neighbour slows them alike; the
-    pause lets the previous one's spinning threads go to sleep first.
-    """
-    for function in functions.values():
-        function()
-    best = dict.fromkeys(functions, float("inf"))
-    for _ in range(repeats):
-        for name, function in functions.items():
-            time.sleep(pause)
-            start = time.perf_counter()
-            function()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
@@ -113,7 +95,7 @@ def main() -> None:
         ),
     }
     load = Path("/proc/loadavg").read_text().split()[0]
-    best = _race(contestants, args.repeats)
+    best = race(contestants, args.repeats, pause=0.2)
     pools = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info())
     print(f"CPUs: {os.cpu_count()} · NumPy BLAS threads: {pools} (as the server)")
     print(
