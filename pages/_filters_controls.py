@@ -34,6 +34,9 @@ def settings() -> dict[str, Setting]:
             Setting("filters_patch", 4, "patch", whole_number(2, 14), "patch size"),
             Setting("filters_stride", 2, "stride", whole_number(1, 7), "stride"),
             Setting("filters_fill", "grey", "fill", one_of(list(FILLS)), "fill"),
+            Setting(
+                "filters_explain", "true", "explain", one_of(list(lesson.CLASS_CHOICES)), "class"
+            ),
             Setting("filters_top_layer", 0, "top_layer", whole_number(0, 8), "layer"),
             Setting("filters_filter", 0, "filter", whole_number(0, 255), "filter"),
             Setting("filters_target", "filter", None),
@@ -88,9 +91,9 @@ def field_ui(spec: ModelSpec) -> tuple[int, tuple[int, int]]:
     return layer, (int(r), int(c))
 
 
-def occlusion_ui() -> tuple[int, int, float]:
-    """The patch's size, stride and fill."""
-    _keep("filters_patch", "filters_stride", "filters_fill")
+def occlusion_ui() -> tuple[int, int, float, str]:
+    """The patch's size, stride and fill, and whose probability the map shows."""
+    _keep("filters_patch", "filters_stride", "filters_fill", "filters_explain")
     size, step = st.columns(2)
     patch = size.slider("Patch size (pixels)", 2, 14, key="filters_patch")
     stride = step.slider("Stride (pixels)", 1, 7, key="filters_stride")
@@ -98,7 +101,11 @@ def occlusion_ui() -> tuple[int, int, float]:
         "Patch colour", list(FILLS), format_func=FILL_NAMES.get, horizontal=True,
         key="filters_fill",
     )  # fmt: skip
-    return int(patch), int(stride), FILLS[fill]
+    which = st.radio(
+        "Probability of", list(lesson.CLASS_CHOICES), format_func=lesson.CLASS_CHOICES.get,
+        horizontal=True, key="filters_explain",
+    )  # fmt: skip
+    return int(patch), int(stride), FILLS[fill], which
 
 
 def filter_ui(spec: ModelSpec) -> tuple[int, int]:

@@ -223,9 +223,9 @@ def see() -> None:
     index = st.number_input("Test digit number", 0, count - 1, 0, key="talk_see_digit", width=220)
     view = lesson.see_view(_default_model(), data, int(index))
     digit, covered, pushed = st.columns(3)
-    show(digit, view.digit, caption=view.caption, width=300)
-    show(covered, view.occlusion.occlusion, caption="Probability with the patch there", width=300)
-    show(pushed, view.occlusion.saliency, caption="Gradient × input", width=300)
+    show(digit, view.digit, caption=view.caption, width=270)
+    show(covered, view.occlusion.occlusion, caption=view.occlusion.legend, width=270)
+    show(pushed, view.occlusion.saliency, caption="Gradient × input", width=270)
     st.markdown(view.occlusion.sentence)
 
 

@@ -47,8 +47,9 @@ def main() -> None:
 
     st.header("Occlusion: cover part of the digit")
     st.markdown(lesson.OCCLUSION_INTRO)
-    patch, stride, fill = occlusion_ui()
-    show_occlusion(lesson.occlusion_view(model, digit, label, patch, stride, fill), label)
+    patch, stride, fill, which = occlusion_ui()
+    target = lesson.occlusion_class(model, digit, label, which)
+    show_occlusion(lesson.occlusion_view(model, digit, target, patch, stride, fill), target)
 
     st.header("Top examples: what makes a filter respond")
     st.markdown(lesson.TOP_INTRO)
@@ -78,6 +79,7 @@ def main() -> None:
             "patch": patch,
             "stride": stride,
             "fill": st.session_state["filters_fill"],
+            "explain": st.session_state["filters_explain"],
             "top_layer": top_layer,
             "filter": f,
         }
@@ -108,12 +110,14 @@ def made_pictures() -> dict:
 def feature(wanted: tuple, model, on_step):
     """A feature picture, made once per model, target and filter or class."""
     kept = made_pictures()
-    if wanted not in kept:
+    picture = kept.get(wanted)
+    if picture is None:  # two visitors may both make it: the same picture, kept once
         _, target, layer, index = wanted
-        kept[wanted] = lesson.make_feature(model, target, layer, index, on_step=on_step)
-        while len(kept) > 64:
-            kept.pop(next(iter(kept)))
-    return kept[wanted]
+        picture = lesson.make_feature(model, target, layer, index, on_step=on_step)
+        kept[wanted] = picture
+        for old in list(kept)[:-64]:  # a copy of the keys: another session may change it
+            kept.pop(old, None)
+    return picture
 
 
 def feature_section(key: str, model, top, f: int) -> None:

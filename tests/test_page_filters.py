@@ -3,11 +3,12 @@ three-block model trained in the session (stood in for by NumPy's Glorot weights
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.learning import explain
-from cnnviz.learning.data import load_sample
+from cnnviz.learning import explain, nn
+from cnnviz.learning.data import as_model_input, load_sample
 from cnnviz.learning.model import ModelSpec
 from cnnviz.lessons import filters as lesson
 from pages._models import SessionModel
@@ -73,6 +74,26 @@ def test_the_occlusion_sentence_follows_the_patch(default_trained):
     expected = lesson.occlusion_view(default_trained, x, label, 10, 2, 0.0).sentence
     assert expected in texts(at)
     assert at.query_params["patch"] == "10" and at.query_params["fill"] == "black"
+
+
+def test_the_occlusion_map_can_explain_the_models_answer(default_trained):
+    """On a digit the model misreads, "the model's answer" maps the probability of that answer."""
+    data = load_sample()
+    x_all = as_model_input(data.x_test)
+    probabilities = nn.predict(default_trained.weights, x_all, default_trained.spec)
+    wrong = np.flatnonzero(probabilities.argmax(axis=1) != data.y_test)
+    index = int(wrong[0])
+    answer = int(probabilities[index].argmax())
+    at = run_page(digit=str(index))
+    captions = [c for i in at.image for c in i.captions]
+    assert f"Probability of {data.y_test[index]}, patch there" in captions
+    at.radio(key="filters_explain").set_value("predicted").run()
+    assert not at.exception
+    assert f"Probability of {answer}, patch there" in [c for i in at.image for c in i.captions]
+    x = lesson.digit_input(data, index)
+    expected = lesson.occlusion_view(default_trained, x, answer, 4, 2, 0.5).sentence
+    assert expected in texts(at)
+    assert at.query_params["explain"] == "predicted"
 
 
 def test_top_examples_follow_the_filter(default_trained):

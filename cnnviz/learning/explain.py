@@ -405,8 +405,9 @@ def layer_maxima(
             f"`weights` must have the shapes {expected} for this spec. Received: {got}."
         )
     values, cells = [], []
-    for i in range(0, len(x), nn.CHUNK):
-        maps = _maps_up_to(weights, spec, x[i : i + nn.CHUNK], layer)  # (n, H, W, F)
+    step = nn._chunk(spec)  # the patch matrices of a wide model's chunk stay within budget
+    for i in range(0, len(x), step):
+        maps = _maps_up_to(weights, spec, x[i : i + step], layer)  # (n, H, W, F)
         n, h, w, f = maps.shape
         flat = maps.transpose(0, 3, 1, 2).reshape(n, f, h * w)  # (n, F, H·W)
         where = flat.argmax(axis=2)  # (n, F)
@@ -590,8 +591,9 @@ def grad_cam(
     ----------
     weights : list of ndarray
     spec : ModelSpec or None
-        Must have at least two conv blocks: with one, the maps are 26×26 and Grad-CAM is a
-        blurrier saliency map (use :func:`cnnviz.learning.probe.saliency`).
+        Must have at least two conv blocks: with one, the maps are nearly the input's size
+        (26×26 for 3×3 kernels) and Grad-CAM is a blurrier saliency map (use
+        :func:`cnnviz.learning.probe.saliency`).
     x : ndarray, shape (28, 28, 1) or (28, 28)
     class_index : int
     layer : int, optional
@@ -618,8 +620,8 @@ def grad_cam(
     if len(spec.filters) < 2:
         raise ValueError(
             "Grad-CAM needs a model with at least two conv blocks: this one has one, whose "
-            "26×26 maps would give a blurrier copy of the saliency map. Train a model with "
-            "two or three blocks on the Train page."
+            "maps, nearly the input's size, would give a blurrier copy of the saliency map. "
+            "Train a model with two or three blocks on the Train page."
         )
     convs = _conv_layers(spec)
     layer = convs[-1] if layer is None else layer

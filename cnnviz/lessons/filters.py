@@ -75,8 +75,9 @@ INTRO = (
 )
 FIELD_INTRO = (
     "A cell of a feature map depends on a square of input pixels, its **receptive field**. "
-    "Each layer above widens it: a 3×3 kernel on a map whose cells are already fields adds "
-    "two of those fields' steps on each side, and pooling doubles the step."
+    "Each layer above widens it: a k×k kernel on a map whose cells are already fields adds "
+    "k − 1 of those fields' steps in all (one on each side for 3×3), and pooling doubles the "
+    "step."
 )
 OCCLUSION_INTRO = (
     "Cover part of the digit with a patch and see how sure the model still is. Where covering "
@@ -246,6 +247,25 @@ class OcclusionView:
     probabilities: np.ndarray = field(repr=False)
 
 
+#: Whose probability the occlusion map shows: the digit's true class or the model's answer.
+CLASS_CHOICES = {"true": "the true digit", "predicted": "the model's answer"}
+
+
+def occlusion_class(model: Model, x: np.ndarray, label: int, choice: str) -> int:
+    """The class the occlusion map explains: ``label`` ("true") or the model's answer.
+
+    >>> from cnnviz.learning.nn import weight_shapes
+    >>> from cnnviz.learning.training import TrainedModel
+    >>> spec = ModelSpec(filters=(2,), dense_units=4)
+    >>> zeros = TrainedModel(spec, "none", [np.zeros(s, np.float32) for s in weight_shapes(spec)])
+    >>> occlusion_class(zeros, np.zeros((28, 28)), 7, "true")
+    7
+    """
+    if choice not in CLASS_CHOICES:
+        raise ValueError(f"`choice` must be one of {list(CLASS_CHOICES)}. Received: {choice!r}.")
+    return int(label) if choice == "true" else int(np.argmax(predict(model, x)))
+
+
 def occlusion_view(
     model: Model, x: np.ndarray, class_index: int, patch: int, stride: int, fill: float
 ) -> OcclusionView:
@@ -405,8 +425,9 @@ def grad_cam_view(model: Model, x: np.ndarray, class_index: int) -> GradCamView:
         return GradCamView(
             False,
             "Grad-CAM weighs the last conv layer's maps by how much the class score depends on "
-            f"each. This model has {blocks} conv block, whose 26×26 maps are nearly the input's "
-            "own size: Grad-CAM would be a blurrier saliency map. Train a model with two or three "
+            f"each. This model has {blocks} conv block, whose {map_side(model.spec, 0)}×"
+            f"{map_side(model.spec, 0)} maps are nearly the input's own size: Grad-CAM would be a "
+            "blurrier saliency map. Train a model with two or three "
             "conv blocks on the Train page to see it.",
         )
     cam = explain.grad_cam(model.weights, model.spec, x, class_index)
@@ -495,9 +516,11 @@ average test digit, so 2.0 times that).'
     text += ")."
     if typical is not None and typical > 0 and made.activation < 1.2 * typical:
         text += (
-            " Ordinary digits excite this filter about as much: a small filter low in the "
-            "network is near its largest response on any stroke that matches it, so there is "
-            "little to gain (deeper filters gain more: try the last conv layer of a deeper model)."
+            " Ordinary digits excite this filter about as much. For a first-layer filter the "
+            "best test digits already reach its largest possible response (a 3×3 field is "
+            "small enough for one stroke to fill it), and the blur and jitter that keep a "
+            "feature picture smooth hold it below that; deeper filters, with larger fields, "
+            "gain more: try the last conv layer of a deeper model."
         )
     if made.probability is not None:
         text += f" The model gives it {made.probability:.0%}."
