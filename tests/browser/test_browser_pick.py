@@ -93,7 +93,9 @@ def test_convolution_kernel_picture_and_map_fit_one_projector_screen(app_url, si
     preset = page.get_by_role("combobox", name="Preset kernel")
     _in_view(page, preset)
     _in_view(page, page.locator(".st-key-conv_bench [data-testid=stImage] img").first)
-    _in_view(page, page.locator(".st-key-conv_maps iframe").first)
+    frame = page.locator(".st-key-conv_maps iframe").first
+    expect(frame).to_be_visible(timeout=WAIT)  # the map's frame is drawn after the page's run
+    _in_view(page, frame)
     # Changing the kernel repaints the map in the same screen: no scroll in between.
     before = _clickable(page, ".st-key-conv_maps").get_attribute("src")
     preset.click()
