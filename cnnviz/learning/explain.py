@@ -39,6 +39,7 @@ __all__ = [
     "FeaturePicture",
     "GradCam",
     "TopExamples",
+    "conv_layers",
     "feature_picture",
     "field_rule",
     "grad_cam",
@@ -357,20 +358,6 @@ class TopExamples:
         return f"TopExamples({self.name}: {f} filters × top {count})"
 
 
-def _maps_up_to(weights, spec: ModelSpec, x: np.ndarray, layer: int) -> np.ndarray:
-    """The output of ``layer`` (a conv or pooling layer), computing no layer above it: the
-    dense layers, most of a forward pass's work, are skipped."""
-    a, kernel = x, 0
-    for row in architecture(spec)[: layer + 1]:
-        if row.kind == "Conv2D":
-            w, b = (np.asarray(weights[kernel + j], np.float32) for j in (0, 1))
-            a = np.maximum(nn.conv_forward(a, w, b), 0)
-            kernel += 2
-        else:
-            a = nn.pool_forward(a, spec.pooling)
-    return a
-
-
 def layer_maxima(
     weights: Sequence[np.ndarray], spec: ModelSpec | None, x: np.ndarray, layer: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -398,16 +385,11 @@ def layer_maxima(
     spec = spec or ModelSpec()
     layer = _as_layer(spec, layer)
     x = as_float_array(x, "x", (4,))
-    expected = nn.weight_shapes(spec)
-    if [tuple(np.shape(w)) for w in weights] != expected:
-        got = [tuple(np.shape(w)) for w in weights]
-        raise ValueError(
-            f"`weights` must have the shapes {expected} for this spec. Received: {got}."
-        )
+    weights = nn._check(weights, x, spec)  # float32 weights of the spec's shapes
     values, cells = [], []
     step = nn._chunk(spec)  # the patch matrices of a wide model's chunk stay within budget
     for i in range(0, len(x), step):
-        maps = _maps_up_to(weights, spec, x[i : i + step], layer)  # (n, H, W, F)
+        maps = nn._forward_all(weights, x[i : i + step], spec, last=layer)[0][-1]  # (n,H,W,F)
         n, h, w, f = maps.shape
         flat = maps.transpose(0, 3, 1, 2).reshape(n, f, h * w)  # (n, F, H·W)
         where = flat.argmax(axis=2)  # (n, F)
@@ -500,7 +482,12 @@ class GradCam:
     weights: np.ndarray
 
 
-def _conv_layers(spec: ModelSpec) -> list[int]:
+def conv_layers(spec: ModelSpec) -> list[int]:
+    """The conv layers, numbered as Keras' ``model.layers``.
+
+    >>> conv_layers(ModelSpec(filters=(4, 6, 8)))
+    [0, 2, 4]
+    """
     return [i for i, row in enumerate(architecture(spec)) if row.kind == "Conv2D"]
 
 
@@ -623,7 +610,7 @@ def grad_cam(
             "maps, nearly the input's size, would give a blurrier copy of the saliency map. "
             "Train a model with two or three blocks on the Train page."
         )
-    convs = _conv_layers(spec)
+    convs = conv_layers(spec)
     layer = convs[-1] if layer is None else layer
     if layer not in convs:
         raise ValueError(
@@ -759,7 +746,7 @@ def feature_picture(
         layer = _as_layer(spec, layer)
         h, w, f = architecture(spec)[layer].output_shape
         filter_index = as_whole(filter_index, "filter_index", 0, f - 1)
-        target = max(i for i in _conv_layers(spec) if i <= layer)  # a pool's filter: its conv's
+        target = max(i for i in conv_layers(spec) if i <= layer)  # a pool's filter: its conv's
         h, w, _ = architecture(spec)[target].output_shape
         cell = (h // 2, w // 2, filter_index)
     rng = np.random.default_rng(seed)

@@ -285,11 +285,13 @@ def _check(weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec) -> lis
 
 
 def _forward_all(
-    weights: list[np.ndarray], x: np.ndarray, spec: ModelSpec
+    weights: list[np.ndarray], x: np.ndarray, spec: ModelSpec, last: int | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-    """Every layer's output and, for layers with an activation, its input scores ``z``."""
+    """Every layer's output and, for layers with an activation, its input scores ``z``; up to
+    layer ``last`` only, if given (the layers above it are not computed)."""
     outputs, scores, a = [], [], x
-    for layer in _layers(spec):
+    layers = _layers(spec)
+    for layer in layers if last is None else layers[: last + 1]:
         z = None
         if layer.kind == "conv":
             z = conv_forward(a, weights[layer.weights], weights[layer.weights + 1])

@@ -25,6 +25,7 @@ import numpy as np
 
 from cnnviz.learning import explain, store
 from cnnviz.learning.data import Dataset, as_model_input
+from cnnviz.learning.explain import conv_layers
 from cnnviz.learning.model import ModelSpec, architecture
 from cnnviz.learning.probe import Model, predict, saliency
 from cnnviz.pictures import (
@@ -95,10 +96,6 @@ FEATURE_INTRO = (
 )
 
 
-def _png(rgb: np.ndarray) -> bytes:
-    return png_bytes(rgb)
-
-
 def _gray(x: np.ndarray, factor: int) -> np.ndarray:
     return zoom(colorize(np.asarray(x, np.float32), GRAY), factor)  # (H·f, W·f, 3)
 
@@ -139,15 +136,6 @@ def filter_count(spec: ModelSpec, layer: int) -> int:
 def model_key(model: Model) -> str:
     """A short digest of the model's spec and weights: what a page's caches are keyed on."""
     return store.digest(repr(model.spec), *[np.asarray(w) for w in model.weights])
-
-
-def conv_layers(spec: ModelSpec) -> list[int]:
-    """The conv layers, numbered as Keras' ``model.layers``.
-
-    >>> conv_layers(ModelSpec(filters=(4, 6, 8)))
-    [0, 2, 4]
-    """
-    return [i for i, row in enumerate(architecture(spec)) if row.kind == "Conv2D"]
 
 
 def digit_input(data: Dataset, index: int) -> np.ndarray:
@@ -202,7 +190,7 @@ def field_view(x: np.ndarray, spec: ModelSpec, layer: int, cell: tuple[int, int]
         f"{rule.name} cell ({cell[0]}, {cell[1]}) sees input rows {r0}–{r1 - 1}, columns "
         f"{c0}–{c1 - 1}: {r1 - r0}×{c1 - c0} pixels."
     )
-    return FieldView(_png(framed), headline, rule.steps, rule.formula)
+    return FieldView(png_bytes(framed), headline, rule.steps, rule.formula)
 
 
 def cell_for_pixel(spec: ModelSpec, layer: int, pixel: tuple[int, int]) -> tuple[int, int]:
@@ -311,9 +299,11 @@ def occlusion_view(
     low = min(low, whole - 0.1)
     scale = ColorScale("gray", low, whole)
     return OcclusionView(
-        occlusion=_png(zoom(colorize(lowest, scale), ZOOM)),
+        occlusion=png_bytes(zoom(colorize(lowest, scale), ZOOM)),
         legend=f"Black: {max(low, 0):.1%} or less, white: {whole:.1%} (the digit uncovered)",
-        saliency=_png(zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)),
+        saliency=png_bytes(
+            zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)
+        ),
         sentence=sentence,
         probabilities=probabilities,
     )
@@ -378,14 +368,16 @@ def top_view(
     kernel = None
     if top.layer == 0:
         weights = np.asarray(model.weights[0])[:, :, 0, f]  # (k, k)
-        kernel = _png(zoom(colorize(weights, scale_for(weights, signed=True)), 240 // len(weights)))
+        kernel = png_bytes(
+            zoom(colorize(weights, scale_for(weights, signed=True)), 240 // len(weights))
+        )
     values = ", ".join(f"{v:.2f}" for v in top.values[f])
     counts = Counter(int(labels[n]) for n in top.indices[f])
     label, times = counts.most_common(1)[0]
     return TopView(
         title=f"{top.name}, filter {f}",
-        digits=_png(_digits_grid(top, f, digits, spec)),
-        patches=_png(patches),
+        digits=png_bytes(_digits_grid(top, f, digits, spec)),
+        patches=png_bytes(patches),
         kernel=kernel,
         caption=(
             f"Responses {values} (mean over all {len(digits)} test digits: "
@@ -446,8 +438,8 @@ def grad_cam_view(model: Model, x: np.ndarray, class_index: int) -> GradCamView:
     return GradCamView(
         True,
         text,
-        _png(zoom(colorize(picture, GRAY), ZOOM)),
-        _png(zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)),
+        png_bytes(zoom(colorize(picture, GRAY), ZOOM)),
+        png_bytes(zoom(colorize(contribution, scale_for(contribution, signed=True)), ZOOM)),
     )
 
 
@@ -524,7 +516,7 @@ average test digit, so 2.0 times that).'
         )
     if made.probability is not None:
         text += f" The model gives it {made.probability:.0%}."
-    return FeatureView(_png(_gray(made.picture, ZOOM)), text)
+    return FeatureView(png_bytes(_gray(made.picture, ZOOM)), text)
 
 
 # --- hierarchy ------------------------------------------------------------------------------
@@ -557,7 +549,7 @@ def _ink(top: explain.TopExamples) -> float:
 def _first_patches(top: explain.TopExamples, count: int = 8) -> bytes:
     """Each of the first ``count`` filters' top patch, in a row (enlarged to ~96 px each)."""
     size = top.patches.shape[-1]
-    return _png(_patch_grid(top.patches[:count, 0], max(1, 72 // size), cols=4))
+    return png_bytes(_patch_grid(top.patches[:count, 0], max(1, 72 // size), cols=4))
 
 
 def hierarchy_view(
