@@ -1,4 +1,4 @@
-"""Opening a page under Streamlit's AppTest the way every page test does."""
+"""Opening and rerunning a page under Streamlit's AppTest the way every page test does."""
 
 from streamlit.testing.v1 import AppTest
 
@@ -14,3 +14,15 @@ def open_page(path: str, *, timeout: float, **query: str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    """Run the page again after a widget changed; fail at once if that run raised."""
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    """The text of every markdown element, in page order."""
+    return [m.value for m in at.markdown]

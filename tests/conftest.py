@@ -127,3 +127,20 @@ def worker_sample(sample):
     """The sample's first 512 training digits (16 batches of 32) and 200 test digits: what the
     worker tests train on."""
     return sample.subset(512, 200)
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> dict[str, bytes]:
+    """Every file the page hands to Streamlit, by file id: the bytes a browser would get."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 from scipy import ndimage
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.lessons.convolution import Settings, feature_map
@@ -64,21 +63,6 @@ def shown_value(at: AppTest) -> tuple[int, int, float]:
 @pytest.fixture(scope="module")
 def first_run() -> AppTest:
     return run_page()
-
-
-@pytest.fixture
-def drawn(monkeypatch) -> dict[str, bytes]:
-    """Every file the page hands to Streamlit, by file id: the bytes a browser would get."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return files
 
 
 def picture(at: AppTest, drawn: dict[str, bytes], caption: str) -> np.ndarray:

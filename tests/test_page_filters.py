@@ -12,6 +12,7 @@ from cnnviz.learning.data import as_model_input, load_sample
 from cnnviz.learning.model import ModelSpec
 from cnnviz.lessons import filters as lesson
 from pages._models import SessionModel
+from tests.apptest import texts
 from tests.training_kit import numpy_model
 
 PAGE = "../pages/filters.py"
@@ -28,10 +29,6 @@ def run_page(model=None, **query) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def texts(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
 
 
 def test_every_section_is_there_on_the_default_model(default_trained):

@@ -17,7 +17,7 @@ from cnnviz.learning.training import TrainedModel, TrainingRun, evaluate
 from cnnviz.learning.worker import TrainingError
 from cnnviz.lessons import inside as lesson
 from pages._models import SessionModel
-from tests.apptest import open_page
+from tests.apptest import open_page, texts
 from tests.rendered import assert_literal, shown
 from tests.test_lesson_inside import png, ring_photo, stroke_drawing
 from tests.training_kit import numpy_model
@@ -43,10 +43,6 @@ def run_page(**state) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def texts(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
 
 
 def prediction(at: AppTest) -> tuple[int, float]:

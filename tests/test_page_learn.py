@@ -20,23 +20,13 @@ from cnnviz.learning.sgd import glorot_weights
 from cnnviz.learning.training import TrainedModel
 from cnnviz.lessons import learn as lesson
 from pages._models import SESSION_KEY, SessionModel
-from tests.apptest import open_page
+from tests.apptest import open_page, rerun, texts
 
 PAGE = "pages/learn.py"
 
 
 def run_page(**query: str) -> AppTest:
     return open_page(PAGE, timeout=120, **query)
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
 
 
 def line(at: AppTest, pattern: str) -> str:

@@ -7,12 +7,12 @@ import types
 
 import numpy as np
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.learning.data import load_sample
 from cnnviz.lessons import learn_progress as lesson
 from pages._models import SessionModel
+from tests.apptest import texts
 from tests.rendered import assert_literal
 from tests.test_lesson_learn_progress import _fake_trainer
 
@@ -42,21 +42,6 @@ def run(script, model=None, **query) -> AppTest:
     return at
 
 
-@pytest.fixture
-def drawn(monkeypatch) -> dict[str, bytes]:
-    """Every file the section hands to Streamlit, by file id: the bytes a browser would get."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return files
-
-
 def maps_picture(at: AppTest, drawn: dict[str, bytes]) -> bytes:
     """The bytes of the picture captioned as conv_1's feature maps."""
     for element in at.image:
@@ -64,10 +49,6 @@ def maps_picture(at: AppTest, drawn: dict[str, bytes]) -> bytes:
             if text.startswith("conv_1's feature maps"):
                 return drawn[url.rsplit("/", 1)[1].split(".")[0]]
     raise AssertionError("no maps picture")
-
-
-def markdown(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
 
 
 def expected(model, index, label, kernel=0):
@@ -88,13 +69,13 @@ def test_the_slider_scrubs_from_the_random_start_to_the_trained_kernels(small_tr
     slider = at.select_slider(key="learn_progress_snapshot")
     assert slider.value == 0 and slider.options == list(lesson.progress(small_trained).labels)
     start = expected(small_trained, 0, 7)
-    assert f"#### {start.title}" in markdown(at) and start.change in markdown(at)
+    assert f"#### {start.title}" in texts(at) and start.change in texts(at)
     assert maps_picture(at, drawn) == start.picture
     slider.set_value(15).run()
     assert not at.exception
     end = expected(small_trained, 15, 7)
-    assert "#### Batch 20 of 20 (2 epochs)" in markdown(at)
-    assert end.change in markdown(at) and end.change.endswith("These are the trained kernels.")
+    assert "#### Batch 20 of 20 (2 epochs)" in texts(at)
+    assert end.change in texts(at) and end.change.endswith("These are the trained kernels.")
     assert maps_picture(at, drawn) == end.picture != start.picture
     assert at.query_params["snapshot"] == "15"
 
@@ -125,7 +106,7 @@ def test_a_link_picks_the_snapshot_and_digit_and_a_bad_one_is_named(small_traine
 def test_a_link_past_the_last_snapshot_shows_the_last(small_trained):
     at = run(_progress_script, small_trained, snapshot="40")
     assert at.select_slider(key="learn_progress_snapshot").value == 15
-    assert "#### Batch 20 of 20 (2 epochs)" in markdown(at)
+    assert "#### Batch 20 of 20 (2 epochs)" in texts(at)
 
 
 # --- depth --------------------------------------------------------------------------------------
@@ -166,7 +147,7 @@ def small_depth(monkeypatch, tmp_path):
 
 def test_depth_is_measured_on_request_through_the_pool_and_the_next_visitor_sees_it(small_depth):
     at = run(_depth_script)
-    assert any("has not measured it yet" in text for text in markdown(at))
+    assert any("has not measured it yet" in text for text in texts(at))
     assert not small_depth and not at.get("plotly_chart")
     at.button(key="learn_depth_run").click().run()
     assert not at.exception
@@ -179,11 +160,11 @@ def test_depth_is_measured_on_request_through_the_pool_and_the_next_visitor_sees
         ((32, 32, 32), lesson.DEPTH_SECONDS),
     ]
     summary = "**1 block: 97.0% in 10 s; 2 blocks: 95.0% in 20 s; 3 blocks: 90.0% in 30 s.**"
-    assert summary in markdown(at)
+    assert summary in texts(at)
     assert len(at.get("plotly_chart")) == 1
     later = run(_depth_script)  # another visitor: shown at once, nothing trained again
-    assert summary in markdown(later) and not later.button and len(small_depth) == 6
-    assert "the more blocks, the slower the start" in " ".join(markdown(later))
+    assert summary in texts(later) and not later.button and len(small_depth) == 6
+    assert "the more blocks, the slower the start" in " ".join(texts(later))
 
 
 def test_a_failed_depth_training_is_said_literally_and_nothing_is_kept(monkeypatch, small_depth):
@@ -207,7 +188,7 @@ def test_a_failed_depth_training_is_said_literally_and_nothing_is_kept(monkeypat
         at.error[0].value, "kept nothing: it did not end its batch within 5 s of **Stop**"
     )
     assert lesson.depth_kept(load_sample().subset(320, 100)) is None
-    assert np.all([not text.startswith("**1 block") for text in markdown(at)])
+    assert np.all([not text.startswith("**1 block") for text in texts(at)])
 
 
 def test_a_measurement_under_way_elsewhere_is_not_waited_for(small_depth, tmp_path):

@@ -26,7 +26,7 @@ from cnnviz.lessons.pooling import (
 )
 from cnnviz.maths.invariance import DEPTH_STACKS, depth_curve
 from cnnviz.pictures.images import sample_image
-from tests.apptest import open_page
+from tests.apptest import open_page, rerun, texts
 from tests.pictures import png
 from tests.test_page_convolution import clickable_picture
 
@@ -35,16 +35,6 @@ PAGE = "pages/pooling.py"
 
 def run_page(**query: str) -> AppTest:
     return open_page(PAGE, timeout=60, **query)
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
 
 
 def line(at: AppTest, pattern: str) -> re.Match:
