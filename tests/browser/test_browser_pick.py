@@ -222,8 +222,10 @@ def test_train_stop_and_the_live_curves_fit_one_projector_screen(app_url, sized)
     epochs = page.get_by_test_id("stSlider").filter(has_text="Epochs").get_by_role("slider")
     epochs.focus()
     epochs.press("End")  # 20 epochs: longer than the test watches
+    expect(epochs).to_have_attribute("aria-valuetext", "20")
+    page.keyboard.press("Escape")  # the settings closed; the values go with the form's Train
     train = page.get_by_role("button", name="Train", exact=True)
-    train.click()  # closes the popover; the values in both groups go with the click
+    train.click()
     progress = page.get_by_test_id("stProgress")
     expect(progress).to_have_text(re.compile(r"Epoch 1 of 20 · batch [1-9]"), timeout=120_000)
     curves = page.get_by_test_id("stPlotlyChart").first
