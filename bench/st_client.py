@@ -18,7 +18,6 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 import requests
@@ -75,7 +74,9 @@ class Session:
         response.raise_for_status()
         self._xsrf = self._http.cookies.get("_streamlit_xsrf", "")
         host = urlsplit(self.url).netloc
-        cookie = SimpleCookie({"_streamlit_xsrf": self._xsrf}).output(header="").strip()
+        # Every cookie the server set, as a browser sends them: the XSRF one and a load
+        # balancer's naming the replica that holds this session (deploy/haproxy.cfg).
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self._http.cookies)
         self._ws = await websockets.connect(
             f"ws://{host}/_stcore/stream",
             subprotocols=["streamlit", self._xsrf or "x"],
