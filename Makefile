@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+REPLICAS ?= 2
 
 CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test quick lint format bench warm pins clean
+.PHONY: run serve test quick lint format bench warm pins clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +27,11 @@ $(VENV)/.stamp-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 
 run: $(VENV)/.stamp-run
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# A workshop: REPLICAS app processes behind HAProxy on PORT, a visitor kept on one replica by a
+# cookie (deploy/serve.py; Ctrl-C stops them all). See "Serve a workshop" in the README.
+serve: $(VENV)/.stamp-run $(HAPROXY)
+	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(PORT)
 
 # Train the shared default model once and keep it and its averaged shift curve on disk
 # (~/.cache/cnnviz), so the first visitor of the Inside page waits about a second instead of
@@ -46,7 +53,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
 
-test: $(VENV)/.stamp-dev $(CHROMIUM) lint
+# The load balancer of `make serve` (and of tests/test_serve.py): Debian's HAProxy.
+$(HAPROXY):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
+
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(HAPROXY) lint
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # The tests that take under ~3 s each: no browser, no training worker, no default model.
