@@ -1,0 +1,202 @@
+"""`make serve` for real: two replicas behind HAProxy (deploy/serve.py), visitors through it.
+
+Each visitor's websocket, uploads (an HTTP PUT) and pictures must reach the one replica that holds
+the visitor's session: HAProxy's cookie keeps them there. Two protocol-client sessions
+(bench/st_client.py) and one real Chromium upload through the balancer; a replica that stops is
+taken out by the health check and new visitors still get a working page; Ctrl-C stops it all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bench.st_client import Session
+from deploy.serve import find_haproxy
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, assert_no_errors, free_port, wait_idle
+from tests.browser.test_sessions import _output_line, _png
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+if find_haproxy() is None:
+    pytest.skip(
+        "HAProxy is not installed (`make test` and `make serve` install it: apt-get install "
+        "haproxy)",
+        allow_module_level=True,
+    )
+
+
+class Workshop:
+    """`deploy/serve.py --replicas 2` running, and what it printed: pids, addresses."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.output = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
+        self.launcher = subprocess.Popen(
+            [sys.executable, "deploy/serve.py", "--replicas", "2", "--port", str(self.port)]
+            + ["--bind", "127.0.0.1"],
+            cwd=ROOT,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.replicas: dict[str, tuple[int, str]] = {}  # name → (pid, its own address)
+        deadline = time.monotonic() + 120
+        while "Serving 2 replicas" not in self.printed():
+            assert self.launcher.poll() is None, self.printed()
+            assert time.monotonic() < deadline, self.printed()
+            time.sleep(0.2)
+        for line in self.printed().splitlines():
+            words = line.split()
+            if line.startswith("replica "):  # replica r1 pid 123 at http://127.0.0.1:PORT
+                self.replicas[words[1]] = (int(words[3]), words[5])
+            elif line.startswith("haproxy pid"):  # haproxy pid 125 stats socket PATH
+                self.haproxy, self.stats_socket = int(words[2]), words[5]
+        self.group = os.getpgid(self.haproxy)
+
+    def printed(self) -> str:
+        self.output.seek(0)
+        return self.output.read()
+
+    def status(self) -> dict[str, str]:
+        """HAProxy's view of each replica (``UP``, ``DOWN``, ...) from its stats socket."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.stats_socket)
+            s.sendall(b"show stat\n")
+            reply = b"".join(iter(lambda: s.recv(65536), b"")).decode()
+        header, *rows = reply.strip().splitlines()
+        fields = header.lstrip("# ").split(",")
+        named = [dict(zip(fields, row.split(","))) for row in rows]
+        return {r["svname"]: r["status"] for r in named if r["svname"] in self.replicas}
+
+    def close(self) -> None:
+        if self.launcher.poll() is None:
+            self.launcher.send_signal(signal.SIGINT)
+            self.launcher.wait(30)
+        self.output.close()
+
+
+@pytest.fixture(scope="module")
+def workshop():
+    running = Workshop()
+    yield running
+    running.close()
+
+
+async def _act(session: Session, name: str, size: tuple[int, int], kernel: str) -> None:
+    """On the Convolution page: upload a picture, pick a kernel."""
+    await session.upload("conv_upload", name, _png(*size), "image/png")
+    await session.set_value("conv_preset", string_value=kernel)
+
+
+def _status_codes(address: str, paths: set[str]) -> set[int]:
+    return {requests.get(address + path, timeout=10).status_code for path in paths}
+
+
+async def _two_visitors(workshop: Workshop) -> list[dict]:
+    """Two visitors at once through the balancer; what each sees, its replica (the balancer's
+    cookie), and which replicas serve the pictures of its page now (while both sessions live)."""
+    url = workshop.url
+    async with Session(url, "convolution") as first, Session(url, "convolution") as second:
+        await asyncio.gather(
+            _act(first, "a.png", (120, 90), "Sharpen"),
+            _act(second, "b.png", (150, 70), "Laplacian"),
+        )
+        found = []
+        for session, other in ((first, second), (second, first)):
+            own = session._media - other._media  # pictures only this visitor's page has
+            found.append({
+                "line": _output_line(session),
+                "errors": session.errors,
+                "replica": session._http.cookies.get("SERVERID"),
+                "own pictures": len(own),
+                "served by": {
+                    name: _status_codes(address, own)
+                    for name, (_, address) in workshop.replicas.items()
+                },
+            })  # fmt: skip
+        return found
+
+
+def test_two_visitors_each_stay_on_one_replica_with_their_own_picture(workshop):
+    first, second = asyncio.run(_two_visitors(workshop))
+    assert first["errors"] == [] and second["errors"] == []
+    # Each upload (a PUT through the balancer) reached the replica holding its session: the
+    # run that follows shows that very picture and kernel, never the other visitor's.
+    assert "(input 90 × 120, kernel Sharpen)" in first["line"]
+    assert "(input 70 × 150, kernel Laplacian)" in second["line"]
+    # Round robin put the two new visitors on different replicas, each held there by its cookie.
+    assert {first["replica"], second["replica"]} == set(workshop.replicas)
+    # Every request of a session went to its replica: the pictures its page shows (its own
+    # picture, its own feature maps) exist there, and nowhere else.
+    for visitor, other in ((first, second), (second, first)):
+        assert visitor["own pictures"] >= 2, visitor
+        assert visitor["served by"] == {visitor["replica"]: {200}, other["replica"]: {404}}
+
+
+def test_an_upload_in_chromium_through_the_balancer(workshop, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    picture = tmp_path / "c.png"
+    picture.write_bytes(_png(130, 100))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(workshop.url)  # the app's entry first, then the page (the cookie holds)
+        wait_idle(page, timeout=60_000)
+        page.goto(f"{workshop.url}/convolution")
+        wait_idle(page, timeout=60_000)
+        page.locator("input[type=file]").first.set_input_files(str(picture))
+        expect(page.get_by_text("(input 100 × 130, kernel")).to_be_visible(timeout=30_000)
+        wait_idle(page)
+        assert_no_errors(page)
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        browser.close()
+    assert cookies["SERVERID"] in workshop.replicas
+
+
+def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
+    assert workshop.status() == {name: "UP" for name in workshop.replicas}
+    gone, kept = sorted(workshop.replicas)
+    os.kill(workshop.replicas[gone][0], signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while workshop.status()[gone] != "DOWN":  # two missed checks, one a second
+        assert time.monotonic() < deadline, workshop.status()
+        time.sleep(0.2)
+    assert workshop.status()[kept] == "UP"
+    # A visitor whose replica went away (its cookie names it) is sent to the other one.
+    reply = requests.get(workshop.url + "/_stcore/health", cookies={"SERVERID": gone}, timeout=10)
+    assert reply.status_code == 200 and reply.cookies.get("SERVERID") == kept
+
+    async def visit() -> tuple[str, list[str], str]:
+        async with Session(workshop.url, "convolution") as session:
+            await _act(session, "d.png", (80, 60), "Box blur")
+            return _output_line(session), session.errors, session._http.cookies.get("SERVERID")
+
+    line, errors, replica = asyncio.run(visit())
+    assert errors == [] and replica == kept
+    assert "(input 60 × 80, kernel Box blur)" in line
+
+
+def test_ctrl_c_stops_every_process_it_started(workshop):
+    started = [pid for pid, _ in workshop.replicas.values()] + [workshop.haproxy]
+    workshop.launcher.send_signal(signal.SIGINT)  # to the launcher alone, not its group
+    assert workshop.launcher.wait(30) == 0, workshop.printed()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(workshop.group, 0)  # no process is left in the group: not a worker, nothing
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
