@@ -1,0 +1,204 @@
+"""The deploy files stay in step: the Dockerfile, deploy/kubernetes.yaml, the Makefile and
+deploy/serve.py run the app with one command line, on one port, checked on one health path;
+the Ingress and HAProxy keep a visitor on one replica by cookie.
+
+Neither the image nor the manifest can be built or applied on these machines (no registry, no
+cluster), so they are read as text. PyYAML is not a dependency: :func:`_yaml` reads the small
+subset of YAML the manifest is written in (and refuses anything else)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from deploy.serve import HEALTH, find_haproxy, haproxy_config, replica_command
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT = 8501
+IN_CONTAINER = replica_command(PORT, "0.0.0.0")
+
+
+# --- readers ---------------------------------------------------------------------------------
+
+
+def _scalar(text: str):
+    if text[0] in '[{"':
+        return json.loads(text)  # flow sequences and quoted strings, written as JSON
+    if text.isdigit():
+        return int(text)
+    return {"true": True, "false": False}.get(text, text)
+
+
+def _block(lines: list[tuple[int, str]], at: int, indent: int):
+    """The mapping or sequence whose lines start at ``lines[at]`` with ``indent`` spaces."""
+    if lines[at][1].startswith("- "):
+        items = []
+        while at < len(lines) and lines[at][0] == indent and lines[at][1].startswith("- "):
+            lines[at] = (indent + 2, lines[at][1][2:])  # "- key: v" opens a mapping at +2
+            item, at = _block(lines, at, indent + 2)
+            items.append(item)
+        return items, at
+    mapping = {}
+    while at < len(lines) and lines[at][0] == indent and not lines[at][1].startswith("- "):
+        key, colon, rest = lines[at][1].partition(":")
+        assert colon and key not in mapping, f"not in the YAML subset: {lines[at][1]!r}"
+        at += 1
+        if rest.strip():
+            mapping[key] = _scalar(rest.strip())
+        else:
+            assert at < len(lines) and lines[at][0] > indent, f"{key}: has no value"
+            mapping[key], at = _block(lines, at, lines[at][0])
+    return mapping, at
+
+
+def _yaml(text: str) -> list[dict]:
+    """The documents of a manifest in block style (mappings, sequences, scalars, one-line JSON
+    flow sequences; whole-line comments)."""
+    documents = []
+    for part in text.split("\n---\n"):
+        lines = [
+            (len(line) - len(line.lstrip(" ")), line.strip())
+            for line in part.splitlines()
+            if line.strip() and not line.strip().startswith("#")
+        ]
+        document, end = _block(lines, 0, 0)
+        assert end == len(lines), f"not read: {lines[end:]}"
+        documents.append(document)
+    return documents
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, line continuations joined, comments left out."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    pairs = [line.strip().split(maxsplit=1) for line in text.splitlines()]
+    return [(p[0].upper(), p[1]) for p in pairs if p and not p[0].startswith("#")]
+
+
+def _recipe(target: str) -> list[str]:
+    """The command lines of a Makefile target."""
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", text, re.MULTILINE)
+    assert match, f"no {target} target in the Makefile"
+    return [line.strip() for line in match.group(1).splitlines()]
+
+
+def _manifest() -> dict[str, dict]:
+    return {doc["kind"]: doc for doc in _yaml((ROOT / "deploy" / "kubernetes.yaml").read_text())}
+
+
+def _max_upload_mb() -> int:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    return config["server"]["maxUploadSize"]
+
+
+# --- the reader itself -----------------------------------------------------------------------
+
+
+def test_the_yaml_reader_reads_the_subset_and_refuses_the_rest():
+    text = 'a:\n  b: 1\n  c: ["x", "y"]\n  d:\n    - e: "f"\n      g: h\n    - i: true\n---\nk: v\n'
+    assert _yaml(text) == [
+        {"a": {"b": 1, "c": ["x", "y"], "d": [{"e": "f", "g": "h"}, {"i": True}]}},
+        {"k": "v"},
+    ]
+    with pytest.raises(AssertionError):
+        _yaml("a: 1\na: 2\n")  # a repeated key
+    with pytest.raises(AssertionError):
+        _yaml("a:\nb: 1\n")  # a key without a value
+
+
+# --- one command, one port, one health path ---------------------------------------------------
+
+
+def test_make_run_and_make_serve_start_the_launchers_command():
+    run = shlex.split(_recipe("run")[0].replace("$(BIN)/", "").replace("$(PORT)", str(PORT)))
+    assert run == replica_command(PORT)[: len(run)]  # the same command, on every address
+    assert _recipe("serve") == [
+        "$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(PORT)"
+    ]
+
+
+def test_the_dockerfile_runs_the_launchers_command_and_checks_its_health():
+    instructions = _dockerfile()
+    first = dict(instructions)  # FROM, CMD, USER... appear once
+    assert first["FROM"] == "python:3.11-slim"
+    assert json.loads(first["CMD"]) == IN_CONTAINER
+    assert first["EXPOSE"] == str(PORT)
+    assert f"http://127.0.0.1:{PORT}{HEALTH}" in first["HEALTHCHECK"]
+    assert first["USER"] not in ("root", "0")
+    runs = [arguments for kind, arguments in instructions if kind == "RUN"]
+    assert "pip install -r requirements.txt" in runs
+    # The image is warmed as `make warm` warms a machine, as the user that serves it.
+    warm = _recipe("warm")[0].replace("$(BIN)/python", "python")
+    assert warm in runs
+    assert instructions.index(("RUN", warm)) > instructions.index(("USER", first["USER"]))
+
+
+def test_the_manifest_runs_the_image_command_with_probes_on_the_health_path():
+    manifest = _manifest()
+    assert set(manifest) == {"Deployment", "Service", "Ingress"}
+    deployment = manifest["Deployment"]["spec"]
+    assert deployment["replicas"] >= 2
+    pod = deployment["template"]
+    assert deployment["selector"]["matchLabels"] == pod["metadata"]["labels"]
+    (container,) = pod["spec"]["containers"]
+    assert container["command"] == IN_CONTAINER
+    assert container["ports"] == [{"containerPort": PORT}]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": HEALTH, "port": PORT}
+    assert {"requests", "limits"} <= set(container["resources"])
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+def test_the_service_and_ingress_reach_the_pods_with_cookie_affinity():
+    manifest = _manifest()
+    service = manifest["Service"]
+    assert service["spec"]["selector"] == manifest["Deployment"]["spec"]["selector"]["matchLabels"]
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] == PORT
+    ingress = manifest["Ingress"]
+    notes = ingress["metadata"]["annotations"]
+    prefix = "nginx.ingress.kubernetes.io/"
+    assert notes[prefix + "affinity"] == "cookie"
+    assert notes[prefix + "session-cookie-name"]
+    assert int(notes[prefix + "proxy-read-timeout"]) >= 3600  # the page's websocket stays open
+    assert int(notes[prefix + "proxy-body-size"].removesuffix("m")) >= _max_upload_mb()
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"number": port["port"]}}
+
+
+# --- HAProxy ---------------------------------------------------------------------------------
+
+
+def test_haproxy_keeps_visitors_by_cookie_and_checks_the_health_path():
+    config = haproxy_config({"r1": 9001, "r2": 9002}, PORT, "0.0.0.0", "/tmp/stats.sock")
+    lines = [line.strip() for line in config.splitlines()]
+    assert "cookie SERVERID insert indirect nocache httponly" in lines
+    assert f"option httpchk GET {HEALTH}" in lines
+    assert "server r1 127.0.0.1:9001 cookie r1" in lines
+    assert "server r2 127.0.0.1:9002 cookie r2" in lines
+    assert not any(line.startswith(("balance source", "stick")) for line in lines)
+    assert any(line.startswith("timeout tunnel") for line in lines)  # for the websocket
+
+
+@pytest.mark.skipif(find_haproxy() is None, reason="HAProxy is not installed (make test does)")
+def test_haproxy_accepts_the_configuration(tmp_path):
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config({"r1": 9001, "r2": 9002}, PORT, "0.0.0.0", "/tmp/x.sock"))
+    check = subprocess.run(
+        [find_haproxy(), "-c", "-f", str(config)], capture_output=True, text=True, timeout=30
+    )
+    output = check.stdout + check.stderr
+    assert check.returncode == 0 and "WARNING" not in output, output
+
+
+def test_the_launcher_needs_nothing_outside_the_standard_library():
+    source = (ROOT / "deploy" / "serve.py").read_text()
+    imported = set(re.findall(r"^(?:import|from) (\w+)", source, re.MULTILINE))
+    assert imported <= {"__future__", *sys.stdlib_module_names}, imported
