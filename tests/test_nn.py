@@ -172,7 +172,7 @@ def test_sums_before_each_activation_give_the_outputs(spec):
     [
         ({}, "exactly one of"),
         ({"labels": np.array([1]), "score": 2}, "exactly one of"),
-        ({"labels": np.array([10])}, "digits 0 to 9"),
+        ({"labels": np.array([10])}, "classes 0 to 9"),
         ({"score": 10}, "class 0 to 9"),
         ({"unit": (9, (0,))}, "the model has 5 layers"),
     ],

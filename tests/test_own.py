@@ -533,3 +533,38 @@ def test_too_few_without_names_counts_classes_from_the_labels():
 def test_split_arguments_are_checked(y, fraction, match):
     with pytest.raises(ValueError, match=match):
         held_out_split(y, fraction)
+
+
+def test_as_dataset_keeps_the_split_the_pixels_and_the_class_names():
+    """x_train/x_test are round(255 x) of the split's pictures in its order, (n, S, S, C) uint8;
+    labels follow; the class names are the pictures'; a split of other pictures is refused."""
+    shapes = sample_shapes(10, size=20, seed=3, channels=3)
+    split = held_out_split(shapes.y, 0.3, seed=1)
+    data = own.as_dataset(shapes, split, "mine")
+    assert (data.name, data.source, data.class_names, data.names) == ("mine", "own", SHAPES, SHAPES)
+    assert data.x_train.dtype == data.x_test.dtype == np.uint8
+    assert data.x_train.shape == (21, 20, 20, 3) and data.x_test.shape == (9, 20, 20, 3)
+    assert data.input_shape == (20, 20, 3)
+    for i, k in enumerate(split.test):
+        expected = np.round(shapes.x[k] * 255).astype(np.uint8)
+        np.testing.assert_array_equal(data.x_test[i], expected)
+        assert data.y_test[i] == shapes.y[k]
+    np.testing.assert_array_equal(data.y_train, shapes.y[split.train])
+    assert "21 pictures to train on and 9 held out" in data.reason
+    assert data.fingerprint() != own.as_dataset(shapes, held_out_split(shapes.y, 0.3)).fingerprint()
+    other = held_out_split(np.zeros(40, int) + np.arange(40) % 2, 0.2)
+    with pytest.raises(ValueError, match="beyond the 30 pictures"):
+        own.as_dataset(shapes, other)
+
+
+def test_default_spec_fits_the_pages_pictures_and_spec_for_follows_them():
+    """DEFAULT_SPEC takes 64×64 pictures of 3 classes with a global max head and shifts;
+    spec_for sets the input shape and class count from the pictures (grayscale and colour)."""
+    spec = own.DEFAULT_SPEC
+    assert (spec.input_shape, spec.classes, spec.head) == ((64, 64, 1), 3, "global_max")
+    assert spec.shift > 0
+    colour = own.spec_for(sample_shapes(2, size=64, channels=3))
+    assert colour == spec.replace(input_shape=(64, 64, 3))
+    files = [(f"{k}.png", _png(40 * k), k % 2) for k in range(4)]
+    two = labelled_images(files, ["a", "b"], size=32)
+    assert own.spec_for(two).input_shape == (32, 32, 1) and own.spec_for(two).classes == 2

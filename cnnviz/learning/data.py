@@ -71,22 +71,27 @@ class DataError(RuntimeError):
 
 @dataclass(frozen=True, repr=False)
 class Dataset:
-    """Digits and labels, split into training and test sets, with where they came from.
+    """Pictures and labels, split into training and test sets, with where they came from.
 
     Attributes
     ----------
     name : str
         What the page calls it, e.g. ``"MNIST sample (5,000 digits)"``.
-    source : {"full", "sample"}
-        Which source the digits came from.
+    source : {"full", "sample", "own"}
+        Which source the pictures came from (``"own"``: a visitor's, see
+        :func:`cnnviz.learning.own.as_dataset`).
     reason : str
         One sentence on why this source is in use.
-    x_train, x_test : ndarray, shape (N, 28, 28), uint8
-        Grayscale digits, 0 = black background, 255 = white ink.
-    y_train, y_test : ndarray, shape (N,), uint8
-        The digit each image shows, 0 to 9.
+    x_train, x_test : ndarray, shape (N, H, W) or (N, H, W, C), uint8
+        Pictures, 0..255: MNIST's are ``(N, 28, 28)`` grayscale digits, 0 = black background,
+        255 = white ink; a visitor's are ``(N, S, S, C)``, C = 1 or 3.
+    y_train, y_test : ndarray, shape (N,), integers
+        The class each picture shows: the digit 0 to 9 for MNIST.
     fallback : bool
         True when the full set was asked for but could not be had, so this is the sample.
+    class_names : tuple of str
+        The classes' names in label order; empty for MNIST's digits 0 to 9 (see
+        :attr:`names`).
     """
 
     name: str
@@ -97,6 +102,26 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     fallback: bool = False
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The class names in label order: :attr:`class_names`, or the digits ``"0"`` to ``"9"``.
+
+        >>> load_sample().names[:3]
+        ('0', '1', '2')
+        """
+        return self.class_names or tuple(str(k) for k in range(NUM_CLASSES))
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """One picture's ``(H, W, C)`` as the model eats it: ``(28, 28, 1)`` for MNIST.
+
+        >>> load_sample().input_shape
+        (28, 28, 1)
+        """
+        shape = tuple(int(n) for n in self.x_train.shape[1:])
+        return (*shape, 1) if len(shape) == 2 else shape
 
     def __repr__(self) -> str:
         return (
@@ -123,6 +148,7 @@ class Dataset:
             self.x_test[:n_test],
             self.y_test[:n_test],
             self.fallback,
+            self.class_names,
         )
 
     def fingerprint(self) -> str:
@@ -131,6 +157,8 @@ class Dataset:
         for array in (self.x_train, self.y_train, self.x_test, self.y_test):
             digest.update(str(array.shape).encode())
             digest.update(np.ascontiguousarray(array).tobytes())
+        if self.class_names:  # none for MNIST, whose fingerprints stay as they were
+            digest.update(repr(self.class_names).encode())
         return digest.hexdigest()[:16]
 
 
@@ -282,25 +310,33 @@ def keras_cache_path(cache_dir: str | None = None) -> str:
 
 
 def as_model_input(x: np.ndarray) -> np.ndarray:
-    """Digits as the model eats them: float32 in [0, 1] with a channel axis.
+    """Pictures as the model eats them: float32 in [0, 1] with a channel axis.
 
     Parameters
     ----------
-    x : ndarray, shape (N, 28, 28) or (28, 28), values 0..255
+    x : ndarray, shape (N, H, W), (H, W) or (N, H, W, C), values 0..255
+        Grayscale pictures without a channel axis (MNIST's digits), or a batch with one.
 
     Returns
     -------
-    ndarray, shape (N, 28, 28, 1), float32
-        ``x / 255``; a single digit becomes a batch of one.
+    ndarray, shape (N, H, W, C), float32
+        ``x / 255``, with ``C = 1`` added to grayscale pictures; a single picture becomes a
+        batch of one.
 
     >>> as_model_input(np.full((28, 28), 255, np.uint8)).shape
     (1, 28, 28, 1)
+    >>> as_model_input(np.zeros((5, 64, 64, 3), np.uint8)).shape
+    (5, 64, 64, 3)
     """
     x = np.asarray(x)
     if x.ndim == 2:
         x = x[None]  # (1, H, W)
+    if x.ndim == 4:
+        return x.astype(np.float32) / 255.0  # (N, H, W, C)
     if x.ndim != 3:
-        raise ValueError(f"`x` must be (N, H, W) or (H, W). Received: x.shape={x.shape}.")
+        raise ValueError(
+            f"`x` must be (N, H, W), (H, W) or (N, H, W, C). Received: x.shape={x.shape}."
+        )
     return (x.astype(np.float32) / 255.0)[..., None]  # (N, H, W, 1)
 
 

@@ -37,6 +37,7 @@ from cnnviz._validate import as_choice, env_int
 from cnnviz.maths.ops import output_size
 
 __all__ = [
+    "HEADS",
     "LOSSES",
     "MAX_BLOCKS",
     "MAX_LEARNING_RATE",
@@ -60,6 +61,10 @@ __all__ = [
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 POOLINGS = ("max", "average", "none")
+#: What follows the last conv block: the article's Flatten, or one global max per feature map.
+HEADS = ("flatten", "global_max")
+SIDES = (8, 128)  # the input's square side, lowest and highest
+CHANNELS = (1, 3)  # grayscale or colour
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LOSSES = ("categorical_crossentropy", "mean_squared_error")
 # The spec's limits, each written once: ModelSpec checks them and the Train page's form states
@@ -72,6 +77,8 @@ RANGES = {
     "batch_size": (1, 4096),
     "epochs": (1, 50),
     "seed": (0, 2**31 - 1),
+    "classes": (2, 10),
+    "shift": (0, 16),
 }
 MAX_LEARNING_RATE = 1.0  # and above 0
 # Keras class names for the spec's plain-word choices.
@@ -79,6 +86,19 @@ _POOL_LAYER = {"max": "MaxPool2D", "average": "AveragePooling2D"}
 # MaxPool2D() defaults to 2×2 windows with stride 2, as the article says; in Keras 3
 # AveragePooling2D has no default size, so it is spelled out.
 _POOL_ARGS = {"max": "", "average": "(2, 2), "}
+_HEAD_LAYER = {
+    "flatten": ("flatten", "Flatten"),
+    "global_max": ("global_pool", "GlobalMaxPooling2D"),
+}
+# Fields added after the article's ten, left out of repr at their defaults (MNIST's), so that
+# the article's spec prints, and keys caches, as it always did.
+_QUIET_DEFAULTS = {
+    "input_shape": INPUT_SHAPE,
+    "classes": NUM_CLASSES,
+    "head": "flatten",
+    "shift": 0,
+    "flip": False,
+}
 _OPTIMIZER_CLASS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
 # What a training worker costs, as resident memory (so TensorFlow's shared libraries count in
@@ -126,7 +146,23 @@ class ModelSpec:
     epochs : int
         Passes over the training set, 1 to 50.
     seed : int
-        Fixes the starting weights and the order of the digits: same seed, same curves.
+        Fixes the starting weights, the order of the digits and the augmentation: same seed,
+        same curves.
+    input_shape : (int, int, int)
+        The pictures' ``(height, width, channels)``: square, side 8 to 128, channels 1
+        (grayscale) or 3 (colour). MNIST's ``(28, 28, 1)`` by default.
+    classes : int
+        How many classes the output layer scores, 2 to 10 (MNIST's 10 digits by default).
+    head : {"flatten", "global_max"}
+        What links the last conv block to the dense layers: the article's ``Flatten`` (every
+        cell of every map gets its own weights), or ``GlobalMaxPooling2D`` (each map's largest
+        value, wherever it sits: the Pooling page's translation invariance taken to the whole
+        picture).
+    shift : int
+        Training batches are shifted by a random whole number of pixels, up to this many each
+        way (zero fill), 0 to 16; 0 leaves them as they are.
+    flip : bool
+        Training batches are flipped left to right at random (half of them).
 
     Raises
     ------
@@ -141,6 +177,8 @@ class ModelSpec:
 learning_rate=0.001, loss='categorical_crossentropy', batch_size=32, epochs=5, seed=0)
     >>> ModelSpec(filters=(16, 32), pooling="Average").pooling
     'average'
+    >>> ModelSpec(input_shape=(64, 64, 3), classes=3, head="global_max").input_shape
+    (64, 64, 3)
     """
 
     filters: tuple[int, ...] = (32,)
@@ -153,6 +191,11 @@ learning_rate=0.001, loss='categorical_crossentropy', batch_size=32, epochs=5, s
     batch_size: int = 32
     epochs: int = 5
     seed: int = 0
+    input_shape: tuple[int, int, int] = INPUT_SHAPE
+    classes: int = NUM_CLASSES
+    head: str = "flatten"
+    shift: int = 0
+    flip: bool = False
 
     def __post_init__(self) -> None:
         filters = self.filters
@@ -174,14 +217,33 @@ learning_rate=0.001, loss='categorical_crossentropy', batch_size=32, epochs=5, s
             "batch_size": _as_int(self.batch_size, "batch_size"),
             "epochs": _as_int(self.epochs, "epochs"),
             "seed": _as_int(self.seed, "seed"),
+            "input_shape": _as_input_shape(self.input_shape),
+            "classes": _as_int(self.classes, "classes"),
+            "head": as_choice(self.head, "head", HEADS),
+            "shift": _as_int(self.shift, "shift"),
+            "flip": _as_flag(self.flip, "flip"),
         }
         for name, value in clean.items():
             object.__setattr__(self, name, value)
         _check_fits(self)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        parts = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.name not in _QUIET_DEFAULTS or getattr(self, f.name) != _QUIET_DEFAULTS[f.name]
+        )
         return f"ModelSpec({parts})"
+
+    @property
+    def side(self) -> int:
+        """The input pictures' side in pixels (they are square): 28 for MNIST."""
+        return self.input_shape[0]
+
+    @property
+    def channels(self) -> int:
+        """The input pictures' channels: 1 (grayscale) or 3 (colour)."""
+        return self.input_shape[2]
 
     def replace(self, **changes) -> ModelSpec:
         """A copy with some fields changed (validated again)."""
@@ -226,7 +288,8 @@ def architecture(spec: ModelSpec | None = None) -> list[LayerRow]:
     ``(k·k·C + 1)·F`` parameters (a weight per kernel cell per channel, plus one bias per
     kernel); with no padding its maps are ``output_size(H, k)`` = ``H − k + 1`` wide. Pooling
     has no parameters and halves each side (rounding down). ``Dense(units)`` on ``n`` inputs has
-    ``(n + 1)·units``: one weight per input, plus a bias, for every neuron.
+    ``(n + 1)·units``: one weight per input, plus a bias, for every neuron. The
+    ``global_max`` head keeps each map's largest value: ``F`` numbers, no parameters.
 
     Examples
     --------
@@ -239,10 +302,14 @@ def architecture(spec: ModelSpec | None = None) -> list[LayerRow]:
     output   Dense                             10       2,570
     >>> total_parameters()
     1387594
+    >>> architecture(ModelSpec(input_shape=(64, 64, 3), classes=3, head="global_max"))[-3:]
+    [global_pool GlobalMaxPooling2D           32           0, \
+dense    Dense                            256       8,448, \
+output   Dense                              3         771]
     """
     spec = spec or ModelSpec()
     rows: list[LayerRow] = []
-    size, channels = INPUT_SHAPE[0], INPUT_SHAPE[2]
+    size, channels = spec.side, spec.channels
     for block, count in enumerate(spec.filters, start=1):
         size = output_size(size, spec.kernel_size)
         params = (spec.kernel_size * spec.kernel_size * channels + 1) * count
@@ -252,10 +319,11 @@ def architecture(spec: ModelSpec | None = None) -> list[LayerRow]:
             size = output_size(size, 2, stride=2)
             kind = _POOL_LAYER[spec.pooling]
             rows.append(LayerRow(f"pool_{block}", kind, (size, size, channels), 0))
-    flat = size * size * channels
-    rows.append(LayerRow("flatten", "Flatten", (flat,), 0))
+    flat = size * size * channels if spec.head == "flatten" else channels
+    rows.append(LayerRow(*_HEAD_LAYER[spec.head], (flat,), 0))
     rows.append(LayerRow("dense", "Dense", (spec.dense_units,), (flat + 1) * spec.dense_units))
-    rows.append(LayerRow("output", "Dense", (NUM_CLASSES,), (spec.dense_units + 1) * NUM_CLASSES))
+    classes = spec.classes
+    rows.append(LayerRow("output", "Dense", (classes,), (spec.dense_units + 1) * classes))
     return rows
 
 
@@ -350,7 +418,8 @@ def estimate_cost(
     per_digit = sum(math.prod(row.output_shape) for row in rows)  # a, numbers
     activation_bytes = 4 * per_digit * spec.batch_size * ACTIVATION_COPIES
     chunk = scoring_chunk(per_digit)
-    data_bytes = PIXELS * (3 * n_train + 6 * n_test)  # uint8 copies; float32 test images
+    pixels = math.prod(spec.input_shape)  # numbers per picture: H·W·C
+    data_bytes = pixels * (3 * n_train + 6 * n_test)  # uint8 copies; float32 test images
     peak = (
         WORKER_BASE_BYTES
         + TRAINING_BASE_BYTES
@@ -379,7 +448,7 @@ def scoring_chunk(numbers_per_digit: int, budget: int = EVAL_BUDGET_BYTES) -> in
 
 def _multiply_adds(spec: ModelSpec) -> int:
     """Multiply-adds of one forward pass for one digit (pooling's few comparisons left out)."""
-    total, channels = 0, INPUT_SHAPE[2]
+    total, channels = 0, spec.channels
     for row in architecture(spec):
         if row.kind == "Conv2D":
             h, w, f = row.output_shape
@@ -401,8 +470,10 @@ def build_model(spec: ModelSpec | None = None):
     Returns
     -------
     keras.Sequential
-        Input ``(N, 28, 28, 1)`` floats in [0, 1]; output ``(N, 10)`` class probabilities.
-        Layers are named as in :func:`architecture`.
+        Input ``(N, H, W, C)`` floats in [0, 1] (``spec.input_shape``, MNIST's 28×28×1 by
+        default); output ``(N, spec.classes)`` class probabilities. Layers are named as in
+        :func:`architecture`. The augmentation (``shift``, ``flip``) is not part of the model:
+        the training pipeline applies it to the training batches.
 
     Notes
     -----
@@ -416,7 +487,7 @@ def build_model(spec: ModelSpec | None = None):
     with _BUILD_LOCK:
         keras.utils.set_random_seed(spec.seed)
         model = keras.Sequential(name="cnn")
-        model.add(keras.Input(shape=INPUT_SHAPE))
+        model.add(keras.Input(shape=spec.input_shape))
         for block, count in enumerate(spec.filters, start=1):
             kernel = (spec.kernel_size, spec.kernel_size)
             model.add(layers.Conv2D(count, kernel, activation="relu", name=f"conv_{block}"))
@@ -424,9 +495,10 @@ def build_model(spec: ModelSpec | None = None):
                 pool = getattr(layers, _POOL_LAYER[spec.pooling])
                 size = () if spec.pooling == "max" else ((2, 2),)
                 model.add(pool(*size, name=f"pool_{block}"))
-        model.add(layers.Flatten(name="flatten"))
+        name, kind = _HEAD_LAYER[spec.head]
+        model.add(getattr(layers, kind)(name=name))
         model.add(layers.Dense(spec.dense_units, activation="relu", name="dense"))
-        model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
+        model.add(layers.Dense(spec.classes, activation="softmax", name="output"))
         optimizer = getattr(keras.optimizers, _OPTIMIZER_CLASS[spec.optimizer])
         model.compile(
             optimizer=optimizer(learning_rate=spec.learning_rate),
@@ -486,6 +558,7 @@ def keras_code(spec: ModelSpec | None = None) -> str:
     """
     spec = spec or ModelSpec()
     k = spec.kernel_size
+    h, w, c = spec.input_shape
     lines = [
         "import keras",
         "from keras import layers",
@@ -493,7 +566,8 @@ def keras_code(spec: ModelSpec | None = None) -> str:
         f"keras.utils.set_random_seed({spec.seed})  # same seed, same starting weights",
         "",
         'model = keras.Sequential(name="cnn")',
-        "model.add(keras.Input(shape=(28, 28, 1)))  # 28×28 pixels, 1 colour channel",
+        f"model.add(keras.Input(shape={spec.input_shape!r}))  # {h}×{w} pixels, "
+        f"{c} colour channel" + ("s" if c > 1 else ""),
     ]
     for block, count in enumerate(spec.filters, start=1):
         lines.append(
@@ -505,10 +579,15 @@ def keras_code(spec: ModelSpec | None = None) -> str:
                 f'model.add(layers.{pool}({args}name="pool_{block}"))  # 2×2 windows, stride 2'
             )
     optimizer = _OPTIMIZER_CLASS[spec.optimizer]
+    if spec.head == "flatten":
+        lines.append('model.add(layers.Flatten(name="flatten"))')
+    else:
+        lines.append(
+            'model.add(layers.GlobalMaxPooling2D(name="global_pool"))  # each map\'s largest value'
+        )
     lines += [
-        'model.add(layers.Flatten(name="flatten"))',
         f'model.add(layers.Dense({spec.dense_units}, activation="relu", name="dense"))',
-        f'model.add(layers.Dense({NUM_CLASSES}, activation="softmax", name="output"))',
+        f'model.add(layers.Dense({spec.classes}, activation="softmax", name="output"))',
         "model.compile(",
         f"    optimizer=keras.optimizers.{optimizer}(learning_rate={spec.learning_rate!r}),",
         f'    loss="{spec.loss}",',
@@ -516,6 +595,13 @@ def keras_code(spec: ModelSpec | None = None) -> str:
         ")",
         "model.summary()",
     ]
+    moves = [f"shifted by up to {spec.shift} pixels each way"] if spec.shift else []
+    moves += ["flipped left to right"] if spec.flip else []
+    if moves:
+        lines += [
+            f"# Training batches are {' and '.join(moves)} at random (cnnviz's tf.data",
+            "# pipeline; keras.layers.RandomTranslation and RandomFlip do the same).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -581,6 +667,28 @@ def _as_int(value: object, name: str) -> int:
     return int(value)
 
 
+def _as_input_shape(value: object) -> tuple[int, int, int]:
+    """``value`` as a square ``(side, side, channels)`` the spec accepts, else ValueError."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 3
+    ok = ok and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in value)
+    if ok:
+        h, w, c = (int(n) for n in value)
+        ok = h == w and SIDES[0] <= h <= SIDES[1] and c in CHANNELS
+    if not ok:
+        raise ValueError(
+            f"`input_shape` must be (side, side, channels): a square side from {SIDES[0]} to "
+            f"{SIDES[1]} pixels and 1 (grayscale) or 3 (colour) channels, e.g. (64, 64, 3). "
+            f"Received: input_shape={value!r}."
+        )
+    return (h, w, c)
+
+
+def _as_flag(value: object, name: str) -> bool:
+    if not (isinstance(value, bool) or type(value).__name__ == "bool_"):  # NumPy's too
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}.")
+    return bool(value)
+
+
 def _as_rate(value: object) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or not 0 < float(value) <= MAX_LEARNING_RATE:
@@ -594,7 +702,7 @@ def _as_rate(value: object) -> float:
 
 def _check_fits(spec: ModelSpec) -> None:
     """Raise ValueError if a kernel or pooling window no longer fits the shrinking maps."""
-    size = INPUT_SHAPE[0]
+    size = spec.side
     k = spec.kernel_size
     for block in range(1, len(spec.filters) + 1):
         if output_size(size, k) < 1:

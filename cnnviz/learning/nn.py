@@ -7,7 +7,11 @@ pictures and numbers stays small.
 
 The layers a :class:`~cnnviz.learning.model.ModelSpec` builds, in Keras' order::
 
-    [Conv2D(relu) → pooling?] × blocks → Flatten → Dense(relu) → Dense(softmax)
+    [Conv2D(relu) → pooling?] × blocks → Flatten or GlobalMaxPooling2D → Dense(relu)
+    → Dense(softmax)
+
+The input is ``spec.input_shape`` (MNIST's 28×28×1 by default, a visitor's pictures e.g.
+64×64×3) and the output has ``spec.classes`` probabilities.
 
 Each layer is a pair of functions: ``*_forward`` computes the output from the input and keeps
 what the backward pass will need; ``*_backward`` takes ``d_out``, the gradient of whatever is
@@ -15,8 +19,9 @@ being differentiated with respect to the layer's output, and returns the gradien
 to its input (and to its weights). The chain rule is then a loop backwards over the layers
 (:func:`gradients`), as in micrograd.
 
-Letters used in shapes: ``N`` digits in the batch, ``H, W`` map height and width, ``C`` input
-channels, ``F`` kernels (output channels), ``k`` kernel size, ``D`` vector length, ``U`` units.
+Letters used in shapes: ``N`` pictures in the batch, ``H, W`` map height and width, ``C`` input
+channels, ``F`` kernels (output channels), ``k`` kernel size, ``D`` vector length, ``U`` units,
+``K`` classes.
 """
 
 from __future__ import annotations
@@ -27,13 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnviz.learning.model import (
-    INPUT_SHAPE,
-    NUM_CLASSES,
-    ModelSpec,
-    architecture,
-    scoring_chunk,
-)
+from cnnviz.learning.model import ModelSpec, architecture, scoring_chunk
 
 __all__ = [
     "Gradients",
@@ -45,6 +44,8 @@ __all__ = [
     "dense_forward",
     "forward",
     "forward_with_sums",
+    "global_max_backward",
+    "global_max_forward",
     "gradients",
     "pool_backward",
     "pool_forward",
@@ -180,6 +181,36 @@ def pool_backward(d_out: np.ndarray, x: np.ndarray, mode: str) -> np.ndarray:
     return d_x
 
 
+# --- global max pooling --------------------------------------------------------------------
+
+
+def global_max_forward(x: np.ndarray) -> np.ndarray:
+    """Each feature map's largest value, wherever it sits: (N, H, W, C) → (N, C).
+
+    >>> x = np.array([[1.0, 5], [3, 2]]).reshape(1, 2, 2, 1)
+    >>> global_max_forward(x)
+    array([[5.]])
+    """
+    return x.max(axis=(1, 2))
+
+
+def global_max_backward(d_out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Gradient of :func:`global_max_forward` with respect to its input, shape (N, H, W, C).
+
+    Each map's gradient goes to the cell that held its maximum; cells tied for the maximum
+    share it equally, as TensorFlow's gradient of ``reduce_max`` (which Keras'
+    ``GlobalMaxPooling2D`` computes) does.
+
+    >>> x = np.array([[1.0, 5], [5, 2]]).reshape(1, 2, 2, 1)
+    >>> global_max_backward(np.array([[1.0]]), x)[0, :, :, 0]
+    array([[0. , 0.5],
+           [0.5, 0. ]])
+    """
+    top = x == x.max(axis=(1, 2), keepdims=True)  # (N, H, W, C)
+    share = top / top.sum(axis=(1, 2), keepdims=True)
+    return (share * d_out[:, None, None, :]).astype(x.dtype)
+
+
 # --- Dense ----------------------------------------------------------------------------------
 
 
@@ -230,7 +261,7 @@ def _softmax_backward(d_p: np.ndarray, p: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Layer:
     name: str
-    kind: str  # "conv", "pool", "flatten", "dense", "output"
+    kind: str  # "conv", "pool", "flatten", "global", "dense", "output"
     weights: int  # index of its kernel in the weight list, or -1
 
 
@@ -238,7 +269,8 @@ def _layers(spec: ModelSpec) -> list[_Layer]:
     """The spec's layers in Keras' order, with where each one's weights sit in the list."""
     layers, index = [], 0
     for row in architecture(spec):
-        kind = {"Conv2D": "conv", "Flatten": "flatten"}.get(row.kind, "pool")
+        kinds = {"Conv2D": "conv", "Flatten": "flatten", "GlobalMaxPooling2D": "global"}
+        kind = kinds.get(row.kind, "pool")
         if row.kind == "Dense":
             kind = "output" if row.name == "output" else "dense"
         has_weights = kind in ("conv", "dense", "output")
@@ -254,7 +286,7 @@ def weight_shapes(spec: ModelSpec | None = None) -> list[tuple[int, ...]]:
     [(3, 3, 1, 32), (32,), (5408, 256), (256,), (256, 10), (10,)]
     """
     spec = spec or ModelSpec()
-    shapes, channels, previous = [], INPUT_SHAPE[2], 0
+    shapes, channels, previous = [], spec.channels, 0
     for row in architecture(spec):
         if row.kind == "Conv2D":
             shapes += [(spec.kernel_size, spec.kernel_size, channels, row.output_shape[2])]
@@ -270,17 +302,17 @@ def weight_shapes(spec: ModelSpec | None = None) -> list[tuple[int, ...]]:
 
 
 def _check(weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec) -> list[np.ndarray]:
-    """Validate at the door: float32 weights of the spec's shapes, and digits (N, 28, 28, 1)."""
+    """Validate at the door: float32 weights of the spec's shapes, and pictures (N, H, W, C) of
+    the spec's ``input_shape``."""
     expected = weight_shapes(spec)
     got = [tuple(np.shape(w)) for w in weights]
     if got != expected:
         raise ValueError(
             f"`weights` must have the shapes {expected} for this spec. Received: {got}."
         )
-    if np.ndim(x) != 4 or tuple(np.shape(x)[1:]) != INPUT_SHAPE:
-        raise ValueError(
-            f"`x` must have the shape (N, 28, 28, 1). Received: x.shape={np.shape(x)}."
-        )
+    if np.ndim(x) != 4 or tuple(np.shape(x)[1:]) != spec.input_shape:
+        shape = ", ".join(str(n) for n in spec.input_shape)
+        raise ValueError(f"`x` must have the shape (N, {shape}). Received: x.shape={np.shape(x)}.")
     return [np.asarray(w, dtype=np.float32) for w in weights]
 
 
@@ -300,6 +332,8 @@ def _forward_all(
             a = pool_forward(a, spec.pooling)
         elif layer.kind == "flatten":
             a = a.reshape(len(a), -1)
+        elif layer.kind == "global":
+            a = global_max_forward(a)
         else:
             z = dense_forward(a, weights[layer.weights], weights[layer.weights + 1])
             a = _softmax(z) if layer.kind == "output" else np.maximum(z, 0)
@@ -310,7 +344,7 @@ def _forward_all(
 
 def _chunk(spec: ModelSpec) -> int:
     """Digits per chunk: every layer's output, its sums and the largest patch matrix in budget."""
-    numbers, channels = 0, INPUT_SHAPE[2]
+    numbers, channels = 0, spec.channels
     for row in architecture(spec):
         size = int(np.prod(row.output_shape))
         numbers += 2 * size if row.kind in ("Conv2D", "Dense") else size
@@ -410,7 +444,7 @@ def predict(
     """
     spec = spec or ModelSpec()
     parts = [outputs[-1] for outputs, _ in _by_chunks(weights, x, spec)]
-    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, spec.classes), np.float32)
 
 
 @dataclass(frozen=True)
@@ -566,9 +600,12 @@ def gradients(
     top, d = len(layers) - 1, None
     if labels is not None:
         labels = np.asarray(labels)
-        if labels.shape != (n,) or not np.isin(labels, range(NUM_CLASSES)).all():
-            raise ValueError(f"`labels` must be {n} digits 0 to 9. Received: {labels!r}.")
-        y = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+        classes = spec.classes
+        if labels.shape != (n,) or not np.isin(labels, range(classes)).all():
+            raise ValueError(
+                f"`labels` must be {n} classes 0 to {classes - 1}. Received: {labels!r}."
+            )
+        y = np.eye(classes, dtype=np.float32)[labels]
         each = answer_losses(scores[-1], labels, spec.loss, probabilities)
         value = float(each.mean())
         if spec.loss == "categorical_crossentropy":
@@ -576,8 +613,10 @@ def gradients(
         else:
             d_scores = _softmax_backward(2 * (probabilities - y) / y.size, probabilities)
     elif score is not None:
-        if not 0 <= score < NUM_CLASSES:
-            raise ValueError(f"`score` must be a class 0 to 9. Received: score={score!r}.")
+        if not 0 <= score < spec.classes:
+            raise ValueError(
+                f"`score` must be a class 0 to {spec.classes - 1}. Received: score={score!r}."
+            )
         value = float(scores[-1][:, score].sum())
         d_scores = np.zeros_like(probabilities)
         d_scores[:, score] = 1.0
@@ -607,6 +646,8 @@ def gradients(
             d = pool_backward(d, below, spec.pooling)
         elif layer.kind == "flatten":
             d = d.reshape(below.shape)
+        elif layer.kind == "global":
+            d = global_max_backward(d, below)
     if labels is not None:
         return Gradients(value, d, d_weights, probabilities, scores[-1], each)
     return Gradients(value, d, d_weights)

@@ -36,11 +36,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from cnnviz.learning.data import Dataset
+from cnnviz.learning.model import ModelSpec
 from cnnviz.maths.pixels import to_grayscale
 from cnnviz.pictures import ImageError, load_image
 from cnnviz.pictures.images import UPLOAD_TYPES  # a constant the package does not re-export
 
 __all__ = [
+    "DEFAULT_SPEC",
     "MAX_CLASSES",
     "MAX_ENTRIES",
     "MAX_FILE_BYTES",
@@ -53,11 +56,13 @@ __all__ = [
     "PictureSetError",
     "Split",
     "TooFewPictures",
+    "as_dataset",
     "held_out_split",
     "labelled_images",
     "labelled_images_from_zip",
     "prepare_picture",
     "sample_shapes",
+    "spec_for",
 ]
 
 MAX_PICTURES = 300  # in all
@@ -79,6 +84,27 @@ _JUNK = {"__macosx", ".ds_store", "thumbs.db", "desktop.ini"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _OVERSAMPLE = 2  # the loader shrinks a file to a longest side of this many times the size
 _TILE = 8  # the sample shapes are drawn this many times larger, then shrunk (smooth edges)
+
+
+#: The model the page starts from for 64×64 grayscale pictures of 3 classes (see :func:`spec_for`
+#: for other pictures): three small conv blocks, a global max pooling head (a shape is found
+#: wherever it sits) and shifts of up to 4 pixels while training. Measured on the sample shapes
+#: (the commit log has the figures).
+DEFAULT_SPEC = ModelSpec(
+    filters=(8, 16, 32),
+    kernel_size=3,
+    pooling="max",
+    dense_units=32,
+    optimizer="adam",
+    learning_rate=0.003,
+    batch_size=16,
+    epochs=25,
+    seed=0,
+    input_shape=(64, 64, 1),
+    classes=3,
+    head="global_max",
+    shift=4,
+)
 
 
 class PictureSetError(ValueError):
@@ -511,6 +537,71 @@ def held_out_split(
         array.setflags(write=False)
     train_counts = tuple(int(n) - t for n, t in zip(counts, test_counts))
     return Split(train, test, train_counts, tuple(test_counts))
+
+
+def as_dataset(images: LabelledImages, split: Split, name: str = "Your pictures") -> Dataset:
+    """The pictures as a :class:`~cnnviz.learning.data.Dataset` to train on, split by ``split``.
+
+    Parameters
+    ----------
+    images : LabelledImages
+        Pictures (N, S, S, C) in [0, 1] with their labels and class names.
+    split : Split
+        Which pictures train and which are held out (:func:`held_out_split`).
+    name : str
+        What the page calls the data set.
+
+    Returns
+    -------
+    Dataset
+        ``x_train``, ``x_test`` uint8 (n, S, S, C) (``round(255 x)``), in the split's order
+        (``x_test[i]`` is ``images.x[split.test[i]]``); ``y_*`` uint8; ``class_names`` the
+        images' classes; ``source`` ``"own"``.
+
+    Examples
+    --------
+    >>> shapes = sample_shapes(5, size=16)
+    >>> data = as_dataset(shapes, held_out_split(shapes.y, 0.2))
+    >>> data, data.x_train.shape, data.class_names
+    (Dataset('Your pictures', source='own', train=12, test=3), (12, 16, 16, 1), \
+('circle', 'square', 'triangle'))
+    """
+    if not isinstance(images, LabelledImages) or not isinstance(split, Split):
+        raise ValueError("`images` must be LabelledImages and `split` a Split.")
+    top = max(int(split.train.max(initial=-1)), int(split.test.max(initial=-1)))
+    if top >= len(images.y):
+        raise ValueError(
+            f"`split` holds indices beyond the {len(images.y)} pictures: make it from these "
+            "pictures' labels."
+        )
+    pixels = np.round(np.clip(images.x, 0.0, 1.0) * 255).astype(np.uint8)  # (N, S, S, C)
+    labels = images.y.astype(np.uint8)
+    train, test = split.train, split.test
+    shown = ", ".join(
+        f"{c}: {a} + {b}" for c, a, b in zip(images.classes, split.train_counts, split.test_counts)
+    )
+    return Dataset(
+        name=str(name),
+        source="own",
+        reason=(
+            f"{len(train)} pictures to train on and {len(test)} held out for testing, "
+            f"per class ({shown})."
+        ),
+        x_train=pixels[train],
+        y_train=labels[train],
+        x_test=pixels[test],
+        y_test=labels[test],
+        class_names=tuple(images.classes),
+    )
+
+
+def spec_for(images: LabelledImages, spec: ModelSpec = DEFAULT_SPEC) -> ModelSpec:
+    """``spec`` with the input shape and class count of these pictures.
+
+    >>> spec_for(sample_shapes(2, size=32, channels=3)).input_shape
+    (32, 32, 3)
+    """
+    return spec.replace(input_shape=tuple(images.x.shape[1:]), classes=len(images.classes))
 
 
 # -- reading a zip ---------------------------------------------------------------------------

@@ -19,10 +19,15 @@
 * :func:`default_model` is the article's model trained on the sample with a fixed seed, cached on
   disk so that later starts only load its weights.
 
-The order of the digits comes from the spec's seed alone (a stateless shuffle per epoch), so the
-same seed gives the same curves even while other trainings run in the same process.
+The order of the digits comes from the spec's seed alone (a stateless shuffle per epoch), and so
+does the augmentation (random shifts and flips of the training batches, when the spec asks for
+them), so the same seed gives the same curves even while other trainings run in the same process.
 
-Letters used in shapes: ``N`` digits, ``K = 10`` classes, ``F`` kernels, ``k`` kernel size.
+The pictures may be MNIST's ``(N, 28, 28)`` digits or any ``(N, H, W, C)`` pictures of the spec's
+``input_shape``, with ``spec.classes`` classes.
+
+Letters used in shapes: ``N`` pictures, ``K`` classes (10 for MNIST), ``F`` kernels, ``k`` kernel
+size, ``C`` input channels.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ __all__ = [
     "TrainingLimits",
     "TrainingRun",
     "TrainingSlots",
+    "check_data",
     "check_limits",
     "confusion_matrix",
     "default_model",
@@ -87,8 +93,9 @@ class KernelSnapshot:
     ----------
     step : int
         Batches trained when it was taken (0: the random start).
-    kernel : ndarray of float32, shape (k, k, 1, F)
-        As Keras stores ``conv_1``'s kernel (``model.get_weights()[0]``).
+    kernel : ndarray of float32, shape (k, k, C, F)
+        As Keras stores ``conv_1``'s kernel (``model.get_weights()[0]``): ``C`` is the input's
+        channels, 1 for MNIST.
     bias : ndarray of float32, shape (F,)
     """
 
@@ -271,8 +278,8 @@ class Evaluation:
         ``confusion[t, p]`` counts digits of class ``t`` predicted as ``p``.
     wrong : ndarray, shape (M,)
         Indices of the misclassified digits, the most confidently wrong first.
-    wrong_images : ndarray, shape (M, 28, 28), uint8
-        Those digits, in the same order.
+    wrong_images : ndarray, shape (M, H, W) or (M, H, W, C), uint8
+        Those pictures, in the same order, as the data set holds them.
     """
 
     probabilities: np.ndarray
@@ -300,7 +307,7 @@ class TrainedModel:
         The data set it was trained on, as :attr:`Dataset.name`.
     weights : list of ndarray
         As ``model.get_weights()`` of :func:`~cnnviz.learning.model.build_model` ``(spec)``; the
-        first is the first conv layer's kernel, shape ``(k, k, 1, F)``.
+        first is the first conv layer's kernel, shape ``(k, k, C, F)``.
     run : TrainingRun, optional
         The training's record (``None`` if the weights were loaded from a cache).
     evaluation : Evaluation, optional
@@ -521,7 +528,7 @@ def check_limits(
     This model has 22,196,554 parameters; a model tr
     """
     limits = limits or training_limits()
-    cost = estimate_cost(spec, n_train, n_test)
+    cost = estimate_cost(spec, n_train, n_test)  # counts the spec's pixels × channels
     if cost.parameters > limits.max_parameters:
         raise LimitError(
             f"This model has {cost.parameters:,} parameters; a model trained on this server may "
@@ -628,6 +635,7 @@ def train(
     keras_module()
     import tensorflow as tf
 
+    check_data(spec, data)
     if run is None:
         run = TrainingRun.plan(spec, len(data.x_train))
     batches = _shuffled_batches(tf, data.x_train, data.y_train, spec)
@@ -638,7 +646,10 @@ def train(
                 batches,
                 epochs=spec.epochs,
                 steps_per_epoch=run.steps_per_epoch,
-                validation_data=(as_model_input(data.x_test), one_hot(data.y_test)),
+                validation_data=(
+                    as_model_input(data.x_test),
+                    one_hot(data.y_test, spec.classes),
+                ),
                 shuffle=False,  # the pipeline above has shuffled already
                 callbacks=[live],
                 verbose=0,
@@ -700,9 +711,34 @@ def evaluate(weights: list[np.ndarray], spec: ModelSpec, data: Dataset) -> Evalu
     return evaluation_of(predict(weights, as_model_input(data.x_test), spec), data)
 
 
+def check_data(spec: ModelSpec, data: Dataset) -> None:
+    """Raise ValueError unless ``data``'s pictures have the spec's input shape and its labels
+    are classes ``0 .. spec.classes - 1``.
+
+    >>> check_data(ModelSpec(input_shape=(64, 64, 3)), load_sample())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: The pictures are 28×28×1 but the model takes 64×64×3: ...
+    """
+    if data.input_shape != spec.input_shape:
+        given = "×".join(str(n) for n in data.input_shape)
+        wanted = "×".join(str(n) for n in spec.input_shape)
+        raise ValueError(
+            f"The pictures are {given} but the model takes {wanted}: set the spec's "
+            "`input_shape` to the pictures' shape."
+        )
+    for labels in (data.y_train, data.y_test):
+        if len(labels) and (labels.min() < 0 or labels.max() >= spec.classes):
+            raise ValueError(
+                f"The labels go up to {int(labels.max())} but the model has {spec.classes} "
+                "classes: set the spec's `classes` to the number of classes."
+            )
+
+
 def evaluation_of(probabilities: np.ndarray, data: Dataset) -> Evaluation:
     """The :class:`Evaluation` of a model that gave ``probabilities`` (N, K) for ``data``'s N
-    test digits: what :func:`evaluate` returns, from answers computed before."""
+    test pictures: what :func:`evaluate` returns, from answers computed before. ``K`` is the
+    model's class count (``spec.classes``)."""
     predicted = probabilities.argmax(axis=1)
     true = data.y_test.astype(np.intp)
     wrong = np.flatnonzero(predicted != true)
@@ -712,7 +748,7 @@ def evaluation_of(probabilities: np.ndarray, data: Dataset) -> Evaluation:
         predicted=predicted,
         true=true,
         accuracy=float(np.mean(predicted == true)),
-        confusion=confusion_matrix(true, predicted),
+        confusion=confusion_matrix(true, predicted, probabilities.shape[1]),
         wrong=wrong,
         wrong_images=data.x_test[wrong],
     )
@@ -758,28 +794,33 @@ def first_layer_kernels(weights: list[np.ndarray]) -> np.ndarray:
     ----------
     weights : list of ndarray
         A model's weights, as :attr:`TrainedModel.weights` or ``model.get_weights()``: the
-        first is ``conv_1``'s kernel, shape ``(k, k, 1, F)``.
+        first is ``conv_1``'s kernel, shape ``(k, k, C, F)``.
 
     Returns
     -------
-    ndarray, shape (F, k, k)
+    ndarray, shape (F, k, k) for one input channel, (F, k, k, C) for C > 1
         Kernel ``f`` is what ``conv_1`` cross-correlates with the input to make feature map ``f``
-        (its bias left out).
+        (its bias left out); a colour model's kernels keep their ``C`` channels last, as a
+        picture's are.
 
     Examples
     --------
-    >>> kernel = np.arange(2 * 2 * 1 * 3).reshape(2, 2, 1, 3)  # k = 2, F = 3
+    >>> kernel = np.arange(2 * 2 * 1 * 3).reshape(2, 2, 1, 3)  # k = 2, C = 1, F = 3
     >>> first_layer_kernels([kernel, np.zeros(3)])[1]
     array([[ 1,  4],
            [ 7, 10]])
+    >>> first_layer_kernels([np.zeros((3, 3, 3, 8)), np.zeros(8)]).shape  # C = 3, F = 8
+    (8, 3, 3, 3)
     """
     kernel = np.asarray(weights[0])
-    if kernel.ndim != 4 or kernel.shape[2] != 1:
+    if kernel.ndim != 4:
         raise ValueError(
-            "`weights[0]` must be a first conv layer's kernel of shape (k, k, 1, F). "
+            "`weights[0]` must be a first conv layer's kernel of shape (k, k, C, F). "
             f"Received: shape {kernel.shape}."
         )
-    return np.transpose(kernel[:, :, 0, :], (2, 0, 1))  # (F, k, k)
+    if kernel.shape[2] == 1:
+        return np.transpose(kernel[:, :, 0, :], (2, 0, 1))  # (F, k, k)
+    return np.transpose(kernel, (3, 0, 1, 2))  # (F, k, k, C)
 
 
 def model_bytes(model) -> bytes:
@@ -890,24 +931,66 @@ def _save_model(path: str, weights: list[np.ndarray], probabilities: np.ndarray)
 def _shuffled_batches(tf, x: np.ndarray, y: np.ndarray, spec: ModelSpec):
     """A tf.data pipeline of ``spec.epochs`` epochs of ``(images, one-hot labels)`` batches.
 
-    Epoch ``e`` visits the digits in the order of a stateless shuffle seeded by
-    ``(spec.seed, e)``: it depends on nothing but the seed.
+    Epoch ``e`` visits the pictures in the order of a stateless shuffle seeded by
+    ``(spec.seed, e)``: it depends on nothing but the seed. ``x`` is (N, H, W) (MNIST, a
+    channel axis is added) or (N, H, W, C) uint8; the batches are (B, H, W, C) float32 in [0, 1].
+
+    With ``spec.shift`` or ``spec.flip``, each picture of epoch ``e`` is also moved by a whole
+    number of pixels ``(dy, dx)``, each from ``-shift`` to ``shift`` (the cells it leaves are
+    zero), and, with ``flip``, mirrored left to right half of the time (before the move). The
+    moves are drawn for the whole epoch by stateless ops seeded by ``(spec.seed, -1 - e)``
+    (never a shuffle's seed), so they too depend on the seed alone.
     """
-    images = tf.constant(x)  # (N, 28, 28) uint8
-    labels = tf.constant(one_hot(y))  # (N, K)
+    images = tf.constant(x if x.ndim == 4 else x[..., None])  # (N, H, W, C) uint8
+    labels = tf.constant(one_hot(y, spec.classes))  # (N, K)
     count = len(x)
+    augment = spec.shift > 0 or spec.flip
 
     def one_epoch(epoch):
         seed = tf.stack([tf.constant(spec.seed, tf.int64), epoch])
         order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=seed)
-        return tf.data.Dataset.from_tensor_slices(order).batch(spec.batch_size)
+        if not augment:
+            return tf.data.Dataset.from_tensor_slices(order).batch(spec.batch_size)
+        moves = _epoch_moves(tf, spec, epoch, count)  # (N, 3): dy, dx, flip per position
+        return tf.data.Dataset.from_tensor_slices((order, moves)).batch(spec.batch_size)
 
-    def gather(indices):
-        batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0  # (B, 28, 28)
-        return batch[..., None], tf.gather(labels, indices)  # (B, 28, 28, 1), (B, K)
+    def gather(indices, moves=None):
+        batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0  # (B, H, W, C)
+        if moves is not None:
+            batch = _moved(tf, batch, moves, spec.shift)
+        return batch, tf.gather(labels, indices)  # (B, H, W, C), (B, K)
 
     epochs = tf.data.Dataset.range(spec.epochs).flat_map(one_epoch)
     return epochs.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def _epoch_moves(tf, spec: ModelSpec, epoch, count: int):
+    """Epoch ``epoch``'s moves, one row ``(dy, dx, flip)`` per position in its order, (N, 3)
+    int32: ``dy, dx`` in ``-shift .. shift``, ``flip`` 1 to mirror (only if ``spec.flip``)."""
+    seed = tf.stack([tf.constant(spec.seed, tf.int64), -1 - epoch])
+    draws = tf.random.stateless_uniform(
+        (count, 3), seed=seed, minval=0, maxval=2**30, dtype=tf.int32
+    )
+    span = 2 * spec.shift + 1
+    shifts = draws[:, :2] % span - spec.shift  # (N, 2)
+    flips = draws[:, 2:] % 2 if spec.flip else tf.zeros_like(draws[:, 2:])  # (N, 1)
+    return tf.concat([shifts, flips], axis=1)
+
+
+def _moved(tf, batch, moves, shift: int):
+    """The pictures of ``batch`` (B, H, W, C), each mirrored if its ``moves`` row says so, then
+    moved down by ``dy`` and right by ``dx`` pixels with zeros where nothing moved in."""
+    flipped = tf.cast(moves[:, 2], tf.bool)[:, None, None, None]
+    batch = tf.where(flipped, tf.reverse(batch, axis=[2]), batch)
+    if shift == 0:
+        return batch
+    h, w = batch.shape[1], batch.shape[2]
+    padded = tf.pad(batch, [[0, 0], [shift, shift], [shift, shift], [0, 0]])
+    # Output row r reads padded row r + shift - dy: the picture moved down by dy.
+    rows = tf.range(h)[None, :] + shift - moves[:, :1]  # (B, H)
+    cols = tf.range(w)[None, :] + shift - moves[:, 1:2]  # (B, W)
+    picked = tf.gather(padded, rows, axis=1, batch_dims=1)  # (B, H, W + 2 shift, C)
+    return tf.gather(picked, cols, axis=2, batch_dims=1)  # (B, H, W, C)
 
 
 class _StopRequested(Exception):
