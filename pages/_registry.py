@@ -65,6 +65,13 @@ PAGES: list[PageInfo] = [
         "Receptive fields, occlusion, top examples, Grad-CAM and feature pictures of the model.",
     ),
     PageInfo(
+        "pages/own.py",
+        "Your own classes",
+        ":material/photo_camera:",
+        "own",
+        "Teach the CNN your own things from a camera, files or a zip; train it, look inside.",
+    ),
+    PageInfo(
         "pages/talk.py",
         "Talk",
         ":material/co_present:",

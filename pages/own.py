@@ -1,0 +1,216 @@
+"""Your own classes: name a few classes, give pictures of each, train the CNN on them, look inside.
+
+The pictures live in this session only (``pages/_own_controls.py`` keeps and changes them);
+everything shown comes from :mod:`cnnviz.lessons.own`; the trainings run in workers through
+the Train page's helpers (``pages/_models.py``). This file only draws, top to bottom as the story
+goes: classes → pictures → what the network sees → split → train → results → try → measure.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.learning.training import TrainedModel
+from cnnviz.lessons import own as lesson
+from cnnviz.pictures import ImageError
+from pages import _own_controls as controls
+from pages._models import get_trainer_pool, train_with_stop
+from pages._own_controls import OwnModel
+from pages._registry import ensure_app_navigation
+from pages._state import Setting, keep, on_off, one_of, to_link, whole_number
+from pages._text import plain
+from pages._ui import show_image as show
+
+PAGE = "own"
+MEASURE_KEY, TRY_KEY = "own_measure", "own_try"
+SETTINGS = [
+    Setting("own_channels", "grayscale", "channels", one_of(list(lesson.CHANNELS)), "channels"),
+    Setting(
+        "own_shift", lesson.DEFAULT_SPEC.shift, "shift", whole_number(0, lesson.MAX_SHIFT), "shift"
+    ),
+    Setting("own_flip", False, "flip", on_off, "mirroring switch"),
+    Setting(
+        "own_layers", next(iter(lesson.LAYERS)), "layers", one_of(list(lesson.LAYERS)), "layers"
+    ),
+    Setting("own_head", lesson.DEFAULT_SPEC.head, "head", one_of(list(lesson.HEADS)), "head"),
+    Setting(
+        "own_epochs", lesson.DEFAULT_SPEC.epochs, "epochs", whole_number(*lesson.EPOCHS), "epochs"
+    ),
+]
+
+
+def main() -> None:
+    ensure_app_navigation()
+    st.title("Your own classes")
+    st.markdown(lesson.INTRO)
+    st.caption(f"{lesson.PRIVACY_TEXT} {lesson.LIMITS_TEXT}")
+    keep(PAGE, SETTINGS)
+    pictures = controls.picture_set()
+
+    st.header("1. Name your classes", anchor=False)
+    controls.classes_ui(pictures)
+    st.header("2. Add pictures", anchor=False)
+    controls.add_ui(pictures)
+    controls.show_notes()
+    st.header("3. Your pictures", anchor=False)
+    controls.overview_ui(pictures)
+
+    st.header("4. How the network sees them", anchor=False)
+    settings = {name.removeprefix("own_"): st.session_state[name] for name in _keys()}
+    show_preparation(pictures, settings)
+    to_link({s.param: st.session_state[s.key] for s in SETTINGS})
+
+    st.header("5. Train", anchor=False)
+    plan = lesson.training_plan(pictures, settings)
+    model_settings()
+    box = st.session_state.setdefault(controls.MODEL_KEY, OwnModel())
+    if plan.spec is None:
+        st.warning(plan.text, icon=":material/photo_library:")
+    else:
+        st.markdown(plan.text)
+        st.caption(plan.summary)
+        if st.button("Train", key="own_train", type="primary", icon=":material/play_arrow:"):
+            train(box, plan, pictures.classes)
+        else:
+            get_trainer_pool().warm()  # TensorFlow loads in a worker while the visitor reads
+    show_results(box, pictures.classes)
+
+    st.header("6. Try it", anchor=False)
+    try_it(box)
+    st.header("7. Does augmentation help?", anchor=False)
+    measure(plan)
+
+
+def _keys() -> list[str]:
+    return [s.key for s in SETTINGS]
+
+
+def show_preparation(pictures: lesson.PictureSet, settings: dict) -> None:
+    """Channels, augmentation, and the pictures as the network gets them."""
+    left, right = st.columns(2, gap="large")
+    left.radio("The network sees", list(lesson.CHANNELS), key="own_channels", horizontal=True)
+    right.slider("Random shifts while training (pixels, 0 = none)", 0, lesson.MAX_SHIFT,
+                 key="own_shift")  # fmt: skip
+    right.toggle("Mirror left to right at random", key="own_flip")
+    view = lesson.prepared_view(
+        pictures, lesson.CHANNELS[settings["channels"]], settings["shift"], settings["flip"]
+    )
+    st.markdown(view.text)
+    row(view.pictures, plain_captions=True)
+    st.markdown(lesson.AUGMENT_TEXT)
+    row(view.augmented, plain_captions=False)
+
+
+def row(pictures, *, plain_captions: bool) -> None:
+    """Pictures side by side, six to a row, each with its caption."""
+    for start in range(0, len(pictures), 6):
+        columns = st.columns(6)
+        for column, (png, caption) in zip(columns, pictures[start : start + 6], strict=False):
+            show(column, png, caption=plain(caption, 30) if plain_captions else caption)
+
+
+def model_settings() -> None:
+    """The model's layers, head and epochs (the rest are the Train page's defaults)."""
+    layers, head, epochs = st.columns([1, 2, 1])
+    layers.selectbox("Kernels per conv block", list(lesson.LAYERS), key="own_layers")
+    head.radio("After the last conv block", list(lesson.HEADS), format_func=lesson.HEADS.get,
+               key="own_head")  # fmt: skip
+    epochs.slider("Epochs", *lesson.EPOCHS, key="own_epochs")
+
+
+def train(box: OwnModel, plan: lesson.TrainingPlan, classes: tuple[str, ...]) -> None:
+    """One training of the plan, live, under Stop; the model kept with the class names."""
+
+    def keep_model(trained: TrainedModel) -> None:  # no Streamlit calls: see SessionModel
+        box.trained, box.lost, box.classes = trained, None, classes
+
+    def lost(run, why: str) -> None:  # no Streamlit calls either
+        box.lost = (run, why)
+
+    status = train_with_stop(
+        plan.spec, lesson.dataset(plan), keep_model, lost,
+        stop="Stop training", stop_key="own_stop", failed="Training failed",
+    )  # fmt: skip
+    status.empty()
+
+
+def show_results(box: OwnModel, current: tuple[str, ...]) -> None:
+    """Held-out accuracy, curves and the confusion matrix with the class names."""
+    if box.lost is not None:
+        st.warning(f"The last training kept nothing: {plain(box.lost[1], 200)}")
+    if box.trained is None:
+        st.info(lesson.NO_MODEL_TEXT)
+        return
+    view = lesson.results(box.trained, box.classes, current)
+    for warning in (view.stale, view.stopped):
+        if warning is not None:
+            st.warning(warning, icon=":material/info:")
+    st.markdown(view.accuracy)
+    curves, confusion = st.columns(2, gap="large")
+    curves.plotly_chart(view.curves, key="own_curves")
+    confusion.markdown(view.confusion_text)
+    confusion.plotly_chart(view.confusion, key="own_confusion")
+
+
+def try_it(box: OwnModel) -> None:
+    """A new snapshot or file through the model: probabilities, where it looks, its maps."""
+    if box.trained is None:
+        st.info(lesson.NO_MODEL_TEXT)
+        return
+    st.markdown(lesson.TRY_TEXT)
+    camera, upload = st.columns(2, gap="large")
+    camera.camera_input("A new snapshot", key="own_try_camera", on_change=_pick, args=("camera",))
+    upload.file_uploader("…or a picture file", type=list(controls.UPLOAD_TYPES),
+                         key="own_try_file", on_change=_pick, args=("file",))  # fmt: skip
+    data = st.session_state.get(TRY_KEY)
+    if data is None:
+        return
+    try:
+        view = lesson.try_view(box.trained, box.classes, data)
+    except ImageError as error:
+        st.error(f"That picture could not be read: {plain(str(error), 200)}")
+        return
+    seen, bars = st.columns([1, 2], gap="large")
+    show(seen, view.reading.picture, caption="What the network got")
+    bars.markdown(f"{view.reading.headline} **{plain(view.reading.answer)}**")
+    bars.plotly_chart(view.reading.probabilities, key="own_try_bars")
+    st.markdown(view.inside_text)
+    show(st, view.inside)
+    st.markdown(view.maps_text)
+    show(st, view.maps)
+
+
+def _pick(source: str) -> None:
+    """Keep the newest picture to try (a snapshot or a file) as bytes in the session."""
+    chosen = st.session_state.get("own_try_camera" if source == "camera" else "own_try_file")
+    if chosen is not None:
+        st.session_state[TRY_KEY] = chosen.getvalue()
+
+
+def measure(plan: lesson.TrainingPlan) -> None:
+    """Train without and with shifts, test both on moved held-out pictures, show both."""
+    st.markdown(lesson.MEASURE_TEXT.format(pixels=lesson.MEASURE_PIXELS))
+    if plan.spec is None:
+        st.caption("Add pictures first: the measurement needs a held-out split.")
+        return
+    done = st.session_state.setdefault(MEASURE_KEY, {})
+    if st.button("Measure augmentation", key="own_measure_start", icon=":material/science:"):
+        done.clear()
+        data = lesson.dataset(plan)
+        for name, shift in (("without", 0), ("with", lesson.MEASURE_SHIFT)):
+            spec = plan.spec.replace(shift=shift, flip=False)
+            status = train_with_stop(
+                spec, data, lambda trained, n=name: done.update({n: trained}),
+                lambda run, why: None, stop="Stop measuring", stop_key=f"own_measure_stop_{name}",
+                failed="Training failed",
+            )  # fmt: skip
+            status.empty()
+        done["data"] = data
+    if {"without", "with", "data"} <= done.keys():
+        view = lesson.measure_view(done["without"], done["with"], done["data"])
+        for column, (label, value) in zip(st.columns(4), view.metrics, strict=True):
+            column.metric(label, value)
+        st.markdown(view.text)
+
+
+main()

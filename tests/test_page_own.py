@@ -1,0 +1,199 @@
+"""The "Your own classes" page under AppTest: every control, the messages, the sessions apart.
+
+What the page shows is computed by :mod:`cnnviz.lessons.own` and checked in
+``tests/test_lesson_own.py``; here, what only the page does: keep the visitor's pictures in
+their session, change them through the controls, show visitor text literally, train and try.
+"""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.learning.own import MAX_PER_CLASS
+from cnnviz.lessons import own as lesson
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "own.py")
+
+
+def png(value: int = 128, size=(20, 16), mode="L") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, value).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg(value: int = 128) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (value, 255 - value, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def run(what) -> AppTest:
+    """Run the page (``what``: the AppTest, or a widget just changed); fail if the run raised."""
+    at = what.run()
+    assert not at.exception, [(e.message, e.stack_trace) for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app():
+    return run(AppTest.from_file(PAGE, default_timeout=120))
+
+
+def pictures(at: AppTest) -> lesson.PictureSet:
+    return at.session_state["own_set"]
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def unescaped(text: str) -> str:
+    """A message as the visitor reads it (the page escapes every punctuation mark)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def notes(at: AppTest) -> list[str]:
+    """The errors, warnings and successes on the page, as read."""
+    return [unescaped(n.value) for n in [*at.error, *at.warning, *at.success]]
+
+
+def test_the_page_opens_with_two_empty_classes_and_says_what_is_missing(app):
+    assert pictures(app).classes == lesson.DEFAULT_CLASSES
+    assert app.text_input(key="own_name_0").value == "Class A"
+    assert any(lesson.LIMITS_TEXT in c.value for c in app.caption)
+    assert lesson.EMPTY_TEXT in [w.value for w in app.warning]
+    assert not [b for b in app.button if b.key == "own_train"]  # nothing to train on yet
+    assert lesson.NO_MODEL_TEXT in [i.value for i in app.info]
+
+
+def test_add_rename_and_remove_classes(app):
+    app.text_input(key="own_new_class").input("red cup")
+    run(app.button(key="own_add_class").click())
+    assert pictures(app).classes == ("Class A", "Class B", "red cup")
+    assert app.text_input(key="own_new_class").value == ""
+    run(app.text_input(key="own_name_0").input("pen"))
+    assert pictures(app).classes == ("pen", "Class B", "red cup")
+    run(app.text_input(key="own_name_1").input("PEN"))  # a duplicate: refused, box restored
+    assert pictures(app).classes == ("pen", "Class B", "red cup")
+    assert app.text_input(key="own_name_1").value == "Class B"
+    assert any("already a class with this name" in n for n in notes(app))
+    run(app.button(key="own_drop_0").click())
+    assert pictures(app).classes == ("Class B", "red cup")
+    assert app.text_input(key="own_name_0").value == "Class B"  # the boxes follow the set
+    run(app.button(key="own_drop_0").click())  # two left: refused
+    assert pictures(app).classes == ("Class B", "red cup")
+    assert any("at least 2 classes" in n for n in notes(app))
+
+
+def test_a_blank_class_name_is_refused(app):
+    app.text_input(key="own_new_class").input("   ")
+    run(app.button(key="own_add_class").click())
+    assert pictures(app).classes == lesson.DEFAULT_CLASSES
+    assert any("needs a name" in n for n in notes(app))
+
+
+def test_a_class_name_is_shown_literally(app):
+    run(app.text_input(key="own_name_0").input("**bold** [x](http://e.com)"))
+    heads = [t for t in texts(app) if "bold" in t]
+    assert heads and all("\\*\\*bold\\*\\*" in t and "\\[x\\]" in t for t in heads)
+
+
+def test_the_sample_set_fills_three_classes_and_states_the_split(app):
+    run(app.button(key="own_sample").click())
+    assert pictures(app).classes == ("circle", "square", "triangle")
+    assert pictures(app).counts == (60, 60, 60)
+    assert any("144 pictures train, 36 are held out" in t for t in texts(app))
+    assert any(s.value.startswith("The sample set is in") for s in app.success)
+    assert [b for b in app.button if b.key == "own_train"]
+
+
+def test_uploaded_files_go_to_the_chosen_class_and_bad_ones_are_named(app):
+    app.selectbox(key="own_target_files").set_value(1)
+    app.file_uploader(key="own_files").set_value(
+        [("a.png", png(10), "image/png"), ("b*.png", b"not a picture", "image/png"),
+         ("c.jpg", jpeg(), "image/jpeg")]
+    )  # fmt: skip
+    run(app)
+    assert pictures(app).counts == (0, 2)
+    assert [p.name for p in pictures(app).pictures] == ["a.png", "c.jpg"]
+    assert "Added 2 pictures." in notes(app)
+    bad = [w.value for w in app.warning if "could not be read" in w.value]
+    assert len(bad) == 1 and bad[0].startswith("\\'b\\*\\.png\\'")  # the name, literally
+    run(app)  # the same files still in the uploader are not added twice
+    assert pictures(app).counts == (0, 2)
+
+
+def test_camera_snapshots_are_added_one_per_snapshot(app):
+    run(app.camera_input(key="own_camera").set_value(("shot.jpg", jpeg(30), "image/jpeg")))
+    run(app.camera_input(key="own_camera").set_value(("shot.jpg", jpeg(200), "image/jpeg")))
+    run(app)
+    assert pictures(app).counts == (2, 0)
+    assert [p.name for p in pictures(app).pictures] == ["snapshot 1", "snapshot 2"]
+
+
+def test_a_zip_brings_its_classes_and_names_its_bad_members(app):
+    data = zipped(
+        {"cup/1.png": png(0), "cup/2.png": png(50), "pen/1.png": png(255),
+         "pen/../../evil.png": png(1), "notes.txt": b"hi"}
+    )  # fmt: skip
+    run(app.file_uploader(key="own_zip").set_value(("set.zip", data, "application/zip")))
+    assert pictures(app).classes == ("cup", "pen")  # the empty default classes made way
+    assert pictures(app).counts == (2, 1)
+    warned = " ".join(notes(app))
+    assert "'pen/../../evil.png' points outside the zip's folders" in warned
+    assert "'notes.txt' is not in a class folder" in warned
+
+
+def test_a_bad_zip_gets_a_message_and_keeps_the_pictures(app):
+    run(app.button(key="own_sample").click())
+    run(app.file_uploader(key="own_zip").set_value(("x.zip", b"not a zip", "application/zip")))
+    assert any("not a zip archive" in e.value for e in app.error)
+    assert pictures(app).counts == (60, 60, 60)
+
+
+def test_remove_one_picture(app):
+    run(app.button(key="own_sample").click())
+    second = pictures(app).pictures[1].key
+    app.selectbox(key="own_pick_0").set_value(second)
+    run(app.button(key="own_remove_0").click())
+    assert pictures(app).counts == (59, 60, 60)
+    assert second not in [p.key for p in pictures(app).pictures]
+
+
+def test_a_full_class_takes_no_more(app):
+    files = [(f"{i}.png", png(i), "image/png") for i in range(MAX_PER_CLASS + 2)]
+    run(app.file_uploader(key="own_files").set_value(files))
+    assert pictures(app).counts == (MAX_PER_CLASS, 0)
+    assert any(f"the {MAX_PER_CLASS} pictures a class may have" in n for n in notes(app))
+
+
+def test_settings_change_what_the_network_sees(app):
+    run(app.button(key="own_sample").click())
+    assert any("grayscale" in t and "4,096 numbers" in t for t in texts(app))
+    run(app.radio(key="own_channels").set_value("colour"))
+    assert any("12,288 numbers" in t for t in texts(app))
+    assert app.query_params["channels"] == "colour"
+
+
+def test_two_sessions_never_see_each_others_pictures():
+    one = run(AppTest.from_file(PAGE, default_timeout=120))
+    two = run(AppTest.from_file(PAGE, default_timeout=120))
+    run(one.button(key="own_sample").click())
+    run(two)
+    assert pictures(one).counts == (60, 60, 60)
+    assert pictures(two).counts == (0, 0)
+    assert any(t.startswith("**circle**") for t in texts(one))
+    assert not any(t.startswith("**circle**") for t in texts(two))
