@@ -202,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     if haproxy is None:
         print("HAProxy is not installed: `make serve` installs it (apt-get install haproxy).")
         return 1
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    # Ctrl-C, SIGTERM or a closed terminal stop everything: set even where SIGINT came in
+    # ignored (a shell without job control ignores it in the commands it starts with &).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
     per_replica = os.environ.get("CNNVIZ_MAX_TRAININGS", "2 (1 on one CPU)")
     with tempfile.TemporaryDirectory(prefix="cnnviz-serve-") as folder:
         workshop = Workshop(args.replicas, args.port, args.bind, haproxy, folder)

@@ -191,12 +191,39 @@ def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
     assert "(input 60 × 80, kernel Box blur)" in line
 
 
-def test_ctrl_c_stops_every_process_it_started(workshop):
-    started = [pid for pid, _ in workshop.replicas.values()] + [workshop.haproxy]
-    workshop.launcher.send_signal(signal.SIGINT)  # to the launcher alone, not its group
-    assert workshop.launcher.wait(30) == 0, workshop.printed()
-    with pytest.raises(ProcessLookupError):
-        os.killpg(workshop.group, 0)  # no process is left in the group: not a worker, nothing
+def _group(pgid: int) -> set[int]:
+    """The processes of process group ``pgid`` now (from /proc)."""
+    members = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.add(int(stat.parent.name))
+    return members
+
+
+async def _stop_while_training(workshop: Workshop) -> tuple[set[int], int]:
+    """Start a training through the balancer; once its worker runs, Ctrl-C the launcher."""
+    before = _group(workshop.group)
+    async with Session(workshop.url, "train") as session:
+        await session.set_value("train_start", trigger_value=True, wait=False)
+        deadline = time.monotonic() + 60
+        while not _group(workshop.group) - before:  # the training's worker process
+            assert time.monotonic() < deadline, "no training worker started"
+            await asyncio.sleep(0.2)
+        started = _group(workshop.group)
+        workshop.launcher.send_signal(signal.SIGINT)  # to the launcher alone, not its group
+        code = await asyncio.to_thread(workshop.launcher.wait, 30)
+    return started, code
+
+
+def test_ctrl_c_stops_every_process_it_started_workers_included(workshop):
+    started, code = asyncio.run(_stop_while_training(workshop))
+    assert code == 0, workshop.printed()
+    assert workshop.haproxy in started and len(started) >= 3  # a replica, HAProxy, a worker
+    assert _group(workshop.group) == set()
     for pid in started:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
