@@ -24,6 +24,7 @@ from pages._models import (
     get_trainer_pool,
     train_with_stop,
 )
+from pages._own_controls import MODEL_KEY as OWN_MODEL_KEY
 from pages._room import speaker_room
 from pages._ui import show_image as show
 
@@ -229,6 +230,21 @@ def see() -> None:
     st.markdown(view.occlusion.sentence)
 
 
+def own() -> None:
+    """The sample shapes; a new shape read by the visitor's shapes model, if one is ready."""
+    box = st.session_state.get(OWN_MODEL_KEY)
+    trained = None if box is None else box.trained
+    view = lesson.own_view(trained, () if box is None else box.classes)
+    shapes, reading = st.columns([3, 2], gap="large")
+    show(shapes, view.shapes, caption=view.caption, width=560)
+    if view.picture is not None:
+        show(reading, view.picture, width=150)
+    reading.markdown(view.reading)
+    if view.probabilities is not None:
+        view.probabilities.update_layout(height=230)
+        reading.plotly_chart(view.probabilities, key="talk_own_bars", config=NO_BAR)
+
+
 def audience() -> None:
     """The room: its code and QR code, then the digits the audience sends, with the score."""
     try:
@@ -267,5 +283,6 @@ RENDERERS = {
     "train": train,
     "inside": inside,
     "see": see,
+    "own": own,
     "audience": audience,
 }

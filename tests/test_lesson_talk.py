@@ -32,6 +32,7 @@ ARTICLE_ORDER = [
     "train",
     "inside",
     "see",  # where the model looks (issue 16): occlusion and saliency of a test digit
+    "own",  # your own classes (issue 17): the sample shapes, a shapes model reading a new one
     "audience",  # the room's digits: after the model has been seen reading one
 ]
 
@@ -305,3 +306,30 @@ def test_a_pool_without_a_started_worker_is_not_ready():
     from cnnviz.learning.worker import TrainerPool
 
     assert TrainerPool(limit=1).ready is False
+
+
+def test_the_own_step_shows_the_shapes_and_a_shapes_model_reading_a_new_one():
+    from cnnviz.learning import nn
+    from cnnviz.learning.own import DEFAULT_SPEC, SHAPES, sample_shapes
+    from cnnviz.learning.training import TrainedModel
+
+    view = lesson.own_view(None)
+    grid = png(view.shapes)
+    side = 64 + 4  # a picture and its gap
+    assert grid.shape == (3 * side - 4, lesson.OWN_SHOWN * side - 4)
+    circles = sample_shapes(1, 64, 0).x[0, ..., 0]  # the page's sample set starts with it
+    np.testing.assert_allclose(grid[:64, :64] / 255, circles, atol=0.5 / 255 + 1e-6)
+    assert view.picture is None and view.reading == lesson.OWN_NO_MODEL
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(0, 0.3, s).astype(np.float32) for s in nn.weight_shapes(DEFAULT_SPEC)]
+    model = TrainedModel(DEFAULT_SPEC, "shapes", weights)
+    assert lesson.own_view(model, ("cup", "pen", "key")).picture is None  # not a shapes model
+    view = lesson.own_view(model, SHAPES)
+    new = sample_shapes(1, 64, lesson.OWN_SEED).x[lesson.OWN_SEED % 3]
+    expected = nn.predict(weights, new[None], DEFAULT_SPEC)[0]
+    np.testing.assert_allclose(view.probabilities.data[0].y, expected, rtol=1e-6)
+    answer = SHAPES[int(np.argmax(expected))]
+    assert view.reading == (
+        f"A shape it never saw. The model says **{expected.max():.0%}**: {answer}"
+    )
+    assert png(view.picture).shape == (64 * 3, 64 * 3)

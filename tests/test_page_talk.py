@@ -169,3 +169,28 @@ def test_the_training_step_invites_then_shows_what_was_learned():
 def test_the_page_stays_within_250_lines():
     with open(PAGE, encoding="utf-8") as f:
         assert len(f.read().splitlines()) <= 250
+
+
+def test_the_own_step_reads_a_new_shape_with_a_shapes_model_from_the_own_page():
+    """No model: the shapes and how to get one; a shapes model trained on the 'Your own
+    classes' page (in the session, as that page keeps it): a new shape read, its bars drawn."""
+    import numpy as np
+
+    from cnnviz.learning import nn
+    from cnnviz.learning.own import DEFAULT_SPEC, SHAPES
+    from cnnviz.learning.training import TrainedModel
+    from cnnviz.lessons.talk import OWN_NO_MODEL
+    from pages._own_controls import MODEL_KEY, OwnModel
+
+    at = run_page(step="own")
+    assert any(m.value == OWN_NO_MODEL for m in at.markdown)
+    assert not at.get("plotly_chart")
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(0, 0.3, s).astype(np.float32) for s in nn.weight_shapes(DEFAULT_SPEC)]
+    box = OwnModel(TrainedModel(DEFAULT_SPEC, "shapes", weights))
+    box.classes = SHAPES
+    at.session_state[MODEL_KEY] = box
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("A shape it never saw. The model says") for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1

@@ -23,10 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 from cnnviz.learning.data import Dataset
 from cnnviz.learning.model import ModelSpec
 from cnnviz.learning.training import TrainedModel
-from cnnviz.lessons import convolution, filters, inside, learn, pooling
+from cnnviz.lessons import convolution, filters, inside, learn, own, pooling
 from cnnviz.maths.kernels import KERNELS
 from cnnviz.pictures import (
     colorbar_image,
@@ -34,6 +36,7 @@ from cnnviz.pictures import (
     png_bytes,
     qr_png,
     sample_image,
+    tile_grid,
     to_uint8,
     zoom,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "DenseView",
     "FilterView",
     "LearnView",
+    "OwnView",
     "Preflight",
     "ReadingView",
     "SlideView",
@@ -62,6 +66,7 @@ __all__ = [
     "filter_view",
     "learn_view",
     "next_index",
+    "own_view",
     "pooling_view",
     "position_text",
     "preflight",
@@ -184,6 +189,16 @@ STEPS: tuple[TalkStep, ...] = (
         "answer. The right picture is gradient × input, red pixels pushing for the answer. "
         "The 'What the filters see' page adds receptive fields, each filter's favourite "
         "digits and the pictures a filter likes most.",
+    ),
+    TalkStep(
+        "own",
+        "Your own classes",
+        "Give it pictures of your own things: the same kind of network learns to tell them apart.",
+        "The sample shapes are drawn at random places, sizes and turns: the network must learn "
+        "what a triangle is, not where it sits. On the 'Your own classes' page, anyone can "
+        "teach it two to six classes from a webcam in a minute, then look inside. Train it on "
+        "the sample shapes there before the talk and this screen shows it reading a shape it "
+        "never saw; nothing trains on stage.",
     ),
     TalkStep(
         "audience",
@@ -587,3 +602,57 @@ def train_intro(spec: ModelSpec, digits: int) -> str:
         f"{pooling_words}, {spec.dense_units} hidden neurons; {spec.epochs} passes over "
         f"{digits:,} digits."
     )
+
+
+# --- your own classes ---------------------------------------------------------------------------
+
+OWN_SHOWN = 6  # sample shapes of each class on the screen
+OWN_SEED = 2026  # a new shape the model never saw (the page's sample set uses seed 0)
+
+
+@dataclass(frozen=True)
+class OwnView:
+    """The sample shapes, and a model's probabilities for a new shape if one is ready.
+
+    Attributes
+    ----------
+    shapes : bytes
+        PNG: :data:`OWN_SHOWN` pictures of each sample class, a row per class.
+    caption : str
+    picture : bytes or None
+        The new shape as the model takes it (PNG), when a model for the shapes is ready.
+    reading : str
+        What the model says about it, or how to get a model before the talk.
+    probabilities : plotly Figure or None
+    """
+
+    shapes: bytes = field(repr=False)
+    caption: str
+    picture: bytes | None = field(repr=False)
+    reading: str
+    probabilities: object = field(default=None, repr=False)
+
+
+def own_view(trained: TrainedModel | None, classes: tuple[str, ...] = ()) -> OwnView:
+    """The shapes; and, if ``trained`` was trained on them (``classes``), a new one read.
+
+    >>> view = own_view(None)
+    >>> view.picture is None, view.reading.startswith("No model for the shapes yet")
+    (True, True)
+    """
+    sample = own.sample_set()
+    rows = [[p.pixels for p in sample.pictures if p.label == k][:OWN_SHOWN] for k in range(3)]
+    grid = png_bytes(tile_grid(np.stack(sum(rows, [])), cols=OWN_SHOWN, gap=4, fill=255))
+    caption = f"The sample set: {', '.join(sample.classes)}, {own.SAMPLE_PER_CLASS} of each"
+    if trained is None or tuple(classes) != sample.classes:
+        return OwnView(grid, caption, None, OWN_NO_MODEL)
+    new = own.new_shape(trained.spec, OWN_SEED)
+    seen = own.reading(trained, classes, new)
+    text = f"A shape it never saw. {seen.headline} {seen.answer}"
+    return OwnView(grid, caption, seen.picture, text, seen.probabilities)
+
+
+OWN_NO_MODEL = (
+    "No model for the shapes yet: train one on the sample shapes on the 'Your own classes' "
+    "page before the talk, and this screen shows it reading a shape it never saw."
+)
