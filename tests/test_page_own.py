@@ -10,11 +10,13 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.learning.own import MAX_PER_CLASS
+from cnnviz.learning import nn
+from cnnviz.learning.own import MAX_PER_CLASS, shifted
 from cnnviz.lessons import own as lesson
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "own.py")
@@ -197,3 +199,70 @@ def test_two_sessions_never_see_each_others_pictures():
     assert pictures(two).counts == (0, 0)
     assert any(t.startswith("**circle**") for t in texts(one))
     assert not any(t.startswith("**circle**") for t in texts(two))
+
+
+# --- training (slow: a worker process with TensorFlow) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_app():
+    """The sample set trained for 8 epochs, as a visitor would (module-wide: one training)."""
+    at = run(AppTest.from_file(PAGE, default_timeout=300))
+    run(at.button(key="own_sample").click())
+    run(at.slider(key="own_epochs").set_value(8))
+    return run(at.button(key="own_train").click())
+
+
+@pytest.mark.slow
+def test_train_on_the_sample_set_and_read_the_held_out_results(trained_app):
+    at = trained_app
+    box = at.session_state["own_model"]
+    assert box.classes == ("circle", "square", "triangle") and box.trained.complete
+    scores = box.trained.evaluation
+    assert scores.confusion.shape == (3, 3) and scores.confusion.sum() == 36
+    right = int(np.trace(scores.confusion))
+    assert f"**{scores.accuracy:.1%}**: {right} of 36 pictures" in " ".join(texts(at))
+    confusion = [c for c in at.get("plotly_chart") if "circle" in c.proto.spec]
+    assert len(confusion) == 1  # the matrix's axes carry the class names
+
+
+@pytest.mark.slow
+def test_try_a_new_picture_gives_a_probability_per_class(trained_app):
+    at = trained_app
+    shape = Image.fromarray(np.uint8(lesson.new_shape(lesson.DEFAULT_SPEC, 7)[..., 0] * 255))
+    buffer = io.BytesIO()
+    shape.save(buffer, format="PNG")
+    run(at.file_uploader(key="own_try_file").set_value(("new.png", buffer.getvalue(), "image/png")))
+    said = [t for t in texts(at) if t.startswith("The model says **")]
+    assert len(said) == 1 and said[0].split("**")[-2] in ("circle", "square", "triangle")
+    assert any(t.startswith("**Where it looks.**") for t in texts(at))
+    run(at.file_uploader(key="own_try_file").set_value(("bad.png", b"nope", "image/png")))
+    assert any("could not be read" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+def test_changing_the_classes_after_training_says_the_model_knows_the_old_ones(trained_app):
+    at = trained_app
+    run(at.text_input(key="own_name_0").input("ring"))
+    assert any("Your classes changed since this model was trained" in w.value for w in at.warning)
+
+
+@pytest.mark.slow
+def test_measure_augmentation_shows_both_numbers():
+    at = run(AppTest.from_file(PAGE, default_timeout=600))
+    run(at.button(key="own_sample").click())
+    run(at.slider(key="own_epochs").set_value(6))
+    run(at.button(key="own_measure_start").click())
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == [
+        f"Without shifts, moved {lesson.MEASURE_PIXELS} px",
+        f"With shifts, moved {lesson.MEASURE_PIXELS} px",
+    ]
+    done = at.session_state["own_measure"]
+    assert done["without"].spec.shift == 0 and done["with"].spec.shift == lesson.MEASURE_SHIFT
+    data = done["data"]  # the held-out pictures, moved as the core moves them, read by hand
+    moved = shifted(data.x_test.astype(np.float32) / 255, lesson.MEASURE_PIXELS, 0)
+    for model, metric in ((done["without"], at.metric[0]), (done["with"], at.metric[1])):
+        said = nn.predict(model.weights, moved, model.spec).argmax(axis=1)
+        assert metric.value == f"{np.mean(said == data.y_test):.1%}"
+    assert "held-out pictures, each moved 6 pixels" in " ".join(texts(at))
