@@ -282,7 +282,7 @@ def test_fresh_weights_follow_keras_glorot_uniform_and_zero_biases():
     ("change", "message"),
     [
         ({"learning_rate": 0}, r"`learning_rate` must be a number above 0\. Received"),
-        ({"y": np.array([1, 2])}, r"`y` must be 3 whole numbers from 0 to 9"),
+        ({"y": np.array([1, 2])}, r"`y` must be 3 whole numbers from 0 to 9, one per picture"),
         ({"y": np.array([1, 2, 10])}, r"`y` must be 3 whole numbers"),
         ({"x": np.full((3, 28, 28, 1), 255.0)}, r"pixels in \[0, 1\]"),
         ({"x": np.zeros((3, 28, 28))}, r"`x` must be 4-D"),

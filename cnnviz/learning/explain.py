@@ -17,8 +17,12 @@ All of it is :mod:`cnnviz.learning.nn`'s forward and backward pass, in NumPy: no
 Layers are numbered as Keras' ``model.layers`` (see :func:`~cnnviz.learning.model.architecture`):
 for the article's model 0 is ``conv_1``, 1 ``pool_1``, 2 ``flatten``, 3 ``dense``, 4 ``output``.
 
-Letters used in shapes: ``N`` digits, ``H, W`` a map's height and width (28×28 for the input),
-``F`` filters, ``P, Q`` patch positions down and across, ``k`` kernel size, ``K = 10`` classes.
+Every function takes pictures of the spec's ``input_shape`` (MNIST's 28×28×1 by default; a
+one-channel picture may come as (H, W)), and any class count.
+
+Letters used in shapes: ``N`` pictures, ``H, W`` a map's height and width (28×28 for MNIST's
+input), ``C`` the input's channels, ``F`` filters, ``P, Q`` patch positions down and across,
+``k`` kernel size, ``K`` classes (10 for MNIST).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from scipy.ndimage import gaussian_filter
 
 from cnnviz._validate import as_float_array, as_whole
 from cnnviz.learning import nn
-from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
+from cnnviz.learning.model import INPUT_SHAPE, ModelSpec, architecture
+from cnnviz.learning.probe import as_picture
 
 __all__ = [
     "FieldRule",
@@ -52,7 +57,7 @@ __all__ = [
     "top_examples",
 ]
 
-SIDE = INPUT_SHAPE[0]  # 28: the input is SIDE × SIDE
+SIDE = INPUT_SHAPE[0]  # 28: MNIST's input is SIDE × SIDE
 POOL, POOL_STRIDE = 2, 2  # every spec pools 2×2 with stride 2 (or not at all)
 _SPATIAL = ("Conv2D", "MaxPool2D", "AveragePooling2D")
 
@@ -188,8 +193,8 @@ def receptive_field(
     Returns
     -------
     (row_start, row_stop, col_start, col_stop)
-        Inclusive-exclusive, clipped to the 28×28 input: ``x[row_start:row_stop,
-        col_start:col_stop]`` is every pixel the cell can see.
+        Inclusive-exclusive, clipped to the spec's input (28×28 for MNIST):
+        ``x[row_start:row_stop, col_start:col_stop]`` is every pixel the cell can see.
 
     Notes
     -----
@@ -224,33 +229,22 @@ def receptive_field(
     for row in reversed(rows[: layer + 1]):
         k, s = _kernel_stride(spec, row.kind)
         r0, r1, c0, c1 = r0 * s, r1 * s + k - 1, c0 * s, c1 * s + k - 1
-    return max(r0, 0), min(r1 + 1, SIDE), max(c0, 0), min(c1 + 1, SIDE)
+    return max(r0, 0), min(r1 + 1, spec.side), max(c0, 0), min(c1 + 1, spec.side)
 
 
 # --- occlusion ------------------------------------------------------------------------------
 
 
-def _as_digit(x: object) -> np.ndarray:
-    """One digit as (28, 28) float32, from (28, 28), (28, 28, 1) or (1, 28, 28, 1)."""
-    x = as_float_array(x, "x", (2, 3, 4))
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim == 3 and x.shape[2] == 1:
-        x = x[:, :, 0]
-    if x.shape != (SIDE, SIDE):
-        raise ValueError(
-            f"`x` must be one {SIDE}×{SIDE} digit, shape (28, 28, 1). Received: x.shape={x.shape}."
-        )
-    return x
-
-
-def occlusion_positions(patch: int, stride: int) -> np.ndarray:
-    """The top-left rows (and columns) where a ``patch`` slid by ``stride`` is placed.
+def occlusion_positions(patch: int, stride: int, side: int = SIDE) -> np.ndarray:
+    """The top-left rows (and columns) where a ``patch`` slid by ``stride`` is placed on a
+    picture ``side`` pixels wide (28 for MNIST).
 
     >>> occlusion_positions(4, 2)[:3], len(occlusion_positions(4, 2))
     (array([0, 2, 4]), 13)
+    >>> len(occlusion_positions(8, 4, side=64))
+    15
     """
-    return np.arange(0, SIDE - patch + 1, stride)
+    return np.arange(0, side - patch + 1, stride)
 
 
 def occlusion_map(
@@ -271,21 +265,22 @@ def occlusion_map(
         In Keras' ``model.get_weights()`` order.
     spec : ModelSpec or None
         The model the weights belong to; None for the article's.
-    x : ndarray, shape (28, 28, 1) or (28, 28)
-        One digit, pixels in [0, 1].
+    x : ndarray, shape (H, W, C) (MNIST: (28, 28, 1)); (H, W) for one channel
+        One picture of the spec's input shape, pixels in [0, 1].
     class_index : int
-        The class whose probability is kept, 0 to 9.
+        The class whose probability is kept, 0 to ``K − 1``.
     patch : int
-        Side of the square patch, 1 to 28.
+        Side of the square patch, 1 to the picture's side ``S``.
     stride : int
-        Pixels between two patch positions, 1 to 28.
+        Pixels between two patch positions, 1 to ``S``.
     fill : float
-        The value the covered pixels get, 0 (background) to 1 (ink); 0.5 is grey.
+        The value the covered pixels get (in every channel), 0 (background) to 1 (ink); 0.5 is
+        grey.
 
     Returns
     -------
     ndarray of float32, shape (P, P)
-        ``P = (28 − patch) // stride + 1``; cell ``(i, j)`` holds the probability with the patch's
+        ``P = (S − patch) // stride + 1``; cell ``(i, j)`` holds the probability with the patch's
         top-left pixel at ``(i·stride, j·stride)``.
 
     Notes
@@ -303,18 +298,18 @@ def occlusion_map(
     0.1
     """
     spec = spec or ModelSpec()
-    digit = _as_digit(x)
-    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
-    patch = as_whole(patch, "patch", 1, SIDE)
-    stride = as_whole(stride, "stride", 1, SIDE)
+    picture = as_picture(x, spec)  # (H, W, C)
+    class_index = as_whole(class_index, "class_index", 0, spec.classes - 1)
+    patch = as_whole(patch, "patch", 1, spec.side)
+    stride = as_whole(stride, "stride", 1, spec.side)
     if isinstance(fill, bool) or not isinstance(fill, numbers.Real) or not 0 <= fill <= 1:
         raise ValueError(f"`fill` must be a number from 0 to 1. Received: fill={fill!r}.")
-    starts = occlusion_positions(patch, stride)
+    starts = occlusion_positions(patch, stride, spec.side)
     count = len(starts)
-    covered = np.repeat(digit[None], count * count, axis=0)  # (P·P, 28, 28)
+    covered = np.repeat(picture[None], count * count, axis=0)  # (P·P, H, W, C)
     for n, (i, j) in enumerate((i, j) for i in starts for j in starts):
         covered[n, i : i + patch, j : j + patch] = fill
-    probabilities = nn.predict(weights, covered[..., None], spec)  # (P·P, K)
+    probabilities = nn.predict(weights, covered, spec)  # (P·P, K)
     return probabilities[:, class_index].reshape(count, count).astype(np.float32)
 
 
@@ -339,7 +334,7 @@ class TopExamples:
         Their activations.
     cells : ndarray of int, shape (F, count, 2)
         Where in the map each was largest (row, col): the first such cell in reading order.
-    patches : ndarray of float32, shape (F, count, r, r)
+    patches : ndarray of float32, shape (F, count, r, r), or (F, count, r, r, C) for C > 1
         The input each of those cells sees (its receptive field, ``r × r``).
     mean : ndarray of float32, shape (F,)
         Each filter's activation averaged over all the digits: what "high" is measured against.
@@ -365,7 +360,8 @@ def layer_maxima(
 
     Parameters
     ----------
-    x : ndarray, shape (N, 28, 28, 1)
+    x : ndarray, shape (N, H, W, C)
+        Pictures of the spec's input shape.
 
     Returns
     -------
@@ -412,8 +408,8 @@ def top_examples(
     ----------
     weights : list of ndarray
     spec : ModelSpec or None
-    x : ndarray, shape (N, 28, 28, 1)
-        The digits to search (the page uses the test digits).
+    x : ndarray, shape (N, H, W, C)
+        The pictures to search (the page uses the test digits).
     layer : int
         A conv or pooling layer (see :func:`spatial_layers`).
     count : int
@@ -441,10 +437,12 @@ def top_examples(
     filters = np.arange(values.shape[1])[:, None]
     chosen_cells = cells[order, filters]  # (F, count, 2)
     size = field_rule(spec, layer).size
-    patches = np.zeros((*order.shape, size, size), np.float32)
+    patches = np.zeros((*order.shape, size, size, spec.channels), np.float32)
     for f, n in np.ndindex(order.shape):
         r0, r1, c0, c1 = receptive_field(spec, layer, tuple(int(v) for v in chosen_cells[f, n]))
-        patches[f, n, : r1 - r0, : c1 - c0] = x[order[f, n], r0:r1, c0:c1, 0]
+        patches[f, n, : r1 - r0, : c1 - c0] = x[order[f, n], r0:r1, c0:c1]
+    if spec.channels == 1:
+        patches = patches[..., 0]  # (F, count, r, r), as MNIST's pages show them
     return TopExamples(
         layer=layer,
         name=architecture(spec)[layer].name,
@@ -469,7 +467,7 @@ class GradCam:
         The conv layer whose maps are weighed.
     map : ndarray of float32, shape (H, W)
         ``ReLU(Σ_f α_f · A_f)``, ``α_f`` the mean over the map of ``∂z_class / ∂A_f``.
-    on_input : ndarray of float32, shape (28, 28)
+    on_input : ndarray of float32, shape (H, W), the input's (28×28 for MNIST)
         Each input pixel's share: the mean of ``map`` over the cells whose receptive field
         holds that pixel (0 where none does).
     weights : ndarray of float32, shape (F,)
@@ -519,6 +517,8 @@ def _chain(
             d = step(d, below, weights[where[i]])[0]
         elif rows[i].kind == "Flatten":
             d = d.reshape(below.shape)
+        elif rows[i].kind == "GlobalMaxPooling2D":
+            d = nn.global_max_backward(d, below)
         else:
             d = nn.pool_backward(d, below, spec.pooling)
     return d
@@ -535,7 +535,7 @@ def layer_gradient(
 
     Parameters
     ----------
-    x : ndarray, shape (N, 28, 28, 1)
+    x : ndarray, shape (N, H, W, C)
 
     Returns
     -------
@@ -581,7 +581,8 @@ def grad_cam(
         Must have at least two conv blocks: with one, the maps are nearly the input's size
         (26×26 for 3×3 kernels) and Grad-CAM is a blurrier saliency map (use
         :func:`cnnviz.learning.probe.saliency`).
-    x : ndarray, shape (28, 28, 1) or (28, 28)
+    x : ndarray, shape (H, W, C) (MNIST: (28, 28, 1)); (H, W) for one channel
+        One picture of the spec's input shape.
     class_index : int
     layer : int, optional
         A conv layer; defaults to the last one.
@@ -616,13 +617,13 @@ def grad_cam(
         raise ValueError(
             f"`layer` must be a conv layer: one of {convs}. Received: layer={layer!r}."
         )
-    digit = _as_digit(x)
-    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
-    maps, d = layer_gradient(weights, spec, digit[None, :, :, None], class_index, layer)
+    picture = as_picture(x, spec)  # (H, W, C)
+    class_index = as_whole(class_index, "class_index", 0, spec.classes - 1)
+    maps, d = layer_gradient(weights, spec, picture[None], class_index, layer)
     alpha = d[0].mean(axis=(0, 1))  # (F,)
     cam = np.maximum(maps[0] @ alpha, 0).astype(np.float32)  # (H, W)
-    total = np.zeros((SIDE, SIDE), np.float64)
-    seen = np.zeros((SIDE, SIDE), np.float64)
+    total = np.zeros(spec.input_shape[:2], np.float64)
+    seen = np.zeros(spec.input_shape[:2], np.float64)
     for r, c in np.ndindex(cam.shape):
         r0, r1, c0, c1 = receptive_field(spec, layer, (r, c))
         total[r0:r1, c0:c1] += cam[r, c]
@@ -640,7 +641,8 @@ class FeaturePicture:
 
     Attributes
     ----------
-    picture : ndarray of float32, shape (28, 28)
+    picture : ndarray of float32, shape (H, W) for one channel (28×28 for MNIST), (H, W, C) for
+        colour
         Pixels in [0, 1].
     activation : float
         For a filter: its activation for the picture (the largest value in its map); for a
@@ -658,7 +660,7 @@ class FeaturePicture:
 
 
 def _activation(weights, spec, x, layer, filter_index, class_index):
-    """The measure feature_picture reports, for a batch (N, 28, 28, 1): (N,)."""
+    """The measure feature_picture reports, for a batch (N, H, W, C): (N,)."""
     if class_index is not None:
         return nn.forward_with_sums(weights, x, spec)[1][-1][:, class_index]
     return layer_maxima(weights, spec, x, layer)[0][:, filter_index]
@@ -666,12 +668,12 @@ def _activation(weights, spec, x, layer, filter_index, class_index):
 
 def _ascent_gradient(weights, spec, x, layer, cell) -> np.ndarray:
     """Gradient of one sum before its activation (a conv cell's, or a class score) w.r.t. the
-    input (28, 28): before the ReLU, so that a filter silent on the start still has a slope."""
-    batch = x[None, :, :, None]
+    input (H, W, C): before the ReLU, so that a filter silent on the start still has a slope."""
+    batch = x[None]
     outputs, sums = nn.forward_with_sums(weights, batch, spec)
     d = np.zeros_like(outputs[layer])
     d[(0, *cell)] = 1.0
-    return _chain(weights, spec, batch, outputs, sums, d, layer, -1)[0, :, :, 0]
+    return _chain(weights, spec, batch, outputs, sums, d, layer, -1)[0]
 
 
 def feature_picture(
@@ -740,7 +742,7 @@ def feature_picture(
     steps = as_whole(steps, "steps", 1, 500)
     weights = [np.asarray(w, np.float32) for w in weights]
     if class_index is not None:
-        class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
+        class_index = as_whole(class_index, "class_index", 0, spec.classes - 1)
         target, cell = len(architecture(spec)) - 1, (class_index,)
     else:
         layer = _as_layer(spec, layer)
@@ -750,10 +752,8 @@ def feature_picture(
         h, w, _ = architecture(spec)[target].output_shape
         cell = (h // 2, w // 2, filter_index)
     rng = np.random.default_rng(seed)
-    x = rng.uniform(0, 0.5, (SIDE, SIDE)).astype(np.float32)  # noise: some units active
-    start = float(
-        _activation(weights, spec, x[None, :, :, None], layer, filter_index, class_index)[0]
-    )
+    x = rng.uniform(0, 0.5, spec.input_shape).astype(np.float32)  # noise: some units active
+    start = float(_activation(weights, spec, x[None], layer, filter_index, class_index)[0])
     for step in range(steps):
         dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
         moved = np.roll(x, (dy, dx), axis=(0, 1))
@@ -764,13 +764,14 @@ def feature_picture(
             x = x + rate * g / largest
         x = x * (1 - decay)
         if blur and blur_every and (step + 1) % blur_every == 0:
-            x = gaussian_filter(x, blur)
+            x = gaussian_filter(x, (blur, blur, 0))  # within each channel
         x = np.clip(x, 0, 1).astype(np.float32)
         if on_step is not None:
             on_step(step + 1, steps)
-    batch = x[None, :, :, None]
+    batch = x[None]
     activation = float(_activation(weights, spec, batch, layer, filter_index, class_index)[0])
     probability = None
     if class_index is not None:
         probability = float(nn.predict(weights, batch, spec)[0, class_index])
-    return FeaturePicture(x, activation, probability, start)
+    picture = x[:, :, 0] if spec.channels == 1 else x
+    return FeaturePicture(picture, activation, probability, start)

@@ -62,6 +62,7 @@ __all__ = [
     "labelled_images_from_zip",
     "prepare_picture",
     "sample_shapes",
+    "shifted",
     "spec_for",
 ]
 
@@ -602,6 +603,53 @@ def spec_for(images: LabelledImages, spec: ModelSpec = DEFAULT_SPEC) -> ModelSpe
     (32, 32, 3)
     """
     return spec.replace(input_shape=tuple(images.x.shape[1:]), classes=len(images.classes))
+
+
+def shifted(x: np.ndarray, pixels: int, seed: int = 0) -> np.ndarray:
+    """Every picture moved by ``pixels`` pixels in a random direction, zero fill: new places.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W) or (N, H, W, C)
+        Pictures, any dtype (uint8 0..255 or floats).
+    pixels : int
+        How far each picture moves, 0 to ``min(H, W) − 1``: along one axis (drawn at random)
+        exactly ``pixels`` up or down (or left or right), along the other any whole number
+        from ``−pixels`` to ``pixels``. What leaves the frame is lost; what comes in is 0.
+    seed : int
+        The same seed moves the same pictures the same way.
+
+    Returns
+    -------
+    ndarray, like ``x``
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 5, 5), np.uint8); x[0, 2, 2] = 9
+    >>> moved = shifted(x, 2, seed=0)
+    >>> [int(v) for v in np.argwhere(moved[0])[0]], int(moved.sum())  # 2 down, 1 right
+    ([4, 3], 9)
+    """
+    x = np.asarray(x)
+    if x.ndim not in (3, 4) or x.shape[0] == 0:
+        raise ValueError(
+            f"`x` must be pictures (N, H, W) or (N, H, W, C). Received: x.shape={x.shape}."
+        )
+    h, w = x.shape[1:3]
+    pixels = _whole(pixels, "pixels", 0, min(h, w) - 1)
+    seed = _whole(seed, "seed", 0, 2**63 - 1)
+    rng = np.random.default_rng(seed)
+    out = np.zeros_like(x)
+    for n in range(len(x)):
+        far = int(rng.choice([-pixels, pixels]))
+        near = int(rng.integers(-pixels, pixels + 1))
+        dy, dx = (far, near) if rng.integers(2) else (near, far)
+        rows_to = slice(max(dy, 0), h + min(dy, 0))
+        rows_from = slice(max(-dy, 0), h + min(-dy, 0))
+        cols_to = slice(max(dx, 0), w + min(dx, 0))
+        cols_from = slice(max(-dx, 0), w + min(-dx, 0))
+        out[n, rows_to, cols_to] = x[n, rows_from, cols_from]
+    return out
 
 
 # -- reading a zip ---------------------------------------------------------------------------

@@ -11,12 +11,15 @@
 
 A model here is anything with ``.weights`` (as Keras' ``model.get_weights()``) and ``.spec``
 (its :class:`~cnnviz.learning.model.ModelSpec`), such as a
-:class:`~cnnviz.learning.training.TrainedModel`: input ``(N, 28, 28, 1)`` floats in [0, 1],
-output ``(N, 10)`` probabilities. The arithmetic is :mod:`cnnviz.learning.nn`'s, in NumPy: no
-TensorFlow in the process that serves the pages.
+:class:`~cnnviz.learning.training.TrainedModel`: input ``(N, H, W, C)`` floats in [0, 1] of the
+spec's ``input_shape`` (MNIST's ``(N, 28, 28, 1)``), output ``(N, K)`` probabilities,
+``K = spec.classes``. A one-channel picture may come without its channel axis, ``(H, W)``.
+The arithmetic is :mod:`cnnviz.learning.nn`'s, in NumPy: no TensorFlow in the process that
+serves the pages.
 
-Letters used in shapes: ``N`` digits, ``H, W`` a map's height and width (28×28 for the input),
-``F`` filters, ``n`` neurons, ``K = 10`` classes, ``D`` shifts.
+Letters used in shapes: ``N`` pictures, ``H, W`` a map's height and width (28×28 for MNIST's
+input), ``C`` the input's channels, ``F`` filters, ``n`` neurons, ``K`` classes (10 digits for
+MNIST), ``D`` shifts.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 
 from cnnviz._validate import as_choice, as_float_array, as_whole
 from cnnviz.learning import nn
-from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec, architecture
+from cnnviz.learning.model import ModelSpec, architecture
 from cnnviz.maths.pixels import shift
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "PatternComparison",
     "ShiftCurve",
     "activation_pattern",
+    "as_picture",
     "compare_patterns",
     "layer_activations",
     "predict",
@@ -56,6 +60,7 @@ _ROLES = {
     "MaxPool2D": ("max_pool", None),
     "AveragePooling2D": ("average_pool", None),
     "Flatten": ("flatten", None),
+    "GlobalMaxPooling2D": ("global_max_pool", None),
     "Dense": ("dense", "relu"),
 }
 
@@ -194,8 +199,8 @@ def layer_activations(model: Model, x: np.ndarray) -> list[LayerOutput]:
     ----------
     model : Model
         Its weights and spec, e.g. a :class:`~cnnviz.learning.training.TrainedModel`.
-    x : ndarray, shape (H, W), (H, W, 1) or (1, H, W, 1)
-        One digit, values in [0, 1], the size the model takes (28×28).
+    x : ndarray, shape (H, W, C) or (1, H, W, C); (H, W) for one channel
+        One picture, values in [0, 1], of the spec's ``input_shape`` (28×28×1 for MNIST).
 
     Returns
     -------
@@ -225,7 +230,7 @@ def layer_activations(model: Model, x: np.ndarray) -> list[LayerOutput]:
     LayerOutput(dense: Dense, then relu → 8)
     LayerOutput(output: Dense, then softmax → 10)
     """
-    outputs, sums = nn.forward_with_sums(model.weights, _as_batch(x), model.spec)
+    outputs, sums = nn.forward_with_sums(model.weights, _as_batch(x, model.spec), model.spec)
     layers = []
     for row, output, before in zip(architecture(model.spec), outputs, sums, strict=True):
         role, activation = _ROLES.get(row.kind, ("other", None))
@@ -245,20 +250,22 @@ def layer_activations(model: Model, x: np.ndarray) -> list[LayerOutput]:
 
 
 def predict(model: Model, x: np.ndarray) -> np.ndarray:
-    """The class probabilities for one digit or a batch of digits.
+    """The class probabilities for one picture or a batch of pictures.
 
     Parameters
     ----------
-    x : ndarray, shape (H, W) or (N, H, W)
+    x : ndarray, shape (H, W, C) or (N, H, W, C); (H, W) or (N, H, W) for one channel
         Values in [0, 1].
 
     Returns
     -------
     ndarray of float32, shape (K,) or (N, K)
     """
-    x = as_float_array(x, "x", (2, 3))
-    probabilities = _predict(model, x if x.ndim == 3 else x[None])  # (N, K)
-    return probabilities if x.ndim == 3 else probabilities[0]
+    channels = model.spec.channels
+    x = as_float_array(x, "x", (2, 3) if channels == 1 else (3, 4))
+    one = x.ndim == (2 if channels == 1 else 3)
+    probabilities = _predict(model, x[None] if one else x)  # (N, K)
+    return probabilities[0] if one else probabilities
 
 
 def activation_pattern(outputs: Sequence[LayerOutput]) -> LayerOutput:
@@ -324,8 +331,8 @@ def saliency(
     Parameters
     ----------
     model : Model
-    x : ndarray, shape (H, W)
-        One digit, values in [0, 1].
+    x : ndarray, shape (H, W, C); (H, W) for one channel
+        One picture of the spec's input shape, values in [0, 1].
     class_index : int
         The class whose score is explained, 0 to ``K − 1``.
     method : {"gradient", "gradient_x_input"}
@@ -335,9 +342,10 @@ def saliency(
 
     Returns
     -------
-    ndarray of float32, shape (H, W)
+    ndarray of float32, shape (H, W) for one channel, (H, W, C) for colour
         Positive where more (or this) ink argues for the class, negative where it argues
-        against.
+        against. A colour picture keeps a value per channel: their sum over the last axis is
+        each pixel's share (for ``"gradient_x_input"``).
 
     Notes
     -----
@@ -353,13 +361,13 @@ def saliency(
     and 26×26 maps it is a blurrier view of the same thing, so pixels are explained directly.
     """
     method = as_choice(method, "method", SALIENCY_METHODS)
-    batch = _as_batch(x)  # (1, H, W, 1)
-    class_index = as_whole(class_index, "class_index", 0, NUM_CLASSES - 1)
+    batch = _as_batch(x, model.spec)  # (1, H, W, C)
+    class_index = as_whole(class_index, "class_index", 0, model.spec.classes - 1)
     gradient = nn.gradients(model.weights, batch, model.spec, score=class_index)
-    pixels = gradient.input[0, :, :, 0]  # (H, W)
-    if method == "gradient":
-        return pixels.astype(np.float32)
-    return (pixels * batch[0, :, :, 0]).astype(np.float32)
+    pixels = gradient.input[0]  # (H, W, C)
+    if method == "gradient_x_input":
+        pixels = pixels * batch[0]
+    return (pixels[:, :, 0] if pixels.shape[2] == 1 else pixels).astype(np.float32)
 
 
 def shift_curve(
@@ -424,25 +432,39 @@ def shift_curve(
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _as_batch(x: np.ndarray) -> np.ndarray:
-    """One digit as a batch of one, ``(1, 28, 28, 1)`` float32, checked against the input size."""
-    x = as_float_array(x, "x", (2, 3, 4))
+def _as_batch(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """One picture as a batch of one, ``(1, H, W, C)`` float32, checked against the spec's input
+    shape; a one-channel picture may come as (H, W)."""
+    return as_picture(x, spec)[None]
+
+
+def as_picture(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """One picture as ``(H, W, C)`` float32 of the spec's ``input_shape``, from (H, W, C) or
+    (1, H, W, C), or (H, W) for a one-channel model; else ValueError.
+
+    >>> as_picture(np.zeros((28, 28)), ModelSpec()).shape
+    (28, 28, 1)
+    """
+    x = given = as_float_array(x, "x", (2, 3, 4))
     if x.ndim == 4 and x.shape[0] == 1:
         x = x[0]
-    if x.ndim == 3 and x.shape[2] == 1:
-        x = x[:, :, 0]
-    want = INPUT_SHAPE[:2]
-    if x.shape != want:
+    if x.ndim == 2 and spec.channels == 1:
+        x = x[:, :, None]
+    if x.shape != spec.input_shape:
+        h, w, c = spec.input_shape
+        colour = "1 channel" if c == 1 else f"{c} channels"
         raise ValueError(
-            f"`x` must be one {want[0]}×{want[1]} picture for this model. "
-            f"Received: x.shape={x.shape}."
+            f"`x` must be one {h}×{w} picture with {colour} for this model, shape "
+            f"{spec.input_shape}. Received: x.shape={given.shape}."
         )
-    return x[None, :, :, None]  # (1, H, W, 1)
+    return x
 
 
-def _predict(model: Model, digits: np.ndarray) -> np.ndarray:
-    """Probabilities for ``digits`` (N, H, W): (N, K)."""
-    return nn.predict(model.weights, digits[:, :, :, None], model.spec)
+def _predict(model: Model, pictures: np.ndarray) -> np.ndarray:
+    """Probabilities for ``pictures`` (N, H, W) or (N, H, W, C): (N, K)."""
+    return nn.predict(
+        model.weights, pictures[..., None] if pictures.ndim == 3 else pictures, model.spec
+    )
 
 
 def _as_shifts(shifts: Sequence[int], shape: tuple[int, ...]) -> list[int]:

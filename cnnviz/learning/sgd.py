@@ -34,7 +34,7 @@ import numpy as np
 
 from cnnviz._validate import as_float_array
 from cnnviz.learning import nn
-from cnnviz.learning.model import INPUT_SHAPE, NUM_CLASSES, ModelSpec
+from cnnviz.learning.model import ModelSpec
 
 __all__ = [
     "ADAM_BETA_1",
@@ -324,7 +324,7 @@ def gradient_step(
         (:func:`nn.weight_shapes`). Never changed.
     spec : ModelSpec or None
         The model the weights belong to; None for the article's.
-    x : ndarray, shape (N, 28, 28, 1)
+    x : ndarray, shape (N, H, W, C), the spec's input shape (N, 28, 28, 1) for MNIST
         The batch's digits, pixels in [0, 1].
     y : ndarray of int, shape (N,)
         Their true digits, 0 to 9.
@@ -618,7 +618,8 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 
 def _door(weights, spec, x, y, learning_rate):
-    """Validate once: (spec, float32 weights, x (N, 28, 28, 1) in [0, 1], labels, rate)."""
+    """Validate once: (spec, float32 weights, x (N, H, W, C) of the spec's input shape in
+    [0, 1], labels, rate)."""
     spec = spec or ModelSpec()
     if not isinstance(spec, ModelSpec):
         raise ValueError(f"`spec` must be a ModelSpec or None. Received: spec={spec!r}.")
@@ -630,8 +631,9 @@ def _door(weights, spec, x, y, learning_rate):
         )
     weights = [np.asarray(w, dtype=np.float32) for w in weights]
     x = as_float_array(x, "x", (4,))
-    if x.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"`x` must have the shape (N, 28, 28, 1). Received: x.shape={x.shape}.")
+    if x.shape[1:] != spec.input_shape:
+        shape = ", ".join(str(n) for n in spec.input_shape)
+        raise ValueError(f"`x` must have the shape (N, {shape}). Received: x.shape={x.shape}.")
     if x.min() < 0 or x.max() > 1:
         raise ValueError(
             "`x` must hold pixels in [0, 1] (divide 0–255 pixels by 255). Received: pixels "
@@ -639,9 +641,10 @@ def _door(weights, spec, x, y, learning_rate):
         )
     labels = np.asarray(y)
     whole = labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(labels % 1 == 0))
-    if labels.shape != (len(x),) or not whole or not np.isin(labels, range(NUM_CLASSES)).all():
+    if labels.shape != (len(x),) or not whole or not np.isin(labels, range(spec.classes)).all():
         raise ValueError(
-            f"`y` must be {len(x)} whole numbers from 0 to 9, one per digit of `x`. "
+            f"`y` must be {len(x)} whole numbers from 0 to {spec.classes - 1}, one per picture "
+            "of `x`. "
             f"Received: y={labels!r}."
         )
     rate_ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool)
