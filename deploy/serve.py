@@ -3,12 +3,14 @@
 ``make serve REPLICAS=N PORT=P`` runs this (standard library only). It writes HAProxy's
 configuration (``deploy/haproxy.cfg`` filled in) to a temporary folder, starts N replicas with
 :func:`replica_command` on free local ports, waits until each answers ``/_stcore/health``, starts
-``haproxy -db`` listening on P and prints the address. Ctrl-C or SIGTERM stops every process it
-started: replicas, their training workers and HAProxy all run in one process group of their own,
-which is terminated (then killed, if need be) as a whole, so nothing is left behind.
+``haproxy -db`` listening on P and prints the address (once a reply through P carries HAProxy's
+cookie); a port P already in use (another ``make serve``, or ``make run``) is reported and nothing
+is started. Ctrl-C or SIGTERM stops every process it started: replicas, their training workers
+and HAProxy all run in one process group of their own, which is terminated (then killed, if need
+be) as a whole, so nothing is left behind. A replica that exits has the end of its log printed.
 
 :func:`replica_command` is the one home of the command line that runs the app: the Dockerfile's
-``CMD`` and the Kubernetes manifest's ``args`` are checked against it (``tests/test_deploy.py``).
+``CMD`` and the Kubernetes manifest's ``command`` are checked against it (``tests/test_deploy.py``).
 The remaining server settings live in ``.streamlit/config.toml``, read by every replica.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -33,6 +36,8 @@ TEMPLATE = Path(__file__).with_name("haproxy.cfg")
 HEALTH = "/_stcore/health"
 DEFAULT_PORT = 8501
 DEFAULT_REPLICAS = 2
+COOKIE = "SERVERID"  # HAProxy's cookie naming a visitor's replica (deploy/haproxy.cfg)
+MAX_CONNECTIONS = 1000  # HAProxy's maxconn, when the file descriptor limit allows it
 
 
 def replica_command(port: int = DEFAULT_PORT, address: str = "127.0.0.1") -> list[str]:
@@ -45,12 +50,30 @@ def replica_command(port: int = DEFAULT_PORT, address: str = "127.0.0.1") -> lis
     ]  # fmt: skip
 
 
-def haproxy_config(servers: dict[str, int], port: int, bind: str, stats_socket: str) -> str:
+def max_connections(replicas: int, fd_limit: int | None = None) -> int:
+    """HAProxy's ``maxconn``: :data:`MAX_CONNECTIONS`, or fewer if the hard limit on open files
+    (``fd_limit``, this process's by default) cannot hold them. HAProxy 2.6 needs 2 descriptors
+    per connection plus ~28 and one per replica (measured: 8,222 for 4096 with 2 replicas) and
+    will not start if the hard limit is lower."""
+    if fd_limit is None:
+        fd_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if fd_limit == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, (fd_limit - 64 - replicas) // 2))
+
+
+def haproxy_config(
+    servers: dict[str, int], port: int, bind: str, stats_socket: str, maxconn: int | None = None
+) -> str:
     """HAProxy's configuration for replicas ``{name: local port}``: the name is the cookie
     value that keeps a visitor on that replica."""
     lines = [f"    server {name} 127.0.0.1:{p} cookie {name}" for name, p in servers.items()]
     return Template(TEMPLATE.read_text()).substitute(
-        port=port, bind=bind, stats_socket=stats_socket, servers="\n".join(lines)
+        port=port,
+        bind=bind,
+        stats_socket=stats_socket,
+        maxconn=maxconn or max_connections(len(servers)),
+        servers="\n".join(lines),
     )
 
 
@@ -65,10 +88,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def healthy(url: str) -> bool:
+def port_free(bind: str, port: int) -> bool:
+    """Whether HAProxy can listen on ``bind:port``: nothing else listens there, on that address
+    or on every address (a port left in TIME_WAIT by an earlier run does not count)."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((bind or "0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def healthy(url: str, cookie: str | None = None) -> bool:
+    """Whether ``url`` answers its health path, and (given ``cookie``) sets that cookie: the
+    proof that the answer came through our HAProxy and not from another server on its port."""
     try:
         with urllib.request.urlopen(url + HEALTH, timeout=2) as reply:
-            return reply.status == 200
+            cookies = reply.headers.get_all("Set-Cookie") or []
+            return reply.status == 200 and (
+                cookie is None or any(c.startswith(cookie + "=") for c in cookies)
+            )
     except OSError:
         return False
 
@@ -136,7 +177,7 @@ class Workshop:
         config.write_text(haproxy_config(ports, self.port, self.bind, str(stats)))
         haproxy = self._start("haproxy", [self.haproxy, "-f", str(config), "-db"])
         host = "127.0.0.1" if self.bind in ("0.0.0.0", "::", "") else self.bind
-        while not healthy(f"http://{host}:{self.port}"):
+        while not healthy(f"http://{host}:{self.port}", cookie=COOKIE):
             if haproxy.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"haproxy did not start:\n{self.log('haproxy')}")
             time.sleep(0.1)
@@ -144,6 +185,10 @@ class Workshop:
 
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text()
+
+    def tail(self, name: str, lines: int = 20) -> str:
+        """The last lines of a process's log, indented (the logs go with the temp folder)."""
+        return "\n".join("    " + line for line in self.log(name).splitlines()[-lines:])
 
     def wait(self) -> None:
         """Until HAProxy ends (a replica that ends is taken out by its health check)."""
@@ -154,7 +199,8 @@ class Workshop:
                 if name not in gone and process.poll() is not None:
                     gone.add(name)
                     print(f"{name} stopped (exit {process.returncode}); HAProxy's health check "
-                          "takes it out", flush=True)  # fmt: skip
+                          f"takes it out. The end of its log:\n{self.tail(name)}",
+                          flush=True)  # fmt: skip
             time.sleep(0.5)
 
     def stop(self, grace: float = 10) -> None:
@@ -162,7 +208,8 @@ class Workshop:
         whatever is still there after ``grace`` seconds."""
         if not self.group:
             return
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
+        # A second Ctrl-C, or the terminal closing meanwhile, must not cut this short.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         try:
             os.killpg(self.group, signal.SIGTERM)
@@ -201,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     haproxy = find_haproxy()
     if haproxy is None:
         print("HAProxy is not installed: `make serve` installs it (apt-get install haproxy).")
+        return 1
+    if not port_free(args.bind, args.port):
+        print(f"Port {args.port} is in use (another `make serve`, or `make run`?): stop it, or "
+              f"serve on another port: make serve PORT={args.port + 1}")  # fmt: skip
         return 1
     # Ctrl-C, SIGTERM or a closed terminal stop everything: set even where SIGINT came in
     # ignored (a shell without job control ignores it in the commands it starts with &).

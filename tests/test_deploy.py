@@ -8,17 +8,33 @@ subset of YAML the manifest is written in (and refuses anything else)."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import resource
 import shlex
+import socket
 import subprocess
 import sys
+import threading
+import time
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from deploy.serve import HEALTH, find_haproxy, haproxy_config, replica_command
+from deploy.serve import (
+    COOKIE,
+    HEALTH,
+    MAX_CONNECTIONS,
+    find_haproxy,
+    free_port,
+    haproxy_config,
+    healthy,
+    max_connections,
+    port_free,
+    replica_command,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8501
@@ -152,8 +168,26 @@ def test_the_manifest_runs_the_image_command_with_probes_on_the_health_path():
     assert container["ports"] == [{"containerPort": PORT}]
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": HEALTH, "port": PORT}
+        # A replica busy with numbers answers late: the default 1 s timeout would fail it.
+        assert container[probe]["timeoutSeconds"] >= 3
+    ready, live = container["readinessProbe"], container["livenessProbe"]
+    # Taken out of the Service well before it is restarted (a restart loses every session).
+    assert live["periodSeconds"] * live["failureThreshold"] >= 60
+    assert live["periodSeconds"] * live["failureThreshold"] > (
+        ready["periodSeconds"] * ready["failureThreshold"]
+    )
     assert {"requests", "limits"} <= set(container["resources"])
     assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+def test_the_pods_trainings_use_the_cpus_of_the_pod_not_of_the_node():
+    (container,) = _manifest()["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item["value"] for item in container["env"]}
+    cpus = int(container["resources"]["limits"]["cpu"])
+    # Unset, TensorFlow's intra-op pool is os.cpu_count(): every core of the node in a pod.
+    assert 1 <= int(env["CNNVIZ_TF_INTRA_THREADS"]) <= cpus
+    assert 1 <= int(env["CNNVIZ_TF_INTER_THREADS"]) <= cpus
+    assert int(env["CNNVIZ_MAX_TRAININGS"]) >= 1
 
 
 def test_the_service_and_ingress_reach_the_pods_with_cookie_affinity():
@@ -168,7 +202,8 @@ def test_the_service_and_ingress_reach_the_pods_with_cookie_affinity():
     assert notes[prefix + "affinity"] == "cookie"
     assert notes[prefix + "session-cookie-name"]
     assert int(notes[prefix + "proxy-read-timeout"]) >= 3600  # the page's websocket stays open
-    assert int(notes[prefix + "proxy-body-size"].removesuffix("m")) >= _max_upload_mb()
+    # The body of an upload is a multipart form: the file plus its boundaries and headers.
+    assert int(notes[prefix + "proxy-body-size"].removesuffix("m")) > _max_upload_mb()
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": service["metadata"]["name"], "port": {"number": port["port"]}}
 
@@ -185,6 +220,128 @@ def test_haproxy_keeps_visitors_by_cookie_and_checks_the_health_path():
     assert "server r2 127.0.0.1:9002 cookie r2" in lines
     assert not any(line.startswith(("balance source", "stick")) for line in lines)
     assert any(line.startswith("timeout tunnel") for line in lines)  # for the websocket
+
+
+def test_haproxy_keeps_a_busy_replicas_visitors_and_never_shares_its_port():
+    config = haproxy_config({"r1": 9001}, PORT, "0.0.0.0", "/tmp/stats.sock")
+    lines = [line.strip() for line in config.splitlines()]
+    assert "noreuseport" in lines  # a busy port fails HAProxy instead of being shared
+    # A slow health answer is given 3 s (not `inter`'s 1 s), three misses mark a replica DOWN,
+    # and even then its visitors' cookies are honoured; a refused connection is redispatched.
+    assert "timeout check 3s" in lines
+    assert "option persist" in lines and "option redispatch" in lines
+    (checks,) = [line for line in lines if line.startswith("default-server")]
+    assert int(re.search(r"\bfall (\d+)", checks).group(1)) >= 3
+    assert f"maxconn {max_connections(1)}" in lines
+
+
+def test_haproxy_maxconn_fits_the_limit_on_open_files():
+    assert max_connections(2, fd_limit=20_000) == MAX_CONNECTIONS == 1000
+    assert max_connections(2, fd_limit=resource.RLIM_INFINITY) == MAX_CONNECTIONS
+    # HAProxy 2.6 asked for 2 x maxconn + 28 + replicas: 8,222 for maxconn 4096, 2 replicas.
+    for limit, replicas in ((1024, 2), (1024, 32), (256, 8)):
+        assert 2 * max_connections(replicas, limit) + 28 + replicas <= limit
+
+
+@pytest.fixture
+def held_port():
+    """A port another server listens on, as HAProxy does (SO_REUSEPORT) and Streamlit does."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_a_port_in_use_is_found_on_any_address(held_port):
+    assert not port_free("0.0.0.0", held_port)
+    assert not port_free("127.0.0.1", held_port)
+    assert port_free("127.0.0.1", free_port())
+
+
+def _haproxy(config: str, folder: Path, fd_limit: int | None = None) -> subprocess.Popen:
+    path = folder / "haproxy.cfg"
+    path.write_text(config)
+
+    def limit() -> None:
+        if fd_limit:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+
+    return subprocess.Popen(
+        [find_haproxy(), "-f", str(path), "-db"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=limit,
+    )
+
+
+def _listens(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.skipif(find_haproxy() is None, reason="HAProxy is not installed (make test does)")
+def test_haproxy_refuses_a_port_in_use(held_port, tmp_path):
+    sock = str(tmp_path / "s.sock")
+    haproxy = _haproxy(haproxy_config({"r1": free_port()}, held_port, "127.0.0.1", sock), tmp_path)
+    try:
+        output, _ = haproxy.communicate(timeout=10)
+    finally:
+        haproxy.kill()
+    assert haproxy.returncode != 0 and "Address already in use" in output, output
+
+
+@pytest.mark.skipif(find_haproxy() is None, reason="HAProxy is not installed (make test does)")
+def test_haproxy_starts_under_a_low_limit_on_open_files(tmp_path):
+    port, sock = free_port(), str(tmp_path / "s.sock")
+    maxconn = max_connections(2, fd_limit=1024)
+    config = haproxy_config(
+        {"r1": free_port(), "r2": free_port()}, port, "127.0.0.1", sock, maxconn
+    )
+    haproxy = _haproxy(config, tmp_path, fd_limit=1024)
+    try:
+        deadline = time.monotonic() + 10
+        while not _listens(port):
+            assert haproxy.poll() is None, haproxy.communicate()[0]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        haproxy.kill()
+        haproxy.communicate()
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    cookie = ""  # a Set-Cookie header to send, if any
+
+    def do_GET(self):
+        self.send_response(200 if self.path == HEALTH else 404)
+        if self.cookie:
+            self.send_header("Set-Cookie", self.cookie)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("cookie", "ours"),
+    [("", False), ("_streamlit_xsrf=abc; Path=/", False), (f"{COOKIE}=r1; path=/", True)],
+)
+def test_the_launcher_takes_an_answer_as_its_haproxys_only_with_the_cookie(cookie, ours):
+    """Another server on the port (`make run`'s Streamlit) answers the health path too."""
+    handler = type("Handler", (_Health,), {"cookie": cookie})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            assert healthy(url)
+            assert healthy(url, cookie=COOKIE) is ours
+        finally:
+            server.shutdown()
 
 
 @pytest.mark.skipif(find_haproxy() is None, reason="HAProxy is not installed (make test does)")
