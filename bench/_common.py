@@ -1,14 +1,18 @@
-"""What the benchmarks share: timing by turns, the load, the baseline page's server, the upload."""
+"""What the benchmarks share: timing by turns, the load, the baseline page's server, the upload,
+and the page benchmarks' timed interactions in Chromium (with the server CPU each one took)."""
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,28 +64,45 @@ def baseline_env(args: argparse.Namespace) -> dict[str, str]:
     return SAME_CONFIG_ENV if args.same_config else BASELINE_ENV
 
 
-def make_upload(folder: Path) -> Path:
-    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept."""
+def make_upload(folder: Path, variant: int = 0) -> Path:
+    """The astronaut enlarged to 1024×1024: a real colour photo at the largest size kept.
+
+    ``variant`` > 0 rolls it sideways by that many 16-pixel steps: another file with other
+    pixels (nothing cached for it), the same work for every page.
+    """
     from cnnviz.pictures.images import sample_image
 
     astronaut = (sample_image("Astronaut") * 255).round().astype("uint8")
-    path = folder / "astronaut_1024.png"
-    Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS).save(path)
+    path = folder / f"astronaut_1024_{variant}.png"
+    photo = np.asarray(Image.fromarray(astronaut).resize((1024, 1024), Image.LANCZOS))
+    Image.fromarray(np.roll(photo, 16 * variant, axis=1)).save(path)
     return path
 
 
-@contextmanager
-def baseline_and_app(args: argparse.Namespace, tabs: int = 3) -> Iterator[tuple]:
-    """Both servers, the 1024×1024 upload and ``tabs`` Chromium tabs of 1400×1000.
+@dataclass
+class Servers:
+    """What :func:`baseline_and_app` yields: both servers, their pids, tabs and uploads."""
 
-    Yields ``(baseline_url, app_url, pages, upload)``; everything is closed on the way out.
+    base_url: str
+    app_url: str
+    base_pid: int
+    app_pid: int
+    pages: list
+    uploads: list[Path]  # uploads[0] first, then one new file per timed upload
+
+
+@contextmanager
+def baseline_and_app(args: argparse.Namespace, tabs: int = 3, uploads: int = 1) -> Iterator:
+    """Both servers, ``uploads`` 1024×1024 photos and ``tabs`` Chromium tabs of 1400×1000.
+
+    Yields a :class:`Servers`; everything is closed on the way out.
     """
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+    from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, server_pid, streamlit_server
 
     with tempfile.TemporaryDirectory() as tmp:
-        upload = make_upload(Path(tmp))
+        files = [make_upload(Path(tmp), variant) for variant in range(uploads)]
         with (
             streamlit_server("bench/baseline_image_page.py", env=baseline_env(args)) as base_url,
             streamlit_server() as app_url,
@@ -89,11 +110,119 @@ def baseline_and_app(args: argparse.Namespace, tabs: int = 3) -> Iterator[tuple]
         ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                yield (
-                    base_url,
-                    app_url,
-                    [browser.new_page(viewport=VIEWPORT) for _ in range(tabs)],
-                    upload,
-                )
+                pages = [browser.new_page(viewport=VIEWPORT) for _ in range(tabs)]
+                pids = server_pid(base_url), server_pid(app_url)
+                yield Servers(base_url, app_url, *pids, pages, files)
             finally:
                 browser.close()
+
+
+# --- timed interactions in Chromium ----------------------------------------------------------
+
+#: Arms the timer: remembers the pictures in the boxes ``box`` (a selector; pictures inside a
+#: component's same-origin iframe count too), takes t0 from the next Enter or ArrowRight key or
+#: the next file chosen in an uploader, and t1 from the first animation frame after a box
+#: shows ``text``, at least one of its pictures is new and every one of them has loaded
+#: (decoded and painted). The text, not a count of new addresses: a rerun may serve an
+#: unchanged picture anew.
+ARM = """([box, text]) => {
+    const inFrames = (b) => [...b.querySelectorAll('iframe')].flatMap(
+        (f) => (f.contentDocument ? [...f.contentDocument.querySelectorAll('img')] : []));
+    const pictures = () => [...document.querySelectorAll(box)].flatMap(
+        (b) => [...b.querySelectorAll('img'), ...inFrames(b)]);
+    const before = new Set(pictures().map((img) => img.src));
+    window.__t0 = null;
+    window.__t1 = null;
+    if (!window.__armed) {
+        const start = (event) => { if (window.__t0 === null) window.__t0 = event.timeStamp; };
+        document.addEventListener('keydown', (event) => {
+            if (event.key === 'Enter' || event.key === 'ArrowRight') start(event);
+        }, true);
+        document.addEventListener('change', (event) => {
+            if (event.target.type === 'file') start(event);
+        }, true);
+        window.__armed = true;
+    }
+    const tick = () => {
+        const shown = [...document.querySelectorAll(box)].some((b) => b.innerText.includes(text));
+        const now = pictures();
+        const fresh = now.some((img) => !before.has(img.src));
+        if (shown && fresh && now.every((img) => img.complete && img.naturalWidth > 0)) {
+            requestAnimationFrame(() => { window.__t1 = performance.now(); });
+            return;
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+def open_page(page, url: str, upload: Path, ready: str) -> None:
+    """Open ``url``, upload the photo, wait until the picture ``ready`` (a selector) shows."""
+    from tests.browser.helpers import wait_idle
+
+    page.goto(url)
+    wait_idle(page, timeout=60_000)
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.locator(ready).first.wait_for(timeout=120_000)
+    wait_idle(page, timeout=60_000)
+
+
+def pick(page, key: str, name: str) -> Callable[[], None]:
+    """The action of choosing ``name`` in the selectbox made with ``key=key``, by keyboard."""
+
+    def act() -> None:
+        page.locator(f".st-key-{key}").click()
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+
+    return act
+
+
+def upload(page, path: Path) -> Callable[[], None]:
+    """The action of choosing the file ``path`` in the page's (first) uploader."""
+    return lambda: page.locator("input[type=file]").first.set_input_files(str(path))
+
+
+@dataclass
+class Interaction:
+    """One kind of timed change on one page, with what it measured."""
+
+    page: object
+    pid: int  # the server's
+    box: str  # where its new pictures appear (see ARM)
+    times: list[float] = field(default_factory=list)  # ms, change → painted
+    cpu: list[float] = field(default_factory=list)  # server CPU seconds, change → run finished
+
+    def timed(self, act: Callable[[], None], text: str = "", record: bool = True) -> None:
+        """Do ``act`` and time it (see ARM); the run has finished before it returns."""
+        from bench._procs import cpu_seconds
+        from tests.browser.helpers import wait_idle
+
+        self.page.evaluate(ARM, [self.box, text])
+        cpu = cpu_seconds(self.pid)
+        act()
+        self.page.wait_for_function("window.__t1 !== null", timeout=60_000, polling=10)
+        elapsed = self.page.evaluate("window.__t1 - window.__t0")
+        wait_idle(self.page, timeout=60_000)  # the run has finished before the next change
+        if record:
+            self.times.append(elapsed)
+            self.cpu.append(cpu_seconds(self.pid) - cpu)
+
+
+def report(title: str, timed: dict[str, Interaction], against: dict[str, list[str]]) -> None:
+    """Medians and every run, then each interaction's ratios to its baselines (target ≤ 1.5):
+    painted time and the server's CPU per interaction."""
+    print(f"{title:<40} {'median ms':>9} {'CPU ms':>7}   runs (ms)")
+    median = {name: statistics.median(i.times) for name, i in timed.items()}
+    cpu = {name: statistics.median(i.cpu) * 1000 for name, i in timed.items()}
+    for name, interaction in timed.items():
+        runs = ", ".join(f"{t:.0f}" for t in interaction.times)
+        print(f"{name:<40} {median[name]:9.0f} {cpu[name]:7.0f}   {runs}")
+    print(f"(server CPU: median over the runs, {load_average()} load; clock ticks of 10 ms)")
+    for name, baselines in against.items():
+        for base in baselines:
+            print(
+                f"ratio {name} / {base}: {median[name] / median[base]:.2f} (target <= 1.50); "
+                f"server CPU {cpu[name] / max(cpu[base], 1e-9):.2f}x"
+            )

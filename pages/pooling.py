@@ -53,8 +53,22 @@ def main() -> None:
     st.markdown(lesson.INTRO)
     st.header("1. An image and a feature", divider="gray")
     picked: PickedImage = image_picker(PAGE)
-    kernel, relu = feature_controls()
+    feature_and_pooling(picked)
 
+    st.header("5. The article's example", divider="gray")
+    st.markdown(lesson.ARTICLE_INTRO)
+    article_section()
+
+    st.header("6. Depth adds tolerance", divider="gray")
+    st.markdown(lesson.DEPTH_INTRO)
+    depth_section(picked)
+
+
+@st.fragment
+def feature_and_pooling(picked: PickedImage) -> None:
+    """The feature and sections 2 to 4. A fragment: a new kernel or pooling setting reruns only
+    this part, not the picture picker nor sections 5 and 6, which do not depend on them."""
+    kernel, relu = feature_controls()
     st.header("2. Pool the feature map", divider="gray")
     mode, size, stride, padding = pooling_controls()
     settings = lesson.Settings(kernel, relu, mode, size, stride, padding)
@@ -73,15 +87,7 @@ def main() -> None:
         st.header("4. Move the image: what does pooling keep?", divider="gray")
         st.markdown(lesson.SHIFT_INTRO)
         shift_section(view, settings)
-        st.caption(lesson.SHIFT_LEGEND)  # outside the fragment: a shift leaves it as it is
-
-    st.header("5. The article's example", divider="gray")
-    st.markdown(lesson.ARTICLE_INTRO)
-    article_section()
-
-    st.header("6. Depth adds tolerance", divider="gray")
-    st.markdown(lesson.DEPTH_INTRO)
-    depth_section(picked)
+        st.caption(lesson.SHIFT_LEGEND)  # outside the shift's fragment: a shift leaves it be
 
 
 # --- cached lesson calls ----------------------------------------------------------------------
