@@ -120,9 +120,12 @@ def add_ui(pictures: lesson.PictureSet) -> None:
         st.session_state["own_target"] = 0
     camera, files, archive, sample = st.tabs(["Camera", "Files", "A zip", "Sample shapes"])
     with camera:
-        _target(names, "own_target_camera")
-        st.camera_input("Take a snapshot: each one is added to the class chosen above",
-                        key="own_camera", on_change=_add_snapshot)  # fmt: skip
+        chooser, shutter = st.columns([1, 2], gap="medium")
+        with chooser:
+            _target(names, "own_target_camera")
+            st.caption(lesson.CAMERA_TEXT)
+        shutter.camera_input("Take a snapshot: each one is added to the class chosen",
+                             key="own_camera", on_change=_add_snapshot)  # fmt: skip
     with files:
         _target(names, "own_target_files")
         st.file_uploader(

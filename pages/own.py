@@ -102,11 +102,10 @@ def show_preparation(pictures: lesson.PictureSet, settings: dict) -> None:
 
 
 def row(pictures, *, plain_captions: bool) -> None:
-    """Pictures side by side, six to a row, each with its caption."""
-    for start in range(0, len(pictures), 6):
-        columns = st.columns(6)
-        for column, (png, caption) in zip(columns, pictures[start : start + 6], strict=False):
-            show(column, png, caption=plain(caption, 30) if plain_captions else caption)
+    """Pictures in a row that wraps (on a phone too), each with its caption."""
+    if pictures:
+        captions = [plain(c, 30) if plain_captions else c for _, c in pictures]
+        show(st, [png for png, _ in pictures], caption=captions, width=150)
 
 
 def model_settings() -> None:
@@ -146,9 +145,9 @@ def show_results(box: OwnModel, current: tuple[str, ...]) -> None:
         if warning is not None:
             st.warning(warning, icon=":material/info:")
     st.markdown(view.accuracy)
-    curves, confusion = st.columns(2, gap="large")
-    curves.plotly_chart(view.curves, key="own_curves")
-    confusion.markdown(view.confusion_text)
+    st.plotly_chart(view.curves, key="own_curves")
+    words, confusion = st.columns([1, 2], gap="large")
+    words.markdown(view.confusion_text)
     confusion.plotly_chart(view.confusion, key="own_confusion")
 
 

@@ -157,9 +157,13 @@ def test_the_overview_gives_each_class_its_thumbnails_and_count():
     assert cup.count_text == "12 pictures" and empty.count_text == "0 pictures"
     assert empty.thumbnails is None and empty.choices == ()
     grid = decoded(cup.thumbnails)
-    side = lesson.SIZE + 2  # a picture and its gap
-    assert grid.shape == (2 * side - 2, lesson.THUMBS_PER_ROW * side - 2, 3)
-    assert (grid[side : side + lesson.SIZE, 0:2] == 10 * 20).all()  # the 11th, second row
+    side = lesson.THUMB + 2  # a thumbnail and its gap
+    assert grid.shape == (side - 2, 12 * side - 2, 3)  # one row of 12 (up to 20 a row)
+    assert (grid[:, 11 * side : 11 * side + lesson.THUMB] == 11 * 20).all()  # the 12th
+    many, _ = lesson.add_files(start, [(f"{i}.png", png(i)) for i in range(30)], 1)
+    rows = decoded(lesson.overview(many)[1][1].thumbnails)
+    assert rows.shape == (2 * side - 2, lesson.THUMBS_PER_ROW * side - 2, 3)
+    assert (rows[side : side + lesson.THUMB, 0:2] == lesson.THUMBS_PER_ROW).all()  # the 21st
     assert cup.choices[0] == (0, "1 · 0.png") and cup.choices[-1] == (11, "12 · 11.png")
 
 
@@ -185,6 +189,7 @@ def test_the_split_holds_out_a_fifth_of_each_class(shapes):
     view = lesson.split_view(shapes)
     assert view.split.test_counts == (12, 12, 12) and view.split.train_counts == (48, 48, 48)
     assert view.text.startswith("**144 pictures train, 36 are held out**")
+    assert view.text.endswith("picked at random: 48 + 12 in every class).")
     labels = np.array([p.label for p in shapes.pictures])
     assert not set(view.split.train) & set(view.split.test)
     assert np.bincount(labels[view.split.test]).tolist() == [12, 12, 12]
@@ -222,3 +227,11 @@ def test_the_confusion_matrix_names_the_classes_and_escapes_them():
     assert list(figure.data[0].x) == ["&lt;b&gt;cup&lt;/b&gt;", "pen"]
     assert figure.data[0].text.tolist() == [[3, 1], [0, 2]]
     assert figure.layout.xaxis.title.text == "predicted class"
+
+
+def test_an_uneven_split_is_stated_class_by_class():
+    files = [(f"{i}.png", png(i)) for i in range(3)]
+    uneven, _ = lesson.add_files(PictureSet(("cup", "pen")), files, 0)
+    uneven, _ = lesson.add_files(uneven, files[:2], 1)
+    view = lesson.split_view(uneven)
+    assert view.text.endswith("per class, trained + held out: 2 + 1, 1 + 1).")

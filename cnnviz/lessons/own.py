@@ -100,7 +100,8 @@ SAMPLE_SEED = 0
 HOLD_OUT = 0.2  # the share of each class held out for testing
 SPLIT_SEED = 0
 MAX_SHIFT = 8  # pixels the augmentation may move a picture
-THUMBS_PER_ROW = 10
+THUMB = 32  # the side of a thumbnail: every 2×2 block of a picture averaged
+THUMBS_PER_ROW = 20
 PREVIEW_ZOOM = 3  # a 64×64 picture shown at 192×192
 
 INTRO = (
@@ -117,6 +118,11 @@ LIMITS_TEXT = (
     f"Limits: {MIN_CLASSES} to {MAX_CLASSES} classes, at most {MAX_PER_CLASS} pictures a class "
     f"and {MAX_PICTURES} in all, {MAX_FILE_BYTES / 10**6:g} MB a picture, "
     f"{MAX_ZIP_BYTES / 10**6:g} MB a zip."
+)
+CAMERA_TEXT = (
+    "Hold each thing in front of the camera and press Take Photo, then Clear photo and again: "
+    "move it a little between snapshots (nearer, turned, another place in the frame). Ten or "
+    "more a class is a good start."
 )
 ZIP_HELP = (
     "One folder per class at the top of the zip, its pictures inside: the folder names become "
@@ -442,7 +448,10 @@ def overview(pictures: PictureSet) -> tuple[str, tuple[ClassView, ...]]:
         members = [p for p in pictures.pictures if p.label == label]
         grid = None
         if members:
-            tiles = np.stack([p.pixels for p in members])  # (M, S, S, 3)
+            tiles = np.stack([p.pixels for p in members]).astype(np.float32)  # (M, S, S, 3)
+            f = SIZE // THUMB
+            tiles = tiles.reshape(len(members), THUMB, f, THUMB, f, 3).mean(axis=(2, 4))
+            tiles = np.round(tiles).astype(np.uint8)  # (M, THUMB, THUMB, 3)
             grid = png_bytes(tile_grid(tiles, cols=THUMBS_PER_ROW, gap=2, fill=255))
         choices = tuple((p.key, f"{n + 1} · {p.name}") for n, p in enumerate(members))
         views.append(ClassView(name, _count(count), grid, choices))
@@ -547,13 +556,17 @@ def split_view(pictures: PictureSet) -> SplitView:
         split = own.held_out_split(labels, HOLD_OUT, SPLIT_SEED, classes=pictures.classes)
     except TooFewPictures as error:
         return SplitView(None, str(error))
-    per_class = ", ".join(
-        f"{n} + {m}" for n, m in zip(split.train_counts, split.test_counts, strict=True)
-    )
+    counts = set(zip(split.train_counts, split.test_counts, strict=True))
+    if len(counts) == 1:
+        ((n, m),) = counts
+        each = f"{n} + {m} in every class"
+    else:
+        each = "per class, trained + held out: " + ", ".join(
+            f"{n} + {m}" for n, m in zip(split.train_counts, split.test_counts, strict=True)
+        )
     text = (
         f"**{len(split.train)} pictures train, {len(split.test)} are held out** to test the model "
-        f"on pictures it never saw ({HOLD_OUT:.0%} of each class, picked at random; per class in "
-        f"order: {per_class})."
+        f"on pictures it never saw ({HOLD_OUT:.0%} of each class, picked at random: {each})."
     )
     return SplitView(split, text)
 
