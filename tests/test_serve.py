@@ -3,7 +3,8 @@
 Each visitor's websocket, uploads (an HTTP PUT) and pictures must reach the one replica that holds
 the visitor's session: HAProxy's cookie keeps them there. Two protocol-client sessions
 (bench/st_client.py) and one real Chromium upload through the balancer; a replica that stops is
-taken out by the health check and new visitors still get a working page; Ctrl-C stops it all.
+taken out by the health check and new visitors still get a working page; a second launcher on
+the same port is refused; Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ class Workshop:
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.replicas: dict[str, tuple[int, str]] = {}  # name → (pid, its own address)
+        self.group = 0  # the process group of the replicas, their workers and HAProxy
+        try:
+            self._started()
+        except BaseException:  # a failed start must not leave a workshop running
+            self.close()
+            raise
+
+    def _started(self) -> None:
         deadline = time.monotonic() + 120
         while "Serving 2 replicas" not in self.printed():
             assert self.launcher.poll() is None, self.printed()
@@ -81,10 +90,29 @@ class Workshop:
         return {r["svname"]: r["status"] for r in named if r["svname"] in self.replicas}
 
     def close(self) -> None:
+        """Stop the launcher (it stops its group); kill both if it does not within 30 s."""
         if self.launcher.poll() is None:
             self.launcher.send_signal(signal.SIGINT)
-            self.launcher.wait(30)
+            try:
+                self.launcher.wait(30)
+            except subprocess.TimeoutExpired:
+                self.launcher.kill()
+                self.launcher.wait()
+        group = self.group or _group_of(self.printed())
+        if group and _group(group):
+            os.killpg(group, signal.SIGKILL)
         self.output.close()
+
+
+def _group_of(printed: str) -> int:
+    """The process group of the first replica the launcher printed, if it is still running."""
+    for line in printed.splitlines():
+        if line.startswith("replica "):
+            try:
+                return os.getpgid(int(line.split()[3]))
+            except ProcessLookupError:
+                return 0
+    return 0
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +120,19 @@ def workshop():
     running = Workshop()
     yield running
     running.close()
+
+
+def _launch(port: int, *bind: str) -> tuple[int, str, float]:
+    """Run a second launcher on ``port``: its exit code, what it printed, how long it took."""
+    started = time.monotonic()
+    ran = subprocess.run(
+        [sys.executable, "deploy/serve.py", "--replicas", "1", "--port", str(port), *bind],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return ran.returncode, ran.stdout + ran.stderr, time.monotonic() - started
 
 
 async def _act(session: Session, name: str, size: tuple[int, int], kernel: str) -> None:
@@ -168,18 +209,45 @@ def test_an_upload_in_chromium_through_the_balancer(workshop, tmp_path):
     assert cookies["SERVERID"] in workshop.replicas
 
 
+def test_a_second_launcher_on_the_same_port_is_refused_before_it_starts_anything(workshop):
+    code, printed, seconds = _launch(workshop.port, "--bind", "127.0.0.1")
+    assert code == 1 and f"Port {workshop.port} is in use" in printed, printed
+    assert "replica r1" not in printed and seconds < 10  # no replica was started
+    # The first workshop still answers, by its own HAProxy (its cookie names one of its replicas).
+    reply = requests.get(workshop.url + "/_stcore/health", timeout=10)
+    assert reply.status_code == 200 and reply.cookies.get("SERVERID") in workshop.replicas
+
+
+def test_a_port_held_by_another_server_is_refused():
+    """As `make run`'s Streamlit holds 8501 on every address (SO_REUSEADDR, as Tornado sets)."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code, printed, _ = _launch(port)  # HAProxy on every address, as `make serve`
+    assert code == 1 and f"Port {port} is in use" in printed, printed
+    assert f"make serve PORT={port + 1}" in printed
+
+
 def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
     assert workshop.status() == {name: "UP" for name in workshop.replicas}
     gone, kept = sorted(workshop.replicas)
     os.kill(workshop.replicas[gone][0], signal.SIGTERM)
     deadline = time.monotonic() + 20
-    while workshop.status()[gone] != "DOWN":  # two missed checks, one a second
+    while workshop.status()[gone] != "DOWN":  # three missed checks, one a second
         assert time.monotonic() < deadline, workshop.status()
         time.sleep(0.2)
     assert workshop.status()[kept] == "UP"
-    # A visitor whose replica went away (its cookie names it) is sent to the other one.
+    # A visitor whose replica went away (its cookie names it) is sent to the other one: HAProxy
+    # tries the named replica first (option persist), which refuses, then redispatches.
     reply = requests.get(workshop.url + "/_stcore/health", cookies={"SERVERID": gone}, timeout=10)
     assert reply.status_code == 200 and reply.cookies.get("SERVERID") == kept
+    # The launcher said so, with the end of the replica's log (its temp folder goes at exit).
+    printed = workshop.printed()
+    assert f"{gone} stopped (exit " in printed, printed
+    tail = printed.split(f"{gone} stopped (exit ", 1)[1]
+    assert "You can now view your Streamlit app" in tail, printed
 
     async def visit() -> tuple[str, list[str], str]:
         async with Session(workshop.url, "convolution") as session:
@@ -191,17 +259,50 @@ def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
     assert "(input 60 × 80, kernel Box blur)" in line
 
 
+def _state(stat: Path) -> tuple[str, int] | None:
+    """A process's state letter and process group, from its /proc/PID/stat (None if gone)."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[2])
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, exited but not yet reaped, does not)."""
+    state = _state(Path(f"/proc/{pid}/stat"))
+    return state is not None and state[0] != "Z"
+
+
 def _group(pgid: int) -> set[int]:
-    """The processes of process group ``pgid`` now (from /proc)."""
+    """The live processes of process group ``pgid`` now (from /proc)."""
     members = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
+        state = _state(stat)
+        if state is not None and state[1] == pgid and state[0] != "Z":
             members.add(int(stat.parent.name))
     return members
+
+
+class _FailsOnceStarted(Workshop):
+    """A start that fails (an assertion) once the launcher has started its first replica."""
+
+    printed_then = ""
+
+    def _started(self) -> None:
+        deadline = time.monotonic() + 60
+        while "replica r1 pid" not in self.printed():
+            assert time.monotonic() < deadline, self.printed()
+            time.sleep(0.1)
+        _FailsOnceStarted.printed_then = self.printed()
+        raise AssertionError("a start that fails")
+
+
+def test_a_failed_start_leaves_nothing_running():
+    with pytest.raises(AssertionError, match="a start that fails"):
+        _FailsOnceStarted()
+    line = _FailsOnceStarted.printed_then.split("replica r1 pid ", 1)[1]
+    assert not _alive(int(line.split()[0]))
 
 
 async def _stop_while_training(workshop: Workshop) -> tuple[set[int], int]:
@@ -224,6 +325,4 @@ def test_ctrl_c_stops_every_process_it_started_workers_included(workshop):
     assert code == 0, workshop.printed()
     assert workshop.haproxy in started and len(started) >= 3  # a replica, HAProxy, a worker
     assert _group(workshop.group) == set()
-    for pid in started:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert not [pid for pid in started if _alive(pid)]
