@@ -24,8 +24,9 @@ USER app
 RUN python -c "from cnnviz.lessons.inside import warm; print(warm())"
 
 EXPOSE 8501
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2)"
+# A replica busy with a visitor's numbers may answer late: 5 s, as the Kubernetes probes.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=5)"
 
 # deploy/serve.py's replica_command(8501, "0.0.0.0"): the container listens on every address.
 CMD ["streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0", "--server.headless", "true"]
