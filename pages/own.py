@@ -160,7 +160,8 @@ def try_it(box: OwnModel) -> None:
     camera, upload = st.columns(2, gap="large")
     camera.camera_input("A new snapshot", key="own_try_camera", on_change=_pick, args=("camera",))
     upload.file_uploader("…or a picture file", type=list(controls.UPLOAD_TYPES),
-                         key="own_try_file", on_change=_pick, args=("file",))  # fmt: skip
+                         key="own_try_file", on_change=_pick, args=("file",),
+                         max_upload_size=lesson.MAX_FILE_BYTES // 10**6)  # fmt: skip
     data = st.session_state.get(TRY_KEY)
     if data is None:
         return

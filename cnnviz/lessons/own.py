@@ -627,8 +627,8 @@ TRY_TEXT = (
     "of each class, and shows what it saw inside."
 )
 MEASURE_TEXT = (
-    "Does augmentation help? Train the same model twice on the same pictures, once without "
-    "shifts and once with them, then test both on the held-out pictures **moved by "
+    "Train the same model twice on the same pictures, once without shifts and once with "
+    "them, then test both on the held-out pictures **moved by "
     "{pixels} pixels**: pictures neither model saw, in places they were not taught."
 )
 MEASURE_PIXELS = 6  # how far the test pictures are moved
