@@ -31,6 +31,11 @@ class OwnModel(SessionModel):
     classes: tuple[str, ...] = ()
 
 
+def upload_mb() -> int:
+    """The server's upload limit in megabytes (``server.maxUploadSize``): no file is larger."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
 def picture_set() -> lesson.PictureSet:
     """This visitor's pictures (an empty set with two classes on the first visit)."""
     return st.session_state.setdefault(SET_KEY, lesson.PictureSet())
@@ -136,7 +141,7 @@ def add_ui(pictures: lesson.PictureSet) -> None:
     with archive:
         st.file_uploader("One zip whose top-level folders are the classes", type=["zip"],
                          key="own_zip", on_change=_add_zip, help=lesson.ZIP_HELP,
-                         max_upload_size=lesson.MAX_ZIP_BYTES // 10**6)  # fmt: skip
+                         max_upload_size=lesson.zip_limit_mb(upload_mb()))  # fmt: skip
     with sample:
         st.markdown(lesson.SAMPLE_TEXT)
         st.button("Use the sample shapes", key="own_sample", on_click=_use_sample,

@@ -43,7 +43,7 @@ def main() -> None:
     ensure_app_navigation()
     st.title("Your own classes")
     st.markdown(lesson.INTRO)
-    st.caption(f"{lesson.PRIVACY_TEXT} {lesson.LIMITS_TEXT}")
+    st.caption(f"{lesson.PRIVACY_TEXT} {lesson.limits_text(controls.upload_mb())}")
     keep(PAGE, SETTINGS)
     pictures = controls.picture_set()
 

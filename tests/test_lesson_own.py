@@ -235,3 +235,9 @@ def test_an_uneven_split_is_stated_class_by_class():
     uneven, _ = lesson.add_files(uneven, files[:2], 1)
     view = lesson.split_view(uneven)
     assert view.text.endswith("per class, trained + held out: 2 + 1, 1 + 1).")
+
+
+def test_the_limits_say_the_smaller_of_the_zip_limit_and_the_servers():
+    assert lesson.limits_text(200).endswith("10 MB a picture, 50 MB a zip.")
+    assert lesson.limits_text(25).endswith("25 MB a zip (the most this server takes).")
+    assert lesson.zip_limit_mb(200) == 50 and lesson.zip_limit_mb(25) == 25

@@ -75,7 +75,8 @@ def notes(at: AppTest) -> list[str]:
 def test_the_page_opens_with_two_empty_classes_and_says_what_is_missing(app):
     assert pictures(app).classes == lesson.DEFAULT_CLASSES
     assert app.text_input(key="own_name_0").value == "Class A"
-    assert any(lesson.LIMITS_TEXT in c.value for c in app.caption)
+    assert any(lesson.limits_text(25) in c.value for c in app.caption)  # .streamlit/config.toml
+    assert app.file_uploader(key="own_zip").proto.max_upload_size_mb == 25
     assert lesson.EMPTY_TEXT in [w.value for w in app.warning]
     assert not [b for b in app.button if b.key == "own_train"]  # nothing to train on yet
     assert lesson.NO_MODEL_TEXT in [i.value for i in app.info]

@@ -70,7 +70,6 @@ __all__ = [
     "DEFAULT_CLASSES",
     "DEFAULT_SPEC",
     "INTRO",
-    "LIMITS_TEXT",
     "MAX_NAME",
     "SIZE",
     "ChangeRefused",
@@ -82,6 +81,7 @@ __all__ = [
     "add_class",
     "add_files",
     "add_zip",
+    "limits_text",
     "overview",
     "prepared_view",
     "remove_class",
@@ -114,11 +114,28 @@ PRIVACY_TEXT = (
     "Your pictures stay in this browser tab's session on the server's memory: never written to "
     "disk, never shown to anyone else, gone when you close the tab."
 )
-LIMITS_TEXT = (
-    f"Limits: {MIN_CLASSES} to {MAX_CLASSES} classes, at most {MAX_PER_CLASS} pictures a class "
-    f"and {MAX_PICTURES} in all, {MAX_FILE_BYTES / 10**6:g} MB a picture, "
-    f"{MAX_ZIP_BYTES / 10**6:g} MB a zip."
-)
+
+
+def limits_text(upload_mb: int) -> str:
+    """The limits, stated as they hold on a server taking uploads of ``upload_mb`` megabytes.
+
+    >>> limits_text(25)[-58:]
+    '10 MB a picture, 25 MB a zip (the most this server takes).'
+    """
+    zip_mb = zip_limit_mb(upload_mb)
+    where = " (the most this server takes)" if zip_mb < MAX_ZIP_BYTES / 10**6 else ""
+    return (
+        f"Limits: {MIN_CLASSES} to {MAX_CLASSES} classes, at most {MAX_PER_CLASS} pictures a "
+        f"class and {MAX_PICTURES} in all, {MAX_FILE_BYTES / 10**6:g} MB a picture, "
+        f"{zip_mb:g} MB a zip{where}."
+    )
+
+
+def zip_limit_mb(upload_mb: int) -> int:
+    """The largest zip, in megabytes: the core's limit or the server's, whichever is lower."""
+    return int(min(MAX_ZIP_BYTES // 10**6, upload_mb))
+
+
 CAMERA_TEXT = (
     "Hold each thing in front of the camera and press Take Photo, then Clear photo and again: "
     "move it a little between snapshots (nearer, turned, another place in the frame). Ten or "
@@ -865,8 +882,9 @@ def try_view(trained, classes: Sequence[str], data: bytes) -> TryView:
         inside=png_bytes(inside),
         inside_text=(
             f"**Where it looks.** Left: the probability of its answer with a gray "
-            f"{OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch covering each place ({OCCLUSION_STRIDE} "
-            "pixels apart): dark where covering hurts the answer. Right: gradient × input, red "
+            f"{OCCLUSION_PATCH}×{OCCLUSION_PATCH} patch over the picture, one cell per place of "
+            f"the patch ({OCCLUSION_STRIDE} pixels apart, left to right and top to bottom as in "
+            "the picture): dark where covering hurts the answer. Right: gradient × input, red "
             "pixels pushing for the answer, blue against. Both from this app's own forward and "
             "backward pass."
         ),
