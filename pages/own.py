@@ -12,9 +12,10 @@ import streamlit as st
 
 from cnnviz.learning.training import TrainedModel
 from cnnviz.lessons import own as lesson
+from cnnviz.lessons.train import slots_text
 from cnnviz.pictures import ImageError
 from pages import _own_controls as controls
-from pages._models import get_trainer_pool, train_with_stop
+from pages._models import get_trainer_pool, train_with_stop, wait_for_training_to_end
 from pages._own_controls import OwnModel
 from pages._registry import ensure_app_navigation
 from pages._state import Setting, keep, on_off, one_of, to_link, whole_number
@@ -72,7 +73,11 @@ def main() -> None:
         if st.button("Train", key="own_train", type="primary", icon=":material/play_arrow:"):
             train(box, plan, pictures.classes)
         else:
-            get_trainer_pool().warm()  # TensorFlow loads in a worker while the visitor reads
+            wait_for_training_to_end()  # a training this session just stopped counts as ended
+            pool = get_trainer_pool()
+            pool.warm()  # TensorFlow loads in a worker while the visitor reads
+            st.caption(slots_text(pool.slots.busy, pool.slots.limit))
+    wait_for_training_to_end()  # never read a model that a stopped training still hands over
     show_results(box, pictures.classes)
 
     st.header("6. Try it", anchor=False)
