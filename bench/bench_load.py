@@ -23,7 +23,13 @@ Prints median and 95th-percentile latency for both phases, their ratio (target: 
 load within 3× of idle), errors, leaks and peak memory. Loopback only; every loop is bounded
 and the whole run stops by itself (``--deadline`` seconds).
 
-Run: .venv/bin/python bench/bench_load.py [--viewers 20] [--trainers 2]
+``--replicas N`` (N ≥ 1) measures the same through the load balancer instead: N replicas
+behind HAProxy with sticky sessions, started by ``make serve``'s own launcher
+(``deploy/serve.py``); the server CPU is then the replicas' together, and every visitor's
+uploads must reach the replica that holds its session (they are counted).
+``bench/bench_capacity.py`` runs this measurement for several visitor counts and replicas.
+
+Run: .venv/bin/python bench/bench_load.py [--viewers 20] [--trainers 2] [--replicas N]
 """
 
 from __future__ import annotations
@@ -35,8 +41,11 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,79 +176,185 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-async def main_async(args) -> None:
+UPLOADS_PER_VISIT = 2  # run_visitor uploads on the Convolution page, then on the Pooling page
+
+
+@dataclass
+class Server:
+    """Where the visitors go: the address, and the app's processes (one, or every replica)."""
+
+    url: str
+    pids: list[int]
+    replicas: int = 0  # 0: one `streamlit run`, no load balancer
+
+
+@contextmanager
+def serve(script: str = "app.py", env: dict | None = None, replicas: int = 0) -> Iterator[Server]:
+    """One ``streamlit run`` of ``script`` (``replicas=0``), or ``replicas`` replicas of the app
+    behind HAProxy, started and stopped by ``make serve``'s launcher (``deploy/serve.py``)."""
+    if not replicas:
+        with streamlit_server(script, env=env) as url:
+            yield Server(url, [server_pid(int(url.rsplit(":", 1)[1]))])
+        return
+    import signal
+
+    from deploy.serve import Workshop, find_haproxy, free_port
+
+    haproxy = find_haproxy()
+    if haproxy is None:
+        raise SystemExit("HAProxy is not installed: `make serve` installs it (apt-get).")
+    handlers = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    with tempfile.TemporaryDirectory(prefix="cnnviz-bench-") as folder:
+        port = free_port()
+        workshop = Workshop(replicas, port, "127.0.0.1", haproxy, folder)
+        try:
+            workshop.start()
+            pids = [p.pid for name, p in workshop.processes.items() if name != "haproxy"]
+            yield Server(f"http://127.0.0.1:{port}", pids, replicas)
+        finally:
+            workshop.stop()
+            for signum, handler in handlers.items():  # stop() ignores them from then on
+                signal.signal(signum, handler)
+
+
+@dataclass
+class Measurement:
+    """What one idle phase and one load phase measured (see :func:`measure`)."""
+
+    viewers: int
+    trainers: int
+    replicas: int
+    idle: Visitor
+    visitors: list[Visitor]
+    trainer_errors: list[str]
+    load_seconds: float
+    server_cpu: float  # seconds, the server's (or every replica's) own process
+    memory_before: float
+    peak: float  # VmHWM of the (first) server process
+    sampler: TreeSampler
+
+    @property
+    def loaded(self) -> list[float]:
+        return [t for v in self.visitors for t in v.latencies]
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for v in self.visitors for e in v.errors] + self.idle.errors + self.trainer_errors
+
+    @property
+    def leaks(self) -> list[str]:
+        return [e for v in self.visitors for e in v.leaks] + self.idle.leaks
+
+    @property
+    def uploads(self) -> tuple[int, int]:
+        """(uploads that came back with their run, uploads tried) under load."""
+        done = sum(v.kinds.count("upload") for v in self.visitors)
+        return done, UPLOADS_PER_VISIT * len(self.visitors)
+
+    @property
+    def ratio(self) -> float:
+        return _p95(self.loaded) / _p95(self.idle.latencies)
+
+
+async def measure_idle(server: Server, args, visit=run_visitor) -> Visitor:
+    """The warm-up visit, then the idle visitor's rounds (a new picture of its size each)."""
+    # Warm-up: the first visit builds caches (samples, thumbnails) for everyone; behind the
+    # load balancer, one visit per replica (round robin gives each new session the next one).
+    for _ in range(max(1, server.replicas)):
+        await visit(server.url, Visitor(99), rounds=1, pause=0)
+    # More samples than one round: the p95 of 8 would simply be their maximum.
+    idle = Visitor(0)
+    for variant in range(args.idle_repeats):
+        again = Visitor(0, variant=variant)
+        await visit(server.url, again, rounds=args.rounds, pause=args.pause)
+        for name in ("latencies", "kinds", "errors", "leaks"):
+            getattr(idle, name).extend(getattr(again, name))
+    return idle
+
+
+async def measure(
+    server: Server, args, viewers: int, trainers: int, idle: Visitor, visit=run_visitor
+) -> Measurement:
+    """``trainers`` trainings, then ``viewers`` visitors at once, against ``server``."""
     # Each visitor's uploads and picture downloads run in threads: enough for all at once, so
     # that this client never queues them behind each other.
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
-    if args.baseline:
-        script, env, visit = "bench/baseline_image_page.py", BASELINE_ENV, run_baseline_visitor
-        args.trainers = 0
-    else:
-        script, env, visit = "app.py", None, run_visitor
-    with streamlit_server(script, env=env) as url:
-        pid = server_pid(int(url.rsplit(":", 1)[1]))
-        # Warm-up: the first visit builds caches (samples, thumbnails) for everyone.
-        await visit(url, Visitor(99), rounds=1, pause=0)
-        # The idle visitor does its round several times, each time with a new picture of its
-        # size (nothing cached): more samples, as the p95 of 8 would simply be their maximum.
-        idle = Visitor(0)
-        for variant in range(args.idle_repeats):
-            again = Visitor(0, variant=variant)
-            await visit(url, again, rounds=args.rounds, pause=args.pause)
-            for name in ("latencies", "kinds", "errors", "leaks"):
-                getattr(idle, name).extend(getattr(again, name))
-        memory_before = memory_mb(pid, "VmRSS")
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=max(64, 3 * viewers))
+    )
+    pid = server.pids[0]
+    memory_before = memory_mb(pid, "VmRSS")
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(run_trainer(server.url, i, stop)) for i in range(trainers)]
+    await asyncio.sleep(3 if trainers else 0)  # let the trainings get going
+    visitors = [Visitor(i + 1) for i in range(viewers)]
+    sampler = TreeSampler(pid)
+    sampler.start()
+    started, cpu_started = time.perf_counter(), sum(cpu_seconds(p) for p in server.pids)
+    await asyncio.gather(
+        *(visit(server.url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
+    )
+    load_seconds = time.perf_counter() - started
+    server_cpu = sum(cpu_seconds(p) for p in server.pids) - cpu_started
+    stop.set()
+    trainer_errors = [e for errors in await asyncio.gather(*tasks) for e in errors]
+    sampler.stop()
+    return Measurement(
+        viewers, trainers, server.replicas, idle, visitors, trainer_errors, load_seconds,
+        server_cpu, memory_before, memory_mb(pid, "VmHWM"), sampler,
+    )  # fmt: skip
 
-        stop = asyncio.Event()
-        trainers = [asyncio.create_task(run_trainer(url, i, stop)) for i in range(args.trainers)]
-        await asyncio.sleep(3 if args.trainers else 0)  # let the trainings get going
-        visitors = [Visitor(i + 1) for i in range(args.viewers)]
-        sampler = TreeSampler(pid)
-        sampler.start()
-        started, cpu_started = time.perf_counter(), cpu_seconds(pid)
-        await asyncio.gather(
-            *(visit(url, v, rounds=args.rounds, pause=args.pause) for v in visitors)
-        )
-        load_seconds = time.perf_counter() - started
-        server_cpu = cpu_seconds(pid) - cpu_started
-        stop.set()
-        trainer_errors = [e for errors in await asyncio.gather(*trainers) for e in errors]
-        sampler.stop()
-        peak = memory_mb(pid, "VmHWM")
 
-    loaded = [t for v in visitors for t in v.latencies]
-    errors = [e for v in visitors for e in v.errors] + idle.errors + trainer_errors
-    leaks = [e for v in visitors for e in v.leaks] + idle.leaks
-    print(f"{'phase':>28} {'n':>4} {'median s':>9} {'p95 s':>7}")
+def print_measurement(m: Measurement) -> None:
+    """The figures of one measurement, as ``bench_load.py`` prints them."""
+    idle, loaded = m.idle, m.loaded
+    where = f" via HAProxy, {m.replicas} replica(s)" if m.replicas else ""
+    print(f"{'phase' + where:>28} {'n':>4} {'median s':>9} {'p95 s':>7}")
     print(
         f"{'idle: 1 visitor':>28} {len(idle.latencies):4d} "
         f"{_median(idle.latencies):9.2f} {_p95(idle.latencies):7.2f}"
     )
-    label = f"load: {args.viewers} visitors + {args.trainers} training"
+    label = f"load: {m.viewers} visitors + {m.trainers} training"
     print(f"{label:>28} {len(loaded):4d} {_median(loaded):9.2f} {_p95(loaded):7.2f}")
     for kind in ("upload", "kernel", "shift"):
-        mine = [t for v in [idle] for t, k in zip(v.latencies, v.kinds) if k == kind]
-        theirs = [t for v in visitors for t, k in zip(v.latencies, v.kinds) if k == kind]
+        mine = [t for t, k in zip(idle.latencies, idle.kinds) if k == kind]
+        theirs = [t for v in m.visitors for t, k in zip(v.latencies, v.kinds) if k == kind]
         print(
             f"{'  ' + kind:>28} idle {_median(mine):5.2f} / {_p95(mine):5.2f}  "
             f"load {_median(theirs):5.2f} / {_p95(theirs):5.2f}  (median / p95 s)"
         )
-    ratio = _p95(loaded) / _p95(idle.latencies)
     print(
-        f"p95 ratio load / idle: {ratio:.2f} (target <= 3.00); load phase took {load_seconds:.0f} s"
+        f"p95 ratio load / idle: {m.ratio:.2f} (target <= 3.00); "
+        f"load phase took {m.load_seconds:.0f} s"
+    )
+    servers = f"{m.replicas} replicas'" if m.replicas > 1 else "server"
+    print(
+        f"{servers} CPU during the load: {m.server_cpu:.0f} s in {m.load_seconds:.0f} s "
+        f"({m.server_cpu / m.load_seconds:.2f} of {os.cpu_count()} cores)"
     )
     print(
-        f"server CPU during the load: {server_cpu:.0f} s in {load_seconds:.0f} s "
-        f"({server_cpu / load_seconds:.2f} of {os.cpu_count()} cores)"
+        f"server process: {m.memory_before:.0f} MB before the load, peak (VmHWM) {m.peak:.0f} MB; "
+        f"with its training workers (up to {m.sampler.max_processes} processes): "
+        f"max RSS sum {m.sampler.max_rss:.0f} MB, max PSS sum {m.sampler.max_pss:.0f} MB"
     )
+    done, tried = m.uploads
     print(
-        f"server process: {memory_before:.0f} MB before the load, peak (VmHWM) {peak:.0f} MB; "
-        f"with its training workers (up to {sampler.max_processes} processes): "
-        f"max RSS sum {sampler.max_rss:.0f} MB, max PSS sum {sampler.max_pss:.0f} MB"
+        f"errors: {len(m.errors)}; sessions that saw another's picture or kernel: "
+        f"{len(m.leaks)}; uploads that came back: {done} of {tried}"
     )
-    print(f"errors: {len(errors)}; sessions that saw another's picture or kernel: {len(leaks)}")
-    for line in (errors + leaks)[:20]:
+    for line in (m.errors + m.leaks)[:20]:
         print("  ", line)
+
+
+async def main_async(args) -> None:
+    if args.baseline:
+        script, env, visit = "bench/baseline_image_page.py", BASELINE_ENV, run_baseline_visitor
+        args.trainers, args.replicas = 0, 0
+    else:
+        script, env, visit = "app.py", None, run_visitor
+    with serve(script, env, args.replicas) as server:
+        idle = await measure_idle(server, args, visit)
+        measurement = await measure(server, args, args.viewers, args.trainers, idle, visit)
+    print_measurement(measurement)
 
 
 def main() -> None:
@@ -256,6 +371,12 @@ def main() -> None:
         action="store_true",
         help="the same load on bench/baseline_image_page.py (one uploader, one picture), "
         "no trainings: how much of the slowdown any Streamlit page would show",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="N >= 1: N replicas behind HAProxy (make serve's launcher); 0: one streamlit run",
     )
     parser.add_argument("--deadline", type=float, default=900, help="stop after this long")
     args = parser.parse_args()
