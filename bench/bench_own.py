@@ -16,6 +16,17 @@ Target: the zip costs no more than decoding its pictures one by one (ratio ≤ 1
 ``prepare_picture`` one by one).
 
 Run: .venv/bin/python bench/bench_own.py [--side 640] [--size 64] [--repeats 3]
+
+``--train`` measures training instead (issue 17): the sample shapes as the page makes them
+(``--per-class`` of each shape, 64×64 grayscale, seed 0), the page's held-out split (20 % of
+each class, seed 0), and for each spec seed in ``--seeds`` and each shift in ``--shifts``,
+``own.DEFAULT_SPEC`` with that seed and shift trained in a worker
+(:class:`~cnnviz.learning.worker.TrainerPool`, one at a time, each in a worker warmed before
+the clock starts, as the page's pool keeps one ready). For each: held-out accuracy, held-out
+accuracy with every held-out picture moved ``--pixels`` pixels (``own.shifted``, seed 0), the
+wall time from asking the pool to the model handed back, and the time inside ``fit``.
+
+Run: .venv/bin/python bench/bench_own.py --train [--seeds 0 1 2] [--shifts 4 0 6] [--pixels 6]
 """
 
 from __future__ import annotations
@@ -68,12 +79,66 @@ def _best(function, repeats: int) -> float:
     return min(times)
 
 
+def _measure_training(args) -> None:
+    from cnnviz.learning import own
+    from cnnviz.learning.data import as_model_input
+    from cnnviz.learning.nn import predict
+    from cnnviz.learning.worker import TrainerPool
+
+    shapes = own.sample_shapes(args.per_class, 64, 0, channels=1)
+    split = own.held_out_split(shapes.y, 0.2, 0, classes=shapes.classes)
+    data = own.as_dataset(shapes, split)
+    moved = as_model_input(own.shifted(data.x_test, args.pixels, 0))
+    print(f"{data.reason} Moved test pictures: {args.pixels} px.")
+    pool = TrainerPool(limit=1)
+    pool.warm()
+    rows = []
+    try:
+        for seed in args.seeds:
+            for shift in args.shifts:
+                spec = own.spec_for(shapes).replace(seed=seed, shift=shift)
+                kept = []
+                pool.warm()
+                while not pool.ready:
+                    time.sleep(0.2)
+                started = time.perf_counter()
+                pool.run(spec, data, keep=kept.append)
+                seconds = time.perf_counter() - started
+                trained = kept[0]
+                still = trained.evaluation.accuracy
+                answers = predict(trained.weights, moved, spec).argmax(axis=1)
+                on_moved = float(np.mean(answers == data.y_test))
+                rows.append((seed, shift, still, on_moved, seconds))
+                print(
+                    f"seed {seed} shift {shift}: held out {still:.1%}, moved {on_moved:.1%}, "
+                    f"{seconds:.1f} s ({trained.run.elapsed:.1f} s fitting)",
+                    flush=True,
+                )
+    finally:
+        pool.close()
+    for shift in sorted({row[1] for row in rows}):
+        mine = [row for row in rows if row[1] == shift]
+        print(
+            f"shift {shift}: held out mean {np.mean([r[2] for r in mine]):.1%} "
+            f"(min {min(r[2] for r in mine):.1%}), moved mean {np.mean([r[3] for r in mine]):.1%}"
+            f" (min {min(r[3] for r in mine):.1%}), wall time max {max(r[4] for r in mine):.1f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", action="store_true", help="measure training (see above)")
+    parser.add_argument("--per-class", type=int, default=60)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--shifts", type=int, nargs="+", default=[4, 0, 6])
+    parser.add_argument("--pixels", type=int, default=6, help="how far test pictures move")
     parser.add_argument("--side", type=int, default=640, help="the photos' width in pixels")
     parser.add_argument("--size", type=int, default=64, help="the prepared pictures' side")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.train:
+        _measure_training(args)
+        return
     rng = np.random.default_rng(0)
     files = [
         (f"{name}/{k:03d}.jpg", _photo(rng, label, args.side))

@@ -566,5 +566,9 @@ def test_default_spec_fits_the_pages_pictures_and_spec_for_follows_them():
     colour = own.spec_for(sample_shapes(2, size=64, channels=3))
     assert colour == spec.replace(input_shape=(64, 64, 3))
     files = [(f"{k}.png", _png(40 * k), k % 2) for k in range(4)]
-    two = labelled_images(files, ["a", "b"], size=32)
-    assert own.spec_for(two).input_shape == (32, 32, 1) and own.spec_for(two).classes == 2
+    two = labelled_images(files, ["a", "b"], size=48)
+    assert own.spec_for(two).input_shape == (48, 48, 1) and own.spec_for(two).classes == 2
+    small = labelled_images(files, ["a", "b"], size=32)  # three 5×5 blocks do not fit 32
+    with pytest.raises(ValueError, match="Output would be empty"):
+        own.spec_for(small)
+    assert own.spec_for(small, own.DEFAULT_SPEC.replace(kernel_size=3)).input_shape[0] == 32
