@@ -330,6 +330,6 @@ def test_the_own_step_shows_the_shapes_and_a_shapes_model_reading_a_new_one():
     np.testing.assert_allclose(view.probabilities.data[0].y, expected, rtol=1e-6)
     answer = SHAPES[int(np.argmax(expected))]
     assert view.reading == (
-        f"A shape it never saw. The model says **{expected.max():.0%}**: {answer}"
+        f"A shape it never saw. The model says **{expected.max():.1%}**: {answer}"
     )
     assert png(view.picture).shape == (64 * 3, 64 * 3)

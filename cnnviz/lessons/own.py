@@ -810,7 +810,7 @@ def reading(trained, classes: Sequence[str], x: np.ndarray) -> Reading:
     bars = probability_bars(p, predicted=k, height=280)
     bars.update_traces(x=plotly_names(classes), hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     bars.update_layout(xaxis_title_text="class")
-    return Reading(_shown(x), f"The model says **{p[k]:.0%}**:", classes[k], k, bars)
+    return Reading(_shown(x), f"The model says **{p[k]:.1%}**:", classes[k], k, bars)
 
 
 def new_shape(spec: ModelSpec, seed: int) -> np.ndarray:

@@ -109,7 +109,7 @@ def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
     trying = page.get_by_test_id("stCameraInput").filter(has_text="A new snapshot")
     trying.scroll_into_view_if_needed()
     _snapshot(page, trying)
-    expect(_text(page, re.compile(r"The model says \d+%"))).to_be_visible(timeout=60_000)
+    expect(_text(page, re.compile(r"The model says [\d.]+%"))).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)  # curves, confusion, bars
     assert_no_errors(page)
     assert heavy_libraries(server_pid(own_url)) == []  # trained in a worker, read in NumPy
