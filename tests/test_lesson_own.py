@@ -216,7 +216,9 @@ def test_the_training_plan_sizes_the_model_for_the_pictures(shapes):
     assert (spec.filters, spec.head, spec.epochs) == ((8, 16), "flatten", 4)
     assert (spec.shift, spec.flip) == (3, True)
     assert plan.images.x.shape == (180, 64, 64, 3) and plan.images.classes == SHAPES
-    assert "shifted up to 3 px, mirrored at random" in plan.summary
+    assert plan.summary.endswith("4 epochs, pictures shifted up to 3 px, mirrored at random.")
+    one = lesson.training_plan(shapes, {**SETTINGS, "epochs": 1, "shift": 0, "flip": False})
+    assert one.summary.endswith("1 epoch, pictures not shifted.")
     data = lesson.dataset(plan)
     assert len(data.x_train) == 144 and len(data.x_test) == 36
     assert lesson.training_plan(PictureSet(), SETTINGS).spec is None

@@ -480,8 +480,8 @@ def overview(pictures: PictureSet) -> tuple[str, tuple[ClassView, ...]]:
     return line, tuple(views)
 
 
-def _count(n: int) -> str:
-    return f"{n} picture" if n == 1 else f"{n} pictures"
+def _count(n: int, what: str = "picture") -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 @dataclass(frozen=True)
@@ -702,7 +702,8 @@ def training_plan(pictures: PictureSet, settings: Mapping[str, object]) -> Train
         f"Conv blocks of {', '.join(str(f) for f in spec.filters)} kernels "
         f"({spec.kernel_size}×{spec.kernel_size}, {spec.pooling} pooling), "
         f"{'global max' if spec.head == 'global_max' else 'flatten'}, a dense layer of "
-        f"{spec.dense_units}, {len(pictures.classes)} outputs; {spec.epochs} epochs, pictures "
+        f"{spec.dense_units}, {len(pictures.classes)} outputs; {_count(spec.epochs, 'epoch')}, "
+        "pictures "
         f"{augment}."
     )
     return TrainingPlan(spec, images(pictures, channels), view.split, view.text, summary)
