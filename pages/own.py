@@ -23,7 +23,7 @@ from pages._text import plain
 from pages._ui import show_image as show
 
 PAGE = "own"
-MEASURE_KEY, TRY_KEY = "own_measure", "own_try"
+MEASURE_KEY, TRY_KEY, TRY_VIEW_KEY = "own_measure", "own_try", "own_try_view"
 SETTINGS = [
     Setting("own_channels", "grayscale", "channels", one_of(list(lesson.CHANNELS)), "channels"),
     Setting(
@@ -170,11 +170,16 @@ def try_it(box: OwnModel) -> None:
     data = st.session_state.get(TRY_KEY)
     if data is None:
         return
-    try:
-        view = lesson.try_view(box.trained, box.classes, data)
-    except ImageError as error:
-        st.error(f"That picture could not be read: {plain(str(error), 200)}")
-        return
+    memo = st.session_state.get(TRY_VIEW_KEY)  # (model, picture, view): 0.6 s, once per pair
+    if memo is not None and memo[0] is box.trained and memo[1] == data:
+        view = memo[2]
+    else:
+        try:
+            view = lesson.try_view(box.trained, box.classes, data)
+        except ImageError as error:
+            st.error(f"That picture could not be read: {plain(str(error), 200)}")
+            return
+        st.session_state[TRY_VIEW_KEY] = (box.trained, data, view)
     seen, bars = st.columns([1, 2], gap="large")
     show(seen, view.reading.picture, caption="What the network got")
     bars.markdown(f"{view.reading.headline} **{plain(view.reading.answer)}**")
@@ -211,8 +216,10 @@ def measure(plan: lesson.TrainingPlan) -> None:
             )  # fmt: skip
             status.empty()
         done["data"] = data
-    if {"without", "with", "data"} <= done.keys():
-        view = lesson.measure_view(done["without"], done["with"], done["data"])
+        if {"without", "with"} <= done.keys():  # both trained (a Stop may have ended one)
+            done["view"] = lesson.measure_view(done["without"], done["with"], data)
+    if "view" in done:
+        view = done["view"]
         for column, (label, value) in zip(st.columns(4), view.metrics, strict=True):
             column.metric(label, value)
         st.markdown(view.text)

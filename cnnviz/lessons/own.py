@@ -953,5 +953,10 @@ def measure_view(without, with_shifts, data, pixels: int = MEASURE_PIXELS) -> Me
             f"direction; the model trained with shifts saw its pictures moved up to "
             f"{with_shifts.spec.shift} px). One training each: with few pictures a second run "
             "can differ by a few points."
+            + (
+                ""
+                if without.complete and with_shifts.complete
+                else " One of the trainings stopped early, so this comparison is not a fair one."
+            )
         ),
     )

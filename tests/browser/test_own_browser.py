@@ -22,6 +22,7 @@ from tests.browser.helpers import (
     streamlit_server,
     wait_idle,
 )
+from tests.browser.test_browser_legible import _too_wide  # the legibility test's own check
 from tests.browser.test_browser_talk import HEIGHTS  # what 'fits one screen' measures
 
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -125,12 +126,14 @@ def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
 @pytest.mark.parametrize("size", ["1280x720", "390x844"])
 def test_the_sample_set_page_at_projector_and_phone_size(own_url, camera_browser, size):
     page = _open(camera_browser, own_url, size)
+    assert _too_wide(page) == [], "the empty page reaches past the screen's edge"
     page.get_by_role("tab", name="Sample shapes").click()
     page.get_by_role("button", name="Use the sample shapes").click()
     wait_idle(page)
     expect(_text(page, "144 pictures train, 36 are held out")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SIZES[size][0], f"{width} px wide: the page scrolls sideways"
+    assert _too_wide(page) == [], "the thumbnails or previews reach past the screen's edge"
     assert_no_errors(page)
     screenshot(page, f"own-sample-{size}")
     page.context.close()
