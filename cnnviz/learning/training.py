@@ -712,8 +712,8 @@ def evaluate(weights: list[np.ndarray], spec: ModelSpec, data: Dataset) -> Evalu
 
 
 def check_data(spec: ModelSpec, data: Dataset) -> None:
-    """Raise ValueError unless ``data``'s pictures have the spec's input shape and its labels
-    are classes ``0 .. spec.classes - 1``.
+    """Raise ValueError unless ``data``'s pictures have the spec's input shape (labels beyond
+    ``spec.classes - 1`` are refused by :func:`~cnnviz.learning.data.one_hot`, naming the range).
 
     >>> check_data(ModelSpec(input_shape=(64, 64, 3)), load_sample())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -727,12 +727,6 @@ def check_data(spec: ModelSpec, data: Dataset) -> None:
             f"The pictures are {given} but the model takes {wanted}: set the spec's "
             "`input_shape` to the pictures' shape."
         )
-    for labels in (data.y_train, data.y_test):
-        if len(labels) and (labels.min() < 0 or labels.max() >= spec.classes):
-            raise ValueError(
-                f"The labels go up to {int(labels.max())} but the model has {spec.classes} "
-                "classes: set the spec's `classes` to the number of classes."
-            )
 
 
 def evaluation_of(probabilities: np.ndarray, data: Dataset) -> Evaluation:
