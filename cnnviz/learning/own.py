@@ -601,8 +601,14 @@ def as_dataset(images: LabelledImages, split: Split, name: str = "Your pictures"
 def spec_for(images: LabelledImages, spec: ModelSpec = DEFAULT_SPEC) -> ModelSpec:
     """``spec`` with the input shape and class count of these pictures.
 
-    >>> spec_for(sample_shapes(2, size=32, channels=3)).input_shape
-    (32, 32, 3)
+    >>> spec_for(sample_shapes(2, size=48, channels=3)).input_shape
+    (48, 48, 3)
+
+    Raises
+    ------
+    ValueError
+        From :class:`~cnnviz.learning.model.ModelSpec` when ``spec``'s blocks do not fit the
+        pictures (``DEFAULT_SPEC``'s three 5×5 blocks need a side of at least 36).
     """
     return spec.replace(input_shape=tuple(images.x.shape[1:]), classes=len(images.classes))
 
