@@ -492,18 +492,25 @@ def cosine_change(a: np.ndarray, b: np.ndarray) -> float:
     >>> round(cosine_change(np.array([1.0, 1.0]), np.array([1.0, 0.0])), 4)
     0.2929
     """
-    a = np.asarray(a, np.float64).ravel()
-    b = np.asarray(b, np.float64).ravel()
+    # Sums in float64 without float64 copies of the maps: a 1024×1024 map's two 8 MB copies
+    # made this 12-40 ms of every shift on the Pooling page; einsum casts as it goes (5 ms).
+    a, b = (_float_array(m).ravel() for m in (a, b))
     if a.shape != b.shape:
         raise ValueError(
             f"`a` and `b` must have the same shape. Received: {a.shape} and {b.shape}."
         )
     if np.array_equal(a, b):
         return 0.0  # exactly, not 1e-16 of rounding
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    na, nb = (float(np.sqrt(np.einsum("i,i->", m, m, dtype=np.float64))) for m in (a, b))
     if na == 0.0 or nb == 0.0:
         return 0.0 if na == nb else 1.0
-    return float(max(0.0, 1.0 - (a @ b) / (na * nb)))
+    return float(max(0.0, 1.0 - np.einsum("i,i->", a, b, dtype=np.float64) / (na * nb)))
+
+
+def _float_array(m: np.ndarray) -> np.ndarray:
+    """``m`` as float32 or float64, whichever it is (anything else as float64)."""
+    m = np.asarray(m)
+    return m if m.dtype in (np.float32, np.float64) else m.astype(np.float64)
 
 
 @dataclass(frozen=True)
