@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz.learning.own import MAX_CLASSES, MAX_FILE_BYTES, MAX_PER_CLASS, SHAPES
+from cnnviz.learning import nn
+from cnnviz.learning.model import ModelSpec
+from cnnviz.learning.nn import weight_shapes
+from cnnviz.learning.own import MAX_CLASSES, MAX_FILE_BYTES, MAX_PER_CLASS, SHAPES, prepare_picture
+from cnnviz.learning.training import TrainedModel
 from cnnviz.lessons import own as lesson
 from cnnviz.lessons.own import ChangeRefused, PictureSet
 
@@ -110,7 +114,10 @@ def test_a_zip_replaces_empty_classes_then_adds_to_matching_ones():
     second = zipped({"CUP/3.png": png(30), "key/k.png": png(60), "key/x.txt": b"no"})
     two, problems = lesson.add_zip(one, second)
     assert two.classes == ("cup", "pen", "key") and two.counts == (3, 1, 1)
-    assert len(problems) == 1 and "'key/x.txt' is not a picture" in problems[0]
+    assert len(problems) == 2 and "'key/x.txt' is not a picture" in problems[0]
+    assert problems[1] == (
+        "Folder 'CUP' went into class 'cup': names that differ only in capitals are one class."
+    )
     assert len({p.key for p in two.pictures}) == 5
 
 
@@ -240,6 +247,63 @@ def test_an_uneven_split_is_stated_class_by_class():
 
 
 def test_the_limits_say_the_smaller_of_the_zip_limit_and_the_servers():
-    assert lesson.limits_text(200).endswith("10 MB a picture, 50 MB a zip.")
-    assert lesson.limits_text(25).endswith("25 MB a zip (the most this server takes).")
+    assert lesson.limits_text(200).endswith(
+        "10 MB a picture, a zip of up to 50 MB whose pictures unpack to at most 50 MB."
+    )
+    assert lesson.limits_text(25).endswith(
+        "a zip of up to 25 MB (the most this server takes) whose pictures unpack to at most 50 MB."
+    )
     assert lesson.zip_limit_mb(200) == 50 and lesson.zip_limit_mb(25) == 25
+
+
+def test_a_zip_into_an_empty_set_checks_its_folder_names_as_typed_names():
+    long = "x" * 45
+    data = zipped(
+        {f"{long}/1.png": png(1), "ev\u202eil/1.png": png(2), "Cup/1.png": png(3),
+         "cup/2.png": png(4), "pen/1.png": png(5)}
+    )  # fmt: skip
+    result, problems = lesson.add_zip(PictureSet(), data)
+    assert sorted(result.classes) == sorted(["Cup", "pen", "x" * lesson.MAX_NAME])
+    assert dict(zip(result.classes, result.counts, strict=True))["Cup"] == 2  # one class
+    said = " ".join(problems)
+    assert "Folder 'cup' went into class 'Cup'" in said
+    assert f"became class '{'x' * lesson.MAX_NAME}'" in said
+    assert "not added: A class name may not hold control characters." in said
+    assert "\u202e" not in said  # the folder's name is shown without its control character
+    with pytest.raises(ChangeRefused, match="fewer than 2 folders usable"):
+        lesson.add_zip(PictureSet(), zipped({"cup/1.png": png(1), "b\u202e/1.png": png(2)}))
+
+
+def test_names_alike_in_their_first_letters_stay_apart_on_the_charts():
+    names = ["the red cup on the left", "the red cup on the right"]
+    shown = lesson.plotly_names(names)
+    assert len(set(shown)) == 2
+    figure = lesson.confusion_with_names(np.eye(2, dtype=int), names)
+    assert len(set(figure.data[0].x)) == 2 and len(set(figure.data[0].y)) == 2
+
+
+def _random_model(channels: int) -> TrainedModel:
+    spec = ModelSpec(input_shape=(64, 64, channels), classes=3, filters=(4,), head="global_max",
+                     epochs=1)  # fmt: skip
+    rng = np.random.default_rng(channels)
+    weights = [rng.normal(0, 0.3, s).astype(np.float32) for s in weight_shapes(spec)]
+    return TrainedModel(spec, "random", weights)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_try_view_reads_a_file_as_the_model_sees_it(channels):
+    trained = _random_model(channels)
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 30, 90)).save(buffer, format="PNG")
+    view = lesson.try_view(trained, ("a", "b", "c"), buffer.getvalue())
+    x = prepare_picture(buffer.getvalue(), 64, channels)
+    p = nn.predict(trained.weights, x[None], trained.spec)[0]
+    k = int(np.argmax(p))
+    assert view.reading.index == k and view.reading.answer == "abc"[k]
+    assert view.reading.headline == f"The model says **{p[k]:.1%}**:"
+    assert np.allclose(view.reading.probabilities.data[0].y, p, atol=1e-6)
+    shown = decoded(view.reading.picture)
+    assert shown.shape[:2] == (64 * lesson.PREVIEW_ZOOM,) * 2
+    assert (shown.ndim == 3 and shown.shape[-1] >= 3) == (channels == 3)  # colour stays colour
+    assert decoded(view.inside).size and decoded(view.maps).size
+    assert "4 feature maps" in view.maps_text

@@ -119,15 +119,16 @@ PRIVACY_TEXT = (
 def limits_text(upload_mb: int) -> str:
     """The limits, stated as they hold on a server taking uploads of ``upload_mb`` megabytes.
 
-    >>> limits_text(25)[-58:]
-    '10 MB a picture, 25 MB a zip (the most this server takes).'
+    >>> limits_text(25)[-89:]
+    'a zip of up to 25 MB (the most this server takes) whose pictures unpack to at most 50 MB.'
     """
     zip_mb = zip_limit_mb(upload_mb)
     where = " (the most this server takes)" if zip_mb < MAX_ZIP_BYTES / 10**6 else ""
     return (
         f"Limits: {MIN_CLASSES} to {MAX_CLASSES} classes, at most {MAX_PER_CLASS} pictures a "
-        f"class and {MAX_PICTURES} in all, {MAX_FILE_BYTES / 10**6:g} MB a picture, "
-        f"{zip_mb:g} MB a zip{where}."
+        f"class and {MAX_PICTURES} in all, {MAX_FILE_BYTES / 10**6:g} MB a picture, a zip of "
+        f"up to {zip_mb:g} MB{where} whose pictures unpack to at most "
+        f"{MAX_ZIP_BYTES / 10**6:g} MB."
     )
 
 
@@ -349,7 +350,10 @@ def add_zip(pictures: PictureSet, data: bytes) -> tuple[PictureSet, tuple[str, .
 
     A folder named like one of the visitor's classes (capitals aside) adds to it; others become
     new classes while there is room. When the visitor has no pictures yet, the zip's classes
-    replace the (empty) classes they had.
+    replace the (empty) classes they had. Folder names are checked as typed names are
+    (:func:`check_name`): one too long is cut to :data:`MAX_NAME` characters, one with control
+    characters is left out, and folders differing only in capitals make one class; each said
+    in the problems.
 
     Returns
     -------
@@ -366,21 +370,29 @@ def add_zip(pictures: PictureSet, data: bytes) -> tuple[PictureSet, tuple[str, .
     except PictureSetError as error:
         raise ChangeRefused(_with_problems(str(error), error.problems)) from None
     problems = list(read.problems)
-    if not pictures.pictures:
-        pictures = PictureSet(read.classes, (), pictures.next_key)
-    classes = list(pictures.classes)
-    folded = [c.casefold() for c in classes]
+    if not pictures.pictures:  # the zip's folders replace the empty classes, checked as typed
+        pictures = PictureSet((), (), pictures.next_key)
+    folded = [c.casefold() for c in pictures.classes]
     result = pictures
     for k, cls in enumerate(read.classes):
-        if cls.casefold() in folded:
-            label = folded.index(cls.casefold())
+        name = " ".join(cls.split())
+        if len(name) > MAX_NAME:
+            name = name[:MAX_NAME].rstrip()
+            problems.append(f"Folder '{cls}' became class '{name}': a class name has at most "
+                            f"{MAX_NAME} characters.")  # fmt: skip
+        if name.casefold() in folded:
+            label = folded.index(name.casefold())
+            if result.classes[label] != name:
+                problems.append(f"Folder '{cls}' went into class '{result.classes[label]}': "
+                                "names that differ only in capitals are one class.")  # fmt: skip
         else:
             try:
-                result = add_class(result, cls)
+                result = add_class(result, name)
             except ChangeRefused as refused:
-                problems.append(f"Folder '{cls}' was not added: {refused}")
+                shown = "".join("\ufffd" if unicodedata.category(c) in _CONTROL else c for c in cls)
+                problems.append(f"Folder '{shown}' was not added: {str(refused).rstrip(':')}.")
                 continue
-            folded.append(cls.casefold())
+            folded.append(name.casefold())
             label = len(folded) - 1
         chosen = np.flatnonzero(read.y == k)
         room = _room(result, label)
@@ -392,6 +404,12 @@ def add_zip(pictures: PictureSet, data: bytes) -> tuple[PictureSet, tuple[str, .
             for n, i in enumerate(chosen[:room])
         )
         result = PictureSet(result.classes, result.pictures + new, result.next_key + len(new))
+    if len(result.classes) < MIN_CLASSES:
+        raise ChangeRefused(
+            _with_problems(
+                f"The zip has fewer than {MIN_CLASSES} folders usable as classes.", problems
+            )  # fmt: skip
+        )
     return result, tuple(problems)
 
 
@@ -600,7 +618,7 @@ def images(pictures: PictureSet, channels: int) -> LabelledImages:
 
 def confusion_with_names(confusion: np.ndarray, classes: Sequence[str]) -> go.Figure:
     """The core's confusion heat map with the class names on its axes (escaped for Plotly)."""
-    names = [html.escape(_short(c), quote=False) for c in classes]
+    names = plotly_names(classes)
     figure = confusion_figure(np.asarray(confusion))
     figure.update_traces(
         x=names,
@@ -620,8 +638,19 @@ def _short(name: str, limit: int = 16) -> str:
 
 
 def plotly_names(classes: Sequence[str]) -> list[str]:
-    """Class names for Plotly's text (which reads a few HTML tags): escaped and shortened."""
-    return [html.escape(_short(c), quote=False) for c in classes]
+    """Class names for Plotly's text (which reads a few HTML tags): escaped, shortened, and
+    each one different (Plotly draws equal names as one category), numbered if shortening
+    made two alike.
+
+    >>> plotly_names(["a <b>", "pen"])
+    ['a &lt;b&gt;', 'pen']
+    >>> plotly_names(["the red cup on the left", "the red cup on the right"])
+    ['1 the red cup on…', '2 the red cup on…']
+    """
+    short = [_short(c) for c in classes]
+    if len(set(short)) < len(short):
+        short = [f"{k + 1} {_short(c, 15)}" for k, c in enumerate(classes)]
+    return [html.escape(name, quote=False) for name in short]
 
 
 # --- training -----------------------------------------------------------------------------------
