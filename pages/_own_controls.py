@@ -129,8 +129,9 @@ def add_ui(pictures: lesson.PictureSet) -> None:
         with chooser:
             _target(names, "own_target_camera")
             st.caption(lesson.CAMERA_TEXT)
-        shutter.camera_input("Take a snapshot: each one is added to the class chosen",
-                             key="own_camera", on_change=_add_snapshot)  # fmt: skip
+        if shutter.toggle("Use my camera", key="own_camera_on", help=lesson.CAMERA_SWITCH):
+            shutter.camera_input("Take a snapshot: each one is added to the class chosen",
+                                 key="own_camera", on_change=_add_snapshot)  # fmt: skip
     with files:
         _target(names, "own_target_files")
         st.file_uploader(
@@ -144,8 +145,15 @@ def add_ui(pictures: lesson.PictureSet) -> None:
                          max_upload_size=lesson.zip_limit_mb(upload_mb()))  # fmt: skip
     with sample:
         st.markdown(lesson.SAMPLE_TEXT)
-        st.button("Use the sample shapes", key="own_sample", on_click=_use_sample,
-                  icon=":material/category:")  # fmt: skip
+        replaces = lesson.sample_warning(pictures)  # a confirmation when pictures would go
+        if replaces is None:
+            st.button("Use the sample shapes", key="own_sample", on_click=_use_sample,
+                      icon=":material/category:")  # fmt: skip
+        else:
+            with st.popover("Use the sample shapes", icon=":material/category:"):
+                st.warning(replaces)
+                st.button("Replace my pictures with them", key="own_sample",
+                          on_click=_use_sample, type="primary")  # fmt: skip
 
 
 def _target(names: list[str], key: str) -> None:
@@ -218,8 +226,10 @@ def overview_ui(pictures: lesson.PictureSet) -> None:
         with st.container(border=True, key=f"own_class_{i}"):
             head, drop = st.columns([4, 1], vertical_alignment="center")
             head.markdown(f"**{plain(view.name)}** · {view.count_text}")
-            drop.button("Remove class", key=f"own_drop_{i}", on_click=_remove_class, args=(i,),
-                        icon=":material/delete:", width="stretch")  # fmt: skip
+            with drop.popover("Remove class", icon=":material/delete:", width="stretch"):
+                st.markdown(f"{lesson.removal_text(pictures, i)} **{plain(view.name)}**")
+                st.button("Remove it", key=f"own_drop_{i}", on_click=_remove_class, args=(i,),
+                          type="primary")  # fmt: skip
             if view.thumbnails is None:
                 continue
             show(st, view.thumbnails, width="content")
@@ -237,6 +247,9 @@ def _remove_class(i: int) -> None:
         _put(lesson.remove_class(picture_set(), i), [])
     except lesson.ChangeRefused as error:
         _refused(error)
+        return
+    target = st.session_state.get("own_target", 0)  # "Add to class" keeps its class
+    st.session_state["own_target"] = target - 1 if i < target else 0 if i == target else target
 
 
 def _remove_picture(i: int) -> None:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.learning import nn
 from cnnviz.learning.own import MAX_PER_CLASS, shifted
 from cnnviz.lessons import own as lesson
+from tests.rendered import to_html
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "own.py")
 
@@ -77,7 +78,7 @@ def test_the_page_opens_with_two_empty_classes_and_says_what_is_missing(app):
     assert app.text_input(key="own_name_0").value == "Class A"
     assert any(lesson.limits_text(25) in c.value for c in app.caption)  # .streamlit/config.toml
     assert app.file_uploader(key="own_zip").proto.max_upload_size_mb == 25
-    assert lesson.EMPTY_TEXT in [w.value for w in app.warning]
+    assert lesson.EMPTY_TEXT in notes(app)
     assert not [b for b in app.button if b.key == "own_train"]  # nothing to train on yet
     assert lesson.NO_MODEL_TEXT in [i.value for i in app.info]
 
@@ -106,6 +107,21 @@ def test_a_blank_class_name_is_refused(app):
     run(app.button(key="own_add_class").click())
     assert pictures(app).classes == lesson.DEFAULT_CLASSES
     assert any("needs a name" in n for n in notes(app))
+
+
+def test_a_class_name_in_the_too_few_pictures_warning_is_shown_literally(app):
+    name = "[x](http://e.example/) **b**"
+    run(app.text_input(key="own_name_0").input(name))
+    run(app.file_uploader(key="own_files").set_value([("a.png", png(10), "image/png")]))
+    shown = [
+        e.value
+        for e in [*app.markdown, *app.warning, *app.caption]
+        if "e.example" in unescaped(e.value)
+    ]
+    assert any("Too few pictures" in t for t in shown)
+    for text in shown:
+        rendered = to_html(text)
+        assert "<a" not in rendered and "<strong>b</strong>" not in rendered, rendered
 
 
 def test_a_class_name_is_shown_literally(app):
@@ -139,7 +155,15 @@ def test_uploaded_files_go_to_the_chosen_class_and_bad_ones_are_named(app):
     assert pictures(app).counts == (0, 2)
 
 
+def test_the_camera_stays_off_until_the_visitor_turns_it_on(app):
+    assert not app.get("camera_input")  # no widget: the browser asks for no camera
+    assert app.toggle(key="own_camera_on").value is False
+    run(app.toggle(key="own_camera_on").set_value(True))
+    assert [c.key for c in app.get("camera_input")] == ["own_camera"]
+
+
 def test_camera_snapshots_are_added_one_per_snapshot(app):
+    run(app.toggle(key="own_camera_on").set_value(True))
     run(app.camera_input(key="own_camera").set_value(("shot.jpg", jpeg(30), "image/jpeg")))
     run(app.camera_input(key="own_camera").set_value(("shot.jpg", jpeg(200), "image/jpeg")))
     run(app)
@@ -165,6 +189,50 @@ def test_a_bad_zip_gets_a_message_and_keeps_the_pictures(app):
     run(app.file_uploader(key="own_zip").set_value(("x.zip", b"not a zip", "application/zip")))
     assert any("not a zip archive" in e.value for e in app.error)
     assert pictures(app).counts == (60, 60, 60)
+
+
+def test_removing_a_class_asks_first_and_add_to_class_keeps_its_class(app):
+    app.text_input(key="own_new_class").input("pen")
+    run(app.button(key="own_add_class").click())
+    run(app.selectbox(key="own_target_files").set_value(2))  # add to "pen"
+    run(app.file_uploader(key="own_files").set_value([("a.png", png(10), "image/png")]))
+    asks = [t for t in texts(app) if t.startswith("Remove this class and its 1 picture?")]
+    assert len(asks) == 1 and asks[0].endswith("**pen**")  # inside the class's popover
+    assert app.button(key="own_drop_2").label == "Remove it"
+    run(app.button(key="own_drop_0").click())  # an earlier class goes
+    assert pictures(app).classes == ("Class B", "pen")
+    assert app.selectbox(key="own_target_files").value == 1  # still "pen"
+    run(app.file_uploader(key="own_files").set_value([("b.png", png(90), "image/png")]))
+    assert pictures(app).counts == (0, 2)
+
+
+def test_the_sample_set_asks_before_replacing_pictures(app):
+    assert app.button(key="own_sample").label == "Use the sample shapes"  # nothing to lose
+    run(app.file_uploader(key="own_files").set_value([("a.png", png(10), "image/png")]))
+    assert app.button(key="own_sample").label == "Replace my pictures with them"
+    warned = [w.value for w in app.warning if w.value.startswith("The sample set replaces")]
+    assert warned == ["The sample set replaces your 2 classes and 1 picture: they cannot be "
+                      "brought back."]  # fmt: skip
+
+
+def test_a_measurement_is_cleared_when_the_pictures_change_and_a_stopped_one_says_so(app):
+    run(app.button(key="own_sample").click())
+    plan = lesson.training_plan(pictures(app), {k.removeprefix("own_"): app.session_state[k]
+                                for k in ("own_channels", "own_shift", "own_flip",
+                                          "own_layers", "own_head", "own_epochs")})  # fmt: skip
+    made_for = lesson.measured_for(pictures(app), plan.spec)
+    app.session_state["own_measure"] = {"for": made_for, "without": object()}  # Stop in the 2nd
+    run(app)
+    assert lesson.MEASURE_STOPPED in [w.value for w in app.warning]
+    numbers = lesson.MeasureView(tuple((f"m{k}", "50.0%") for k in range(4)), "measured")
+    app.session_state["own_measure"] = {"for": made_for, "view": numbers}
+    run(app.selectbox(key="own_pick_0").set_value(pictures(app).pictures[0].key))
+    assert [m.label for m in app.metric] == ["m0", "m1", "m2", "m3"]  # shown while current
+    run(app.button(key="own_remove_0").click())  # the pictures changed
+    assert lesson.MEASURE_STALE in [c.value for c in app.caption]
+    assert app.session_state["own_measure"] == {}
+    run(app)
+    assert not app.metric and lesson.MEASURE_STOPPED not in [w.value for w in app.warning]
 
 
 def test_remove_one_picture(app):

@@ -142,6 +142,10 @@ CAMERA_TEXT = (
     "move it a little between snapshots (nearer, turned, another place in the frame). Ten or "
     "more a class is a good start."
 )
+CAMERA_SWITCH = (
+    "Off until you turn it on: only then does the browser ask to use your camera. The "
+    "snapshots stay in this tab's session."
+)
 ZIP_HELP = (
     "One folder per class at the top of the zip, its pictures inside: the folder names become "
     "the class names. Files that are not pictures, or that try tricks, are named and skipped."
@@ -677,6 +681,14 @@ MEASURE_TEXT = (
     "them, then test both on the held-out pictures **moved by "
     "{pixels} pixels**: pictures neither model saw, in places they were not taught."
 )
+MEASURE_STALE = (
+    "Your pictures, classes or model settings changed since the last measurement, so its "
+    "numbers were cleared: measure again."
+)
+MEASURE_STOPPED = (
+    "The last measurement stopped before both trainings ended, so it has no numbers: press "
+    "**Measure augmentation** to run it again."
+)
 MEASURE_PIXELS = 6  # how far the test pictures are moved
 MEASURE_SHIFT = 6  # the shifts of the augmented training
 
@@ -942,6 +954,32 @@ class MeasureView:
 
     metrics: tuple[tuple[str, str], ...]
     text: str
+
+
+def measured_for(pictures: PictureSet, spec: ModelSpec) -> tuple:
+    """What a measurement depends on: the classes, which pictures, and the model (its shifts
+    and mirroring aside: the measurement sets those). A measurement made for another is stale.
+    """
+    return (
+        pictures.classes,
+        tuple(p.key for p in pictures.pictures),
+        spec.replace(shift=0, flip=False),
+    )
+
+
+def removal_text(pictures: PictureSet, index: int) -> str:
+    """What removing class ``index`` takes away, for its confirmation (the name comes after)."""
+    return f"Remove this class and its {_count(pictures.counts[index])}? It cannot be undone:"
+
+
+def sample_warning(pictures: PictureSet) -> str | None:
+    """What the sample set would replace, or None when there are no pictures to lose."""
+    if not pictures.pictures:
+        return None
+    return (
+        f"The sample set replaces your {len(pictures.classes)} classes and "
+        f"{_count(len(pictures.pictures))}: they cannot be brought back."
+    )
 
 
 def shifted_accuracy(trained, x: np.ndarray, y: np.ndarray, pixels: int, seed: int = 0) -> float:
