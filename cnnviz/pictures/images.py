@@ -301,9 +301,10 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(
-            f"The image declares too many pixels to be safe to open ({error})."
+            "The image declares too many pixels to open safely (more than "
+            f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels). Upload a smaller image."
         ) from None
     except UnidentifiedImageError:
         if _looks_like_text(raw):
