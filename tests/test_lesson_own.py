@@ -307,3 +307,13 @@ def test_try_view_reads_a_file_as_the_model_sees_it(channels):
     assert (shown.ndim == 3 and shown.shape[-1] >= 3) == (channels == 3)  # colour stays colour
     assert decoded(view.inside).size and decoded(view.maps).size
     assert "4 feature maps" in view.maps_text
+
+
+def test_a_picture_declaring_too_many_pixels_is_refused_in_plain_words():
+    from tests.test_images import _png_declaring  # a PNG header claiming 60000 x 60000 pixels
+
+    _, problems = lesson.add_files(PictureSet(), [("huge.png", _png_declaring(60000, 60000))], 0)
+    assert problems == (
+        "'huge.png' could not be read as a picture: The image declares too many pixels to open "
+        "safely (more than 89 megapixels). Upload a smaller image.",
+    )  # not Pillow's "could be decompression bomb DOS attack"
