@@ -298,6 +298,9 @@ def test_train_on_the_sample_set_and_read_the_held_out_results(trained_app):
 @pytest.mark.slow
 def test_try_a_new_picture_gives_a_probability_per_class(trained_app, monkeypatch):
     at = trained_app
+    assert [c.key for c in at.get("camera_input")] == []  # both cameras off until switched on
+    run(at.toggle(key="own_try_camera_on").set_value(True))
+    assert [c.key for c in at.get("camera_input")] == ["own_try_camera"]
     shape = Image.fromarray(np.uint8(lesson.new_shape(lesson.DEFAULT_SPEC, 7)[..., 0] * 255))
     buffer = io.BytesIO()
     shape.save(buffer, format="PNG")

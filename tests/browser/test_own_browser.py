@@ -2,9 +2,10 @@
 
 Chromium's fake capture device (``--use-fake-device-for-media-stream``) plays a moving test
 pattern, and ``--use-fake-ui-for-media-stream`` grants the camera without asking: the page's
-camera widget works as with a webcam. Snapshots go into two classes, a short training runs in a
-worker, and a new snapshot gets the model's probabilities. Screenshots at laptop, projector and
-phone sizes land in artifacts/screenshots/.
+camera widget works as with a webcam, once its "Use my camera" switch is on (until then the
+page never asks for the camera: a counter around ``getUserMedia`` checks it). Snapshots go
+into two classes, a short training runs in a worker, and a new snapshot gets the model's
+probabilities. Screenshots at laptop, projector and phone sizes land in artifacts/screenshots/.
 """
 
 import re
@@ -30,6 +31,22 @@ SIZES = {"1440x900": (1440, 900), "1280x720": (1280, 720), "390x844": (390, 844)
 SNAPSHOTS = 3  # per class: enough for a held-out split (at least 2)
 
 
+#: Counts the page's requests for the camera (``window.cameraAsked``): the browser's prompt.
+COUNT_CAMERA = """
+window.cameraAsked = 0;
+const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = (c) => { window.cameraAsked += 1; return ask(c); };
+"""
+
+
+def _camera_on(page: Page, which: int) -> None:
+    """Turn on the page's ``which``-th "Use my camera" switch (0: adding, 1: Try it)."""
+    switch = page.get_by_test_id("stCheckbox").filter(has_text="Use my camera").nth(which)
+    switch.scroll_into_view_if_needed()
+    switch.get_by_text("Use my camera").click()
+    wait_idle(page)
+
+
 @pytest.fixture(scope="module")
 def own_url(tmp_path_factory):
     env = {"CNNVIZ_CACHE_DIR": str(tmp_path_factory.mktemp("cnnviz-cache"))}
@@ -51,6 +68,7 @@ def _open(browser, url: str, size: str) -> Page:
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height})
     context.grant_permissions(["camera"])
+    context.add_init_script(COUNT_CAMERA)
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)  # the app's entry first: a fresh server then knows every page's URL
@@ -90,6 +108,9 @@ def _choose_class(page: Page, name: str) -> None:
 def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
     page = _open(camera_browser, own_url, "1440x900")
     screenshot(page, "own-empty-1440x900")
+    expect(page.get_by_test_id("stCameraInput")).to_have_count(0)  # off until asked for
+    assert page.evaluate("window.cameraAsked") == 0, "the page asked for the camera unasked"
+    _camera_on(page, 0)
     camera = page.get_by_test_id("stCameraInput").first
     for name in ("Class A", "Class B"):
         _choose_class(page, name)
@@ -107,6 +128,7 @@ def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
     page.get_by_role("button", name="Train", exact=True).click()
     expect(_text(page, "Held-out accuracy: ")).to_be_visible(timeout=180_000)
     wait_idle(page, 60_000)
+    _camera_on(page, 1)
     trying = page.get_by_test_id("stCameraInput").filter(has_text="A new snapshot")
     trying.scroll_into_view_if_needed()
     _snapshot(page, trying)
@@ -127,6 +149,7 @@ def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
 def test_the_sample_set_page_at_projector_and_phone_size(own_url, camera_browser, size):
     page = _open(camera_browser, own_url, size)
     assert _too_wide(page) == [], "the empty page reaches past the screen's edge"
+    assert page.evaluate("window.cameraAsked") == 0, "the page asked for the camera unasked"
     page.get_by_role("tab", name="Sample shapes").click()
     page.get_by_role("button", name="Use the sample shapes").click()
     wait_idle(page)
