@@ -1,6 +1,8 @@
 """model, training: any input size, channels and class count; the global max head; shifts and
 flips of the training batches (issue 17)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -97,6 +99,14 @@ def test_new_fields_keep_the_articles_repr_and_show_when_changed():
     assert "keras.Input(shape=(64, 64, 3))" in code and "Dense(3, " in code
 
 
+def test_numpy_booleans_and_a_shift_of_half_the_side_are_taken():
+    """NumPy 2's booleans (``np.bool``, no longer named ``bool_``) are flags like Python's; a
+    shift up to half the side is allowed."""
+    spec = ModelSpec(input_shape=(8, 8, 1), filters=(2,), flip=np.True_, shift=4)
+    assert spec.flip is True and spec.shift == 4
+    assert ModelSpec(flip=np.bool_(False)).flip is False
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -112,6 +122,9 @@ def test_new_fields_keep_the_articles_repr_and_show_when_changed():
         ({"shift": 17}, "`shift` must be a whole number from 0 to 16"),
         ({"shift": -1}, "`shift`"),
         ({"flip": 1}, "`flip` must be True or False"),
+        ({"flip": np.int64(1)}, "`flip` must be True or False"),
+        ({"input_shape": (8, 8, 1), "shift": 5}, "at most half the pictures' side: 4 for a side"),
+        ({"input_shape": (15, 15, 3), "shift": 8}, "Received: shift=8, input_shape=(15, 15, 3)"),
         ({"input_shape": (8, 8, 1), "filters": (4, 4)}, "Output would be empty"),
     ],
 )
@@ -232,5 +245,26 @@ def test_evaluation_and_kernels_follow_the_spec():
     np.testing.assert_array_equal(kernels[2, :, :, 1], weights[0][:, :, 1, 2])
     with pytest.raises(ValueError, match="the model takes 28×28×1"):
         check_data(ModelSpec(), data)
+
+
+def test_check_data_refuses_a_class_count_the_data_does_not_have():
+    """Three class names, or labels up to 2, against a spec of 2 or 4 classes: refused with a
+    message naming the spec's ``classes``; the matching spec passes."""
+    data = _own()
+    spec = ModelSpec(filters=(4,), input_shape=(16, 16, 3), classes=3, head="global_max")
+    check_data(spec, data)
+    with pytest.raises(
+        ValueError, match=r"names 3 classes but the model has 4: set the spec's `classes` to 3"
+    ):
+        check_data(spec.replace(classes=4), data)
+    unnamed = dataclasses.replace(data, class_names=())
+    check_data(spec.replace(classes=4), unnamed)  # labels 0..2 fit 4 classes
+    with pytest.raises(
+        ValueError, match=r"labels go up to 2 but the model has 2 classes \(labels 0\.\.1\)"
+    ):
+        check_data(spec.replace(classes=2), unnamed)
+    late = dataclasses.replace(unnamed, y_test=np.full(6, 5, np.uint8))
+    with pytest.raises(ValueError, match="labels go up to 5"):
+        check_data(spec.replace(classes=5), late)  # the test labels count too
     with pytest.raises(ValueError, match=r"labels in 0\.\.1"):
         _batches(data.x_train, data.y_train, spec.replace(classes=2))

@@ -146,11 +146,13 @@ def test_every_thread_of_a_worker_runs_at_nice_ten(worker_sample):
 
 @pytest.mark.slow
 def test_a_failing_training_raises_with_the_workers_message(worker_sample):
-    """A training error in the worker comes back as TrainingError naming the cause."""
+    """A training error in the worker comes back as TrainingError naming the cause. (A Trainer
+    sends the job as it is: the worker's check of the labels is what fails here; TrainerPool.run
+    would refuse the same data before starting a worker, see test_worker_pool.)"""
     bad = dataclasses.replace(worker_sample, y_train=np.full_like(worker_sample.y_train, 12))
     trainer = Trainer()
     try:
-        with pytest.raises(TrainingError, match=r"ValueError: `y` must be a 1-D array of labels"):
+        with pytest.raises(TrainingError, match=r"ValueError: The labels go up to 12 but the"):
             trainer.train(SMALL, bad)
     finally:
         trainer.close()

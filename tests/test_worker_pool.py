@@ -191,6 +191,22 @@ def test_pool_keeps_no_worker_ready_while_every_slot_trains():
         pool.close()
 
 
+def test_pool_run_refuses_data_that_does_not_fit_the_spec_before_any_worker_starts(
+    worker_sample,
+):
+    """Digits (labels 0..9) for a 3-class spec, or for a 64×64×3 spec: ValueError from
+    check_data, and no slot taken, no worker started."""
+    pool = TrainerPool(limit=1)
+    try:
+        with pytest.raises(ValueError, match="labels go up to 9 but the model has 3 classes"):
+            pool.run(SMALL.replace(classes=3), worker_sample, keep=pytest.fail)
+        with pytest.raises(ValueError, match="the model takes 64×64×3"):
+            pool.run(ModelSpec(input_shape=(64, 64, 3)), worker_sample, keep=pytest.fail)
+        assert pool.slots.busy == 0 and pool._spare is None
+    finally:
+        pool.close()
+
+
 @pytest.mark.slow
 def test_pool_run_is_a_trainings_whole_life_under_the_limits(worker_sample):
     """run(): a spec beyond the limits is refused before any worker starts; a good one is

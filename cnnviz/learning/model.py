@@ -33,6 +33,8 @@ import re
 import threading
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from cnnviz._validate import as_choice, env_int
 from cnnviz.maths.ops import output_size
 
@@ -684,7 +686,7 @@ def _as_input_shape(value: object) -> tuple[int, int, int]:
 
 
 def _as_flag(value: object, name: str) -> bool:
-    if not (isinstance(value, bool) or type(value).__name__ == "bool_"):  # NumPy's too
+    if not isinstance(value, (bool, np.bool_)):  # NumPy's too
         raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}.")
     return bool(value)
 
@@ -701,7 +703,13 @@ def _as_rate(value: object) -> float:
 
 
 def _check_fits(spec: ModelSpec) -> None:
-    """Raise ValueError if a kernel or pooling window no longer fits the shrinking maps."""
+    """Raise ValueError if the shift is beyond half the side, or a kernel or pooling window no
+    longer fits the shrinking maps."""
+    if spec.shift > spec.side // 2:
+        raise ValueError(
+            f"`shift` must be at most half the pictures' side: {spec.side // 2} for a side of "
+            f"{spec.side}. Received: shift={spec.shift}, input_shape={spec.input_shape}."
+        )
     size = spec.side
     k = spec.kernel_size
     for block in range(1, len(spec.filters) + 1):

@@ -712,13 +712,17 @@ def evaluate(weights: list[np.ndarray], spec: ModelSpec, data: Dataset) -> Evalu
 
 
 def check_data(spec: ModelSpec, data: Dataset) -> None:
-    """Raise ValueError unless ``data``'s pictures have the spec's input shape (labels beyond
-    ``spec.classes - 1`` are refused by :func:`~cnnviz.learning.data.one_hot`, naming the range).
+    """Raise ValueError unless ``data`` fits the spec: pictures of its input shape, as many
+    class names as its class count (or none: digits), and labels in ``0..spec.classes - 1``.
 
     >>> check_data(ModelSpec(input_shape=(64, 64, 3)), load_sample())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: The pictures are 28×28×1 but the model takes 64×64×3: ...
+    >>> check_data(ModelSpec(classes=3), load_sample())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: The labels go up to 9 but the model has 3 classes (labels 0..2): ...
     """
     if data.input_shape != spec.input_shape:
         given = "×".join(str(n) for n in data.input_shape)
@@ -726,6 +730,17 @@ def check_data(spec: ModelSpec, data: Dataset) -> None:
         raise ValueError(
             f"The pictures are {given} but the model takes {wanted}: set the spec's "
             "`input_shape` to the pictures' shape."
+        )
+    if len(data.class_names) not in (0, spec.classes):
+        raise ValueError(
+            f"The data names {len(data.class_names)} classes but the model has "
+            f"{spec.classes}: set the spec's `classes` to {len(data.class_names)}."
+        )
+    top = max((int(y.max()) for y in (data.y_train, data.y_test) if y.size), default=0)
+    if top >= spec.classes:
+        raise ValueError(
+            f"The labels go up to {top} but the model has {spec.classes} classes (labels "
+            f"0..{spec.classes - 1}): set the spec's `classes` to at least {top + 1}."
         )
 
 

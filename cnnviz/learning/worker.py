@@ -62,6 +62,7 @@ from cnnviz.learning.training import (
     TrainingLimits,
     TrainingRun,
     TrainingSlots,
+    check_data,
     check_limits,
     format_duration,
     max_trainings,
@@ -506,12 +507,16 @@ class TrainerPool:
 
         Raises
         ------
+        ValueError
+            The data does not fit the spec (:func:`~cnnviz.learning.training.check_data`);
+            nothing was started.
         cnnviz.learning.training.LimitError
             The spec's estimated cost is beyond ``limits``; nothing was started.
         TrainingError
             The training failed; the message is written for a person.
         """
         limits = limits or training_limits()
+        check_data(spec, data)
         check_limits(spec, len(data.x_train), len(data.x_test), limits)
         with self.slots.slot(on_wait=on_wait):
             trainer = self.take()
