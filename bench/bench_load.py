@@ -278,9 +278,9 @@ async def measure(
     """``trainers`` trainings, then ``viewers`` visitors at once, against ``server``."""
     # Each visitor's uploads and picture downloads run in threads: enough for all at once, so
     # that this client never queues them behind each other.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=max(64, 3 * viewers))
-    )
+    loop = asyncio.get_running_loop()
+    executor = ThreadPoolExecutor(max_workers=max(64, 3 * viewers))
+    loop.set_default_executor(executor)
     pid = server.pids[0]
     memory_before = memory_mb(pid, "VmRSS")
     stop = asyncio.Event()
@@ -298,6 +298,8 @@ async def measure(
     stop.set()
     trainer_errors = [e for errors in await asyncio.gather(*tasks) for e in errors]
     sampler.stop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=64))  # this one's threads end
+    executor.shutdown(wait=False)
     return Measurement(
         viewers, trainers, server.replicas, idle, visitors, trainer_errors, load_seconds,
         server_cpu, memory_before, memory_mb(pid, "VmHWM"), sampler,
