@@ -37,7 +37,7 @@ from bench._common import (  # noqa: E402
 # 3×3 presets in an order where no two neighbours are equal: the output stays 1022 × 1022.
 CHOICES = ["Box blur", "Sharpen", "Laplacian", "Sobel y", "Emboss", "Prewitt x", "Sobel x"]
 PICTURE = "[data-testid=stImage]"
-MAP = ".st-key-conv_maps"
+MAP = ".st-key-conv_maps"  # the map (in its component's frame) and its colour bar
 
 
 def main() -> None:
@@ -51,7 +51,7 @@ def main() -> None:
         for page, url in ((pages[0], run.base_url), (pages[1], f"{run.base_url}/?encode=png")):
             open_page(page, url, photos[0], f"{PICTURE} img")
         pages[2].goto(run.app_url)  # the entry first, so /convolution runs under st.navigation
-        open_page(pages[2], f"{run.app_url}/convolution", photos[0], f"{MAP} img")
+        open_page(pages[2], f"{run.app_url}/convolution", photos[0], f"{MAP} iframe")
         pages[2].get_by_text("Output: 1022 × 1022").first.wait_for(timeout=60_000)
         base = {"pid": run.base_pid, "box": PICTURE}
         timed = {
