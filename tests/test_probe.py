@@ -272,13 +272,68 @@ def test_shift_curve_of_several_digits_is_the_mean_of_their_curves(default):
     [
         ((np.zeros((28, 28)), 3, [30]), r"`shifts` must be .* from -27 to 27"),
         ((np.zeros((28, 28)), 3, []), "`shifts` must be a non-empty list"),
-        ((np.zeros((2, 28, 28)), 3), r"`label` must be one whole number per digit \(2 here\)"),
+        ((np.zeros((2, 28, 28)), 3), r"`label` must be one whole number per picture \(2 here\)"),
         ((np.zeros((28, 28)), 2.5), "`label` must be"),
     ],
 )
 def test_shift_curve_rejects_bad_arguments(default, args, match):
     with pytest.raises(ValueError, match=match):
         shift_curve(default, *args)
+
+
+def _random_model(spec, seed=0):
+    from cnnviz.learning.nn import weight_shapes
+    from cnnviz.learning.training import TrainedModel
+
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0, 0.3, s).astype(np.float32) for s in weight_shapes(spec)]
+    return TrainedModel(spec, "none", weights)
+
+
+def test_predict_reads_a_one_channel_picture_with_its_colour_axis_as_one_picture():
+    """(64, 64, 1) for a 64×64×1 model is one picture, (N, 64, 64, 1) a batch; (64, 64) and
+    (N, 64, 64) are grayscale shorthand for the same; other shapes are refused by name."""
+    from cnnviz.learning import nn
+
+    spec = ModelSpec(filters=(3,), dense_units=4, input_shape=(64, 64, 1), classes=3)
+    model = _random_model(spec)
+    x = np.random.default_rng(1).random((5, 64, 64, 1), dtype=np.float32)
+    want = nn.predict(model.weights, x, spec)  # (5, 3)
+    one = predict(model, x[0])
+    assert one.shape == (3,)
+    np.testing.assert_allclose(one, want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(model, x[0, :, :, 0]), want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(model, x), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(model, x[..., 0]), want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(
+        ValueError, match=r"one picture of shape \(64, 64, 1\).*x.shape=\(64, 64, 3\)"
+    ):
+        predict(model, np.zeros((64, 64, 3)))
+    colour = _random_model(spec.replace(input_shape=(64, 64, 3)))
+    assert predict(colour, np.zeros((64, 64, 3))).shape == (3,)
+    with pytest.raises(ValueError, match=r"batch \(N, 64, 64, 3\) for this model"):
+        predict(colour, np.zeros((64, 64)))  # no grayscale shorthand for a colour model
+
+
+def test_shift_curve_of_colour_pictures_moves_every_channel_together():
+    """A 16×16×3 model: each point is the probability of the label for the pictures moved that
+    far (all three channels), averaged over the pictures."""
+    spec = ModelSpec(filters=(3,), dense_units=4, input_shape=(16, 16, 3), classes=3, seed=2)
+    model = _random_model(spec, seed=4)
+    x = np.random.default_rng(5).random((2, 16, 16, 3), dtype=np.float32)
+    labels = np.array([2, 0])
+    curve = shift_curve(model, x, labels, shifts=[-2, 0, 3])
+    for i, s in enumerate([-2, 0, 3]):
+        for along, moved in (
+            (curve.along_x, [shift(p, s, 0) for p in x]),
+            (curve.along_y, [shift(p, 0, s) for p in x]),
+        ):
+            expected = np.mean(
+                [predict(model, m)[label] for m, label in zip(moved, labels, strict=True)]
+            )
+            assert along[i] == pytest.approx(expected, **CLOSE)
+    alone = shift_curve(model, x[1], 0, shifts=[1])
+    assert alone.along_x[0] == pytest.approx(predict(model, shift(x[1], 1, 0))[0], **CLOSE)
 
 
 def test_compare_patterns_counts_active_neurons_and_their_difference():

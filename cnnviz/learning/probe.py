@@ -45,6 +45,7 @@ __all__ = [
     "ShiftCurve",
     "activation_pattern",
     "as_picture",
+    "as_pictures",
     "compare_patterns",
     "layer_activations",
     "predict",
@@ -255,16 +256,14 @@ def predict(model: Model, x: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     x : ndarray, shape (H, W, C) or (N, H, W, C); (H, W) or (N, H, W) for one channel
-        Values in [0, 1].
+        Values in [0, 1]; see :func:`as_pictures`.
 
     Returns
     -------
     ndarray of float32, shape (K,) or (N, K)
     """
-    channels = model.spec.channels
-    x = as_float_array(x, "x", (2, 3) if channels == 1 else (3, 4))
-    one = x.ndim == (2 if channels == 1 else 3)
-    probabilities = _predict(model, x[None] if one else x)  # (N, K)
+    pictures, one = as_pictures(x, model.spec)
+    probabilities = _predict(model, pictures)  # (N, K)
     return probabilities[0] if one else probabilities
 
 
@@ -376,15 +375,16 @@ def shift_curve(
     label: int | np.ndarray,
     shifts: Sequence[int] = DEFAULT_SHIFTS,
 ) -> ShiftCurve:
-    """The probability of the true class as the digit moves sideways and up and down.
+    """The probability of the true class as the picture moves sideways and up and down.
 
     Parameters
     ----------
     model : Model
-    x : ndarray, shape (H, W) or (N, H, W)
-        One digit or several, values in [0, 1].
+    x : ndarray, shape (H, W, C) or (N, H, W, C); (H, W) or (N, H, W) for one channel
+        One picture or several of the model's input shape (see :func:`as_pictures`), values
+        in [0, 1]. Every channel moves together.
     label : int or ndarray of int, shape (N,)
-        The true class of each digit.
+        The true class of each picture.
     shifts : sequence of int
         Pixels to move by; negative moves left or up. What leaves the frame is lost, the
         pixels that come in are 0 (see :func:`cnnviz.maths.pixels.shift`).
@@ -392,7 +392,7 @@ def shift_curve(
     Returns
     -------
     ShiftCurve
-        For several digits, the mean probability over them at each shift.
+        For several pictures, the mean probability over them at each shift.
 
     Notes
     -----
@@ -408,24 +408,23 @@ def shift_curve(
     >>> curve.shifts.tolist(), curve.along_x.shape
     ([-1, 0, 1], (3,))
     """
-    x = as_float_array(x, "x", (2, 3))
-    digits = x if x.ndim == 3 else x[None]  # (N, H, W)
+    pictures, _ = as_pictures(x, model.spec)  # (N, H, W, C)
     labels = np.atleast_1d(np.asarray(label))
-    if labels.shape != (len(digits),) or not np.issubdtype(labels.dtype, np.integer):
+    if labels.shape != (len(pictures),) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
-            f"`label` must be one whole number per digit ({len(digits)} here). "
+            f"`label` must be one whole number per picture ({len(pictures)} here). "
             f"Received: label={label!r}."
         )
-    steps = _as_shifts(shifts, digits.shape[1:])
+    steps = _as_shifts(shifts, pictures.shape[1:3])
     moved = [
-        shift(digit, int(s), 0) if axis == 0 else shift(digit, 0, int(s))
+        shift(picture, int(s), 0) if axis == 0 else shift(picture, 0, int(s))
         for axis in (0, 1)
         for s in steps
-        for digit in digits
-    ]  # 2·D·N digits: axis, then shift, then digit
+        for picture in pictures
+    ]  # 2·D·N pictures: axis, then shift, then picture
     probabilities = _predict(model, np.stack(moved))  # (2·D·N, K)
     true = probabilities[np.arange(len(moved)), np.tile(labels, 2 * len(steps))]
-    per_shift = true.reshape(2, len(steps), len(digits)).mean(axis=2)  # (2, D)
+    per_shift = true.reshape(2, len(steps), len(pictures)).mean(axis=2)  # (2, D)
     return ShiftCurve(np.array(steps), per_shift[0], per_shift[1])
 
 
@@ -436,6 +435,36 @@ def _as_batch(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
     """One picture as a batch of one, ``(1, H, W, C)`` float32, checked against the spec's input
     shape; a one-channel picture may come as (H, W)."""
     return as_picture(x, spec)[None]
+
+
+def as_pictures(x: np.ndarray, spec: ModelSpec) -> tuple[np.ndarray, bool]:
+    """Pictures as ``(N, H, W, C)`` float32 of the spec's ``input_shape``, and whether ``x`` was
+    one picture; else ValueError.
+
+    ``x`` is read as one picture (H, W, C) or a batch (N, H, W, C) first; for a one-channel
+    model, (H, W) and (N, H, W) are taken as shorthand for a single grayscale channel. So a
+    one-channel 64×64 model reads (64, 64, 1) as one picture, not as 64 pictures.
+
+    >>> as_pictures(np.zeros((64, 64, 1)), ModelSpec(input_shape=(64, 64, 1)))[0].shape
+    (1, 64, 64, 1)
+    >>> as_pictures(np.zeros((5, 28, 28)), ModelSpec())[0].shape
+    (5, 28, 28, 1)
+    """
+    x = as_float_array(x, "x", (2, 3, 4))
+    shape, (h, w, c) = x.shape, spec.input_shape
+    if shape == spec.input_shape:
+        return x[None], True
+    if x.ndim == 4 and shape[1:] == spec.input_shape:
+        return x, False
+    if c == 1 and shape == (h, w):
+        return x[None, :, :, None], True
+    if c == 1 and x.ndim == 3 and shape[1:] == (h, w):
+        return x[..., None], False
+    gray = f", or ({h}, {w}) / (N, {h}, {w})" if c == 1 else ""
+    raise ValueError(
+        f"`x` must be one picture of shape {spec.input_shape} or a batch (N, {h}, {w}, {c})"
+        f"{gray} for this model. Received: x.shape={shape}."
+    )
 
 
 def as_picture(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
@@ -461,10 +490,8 @@ def as_picture(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
 
 
 def _predict(model: Model, pictures: np.ndarray) -> np.ndarray:
-    """Probabilities for ``pictures`` (N, H, W) or (N, H, W, C): (N, K)."""
-    return nn.predict(
-        model.weights, pictures[..., None] if pictures.ndim == 3 else pictures, model.spec
-    )
+    """Probabilities for ``pictures`` (N, H, W, C): (N, K)."""
+    return nn.predict(model.weights, pictures, model.spec)
 
 
 def _as_shifts(shifts: Sequence[int], shape: tuple[int, ...]) -> list[int]:
