@@ -1,7 +1,6 @@
 """The "Your own classes" lesson, against references worked out here (Pillow, NumPy by hand)."""
 
 import io
-import zipfile
 
 import numpy as np
 import pytest
@@ -14,20 +13,13 @@ from cnnviz.learning.own import MAX_CLASSES, MAX_FILE_BYTES, MAX_PER_CLASS, SHAP
 from cnnviz.learning.training import TrainedModel
 from cnnviz.lessons import own as lesson
 from cnnviz.lessons.own import ChangeRefused, PictureSet
+from tests.pictures import zipped
 
 
 def png(colour, size=(30, 20)) -> bytes:
     mode = "L" if isinstance(colour, int) else "RGB"
     buffer = io.BytesIO()
     Image.new(mode, size, colour).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
     return buffer.getvalue()
 
 

@@ -7,7 +7,6 @@ their session, change them through the controls, show visitor text literally, tr
 
 import io
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.learning import nn
 from cnnviz.learning.own import MAX_PER_CLASS, shifted
 from cnnviz.lessons import own as lesson
+from tests.pictures import zipped
 from tests.rendered import to_html
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "own.py")
@@ -32,14 +32,6 @@ def png(value: int = 128, size=(20, 16), mode="L") -> bytes:
 def jpeg(value: int = 128) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (value, 255 - value, 40)).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
     return buffer.getvalue()
 
 
