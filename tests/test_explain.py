@@ -12,7 +12,7 @@ import functools
 import numpy as np
 import pytest
 
-from cnnviz.learning import explain
+from cnnviz.learning import explain, nn
 from cnnviz.learning.model import ModelSpec, architecture, build_model
 from cnnviz.learning.nn import forward_with_sums, weight_shapes
 from cnnviz.learning.probe import layer_activations
@@ -119,6 +119,24 @@ def test_occlusion_map_equals_one_position_at_a_time(small, patch, stride, fill)
             slow[a, b] = model(covered[None]).numpy()[0, label]
     np.testing.assert_allclose(ours, slow, rtol=1e-4, atol=1e-6)
     assert ours.std() > 0 or patch == 28  # the patch matters somewhere
+
+
+def test_occlusion_map_builds_the_covered_copies_one_chunk_at_a_time(monkeypatch):
+    """At most nn._chunk(spec) covered copies exist at once (they were all built first: 3.2 GB
+    at 128×128×3, patch 1, stride 1); the map equals one copy at a time."""
+    spec = ModelSpec(filters=(3,), dense_units=4, input_shape=(16, 16, 3), classes=3)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(0, 0.3, s).astype(np.float32) for s in nn.weight_shapes(spec)]
+    picture = rng.random((16, 16, 3), dtype=np.float32)
+    monkeypatch.setattr(nn, "CHUNK", 7)
+    batches, predict = [], nn.predict
+    monkeypatch.setattr(nn, "predict", lambda w, x, s: batches.append(len(x)) or predict(w, x, s))
+    ours = explain.occlusion_map(weights, spec, picture, 2, patch=3, stride=1, fill=0.0)
+    assert ours.shape == (14, 14) and max(batches) <= 7 and sum(batches) == 14 * 14
+    for i, j in [(0, 0), (5, 9), (13, 13)]:
+        covered = picture.copy()
+        covered[i : i + 3, j : j + 3] = 0.0
+        assert ours[i, j] == pytest.approx(predict(weights, covered[None], spec)[0, 2], rel=1e-5)
 
 
 def test_occlusion_map_names_what_is_wrong(small):

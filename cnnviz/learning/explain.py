@@ -285,8 +285,9 @@ def occlusion_map(
 
     Notes
     -----
-    All ``P²`` covered copies go through :func:`cnnviz.learning.nn.predict` as one batch (it
-    splits them into memory-bounded chunks), not one prediction per position.
+    The ``P²`` covered copies are built and scored one memory-bounded chunk at a time (the
+    chunk :func:`cnnviz.learning.nn.predict` uses), not one prediction per position and never
+    all at once (all ``P²`` copies of a 128×128×3 picture, patch 1, stride 1, would be 3.2 GB).
 
     Examples
     --------
@@ -306,11 +307,16 @@ def occlusion_map(
         raise ValueError(f"`fill` must be a number from 0 to 1. Received: fill={fill!r}.")
     starts = occlusion_positions(patch, stride, spec.side)
     count = len(starts)
-    covered = np.repeat(picture[None], count * count, axis=0)  # (P·P, H, W, C)
-    for n, (i, j) in enumerate((i, j) for i in starts for j in starts):
-        covered[n, i : i + patch, j : j + patch] = fill
-    probabilities = nn.predict(weights, covered, spec)  # (P·P, K)
-    return probabilities[:, class_index].reshape(count, count).astype(np.float32)
+    corners = [(i, j) for i in starts for j in starts]  # P·P, row by row
+    step = nn._chunk(spec)  # nn.predict's own chunk: the same batches, the same numbers
+    kept = []
+    for first in range(0, len(corners), step):
+        part = corners[first : first + step]
+        covered = np.repeat(picture[None], len(part), axis=0)  # (≤ step, H, W, C)
+        for n, (i, j) in enumerate(part):
+            covered[n, i : i + patch, j : j + patch] = fill
+        kept.append(nn.predict(weights, covered, spec)[:, class_index])
+    return np.concatenate(kept).reshape(count, count).astype(np.float32)
 
 
 # --- top examples ---------------------------------------------------------------------------
