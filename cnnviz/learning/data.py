@@ -15,11 +15,13 @@ Two sources, one result type (:class:`Dataset`):
 network, a server that does not answer within ``timeout`` seconds, a broken file), falls back
 to the sample and says why in :attr:`Dataset.reason`. It never raises for a failed download.
 
-Images are kept as they come, ``uint8`` in 0..255 with shape ``(N, 28, 28)``;
+Images are kept as they come, ``uint8`` in 0..255 with shape ``(N, 28, 28)`` for MNIST, or
+``(N, S, S, C)`` (C = 1 or 3) for a visitor's own pictures;
 :func:`as_model_input` and :func:`one_hot` turn them into what the model eats. Nothing here
 imports TensorFlow.
 
-Letters used in shapes: ``N`` digits, ``H = W = 28`` pixels, ``K = 10`` classes.
+Letters used in shapes: ``N`` pictures, ``H = W`` pixels a side (28 for MNIST), ``C``
+channels (1 for MNIST), ``K`` classes (10 for MNIST: the digits).
 """
 
 from __future__ import annotations

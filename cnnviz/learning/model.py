@@ -107,7 +107,6 @@ _OPTIMIZER_CLASS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 # full) and time: see estimate_cost. Measured, with the figures in the commit log and bench/.
 WORKER_BASE_BYTES = 850 * 2**20  # a worker with TensorFlow loaded, before any job
 TRAINING_BASE_BYTES = 150 * 2**20  # Keras' traced functions and buffers for even a tiny model
-PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1]
 # Bytes per parameter while training: weights, gradients, the optimizer's slots (Adam keeps two
 # running means, RMSprop one), and the result's copies (get_weights, then its pickle).
 _BYTES_PER_PARAMETER = {"adam": 24, "rmsprop": 20, "sgd": 16}
@@ -602,7 +601,10 @@ def keras_code(spec: ModelSpec | None = None) -> str:
     if moves:
         lines += [
             f"# Training batches are {' and '.join(moves)} at random (cnnviz's tf.data",
-            "# pipeline; keras.layers.RandomTranslation and RandomFlip do the same).",
+            "# pipeline: whole pixels, zero fill, drawn from the seed and the epoch;",
+            "# keras.layers.RandomTranslation and RandomFlip do alike, but RandomTranslation",
+            "# takes a fraction of the side, fills by reflection and may move by part of a",
+            "# pixel).",
         ]
     return "\n".join(lines) + "\n"
 

@@ -401,14 +401,14 @@ def forward_with_sums(
 def forward(
     weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec | None = None
 ) -> list[np.ndarray]:
-    """Every layer's output for a batch of digits, the last being the class probabilities.
+    """Every layer's output for a batch of pictures, the last being the class probabilities.
 
     Parameters
     ----------
     weights : list of ndarray
         In the order of Keras' ``model.get_weights()`` (see :func:`weight_shapes`).
-    x : ndarray, shape (N, 28, 28, 1)
-        Digits, pixels in [0, 1].
+    x : ndarray, shape (N, H, W, C): the spec's input shape ((N, 28, 28, 1) for MNIST)
+        Pictures, pixels in [0, 1].
     spec : ModelSpec, optional
         The model the weights belong to; defaults to the article's.
 
@@ -417,8 +417,9 @@ def forward(
     list of ndarray, float32
         One per layer, in the order of ``model.layers`` (see
         :func:`~cnnviz.learning.model.architecture`):
-        ``(N, H, W, F)`` after convolutions (ReLU applied) and pooling, ``(N, D)`` after Flatten
-        and Dense; the last is ``(N, 10)``, rows summing to 1.
+        ``(N, H, W, F)`` after convolutions (ReLU applied) and pooling, ``(N, D)`` after Flatten,
+        global max pooling and Dense; the last is ``(N, K)`` (``K = spec.classes``), rows
+        summing to 1.
 
     Examples
     --------
@@ -435,7 +436,8 @@ def forward(
 def predict(
     weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec | None = None
 ) -> np.ndarray:
-    """The class probabilities alone, shape (N, 10), for many digits (no layer kept but the last).
+    """The class probabilities alone, shape (N, K) with ``K = spec.classes``, for many pictures
+    (N, H, W, C) of the spec's input shape (no layer kept but the last).
 
     >>> spec = ModelSpec(filters=(2,), dense_units=4)
     >>> weights = [np.zeros(s, np.float32) for s in weight_shapes(spec)]
@@ -455,13 +457,14 @@ class Gradients:
     ----------
     value : float
         The quantity that was differentiated (the mean loss, or a sum over the batch).
-    input : ndarray, shape (N, 28, 28, 1)
+    input : ndarray, shape (N, H, W, C), the spec's input shape
         Its gradient with respect to every input pixel (saliency).
     weights : list of ndarray
         Its gradient with respect to every weight, shaped and ordered like the weights.
-    probabilities : ndarray, shape (N, 10), or None
-        The model's answers in the forward pass that came first (``labels=`` only).
-    scores : ndarray, shape (N, 10), or None
+    probabilities : ndarray, shape (N, K), or None
+        The model's answers in the forward pass that came first (``labels=`` only);
+        ``K = spec.classes``.
+    scores : ndarray, shape (N, K), or None
         The output layer's sums before the softmax, the logits (``labels=`` only).
     losses : ndarray, shape (N,), float64, or None
         Each answer's loss (:func:`answer_losses`); ``value`` is their mean (``labels=`` only).
@@ -485,12 +488,12 @@ def answer_losses(
 
     Parameters
     ----------
-    scores : ndarray, shape (N, 10)
-        The output layer's sums ``z`` before the softmax (the logits).
+    scores : ndarray, shape (N, K)
+        The output layer's sums ``z`` before the softmax (the logits), ``K`` classes.
     labels : ndarray of int, shape (N,)
-        The true digits.
+        The true classes, 0 to ``K - 1``.
     loss : {"categorical_crossentropy", "mean_squared_error"}
-    probabilities : ndarray, shape (N, 10), optional
+    probabilities : ndarray, shape (N, K), optional
         ``softmax(z)`` as the model computed it, for the mean squared error (computed from
         ``scores`` if not given).
 
@@ -561,7 +564,7 @@ def gradients(
     Give exactly one of:
 
     labels : ndarray of int, shape (N,)
-        The true digits: the quantity is the batch's mean loss, the spec's own
+        The true classes: the quantity is the batch's mean loss, the spec's own
         (categorical cross-entropy or mean squared error on the probabilities), as Keras
         computes it during training.
     score : int

@@ -325,9 +325,9 @@ def gradient_step(
     spec : ModelSpec or None
         The model the weights belong to; None for the article's.
     x : ndarray, shape (N, H, W, C), the spec's input shape (N, 28, 28, 1) for MNIST
-        The batch's digits, pixels in [0, 1].
+        The batch's pictures, pixels in [0, 1].
     y : ndarray of int, shape (N,)
-        Their true digits, 0 to 9.
+        Their true classes, 0 to ``spec.classes - 1`` (the digits 0 to 9 for MNIST).
     learning_rate : float
         Above 0.
 
