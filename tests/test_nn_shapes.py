@@ -240,3 +240,28 @@ def test_shifted_moves_each_picture_exactly_pixels_along_one_axis(shape, pixels)
     np.testing.assert_array_equal(own.shifted(x, 0), x)
     with pytest.raises(ValueError, match="`pixels` must be a whole number from 0 to"):
         own.shifted(x, shape[1])
+
+
+def test_backward_in_two_legs_equals_one_and_fills_the_weight_gradients():
+    """nn.backward (shared by gradients and explain): from the class score down to layer 2's
+    output (the second conv), then on from there (its output, so through its ReLU) to the
+    input, equals the whole way at once and gradients(score=)'s input and weight gradients."""
+    spec = ModelSpec(filters=(3, 4), dense_units=5, input_shape=(16, 16, 3), classes=3)
+    spec = spec.replace(head="global_max")
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(0, 0.4, s).astype(np.float32) for s in nn.weight_shapes(spec)]
+    x = rng.random((2, 16, 16, 3), dtype=np.float32)
+    outputs, sums = nn.forward_with_sums(weights, x, spec)
+    d = np.zeros_like(outputs[-1])
+    d[:, 2] = 1.0
+    top = len(outputs) - 1
+    into = [np.zeros_like(w) for w in weights]
+    whole = nn.backward(weights, spec, x, outputs, sums, d, top, from_sums=True, into=into)
+    middle = nn.backward(weights, spec, x, outputs, sums, d, top, 2, from_sums=True)
+    assert middle.shape == outputs[2].shape and architecture(spec)[2].kind == "Conv2D"
+    legs = nn.backward(weights, spec, x, outputs, sums, middle, 2)
+    np.testing.assert_allclose(legs, whole, rtol=1e-6, atol=1e-7)
+    g = nn.gradients(weights, x, spec, score=2)
+    np.testing.assert_allclose(whole, g.input, rtol=1e-6, atol=1e-7)
+    for ours, theirs in zip(into, g.weights, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)

@@ -495,41 +495,6 @@ def conv_layers(spec: ModelSpec) -> list[int]:
     return [i for i, row in enumerate(architecture(spec)) if row.kind == "Conv2D"]
 
 
-def _chain(
-    weights: list[np.ndarray],
-    spec: ModelSpec,
-    x: np.ndarray,
-    outputs: list[np.ndarray],
-    sums: list[np.ndarray | None],
-    d: np.ndarray,
-    start: int,
-    stop: int,
-) -> np.ndarray:
-    """Carry ``d``, a gradient with respect to layer ``start``'s sums *before* its activation,
-    down to the output of layer ``stop`` (``-1``: the input), with :mod:`~cnnviz.learning.nn`'s
-    backward steps: the chain rule of :func:`~cnnviz.learning.nn.gradients`, between any two
-    layers."""
-    rows = architecture(spec)
-    index, where = 0, []  # where each layer's kernel sits in the weight list
-    for row in rows:
-        where.append(index if row.kind in ("Conv2D", "Dense") else -1)
-        index += 2 if row.kind in ("Conv2D", "Dense") else 0
-    for i in range(start, stop, -1):
-        below = outputs[i - 1] if i else x
-        if rows[i].kind in ("Conv2D", "Dense"):
-            if i != start:
-                d = d * (sums[i] > 0)  # ReLU passes the gradient where it was active
-            step = nn.conv_backward if rows[i].kind == "Conv2D" else nn.dense_backward
-            d = step(d, below, weights[where[i]])[0]
-        elif rows[i].kind == "Flatten":
-            d = d.reshape(below.shape)
-        elif rows[i].kind == "GlobalMaxPooling2D":
-            d = nn.global_max_backward(d, below)
-        else:
-            d = nn.pool_backward(d, below, spec.pooling)
-    return d
-
-
 def layer_gradient(
     weights: Sequence[np.ndarray],
     spec: ModelSpec | None,
@@ -567,7 +532,9 @@ def layer_gradient(
     weights = [np.asarray(w, np.float32) for w in weights]
     d = np.zeros_like(outputs[-1])
     d[:, class_index] = 1.0  # ∂z/∂z for the class's score: no softmax in between
-    return outputs[layer], _chain(weights, spec, x, outputs, sums, d, len(outputs) - 1, layer)
+    return outputs[layer], nn.backward(
+        weights, spec, x, outputs, sums, d, len(outputs) - 1, layer, from_sums=True
+    )
 
 
 def grad_cam(
@@ -679,7 +646,7 @@ def _ascent_gradient(weights, spec, x, layer, cell) -> np.ndarray:
     outputs, sums = nn.forward_with_sums(weights, batch, spec)
     d = np.zeros_like(outputs[layer])
     d[(0, *cell)] = 1.0
-    return _chain(weights, spec, batch, outputs, sums, d, layer, -1)[0]
+    return nn.backward(weights, spec, batch, outputs, sums, d, layer, from_sums=True)[0]
 
 
 def feature_picture(

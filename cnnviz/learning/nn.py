@@ -37,6 +37,7 @@ from cnnviz.learning.model import ModelSpec, architecture, scoring_chunk
 __all__ = [
     "Gradients",
     "answer_losses",
+    "backward",
     "batch_losses",
     "conv_backward",
     "conv_forward",
@@ -449,6 +450,47 @@ def predict(
     return np.concatenate(parts) if parts else np.zeros((0, spec.classes), np.float32)
 
 
+def backward(
+    weights: Sequence[np.ndarray],
+    spec: ModelSpec,
+    x: np.ndarray,
+    outputs: Sequence[np.ndarray],
+    scores: Sequence[np.ndarray | None],
+    d: np.ndarray,
+    start: int,
+    stop: int = -1,
+    *,
+    from_sums: bool = False,
+    into: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """The chain rule from layer ``start`` down to the output of layer ``stop`` (-1: the input).
+
+    ``d`` is the gradient with respect to layer ``start``'s output or, if ``from_sums``, to its
+    sums before its activation (the output layer's always: its softmax is not undone here).
+    ``outputs`` and ``scores`` are :func:`forward_with_sums`' for ``x``. Each conv and dense
+    layer passed writes its kernel's and bias's gradients into ``into``, if given (a list
+    shaped like the weights). Returns the gradient with respect to layer ``stop``'s output.
+    :func:`gradients` and :mod:`cnnviz.learning.explain` (Grad-CAM, layer gradients) share it.
+    """
+    layers = _layers(spec)
+    for i in range(start, stop, -1):
+        layer, below = layers[i], outputs[i - 1] if i else x
+        if layer.kind in ("conv", "dense", "output"):
+            if not (from_sums and i == start):
+                d = d * (scores[i] > 0)  # ReLU passes the gradient where it was active
+            step = conv_backward if layer.kind == "conv" else dense_backward
+            d, d_kernel, d_bias = step(d, below, weights[layer.weights])
+            if into is not None:
+                into[layer.weights], into[layer.weights + 1] = d_kernel, d_bias
+        elif layer.kind == "pool":
+            d = pool_backward(d, below, spec.pooling)
+        elif layer.kind == "flatten":
+            d = d.reshape(below.shape)
+        elif layer.kind == "global":
+            d = global_max_backward(d, below)
+    return d
+
+
 @dataclass(frozen=True)
 class Gradients:
     """What :func:`gradients` returns.
@@ -634,23 +676,11 @@ def gradients(
             d_scores, d = _softmax_backward(d, probabilities), None
     d_weights: list[np.ndarray] = [np.zeros_like(w) for w in weights]
     if d is None:  # start from the output layer's scores
-        a = outputs[top - 1]
-        kernel = weights[layers[top].weights]
-        d, d_weights[-2], d_weights[-1] = dense_backward(d_scores, a, kernel)
-        top -= 1
-    for i in range(top, -1, -1):
-        layer, below = layers[i], outputs[i - 1] if i else x
-        if layer.kind in ("conv", "dense"):
-            d = d * (scores[i] > 0)  # ReLU passes the gradient where it was active
-            step = conv_backward if layer.kind == "conv" else dense_backward
-            d, d_kernel, d_bias = step(d, below, weights[layer.weights])
-            d_weights[layer.weights], d_weights[layer.weights + 1] = d_kernel, d_bias
-        elif layer.kind == "pool":
-            d = pool_backward(d, below, spec.pooling)
-        elif layer.kind == "flatten":
-            d = d.reshape(below.shape)
-        elif layer.kind == "global":
-            d = global_max_backward(d, below)
+        d = backward(
+            weights, spec, x, outputs, scores, d_scores, top, from_sums=True, into=d_weights
+        )
+    else:
+        d = backward(weights, spec, x, outputs, scores, d, top, into=d_weights)
     if labels is not None:
         return Gradients(value, d, d_weights, probabilities, scores[-1], each)
     return Gradients(value, d, d_weights)
