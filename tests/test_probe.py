@@ -306,12 +306,14 @@ def test_predict_reads_a_one_channel_picture_with_its_colour_axis_as_one_picture
     np.testing.assert_allclose(predict(model, x), want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(predict(model, x[..., 0]), want, rtol=1e-5, atol=1e-6)
     with pytest.raises(
-        ValueError, match=r"one picture of shape \(64, 64, 1\).*x.shape=\(64, 64, 3\)"
+        ValueError, match=r"one 64×64 picture with 1 channel.*x.shape=\(64, 64, 3\)"
     ):
         predict(model, np.zeros((64, 64, 3)))
     colour = _random_model(spec.replace(input_shape=(64, 64, 3)))
     assert predict(colour, np.zeros((64, 64, 3))).shape == (3,)
-    with pytest.raises(ValueError, match=r"batch \(N, 64, 64, 3\) for this model"):
+    with pytest.raises(
+        ValueError, match=r"or a batch \(N, 64, 64, 3\)\. Received: x.shape=\(64, 64\)"
+    ):
         predict(colour, np.zeros((64, 64)))  # no grayscale shorthand for a colour model
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "answer_losses",
     "backward",
     "batch_losses",
+    "check_pictures",
     "conv_backward",
     "conv_forward",
     "dense_backward",
@@ -311,10 +312,24 @@ def _check(weights: Sequence[np.ndarray], x: np.ndarray, spec: ModelSpec) -> lis
         raise ValueError(
             f"`weights` must have the shapes {expected} for this spec. Received: {got}."
         )
+    check_pictures(x, spec)
+    return [np.asarray(w, dtype=np.float32) for w in weights]
+
+
+def check_pictures(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """``x`` as float32 pictures (N, H, W, C) of the spec's ``input_shape``, else ValueError:
+    the one check of a batch's shape (:mod:`~cnnviz.learning.sgd` uses it too; one picture,
+    :func:`cnnviz.learning.probe.as_pictures`).
+
+    >>> check_pictures(np.zeros((2, 28, 28)), ModelSpec())
+    Traceback (most recent call last):
+    ...
+    ValueError: `x` must have the shape (N, 28, 28, 1). Received: x.shape=(2, 28, 28).
+    """
     if np.ndim(x) != 4 or tuple(np.shape(x)[1:]) != spec.input_shape:
         shape = ", ".join(str(n) for n in spec.input_shape)
         raise ValueError(f"`x` must have the shape (N, {shape}). Received: x.shape={np.shape(x)}.")
-    return [np.asarray(w, dtype=np.float32) for w in weights]
+    return np.asarray(x, dtype=np.float32)
 
 
 def _forward_all(

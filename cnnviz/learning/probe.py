@@ -460,11 +460,7 @@ def as_pictures(x: np.ndarray, spec: ModelSpec) -> tuple[np.ndarray, bool]:
         return x[None, :, :, None], True
     if c == 1 and x.ndim == 3 and shape[1:] == (h, w):
         return x[..., None], False
-    gray = f", or ({h}, {w}) / (N, {h}, {w})" if c == 1 else ""
-    raise ValueError(
-        f"`x` must be one picture of shape {spec.input_shape} or a batch (N, {h}, {w}, {c})"
-        f"{gray} for this model. Received: x.shape={shape}."
-    )
+    raise ValueError(_shape_message(spec, shape, batch=True))
 
 
 def as_picture(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
@@ -474,19 +470,24 @@ def as_picture(x: np.ndarray, spec: ModelSpec) -> np.ndarray:
     >>> as_picture(np.zeros((28, 28)), ModelSpec()).shape
     (28, 28, 1)
     """
-    x = given = as_float_array(x, "x", (2, 3, 4))
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim == 2 and spec.channels == 1:
-        x = x[:, :, None]
-    if x.shape != spec.input_shape:
-        h, w, c = spec.input_shape
-        colour = "1 channel" if c == 1 else f"{c} channels"
-        raise ValueError(
-            f"`x` must be one {h}×{w} picture with {colour} for this model, shape "
-            f"{spec.input_shape}. Received: x.shape={given.shape}."
-        )
-    return x
+    x = as_float_array(x, "x", (2, 3, 4))  # its own messages: not numbers, empty, NaN
+    try:
+        pictures, _ = as_pictures(x, spec)
+    except ValueError:
+        pictures = ()
+    if len(pictures) != 1:
+        raise ValueError(_shape_message(spec, x.shape, batch=False))
+    return pictures[0]
+
+
+def _shape_message(spec: ModelSpec, given: tuple[int, ...], batch: bool) -> str:
+    """What :func:`as_pictures` and :func:`as_picture` say about a shape they do not take."""
+    h, w, c = spec.input_shape
+    colour = "1 channel" if c == 1 else f"{c} channels"
+    one = f"`x` must be one {h}×{w} picture with {colour} for this model, shape {(h, w, c)}"
+    one += f" or ({h}, {w})" if c == 1 else ""
+    many = f", or a batch (N, {h}, {w}, {c})" + (f" or (N, {h}, {w})" if c == 1 else "")
+    return f"{one}{many if batch else ''}. Received: x.shape={tuple(given)}."
 
 
 def _predict(model: Model, pictures: np.ndarray) -> np.ndarray:

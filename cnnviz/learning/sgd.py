@@ -630,10 +630,7 @@ def _door(weights, spec, x, y, learning_rate):
             f"`weights` must have the shapes {expected} for this spec. Received: {got}."
         )
     weights = [np.asarray(w, dtype=np.float32) for w in weights]
-    x = as_float_array(x, "x", (4,))
-    if x.shape[1:] != spec.input_shape:
-        shape = ", ".join(str(n) for n in spec.input_shape)
-        raise ValueError(f"`x` must have the shape (N, {shape}). Received: x.shape={x.shape}.")
+    x = nn.check_pictures(as_float_array(x, "x", (4,)), spec)
     if x.min() < 0 or x.max() > 1:
         raise ValueError(
             "`x` must hold pixels in [0, 1] (divide 0–255 pixels by 255). Received: pixels "
