@@ -10,6 +10,7 @@ the same port is refused; Ctrl-C stops it all.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -36,6 +37,21 @@ if find_haproxy() is None:
         "haproxy)",
         allow_module_level=True,
     )
+
+
+def _in_own_thread(function, *args):
+    """Run ``function(*args)`` in a fresh thread and return its result.
+
+    In a full run this file shares a pytest worker with the browser tests, whose Playwright
+    keeps an event loop running in the main thread: ``asyncio.run`` and Playwright's sync API
+    both refuse to start inside it, so they run in a thread with no loop of its own.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _run(coroutine):
+    return _in_own_thread(asyncio.run, coroutine)
 
 
 class Workshop:
@@ -171,7 +187,7 @@ async def _two_visitors(workshop: Workshop) -> list[dict]:
 
 
 def test_two_visitors_each_stay_on_one_replica_with_their_own_picture(workshop):
-    first, second = asyncio.run(_two_visitors(workshop))
+    first, second = _run(_two_visitors(workshop))
     assert first["errors"] == [] and second["errors"] == []
     # Each upload (a PUT through the balancer) reached the replica holding its session: the
     # run that follows shows that very picture and kernel, never the other visitor's.
@@ -187,18 +203,24 @@ def test_two_visitors_each_stay_on_one_replica_with_their_own_picture(workshop):
 
 
 def test_an_upload_in_chromium_through_the_balancer(workshop, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
-
     picture = tmp_path / "c.png"
     picture.write_bytes(_png(130, 100))
+    cookies = _in_own_thread(_upload_in_chromium, workshop.url, picture)
+    assert cookies["SERVERID"] in workshop.replicas
+
+
+def _upload_in_chromium(url: str, picture: Path) -> dict[str, str]:
+    """Upload ``picture`` on the Convolution page through the balancer; the browser's cookies."""
+    from playwright.sync_api import expect, sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(workshop.url)  # the app's entry first, then the page (the cookie holds)
+        page.goto(url)  # the app's entry first, then the page (the cookie holds)
         wait_idle(page, timeout=60_000)
-        page.goto(f"{workshop.url}/convolution")
+        page.goto(f"{url}/convolution")
         wait_idle(page, timeout=60_000)
         page.locator("input[type=file]").first.set_input_files(str(picture))
         expect(page.get_by_text("(input 100 × 130, kernel")).to_be_visible(timeout=30_000)
@@ -206,7 +228,7 @@ def test_an_upload_in_chromium_through_the_balancer(workshop, tmp_path):
         assert_no_errors(page)
         cookies = {c["name"]: c["value"] for c in page.context.cookies()}
         browser.close()
-    assert cookies["SERVERID"] in workshop.replicas
+    return cookies
 
 
 def test_a_second_launcher_on_the_same_port_is_refused_before_it_starts_anything(workshop):
@@ -254,7 +276,7 @@ def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
             await _act(session, "d.png", (80, 60), "Box blur")
             return _output_line(session), session.errors, session._http.cookies.get("SERVERID")
 
-    line, errors, replica = asyncio.run(visit())
+    line, errors, replica = _run(visit())
     assert errors == [] and replica == kept
     assert "(input 60 × 80, kernel Box blur)" in line
 
@@ -321,7 +343,7 @@ async def _stop_while_training(workshop: Workshop) -> tuple[set[int], int]:
 
 
 def test_ctrl_c_stops_every_process_it_started_workers_included(workshop):
-    started, code = asyncio.run(_stop_while_training(workshop))
+    started, code = _run(_stop_while_training(workshop))
     assert code == 0, workshop.printed()
     assert workshop.haproxy in started and len(started) >= 3  # a replica, HAProxy, a worker
     assert _group(workshop.group) == set()
