@@ -55,6 +55,8 @@ def _open(page: Page, url: str) -> None:
 
 def _in_view(page: Page, locator) -> dict:
     """The element's box, asserted to lie entirely inside the viewport as it is scrolled now."""
+    # A rerun may be replacing the element (the live curves by the model's, as a training ends).
+    expect(locator).to_be_visible(timeout=30_000)
     box = locator.bounding_box()
     size = page.viewport_size
     assert box is not None, locator
