@@ -323,10 +323,11 @@ def test_measure_augmentation_shows_both_numbers():
     run(at.slider(key="own_epochs").set_value(6))
     run(at.button(key="own_measure_start").click())
     labels = [m.label for m in at.metric]
+    said = [w.value for w in (*at.warning, *at.error, *at.exception)]  # why, if it failed
     assert labels[:2] == [
         f"Without shifts, moved {lesson.MEASURE_PIXELS} px",
         f"With shifts, moved {lesson.MEASURE_PIXELS} px",
-    ]
+    ], said
     done = at.session_state["own_measure"]
     assert done["without"].spec.shift == 0 and done["with"].spec.shift == lesson.MEASURE_SHIFT
     data = done["data"]  # the held-out pictures, moved as the core moves them, read by hand

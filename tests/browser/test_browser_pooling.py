@@ -95,7 +95,8 @@ def test_big_upload_shows_the_shift_comparison_as_one_picture_that_follows_the_s
     upload = tmp_path / "noise.png"
     Image.fromarray(noise).save(upload)
     _open(app_url, page)
-    page.locator("input[type=file]").first.set_input_files(str(upload))
+    wait_idle(page, timeout=90_000)  # two fresh-clone runs under full load missed 30 s here
+    page.locator("input[type=file]").first.set_input_files(str(upload), timeout=90_000)
     pictures = page.locator(".st-key-pool_shift_maps img")
     # The upload's first run makes every map of the page: on a loaded 2-core machine, past
     # the 5 s default (a full-suite run missed it once).
