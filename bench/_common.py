@@ -4,7 +4,9 @@ and the page benchmarks' timed interactions in Chromium (with the server CPU eac
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +45,15 @@ def race(functions: dict, repeats: int, pause: float = 0.0) -> dict:
             function()
             best[name] = min(best[name], time.perf_counter() - start)
     return best
+
+
+def run_until_deadline(main_async: Callable, args: argparse.Namespace) -> None:
+    """Run ``main_async(args)``; past ``args.deadline`` seconds, say so and exit with 1."""
+    try:
+        asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))
+    except TimeoutError:
+        print(f"stopped: the run took longer than --deadline {args.deadline:.0f} s")
+        sys.exit(1)
 
 
 def load_average() -> str:

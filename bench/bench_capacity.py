@@ -27,7 +27,6 @@ Smoke test: .venv/bin/python bench/bench_capacity.py --matrix 2 --curve 2,4 --ro
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import load_average  # noqa: E402
+from bench._common import load_average, run_until_deadline  # noqa: E402
 from bench._procs import cpu_seconds, process_tree  # noqa: E402
 from bench.bench_load import (  # noqa: E402
     Measurement,
@@ -180,12 +179,7 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=1.0, help="p95 limit of the capacity")
     parser.add_argument("--settle", type=float, default=90, help="max wait for quiet, s")
     parser.add_argument("--deadline", type=float, default=3600, help="stop after this long")
-    args = parser.parse_args()
-    try:
-        asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))
-    except TimeoutError:
-        print(f"stopped: the run took longer than --deadline {args.deadline:.0f} s")
-        sys.exit(1)
+    run_until_deadline(main_async, parser.parse_args())
 
 
 if __name__ == "__main__":

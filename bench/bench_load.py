@@ -54,7 +54,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._common import BASELINE_ENV  # noqa: E402
+from bench._common import BASELINE_ENV, run_until_deadline  # noqa: E402
 from bench._procs import TreeSampler, cpu_seconds, memory_mb, server_pid  # noqa: E402
 from bench.st_client import Session  # noqa: E402
 from tests.browser.helpers import streamlit_server  # noqa: E402
@@ -381,12 +381,7 @@ def main() -> None:
         help="N >= 1: N replicas behind HAProxy (make serve's launcher); 0: one streamlit run",
     )
     parser.add_argument("--deadline", type=float, default=900, help="stop after this long")
-    args = parser.parse_args()
-    try:
-        asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))
-    except TimeoutError:
-        print(f"stopped: the run took longer than --deadline {args.deadline:.0f} s")
-        sys.exit(1)
+    run_until_deadline(main_async, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ def app_url():
 
 
 @pytest.fixture(scope="module")
+def cache_env(tmp_path_factory) -> dict[str, str]:
+    """The environment of a server with a cache folder of its own: models and curves another
+    module's server saved are not there, and what this one saves is gone after the run."""
+    return {"CNNVIZ_CACHE_DIR": str(tmp_path_factory.mktemp("cnnviz-cache"))}
+
+
+@pytest.fixture(scope="module")
 def entered_url(app_url, browser):
     """``app_url`` once the app's entry has run there: a fresh server whose very first request is
     a page URL runs that page on its own until app.py has called st.navigation (the first-visit

@@ -24,10 +24,8 @@ WAITING = "Waiting for a free training slot: 1 of 1"
 
 
 @pytest.fixture(scope="module")
-def train_url(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("cnnviz-cache")
-    env = {"CNNVIZ_MAX_TRAININGS": "1", "CNNVIZ_CACHE_DIR": str(cache)}
-    with streamlit_server(env=env) as url:
+def train_url(cache_env):
+    with streamlit_server(env={**cache_env, "CNNVIZ_MAX_TRAININGS": "1"}) as url:
         yield f"{url}/train"
 
 

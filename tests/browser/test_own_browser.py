@@ -48,9 +48,8 @@ def _camera_on(page: Page, which: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def own_url(tmp_path_factory):
-    env = {"CNNVIZ_CACHE_DIR": str(tmp_path_factory.mktemp("cnnviz-cache"))}
-    with streamlit_server(env=env) as url:
+def own_url(cache_env):
+    with streamlit_server(env=cache_env) as url:
         yield url
 
 
