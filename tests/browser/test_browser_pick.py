@@ -55,9 +55,15 @@ def _open(page: Page, url: str) -> None:
 
 def _in_view(page: Page, locator) -> dict:
     """The element's box, asserted to lie entirely inside the viewport as it is scrolled now."""
-    # A rerun may be replacing the element (the live curves by the model's, as a training ends).
-    expect(locator).to_be_visible(timeout=30_000)
-    box = locator.bounding_box()
+    # A rerun may be replacing the element (the live curves by the model's, as a training ends):
+    # it can vanish between the visibility check and the measurement, so both are retried.
+    box = None
+    for _ in range(20):
+        expect(locator).to_be_visible(timeout=30_000)
+        box = locator.bounding_box()
+        if box is not None:
+            break
+        page.wait_for_timeout(250)
     size = page.viewport_size
     assert box is not None, locator
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box)
