@@ -7,7 +7,9 @@ configuration (``deploy/haproxy.cfg`` filled in) to a temporary folder, starts N
 cookie); a port P already in use (another ``make serve``, or ``make run``) is reported and nothing
 is started. Ctrl-C or SIGTERM stops every process it started: replicas, their training workers
 and HAProxy all run in one process group of their own, which is terminated (then killed, if need
-be) as a whole, so nothing is left behind. A replica that exits has the end of its log printed.
+be) as a whole, so nothing is left behind. A replica that exits has the end of its log printed
+and is started again on its port after a few seconds (its visitors' sessions are lost; new ones
+land on it once HAProxy's health check sees it up), unless it keeps exiting soon after starting.
 
 :func:`replica_command` is the one home of the command line that runs the app: the Dockerfile's
 ``CMD`` and the Kubernetes manifest's ``command`` are checked against it (``tests/test_deploy.py``).
@@ -38,6 +40,8 @@ DEFAULT_PORT = 8501
 DEFAULT_REPLICAS = 2
 COOKIE = "SERVERID"  # HAProxy's cookie naming a visitor's replica (deploy/haproxy.cfg)
 MAX_CONNECTIONS = 1000  # HAProxy's maxconn, when the file descriptor limit allows it
+RESTART_AFTER = 5.0  # s before a replica that exited is started again: never a busy loop
+SHORT_LIFE = 60.0  # s: a replica that exits this soon after its start, twice running, is left
 
 
 def replica_command(port: int = DEFAULT_PORT, address: str = "127.0.0.1") -> list[str]:
@@ -142,10 +146,12 @@ class Workshop:
         self.replicas, self.port, self.bind, self.haproxy = replicas, port, bind, haproxy
         self.folder = Path(folder)
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.started: dict[str, float] = {}  # name → time.monotonic() of its (re)start
         self.group = 0  # the process group of everything started here
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 (the child keeps it)
+        log = open(self.folder / f"{name}.log", "a")  # noqa: SIM115 (the child keeps it)
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -157,7 +163,8 @@ class Workshop:
         )
         log.close()
         self.group = self.group or process.pid
-        self.processes[name] = process
+        self.processes[name], self.commands[name] = process, command
+        self.started[name] = time.monotonic()
         return process
 
     def start(self, timeout: float = 120) -> None:
@@ -191,16 +198,30 @@ class Workshop:
         return "\n".join("    " + line for line in self.log(name).splitlines()[-lines:])
 
     def wait(self) -> None:
-        """Until HAProxy ends (a replica that ends is taken out by its health check)."""
+        """Until HAProxy ends. A replica that ends is taken out by HAProxy's health check and
+        started again after :data:`RESTART_AFTER` seconds; one that ended twice running within
+        :data:`SHORT_LIFE` seconds of its start is left stopped (it would only crash again)."""
         haproxy = self.processes["haproxy"]
-        gone: set[str] = set()
+        ended: dict[str, float] = {}  # name → when it was seen to end, until it is restarted
+        short_lives: dict[str, int] = {}
         while haproxy.poll() is None:
-            for name, process in self.processes.items():
-                if name not in gone and process.poll() is not None:
-                    gone.add(name)
-                    print(f"{name} stopped (exit {process.returncode}); HAProxy's health check "
-                          f"takes it out. The end of its log:\n{self.tail(name)}",
-                          flush=True)  # fmt: skip
+            now = time.monotonic()
+            for name, process in list(self.processes.items()):
+                if name == "haproxy" or name in ended or process.poll() is None:
+                    continue
+                ended[name] = now
+                short = now - self.started[name] < SHORT_LIFE
+                short_lives[name] = short_lives.get(name, 0) + 1 if short else 0
+                again = (f"starting it again in {RESTART_AFTER:.0f} s" if short_lives[name] < 2
+                         else "it ended twice soon after starting: left stopped")  # fmt: skip
+                print(f"{name} stopped (exit {process.returncode}); HAProxy's health check "
+                      f"takes it out, {again}. The end of its log:\n{self.tail(name)}",
+                      flush=True)  # fmt: skip
+            for name, when in list(ended.items()):
+                if short_lives[name] < 2 and now - when >= RESTART_AFTER:
+                    del ended[name]
+                    process = self._start(name, self.commands[name])
+                    print(f"replica {name} restarted, pid {process.pid}", flush=True)
             time.sleep(0.5)
 
     def stop(self, grace: float = 10) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import resource
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy import serve
 from deploy.serve import (
     COOKIE,
     HEALTH,
@@ -359,3 +362,34 @@ def test_the_launcher_needs_nothing_outside_the_standard_library():
     source = (ROOT / "deploy" / "serve.py").read_text()
     imported = set(re.findall(r"^(?:import|from) (\w+)", source, re.MULTILINE))
     assert imported <= {"__future__", *sys.stdlib_module_names}, imported
+
+
+def test_a_replica_that_ends_is_started_again_unless_it_keeps_ending(tmp_path, monkeypatch, capsys):
+    """The launcher's watch loop, with stand-in processes: a replica that ran a while and ended
+    is started again after RESTART_AFTER; one that ends twice soon after starting is left."""
+    monkeypatch.setattr(serve, "RESTART_AFTER", 0.2)
+    monkeypatch.setattr(serve, "SHORT_LIFE", 60.0)
+    workshop = serve.Workshop(1, free_port(), "127.0.0.1", "unused", str(tmp_path))
+    printed = ""
+    try:
+        workshop._start("haproxy", [sys.executable, "-c", "import time; time.sleep(60)"])
+        replica = workshop._start("r1", [sys.executable, "-c", "print('up'); raise SystemExit(3)"])
+        replica.wait()
+        workshop.started["r1"] -= 100  # it ran a while before it ended: started again
+        watcher = threading.Thread(target=workshop.wait, daemon=True)
+        watcher.start()
+        deadline = time.monotonic() + 30
+        while "left stopped" not in printed:
+            assert time.monotonic() < deadline, printed
+            printed += capsys.readouterr().out
+            time.sleep(0.1)
+        time.sleep(1.5)  # time for a start that must not come
+        printed += capsys.readouterr().out
+    finally:
+        os.killpg(workshop.group, signal.SIGKILL)  # not stop(): it ignores Ctrl-C from then on
+    watcher.join(10)
+    assert not watcher.is_alive()  # the watch ends with the balancer
+    assert printed.count("r1 stopped (exit 3)") == 3, printed
+    assert printed.count("replica r1 restarted, pid ") == 2, printed
+    assert "left stopped" in printed.rsplit("r1 stopped", 1)[1]
+    assert "    up" in printed  # the end of its log, indented

@@ -252,7 +252,7 @@ def test_a_port_held_by_another_server_is_refused():
     assert f"make serve PORT={port + 1}" in printed
 
 
-def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
+def test_a_stopped_replica_is_taken_out_new_visitors_still_work_and_it_comes_back(workshop):
     assert workshop.status() == {name: "UP" for name in workshop.replicas}
     gone, kept = sorted(workshop.replicas)
     os.kill(workshop.replicas[gone][0], signal.SIGTERM)
@@ -279,6 +279,14 @@ def test_a_stopped_replica_is_taken_out_and_new_visitors_still_work(workshop):
     line, errors, replica = _run(visit())
     assert errors == [] and replica == kept
     assert "(input 60 × 80, kernel Box blur)" in line
+    # The launcher starts the replica again on its port, and HAProxy's check puts it back.
+    deadline = time.monotonic() + 90
+    while workshop.status()[gone] != "UP":
+        assert time.monotonic() < deadline, (workshop.status(), workshop.printed())
+        time.sleep(0.5)
+    assert f"replica {gone} restarted, pid " in workshop.printed()
+    reply = requests.get(workshop.url + "/_stcore/health", cookies={"SERVERID": gone}, timeout=10)
+    assert reply.status_code == 200 and reply.cookies.get("SERVERID") is None  # served by it
 
 
 def _state(stat: Path) -> tuple[str, int] | None:
