@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve test quick lint format bench warm pins clean
+.PHONY: run serve test quick durations lint format bench warm pins clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,12 +58,21 @@ $(HAPROXY):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
 
+# A file's tests run in one worker (they share its server or model); the files go out longest
+# first, in the order tests/conftest.py gives them (not xdist's own, by number of tests).
+PYTEST := $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+
 test: $(VENV)/.stamp-dev $(CHROMIUM) $(HAPROXY) lint
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(PYTEST)
 
 # The tests that take under ~3 s each: no browser, no training worker, no default model.
 quick: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile -m "not slow"
+	$(PYTEST) -m "not slow"
+
+# Every test, then each file's seconds into tests/durations.json (the order of `make test`).
+durations: $(VENV)/.stamp-dev $(CHROMIUM) $(HAPROXY)
+	$(PYTEST) --junitxml=artifacts/junit.xml
+	$(BIN)/python tests/durations.py artifacts/junit.xml
 
 # requirements.txt and requirements-dev.txt hold exact versions (what Community Cloud and CI
 # install), resolved from the *.in files for Linux, macOS and Windows, Python 3.11 and up.
