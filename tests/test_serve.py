@@ -3,8 +3,9 @@
 Each visitor's websocket, uploads (an HTTP PUT) and pictures must reach the one replica that holds
 the visitor's session: HAProxy's cookie keeps them there. Two protocol-client sessions
 (bench/st_client.py) and one real Chromium upload through the balancer; a replica that stops is
-taken out by the health check and new visitors still get a working page; a second launcher on
-the same port is refused; Ctrl-C stops it all.
+taken out by the health check, new visitors still get a working page, and the launcher starts it
+again; a busy replica marked DOWN keeps its own visitors; a second launcher on the same port is
+refused; Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -287,6 +288,52 @@ def test_a_stopped_replica_is_taken_out_new_visitors_still_work_and_it_comes_bac
     assert f"replica {gone} restarted, pid " in workshop.printed()
     reply = requests.get(workshop.url + "/_stcore/health", cookies={"SERVERID": gone}, timeout=10)
     assert reply.status_code == 200 and reply.cookies.get("SERVERID") is None  # served by it
+
+
+def _pid(workshop: Workshop, name: str) -> int:
+    """The replica's pid now: the last the launcher printed for it (a restart prints a new one)."""
+    pid = 0
+    for line in workshop.printed().splitlines():
+        words = line.replace(",", "").split()  # replica r1 pid 123 at ... / r1 restarted pid 456
+        if words[:2] == ["replica", name] and "pid" in words:
+            pid = int(words[words.index("pid") + 1])
+    return pid
+
+
+def _until(workshop: Workshop, name: str, status: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while workshop.status()[name] != status:
+        assert time.monotonic() < deadline, (name, status, workshop.status())
+        time.sleep(0.3)
+
+
+def test_a_busy_replica_marked_down_keeps_its_visitors_and_new_ones_go_elsewhere(workshop):
+    """A replica that answers nothing for a while (a stopped process stands in for one stuck in
+    a visitor's numbers) misses its health checks and is marked DOWN: new visitors go to the
+    other, but its own visitors wait for it (option persist) instead of losing their session
+    to a new one elsewhere, and are answered by it once it is back."""
+    for name in workshop.replicas:  # the previous test's replica may still be coming back
+        _until(workshop, name, "UP", 90)
+    busy, other = sorted(workshop.replicas)
+    pid = _pid(workshop, busy)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        _until(workshop, busy, "DOWN", 40)  # three checks of 3 s without an answer
+        fresh = requests.get(workshop.url + "/_stcore/health", timeout=10)
+        assert fresh.status_code == 200 and fresh.cookies.get("SERVERID") == other
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            kept = pool.submit(
+                requests.get, workshop.url + "/_stcore/health", cookies={"SERVERID": busy},
+                timeout=30,
+            )  # fmt: skip
+            time.sleep(2)
+            assert not kept.done(), kept.result()  # waiting for its replica, not sent elsewhere
+            os.kill(pid, signal.SIGCONT)
+            reply = kept.result()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert reply.status_code == 200 and reply.cookies.get("SERVERID") is None  # its replica's
+    _until(workshop, busy, "UP", 30)
 
 
 def _state(stat: Path) -> tuple[str, int] | None:
