@@ -9,9 +9,9 @@
 * Training workers run at the server's priority (``CNNVIZ_TRAINING_NICE=0``): at nice 10 they
   only got the CPU the other test processes left over, and the worker tests waited on them.
 * The longest files are handed out first (by their seconds in ``tests/durations.json``), so
-  that xdist starts the long files while the short ones fill the gaps, instead of starting the
-  longest file last (its own default order, by number of tests, did that: a 20-minute run of
-  ~10 minutes' work).
+  that xdist starts the long files while the short ones fill the gaps, instead of starting a
+  long file last (its own default order, by number of tests, put the three-test browser files
+  at the end).
 * Session fixtures for tests that only read them: ``sample`` (the MNIST sample),
   ``small_sample`` (300 + 200 of its digits), ``default_trained`` (the app's default model)
   and ``small_trained`` (a small model trained for two epochs on ``small_sample``, its Keras
