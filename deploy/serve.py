@@ -41,7 +41,7 @@ DEFAULT_REPLICAS = 2
 COOKIE = "SERVERID"  # HAProxy's cookie naming a visitor's replica (deploy/haproxy.cfg)
 MAX_CONNECTIONS = 1000  # HAProxy's maxconn, when the file descriptor limit allows it
 RESTART_AFTER = 5.0  # s before a replica that exited is started again: never a busy loop
-SHORT_LIFE = 60.0  # s: a replica that exits this soon after its start, twice running, is left
+SHORT_LIFE = 60.0  # s: a replica that exits this soon after starting, twice running, stays down
 
 
 def replica_command(port: int = DEFAULT_PORT, address: str = "127.0.0.1") -> list[str]:
@@ -203,26 +203,41 @@ class Workshop:
         :data:`SHORT_LIFE` seconds of its start is left stopped (it would only crash again)."""
         haproxy = self.processes["haproxy"]
         ended: dict[str, float] = {}  # name → when it was seen to end, until it is restarted
-        short_lives: dict[str, int] = {}
+        short_lives: dict[str, int] = {}  # name → its short lives in a row
         while haproxy.poll() is None:
             now = time.monotonic()
             for name, process in list(self.processes.items()):
-                if name == "haproxy" or name in ended or process.poll() is None:
-                    continue
-                ended[name] = now
-                short = now - self.started[name] < SHORT_LIFE
-                short_lives[name] = short_lives.get(name, 0) + 1 if short else 0
-                again = (f"starting it again in {RESTART_AFTER:.0f} s" if short_lives[name] < 2
-                         else "it ended twice soon after starting: left stopped")  # fmt: skip
-                print(f"{name} stopped (exit {process.returncode}); HAProxy's health check "
-                      f"takes it out, {again}. The end of its log:\n{self.tail(name)}",
-                      flush=True)  # fmt: skip
+                if name != "haproxy" and name not in ended and process.poll() is not None:
+                    ended[name] = now
+                    short = now - self.started[name] < SHORT_LIFE
+                    short_lives[name] = (short_lives.get(name, 0) + 1) if short else 0
+                    self._say_ended(name, process.returncode, again=short_lives[name] < 2)
             for name, when in list(ended.items()):
                 if short_lives[name] < 2 and now - when >= RESTART_AFTER:
-                    del ended[name]
-                    process = self._start(name, self.commands[name])
-                    print(f"replica {name} restarted, pid {process.pid}", flush=True)
+                    if self._restart(name):
+                        del ended[name]
+                    else:
+                        short_lives[name] = 2  # not tried again
             time.sleep(0.5)
+
+    def _say_ended(self, name: str, code: int, again: bool) -> None:
+        then = (f"starting it again in {RESTART_AFTER:.0f} s" if again
+                else "it ended twice soon after starting: left stopped")  # fmt: skip
+        print(f"{name} stopped (exit {code}); HAProxy's health check takes it out, {then}. "
+              f"The end of its log:\n{self.tail(name)}", flush=True)  # fmt: skip
+
+    def _restart(self, name: str) -> bool:
+        """Start a replica that ended again, on its port; if it cannot be started (no file
+        descriptors left, say), say why and return False: the others go on serving."""
+        with open(self.folder / f"{name}.log", "a") as log:  # its log tells the runs apart
+            log.write(f"--- {name} started again ---\n")
+        try:
+            process = self._start(name, self.commands[name])
+        except OSError as error:
+            print(f"replica {name} could not be started again ({error}): left stopped", flush=True)
+            return False
+        print(f"replica {name} restarted, pid {process.pid}", flush=True)
+        return True
 
     def stop(self, grace: float = 10) -> None:
         """Terminate the whole process group (replicas, their workers, HAProxy), then kill

@@ -364,32 +364,84 @@ def test_the_launcher_needs_nothing_outside_the_standard_library():
     assert imported <= {"__future__", *sys.stdlib_module_names}, imported
 
 
-def test_a_replica_that_ends_is_started_again_unless_it_keeps_ending(tmp_path, monkeypatch, capsys):
-    """The launcher's watch loop, with stand-in processes: a replica that ran a while and ended
-    is started again after RESTART_AFTER; one that ends twice soon after starting is left."""
-    monkeypatch.setattr(serve, "RESTART_AFTER", 0.2)
-    monkeypatch.setattr(serve, "SHORT_LIFE", 60.0)
-    workshop = serve.Workshop(1, free_port(), "127.0.0.1", "unused", str(tmp_path))
-    printed = ""
-    try:
-        workshop._start("haproxy", [sys.executable, "-c", "import time; time.sleep(60)"])
-        replica = workshop._start("r1", [sys.executable, "-c", "print('up'); raise SystemExit(3)"])
-        replica.wait()
-        workshop.started["r1"] -= 100  # it ran a while before it ended: started again
-        watcher = threading.Thread(target=workshop.wait, daemon=True)
-        watcher.start()
-        deadline = time.monotonic() + 30
-        while "left stopped" not in printed:
-            assert time.monotonic() < deadline, printed
-            printed += capsys.readouterr().out
-            time.sleep(0.1)
-        time.sleep(1.5)  # time for a start that must not come
+def _watch(workshop: serve.Workshop, capsys, until: str, seconds: float = 30) -> str:
+    """Run the launcher's watch loop in a thread; what it printed once ``until`` is in it, and
+    a second and a half more (time for a start that must not come)."""
+    threading.Thread(target=workshop.wait, daemon=True).start()
+    printed, deadline = "", time.monotonic() + seconds
+    while until not in printed:
+        assert time.monotonic() < deadline, printed
         printed += capsys.readouterr().out
-    finally:
+        time.sleep(0.1)
+    time.sleep(1.5)
+    return printed + capsys.readouterr().out
+
+
+@pytest.fixture
+def stand_ins(tmp_path, monkeypatch):
+    """A Workshop of stand-in processes (no HAProxy, no Streamlit), its group killed after."""
+    monkeypatch.setattr(serve, "RESTART_AFTER", 0.2)
+    workshop = serve.Workshop(1, free_port(), "127.0.0.1", "unused", str(tmp_path))
+    yield workshop
+    if workshop.group:  # never 0: os.killpg(0) would end this test's own process group
         os.killpg(workshop.group, signal.SIGKILL)  # not stop(): it ignores Ctrl-C from then on
-    watcher.join(10)
-    assert not watcher.is_alive()  # the watch ends with the balancer
+
+
+def test_a_replica_that_ends_is_started_again_unless_it_keeps_ending(stand_ins, capsys):
+    """A replica that ran a while and ended is started again after RESTART_AFTER, in the
+    launcher's process group (Ctrl-C ends it with the rest) even once the group's first process
+    has gone; one that then ends twice soon after starting is left stopped."""
+    workshop = stand_ins
+    leader = workshop._start("r0", [sys.executable, "-c", "pass"])  # leads the group, then ends
+    workshop._start("haproxy", [sys.executable, "-c", "import time; time.sleep(60)"])
+    says_group = "import os; print('up, group', os.getpgrp()); raise SystemExit(3)"
+    replica = workshop._start("r1", [sys.executable, "-c", says_group])
+    leader.wait()
+    replica.wait()
+    del workshop.processes["r0"]  # not a replica to watch: it only made the group
+    workshop.started["r1"] -= 100  # it ran a while before it ended: started again
+    printed = _watch(workshop, capsys, "left stopped")
     assert printed.count("r1 stopped (exit 3)") == 3, printed
     assert printed.count("replica r1 restarted, pid ") == 2, printed
     assert "left stopped" in printed.rsplit("r1 stopped", 1)[1]
-    assert "    up" in printed  # the end of its log, indented
+    assert "--- r1 started again ---" in printed  # the end of its log, runs told apart
+    groups = re.findall(r"^    up, group (\d+)$", printed, re.MULTILINE)
+    assert len(groups) >= 3 and set(groups) == {str(workshop.group)}, printed
+
+
+def test_one_short_life_then_a_long_one_keeps_the_replica_restarting(
+    stand_ins, capsys, tmp_path, monkeypatch
+):
+    """Only two short lives in a row stop the restarts: a replica that crashed once at its
+    start and then ran past SHORT_LIFE is started again when it ends."""
+    workshop = stand_ins
+    runs = tmp_path / "runs"
+    # Each run counts itself; the second one lives long (past a SHORT_LIFE of 3 s).
+    monkeypatch.setattr(serve, "SHORT_LIFE", 3.0)
+    script = (
+        "import pathlib, sys, time; p = pathlib.Path(sys.argv[1]); n = len(p.read_text()) "
+        "if p.exists() else 0; p.write_text('x' * (n + 1)); time.sleep(5 if n == 1 else 0); "
+        "raise SystemExit(3)"
+    )
+    workshop._start("haproxy", [sys.executable, "-c", "import time; time.sleep(60)"])
+    workshop._start("r1", [sys.executable, "-c", script, str(runs)])
+    printed = _watch(workshop, capsys, "left stopped", seconds=60)
+    # run 1 short (1 in a row), run 2 long (0), runs 3 and 4 short (2 in a row): left stopped
+    assert printed.count("r1 stopped (exit 3)") == 4, printed
+    assert printed.count("replica r1 restarted, pid ") == 3, printed
+    assert runs.read_text() == "xxxx"
+
+
+def test_a_replica_that_cannot_be_started_again_is_left_and_said(stand_ins, capsys, monkeypatch):
+    workshop = stand_ins
+    workshop._start("haproxy", [sys.executable, "-c", "import time; time.sleep(60)"])
+    workshop._start("r1", [sys.executable, "-c", "raise SystemExit(3)"]).wait()
+    workshop.started["r1"] -= 100
+
+    def no_descriptors(*args):
+        raise OSError(24, "EMFILE")
+
+    monkeypatch.setattr(workshop, "_start", no_descriptors)
+    printed = _watch(workshop, capsys, "could not be started again")
+    assert "replica r1 could not be started again ([Errno 24] EMFILE): left stopped" in printed
+    assert printed.count("could not be started again") == 1, printed  # not tried every 0.5 s

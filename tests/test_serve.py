@@ -316,6 +316,7 @@ def test_a_busy_replica_marked_down_keeps_its_visitors_and_new_ones_go_elsewhere
         _until(workshop, name, "UP", 90)
     busy, other = sorted(workshop.replicas)
     pid = _pid(workshop, busy)
+    assert pid > 0, workshop.printed()  # os.kill(0, SIGSTOP) would stop this test's own group
     os.kill(pid, signal.SIGSTOP)
     try:
         _until(workshop, busy, "DOWN", 40)  # three checks of 3 s without an answer
