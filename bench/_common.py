@@ -9,7 +9,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,9 @@ def race(functions: dict, repeats: int, pause: float = 0.0) -> dict:
     return best
 
 
-def run_until_deadline(main_async: Callable, args: argparse.Namespace) -> None:
+def run_until_deadline(
+    main_async: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace
+) -> None:
     """Run ``main_async(args)``; past ``args.deadline`` seconds, say so and exit with 1."""
     try:
         asyncio.run(asyncio.wait_for(main_async(args), timeout=args.deadline))

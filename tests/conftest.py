@@ -84,7 +84,7 @@ def _expected_seconds(items: list[pytest.Item]) -> dict[Path, float]:
     for item in items:
         guessed[item.path] += 3.0 if item.get_closest_marker("slow") else 0.1
     return {
-        path: measured.get(path.relative_to(ROOT).as_posix(), guess)
+        path: measured.get(path.as_posix().removeprefix(f"{ROOT.as_posix()}/"), guess)
         for path, guess in guessed.items()
     }
 

@@ -27,8 +27,8 @@ def app_url():
 
 @pytest.fixture(scope="module")
 def cache_env(tmp_path_factory) -> dict[str, str]:
-    """The environment of a server with a cache folder of its own: models and curves another
-    module's server saved are not there, and what this one saves is gone after the run."""
+    """The environment of a server with a cache folder of its own (a pytest temporary folder):
+    the models and curves other modules' servers saved are not there."""
     return {"CNNVIZ_CACHE_DIR": str(tmp_path_factory.mktemp("cnnviz-cache"))}
 
 

@@ -10,6 +10,7 @@ Convolution page does not scroll sideways and each heading sits above its own co
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -57,13 +58,10 @@ def _in_view(page: Page, locator) -> dict:
     """The element's box, asserted to lie entirely inside the viewport as it is scrolled now."""
     # A rerun may be replacing the element (the live curves by the model's, as a training ends):
     # it can vanish between the visibility check and the measurement, so both are retried.
-    box = None
-    for _ in range(20):
+    box, deadline = None, time.monotonic() + 30
+    while box is None and time.monotonic() < deadline:
         expect(locator).to_be_visible(timeout=30_000)
-        box = locator.bounding_box()
-        if box is not None:
-            break
-        page.wait_for_timeout(250)
+        box = locator.bounding_box() or page.wait_for_timeout(250)
     size = page.viewport_size
     assert box is not None, locator
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box)
