@@ -78,8 +78,10 @@ def _open(browser, url: str, size: str) -> Page:
     return page
 
 
-def _snapshot(page: Page, camera) -> None:
-    """Press the camera's shutter once (clearing the last photo first), wait for the run."""
+def _snapshot(page: Page, camera, total: int | None = None) -> None:
+    """Press the camera's shutter once (clearing the last photo first) and wait until the page
+    counts ``total`` pictures, if given: a Clear pressed before the snapshot's run has begun
+    would replace that run (a loaded machine took over 150 ms to start it: one was lost)."""
     clear = camera.get_by_role("button", name="Clear photo")
     if clear.count():
         clear.click()
@@ -87,6 +89,8 @@ def _snapshot(page: Page, camera) -> None:
     take = camera.get_by_role("button", name="Take Photo")
     expect(take).to_be_enabled(timeout=30_000)  # the fake stream has started
     take.click()
+    if total is not None:
+        expect(_text(page, f"{total} of 300 pictures")).to_be_visible(timeout=60_000)
     wait_idle(page, 60_000)
 
 
@@ -111,10 +115,10 @@ def test_snapshots_into_two_classes_train_and_try(own_url, camera_browser):
     assert page.evaluate("window.cameraAsked") == 0, "the page asked for the camera unasked"
     _camera_on(page, 0)
     camera = page.get_by_test_id("stCameraInput").first
-    for name in ("Class A", "Class B"):
+    for i, name in enumerate(("Class A", "Class B")):
         _choose_class(page, name)
-        for _ in range(SNAPSHOTS):
-            _snapshot(page, camera)
+        for j in range(SNAPSHOTS):
+            _snapshot(page, camera, total=i * SNAPSHOTS + j + 1)
     expect(_text(page, f"{2 * SNAPSHOTS} of 300 pictures in 2 classes")).to_be_visible()
     expect(_text(page, f"Class A · {SNAPSHOTS} pictures")).to_be_visible()
     expect(_text(page, f"Class B · {SNAPSHOTS} pictures")).to_be_visible()
