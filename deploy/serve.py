@@ -229,9 +229,9 @@ class Workshop:
     def _restart(self, name: str) -> bool:
         """Start a replica that ended again, on its port; if it cannot be started (no file
         descriptors left, say), say why and return False: the others go on serving."""
-        with open(self.folder / f"{name}.log", "a") as log:  # its log tells the runs apart
-            log.write(f"--- {name} started again ---\n")
         try:
+            with open(self.folder / f"{name}.log", "a") as log:  # its log tells the runs apart
+                log.write(f"--- {name} started again ---\n")
             process = self._start(name, self.commands[name])
         except OSError as error:
             print(f"replica {name} could not be started again ({error}): left stopped", flush=True)

@@ -657,7 +657,7 @@ def gradients(
     layers = _layers(spec)
     outputs, scores = _forward_all(weights, x, spec)
     n, probabilities = len(x), outputs[-1]
-    top, d = len(layers) - 1, None
+    top, from_sums = len(layers) - 1, True  # d: the gradient at layer top's sums, or its output
     if labels is not None:
         labels = np.asarray(labels)
         classes = spec.classes
@@ -669,17 +669,17 @@ def gradients(
         each = answer_losses(scores[-1], labels, spec.loss, probabilities)
         value = float(each.mean())
         if spec.loss == "categorical_crossentropy":
-            d_scores = (probabilities - y) / n
+            d = (probabilities - y) / n
         else:
-            d_scores = _softmax_backward(2 * (probabilities - y) / y.size, probabilities)
+            d = _softmax_backward(2 * (probabilities - y) / y.size, probabilities)
     elif score is not None:
         if not 0 <= score < spec.classes:
             raise ValueError(
                 f"`score` must be a class 0 to {spec.classes - 1}. Received: score={score!r}."
             )
         value = float(scores[-1][:, score].sum())
-        d_scores = np.zeros_like(probabilities)
-        d_scores[:, score] = 1.0
+        d = np.zeros_like(probabilities)
+        d[:, score] = 1.0
     else:
         top, index = unit
         if not 0 <= top < len(layers):
@@ -687,15 +687,11 @@ def gradients(
         d = np.zeros_like(outputs[top])
         d[(slice(None), *index)] = 1.0
         value = float(outputs[top][(slice(None), *index)].sum())
-        if layers[top].kind == "output":
-            d_scores, d = _softmax_backward(d, probabilities), None
+        from_sums = layers[top].kind == "output"  # through the softmax to the scores first
+        if from_sums:
+            d = _softmax_backward(d, probabilities)
     d_weights: list[np.ndarray] = [np.zeros_like(w) for w in weights]
-    if d is None:  # start from the output layer's scores
-        d = backward(
-            weights, spec, x, outputs, scores, d_scores, top, from_sums=True, into=d_weights
-        )
-    else:
-        d = backward(weights, spec, x, outputs, scores, d, top, into=d_weights)
+    d = backward(weights, spec, x, outputs, scores, d, top, from_sums=from_sums, into=d_weights)
     if labels is not None:
         return Gradients(value, d, d_weights, probabilities, scores[-1], each)
     return Gradients(value, d, d_weights)

@@ -6,7 +6,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
 
 # Playwright's 5 s default for expect() is for a quiet machine; a full run keeps 2 cores busy
-# with 4 test workers, their servers, trainings and Chromiums, and a page's run can take longer.
+# with 2 test workers, their servers, trainings and Chromiums, and a page's run can take longer.
 # A longer wait only matters when the page is slow: what is expected stays the same.
 expect.set_options(timeout=15_000)
 

@@ -61,7 +61,9 @@ def _in_view(page: Page, locator) -> dict:
     box, deadline = None, time.monotonic() + 30
     while box is None and time.monotonic() < deadline:
         expect(locator).to_be_visible(timeout=30_000)
-        box = locator.bounding_box() or page.wait_for_timeout(250)
+        box = locator.bounding_box()
+        if box is None:
+            page.wait_for_timeout(250)
     size = page.viewport_size
     assert box is not None, locator
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (locator, box)
